@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The one list of Debian packages this project needs. Used by the README's
+# set-up command, by .ci/run and by the Dockerfile, so they cannot drift apart.
+#   scripts/install-deps.sh          build + test dependencies (default)
+#   scripts/install-deps.sh runtime  only the shared libraries the binary loads
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config
+  libcaf-dev              # CAF 0.17.6, the actor framework
+  libcurl4-openssl-dev    # downloads (https:// and file://)
+  zlib1g-dev              # gzip fallback inflater
+  libisal-dev             # ISA-L: the fast inflater
+  libfast-float-dev       # correctly rounded double parsing
+  nlohmann-json3-dev      # configuration
+  libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
+  doctest-dev             # tests
+  ca-certificates curl procps
+)
+RUNTIME_PACKAGES=(
+  libcaf-core0.17 libcaf-io0.17 libcurl4 zlib1g libisal2 libcpp-httplib0.11
+  ca-certificates procps
+)
+
+case "${1:-build}" in
+  build) packages=("${BUILD_PACKAGES[@]}") ;;
+  runtime) packages=("${RUNTIME_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|runtime]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed" >&2
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

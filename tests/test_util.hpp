@@ -1,0 +1,61 @@
+// Small helpers shared by the tests: temporary directories, file I/O.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace gaia::test {
+
+/// A fresh directory under $TMPDIR, removed with everything in it at scope
+/// exit (kept when GAIA_KEEP_TEST_DIRS is set, for debugging).
+class temp_dir {
+public:
+  explicit temp_dir(const std::string& tag = "gaia-test") {
+    auto base = std::filesystem::temp_directory_path();
+    std::string tmpl = (base / (tag + "-XXXXXX")).string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed for " + tmpl);
+    path_ = tmpl;
+  }
+  ~temp_dir() {
+    if (std::getenv("GAIA_KEEP_TEST_DIRS") == nullptr) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+  out << s;
+}
+
+/// The real 50-column sample of three Gaia DR3 rows.
+inline std::filesystem::path real_sample_path() {
+  return std::filesystem::path(GAIA_FIXTURES_DIR) / "gaia_dr3_epoch_sample.ecsv";
+}
+
+} // namespace gaia::test
