@@ -1,0 +1,293 @@
+#include "actors/benchmark_process.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/cancellation.hpp"
+#include "core/errors.hpp"
+#include "core/file_range.hpp"
+#include "core/log.hpp"
+#include "core/output_layout.hpp"
+#include "messages/messages.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <set>
+
+namespace gaia {
+
+namespace {
+
+/// Everything one run keeps while it is in flight.
+struct run_state {
+  uint64_t id = 0;
+  caf::response_promise promise;
+  std::vector<file_range> ranges;
+  std::vector<std::string> checkpoints;
+  size_t downloaded = 0;
+  size_t imported = 0;
+  std::set<std::string> fetched_again; ///< labels re-downloaded once
+  bool finished = false;
+  std::chrono::steady_clock::time_point started;
+  run_outcome outcome;
+};
+
+using run_ptr = std::shared_ptr<run_state>;
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+/// The process's wiring; one per actor, shared by its handlers.
+class orchestrator : public std::enable_shared_from_this<orchestrator> {
+public:
+  orchestrator(caf::event_based_actor* self, settings cfg, process_peers peers)
+    : self_(self), cfg_(std::move(cfg)), layout_(cfg_.output_dir),
+      peers_(std::move(peers)),
+      timeout_(std::chrono::seconds(cfg_.request_timeout_s)) {
+  }
+
+  caf::response_promise start(const benchmark_request& req) {
+    auto run = std::make_shared<run_state>();
+    run->id = req.run_id;
+    run->promise = self_->make_response_promise();
+    run->started = std::chrono::steady_clock::now();
+    run->ranges = ranges_from_boundaries(cfg_.file_boundaries);
+    run->checkpoints.resize(run->ranges.size());
+    run->outcome.run_id = req.run_id;
+    run->outcome.files = run->ranges.size();
+    auto rp = run->promise;
+    try {
+      prepare();
+    } catch (const std::exception& e) {
+      fail(run, "prepare", layout_.dir, e.what());
+      return rp;
+    }
+    log_line("process", "run " + std::to_string(run->id) + ": "
+                          + std::to_string(run->ranges.size())
+                          + " files, download pool "
+                          + std::to_string(cfg_.download_pool_size)
+                          + ", import pool "
+                          + std::to_string(cfg_.import_pool_size));
+    for (const auto& r : run->ranges)
+      download(run, r, false);
+    return rp;
+  }
+
+private:
+  // Removes what an earlier run left, so nothing stale can be mistaken for
+  // this run's answer. results.lock stays: the service holds it.
+  void prepare() {
+    layout_.create_directories();
+    for (const auto& p : {layout_.results_csv, layout_.done_marker,
+                          layout_.err_marker, layout_.qualifying_path()})
+      remove_if_exists(p);
+  }
+
+  void download(const run_ptr& run, const file_range& r, bool force) {
+    download_request req{run->id, r.label(),
+                         expand_url_template(cfg_.archive_url_template,
+                                             r.label()),
+                         layout_.download_path(r), force};
+    auto me = shared_from_this();
+    self_->request(peers_.download_pool, timeout_, req)
+      .then(
+        [me, run, r](download_reply& rep) { me->downloaded(run, r, rep); },
+        [me, run, req](caf::error& err) {
+          me->fail(run, "download", req.url, error_text(err));
+        });
+  }
+
+  void downloaded(const run_ptr& run, const file_range& r,
+                  const download_reply& rep) {
+    if (run->finished)
+      return;
+    ++run->downloaded;
+    log_line("process", "download " + std::to_string(run->downloaded) + "/"
+                          + std::to_string(run->ranges.size()) + " "
+                          + rep.label + " " + format_mb(rep.bytes)
+                          + (rep.reused ? " (reused)"
+                                        : " in " + seconds_text(rep.seconds)));
+    import(run, r);
+  }
+
+  void import(const run_ptr& run, const file_range& r) {
+    import_request req{run->id, r.label(), layout_.download_path(r),
+                       layout_.checkpoint_path(r)};
+    auto me = shared_from_this();
+    self_->request(peers_.import_pool, timeout_, req)
+      .then([me, run, r](import_reply& rep) { me->imported(run, r, rep); },
+            [me, run, r, req](caf::error& err) {
+              me->import_failed(run, r, req, err);
+            });
+  }
+
+  void import_failed(const run_ptr& run, const file_range& r,
+                     const import_request& req, const caf::error& err) {
+    if (run->finished)
+      return;
+    // A file that does not decompress was damaged on the way or on disk:
+    // fetch it once more before giving up.
+    if (is_error(err, gaia_errc::corrupt_archive)
+        && run->fetched_again.insert(r.label()).second) {
+      log_line("process", "import " + r.label() + ": " + error_text(err)
+                            + "; downloading it again");
+      --run->downloaded;
+      download(run, r, true);
+      return;
+    }
+    fail(run, "import", req.archive_path, error_text(err));
+  }
+
+  void imported(const run_ptr& run, const file_range& r,
+                const import_reply& rep) {
+    if (run->finished)
+      return;
+    ++run->imported;
+    for (size_t i = 0; i < run->ranges.size(); ++i)
+      if (run->ranges[i].first == r.first)
+        run->checkpoints[i] = rep.checkpoint_path;
+    log_line("process",
+             "import " + std::to_string(run->imported) + "/"
+               + std::to_string(run->ranges.size()) + " " + rep.label + " "
+               + std::to_string(rep.sources) + " sources"
+               + (rep.skipped_rows > 0
+                    ? ", " + std::to_string(rep.skipped_rows) + " rows skipped"
+                    : "")
+               + (rep.reused ? " (checkpoint reused)"
+                             : " in " + seconds_text(rep.seconds)));
+    if (run->imported == run->ranges.size())
+      compute(run);
+  }
+
+  void compute(const run_ptr& run) {
+    auto me = shared_from_this();
+    compute_request req{run->id, run->checkpoints, layout_.qualifying_path()};
+    self_->request(peers_.compute, timeout_, req)
+      .then(
+        [me, run](compute_reply& rep) {
+          if (run->finished)
+            return;
+          run->outcome.sources = rep.sources;
+          log_line("process", "compute: " + std::to_string(rep.qualifying)
+                                + " of " + std::to_string(rep.sources)
+                                + " sources qualify ("
+                                + seconds_text(rep.seconds) + ")");
+          me->export_results(run);
+        },
+        [me, run](caf::error& err) {
+          me->fail(run, "compute", me->layout_.aggregates_dir,
+                   error_text(err));
+        });
+  }
+
+  void export_results(const run_ptr& run) {
+    auto me = shared_from_this();
+    export_request req{run->id, layout_.qualifying_path(),
+                       layout_.results_csv};
+    self_->request(peers_.exporter, timeout_, req)
+      .then(
+        [me, run](export_reply& rep) {
+          run->outcome.qualifying = rep.rows;
+          log_line("process", "export: " + std::to_string(rep.rows)
+                                + " rows to " + rep.csv_path);
+          me->succeed(run);
+        },
+        [me, run](caf::error& err) {
+          me->fail(run, "export", me->layout_.results_csv, error_text(err));
+        });
+  }
+
+  void succeed(const run_ptr& run) {
+    if (run->finished)
+      return;
+    run->outcome.seconds = seconds_since(run->started);
+    std::string text = "ok: " + std::to_string(run->outcome.qualifying)
+                       + " qualifying sources of "
+                       + std::to_string(run->outcome.sources) + " in "
+                       + std::to_string(run->outcome.files) + " files\n"
+                       + "results: " + layout_.results_csv + "\n" + "run "
+                       + std::to_string(run->id) + " finished " + utc_now()
+                       + " after " + seconds_text(run->outcome.seconds) + "\n";
+    try {
+      write_file_atomic(layout_.done_marker, text);
+    } catch (const std::exception& e) {
+      fail(run, "finish", layout_.done_marker, e.what());
+      return;
+    }
+    run->finished = true;
+    run->outcome.ok = true;
+    log_line("process", "run " + std::to_string(run->id) + " done: "
+                          + std::to_string(run->outcome.qualifying)
+                          + " qualifying sources in "
+                          + seconds_text(run->outcome.seconds));
+    run->promise.deliver(run->outcome);
+  }
+
+  void fail(const run_ptr& run, const std::string& step,
+            const std::string& file, const std::string& error) {
+    if (run->finished)
+      return;
+    run->finished = true;
+    cancel_runs_through(run->id);
+    run->outcome.ok = false;
+    run->outcome.step = step;
+    run->outcome.file = file;
+    run->outcome.error = error;
+    run->outcome.seconds = seconds_since(run->started);
+    if (shutting_down()) {
+      // Stopped by a signal: no verdict; the next start resumes the run.
+      log_line("process", "run " + std::to_string(run->id)
+                            + " abandoned: shutting down");
+    } else {
+      log_line("process", "run " + std::to_string(run->id) + " failed: "
+                            + step + " " + file + ": " + error);
+      std::string text = step + " failed: " + file + "\n" + error + "\n"
+                         + "run " + std::to_string(run->id) + " failed "
+                         + utc_now() + " after "
+                         + seconds_text(run->outcome.seconds) + "\n";
+      try {
+        remove_if_exists(layout_.results_csv);
+        write_file_atomic(layout_.err_marker, text);
+      } catch (const std::exception& e) {
+        log_line("process", std::string("cannot write results.err: ")
+                              + e.what());
+      }
+    }
+    run->promise.deliver(run->outcome);
+  }
+
+  caf::event_based_actor* self_;
+  settings cfg_;
+  output_layout layout_;
+  process_peers peers_;
+  std::chrono::seconds timeout_;
+};
+
+} // namespace
+
+caf::behavior benchmark_process(caf::event_based_actor* self, settings cfg,
+                                process_peers peers) {
+  auto orch = std::make_shared<orchestrator>(self, std::move(cfg),
+                                             std::move(peers));
+  return {
+    [orch](benchmark_request& req) { return orch->start(req); },
+  };
+}
+
+} // namespace gaia

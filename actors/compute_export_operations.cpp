@@ -1,0 +1,57 @@
+// The compute and export operations: single detached actors around
+// core/compute and core/results_csv.
+#include "actors/operations.hpp"
+
+#include "core/compute.hpp"
+#include "core/errors.hpp"
+#include "core/results_csv.hpp"
+#include "messages/messages.hpp"
+
+#include <chrono>
+
+namespace gaia {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
+
+} // namespace
+
+caf::behavior compute_operation(caf::event_based_actor*) {
+  return {
+    [](compute_request& req) -> caf::result<compute_reply> {
+      auto started = std::chrono::steady_clock::now();
+      try {
+        auto stats = compute_qualifying(req.checkpoint_paths,
+                                        req.qualifying_path);
+        return compute_reply{stats.sources, stats.qualifying,
+                             seconds_since(started)};
+      } catch (const output_error& e) {
+        return make_error(gaia_errc::output_failed, e.what());
+      } catch (const std::exception& e) {
+        return make_error(gaia_errc::compute_failed, e.what());
+      }
+    },
+  };
+}
+
+caf::behavior export_operation(caf::event_based_actor*) {
+  return {
+    [](export_request& req) -> caf::result<export_reply> {
+      auto started = std::chrono::steady_clock::now();
+      try {
+        auto rows = export_results_csv(req.qualifying_path, req.csv_path);
+        return export_reply{rows, req.csv_path, seconds_since(started)};
+      } catch (const output_error& e) {
+        return make_error(gaia_errc::output_failed, e.what());
+      } catch (const std::exception& e) {
+        return make_error(gaia_errc::export_failed, e.what());
+      }
+    },
+  };
+}
+
+} // namespace gaia

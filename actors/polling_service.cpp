@@ -1,0 +1,128 @@
+#include "actors/polling_service.hpp"
+
+#include "core/cancellation.hpp"
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "core/output_layout.hpp"
+#include "core/run_lock.hpp"
+#include "messages/messages.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace gaia {
+
+namespace {
+
+struct service_state {
+  settings cfg;
+  output_layout layout;
+  caf::actor process;
+  service_options opts;
+  std::unique_ptr<run_lock> lock; ///< held while a run is in flight
+  std::string last_note;          ///< to log a repeated condition once
+
+  service_state(settings c, caf::actor p, service_options o)
+    : cfg(std::move(c)), layout(cfg.output_dir), process(std::move(p)),
+      opts(std::move(o)) {
+  }
+
+  void note(const std::string& text) {
+    if (text != last_note)
+      log_line("service", text);
+    last_note = text;
+  }
+};
+
+using state_ptr = std::shared_ptr<service_state>;
+
+void report_once(caf::event_based_actor* self, const state_ptr& st,
+                 const run_outcome& outcome) {
+  if (st->opts.run_once) {
+    self->send(st->opts.listener, outcome);
+    self->quit();
+  }
+}
+
+void start_run(caf::event_based_actor* self, const state_ptr& st) {
+  run_lock::attempt got;
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(st->layout.dir, ec);
+    got = run_lock::try_acquire(st->layout.lock_marker);
+  } catch (const output_error& e) {
+    st->note(std::string("cannot take the lock: ") + e.what());
+    run_outcome o;
+    o.step = "lock";
+    o.file = st->layout.lock_marker;
+    o.error = e.what();
+    report_once(self, st, o);
+    return;
+  }
+  if (!got.lock) {
+    st->note("another run holds " + st->layout.lock_marker + " (pid "
+             + (got.holder.empty() ? "unknown" : got.holder) + ")");
+    run_outcome o;
+    o.step = "lock";
+    o.file = st->layout.lock_marker;
+    o.error = "another run holds the lock (pid " + got.holder + ")";
+    report_once(self, st, o);
+    return;
+  }
+  if (got.took_over_stale)
+    log_line("service", "took over a stale results.lock left by pid "
+                          + got.stale_owner + " (no process held it)");
+  st->lock = std::move(got.lock);
+  st->last_note.clear();
+  uint64_t id = next_run_id();
+  log_line("service", "starting run " + std::to_string(id));
+  self->request(st->process, caf::infinite, benchmark_request{id})
+    .then(
+      [self, st](run_outcome& o) {
+        st->lock.reset(); // removes results.lock
+        log_line("service", "run " + std::to_string(o.run_id) + " "
+                              + (o.ok ? "succeeded" : "failed")
+                              + "; waiting for a marker to be deleted");
+        report_once(self, st, o);
+      },
+      [self, st, id](caf::error& err) {
+        st->lock.reset();
+        log_line("service", "run " + std::to_string(id)
+                              + " got no outcome: " + error_text(err));
+        run_outcome o;
+        o.run_id = id;
+        o.step = "process";
+        o.error = error_text(err);
+        report_once(self, st, o);
+      });
+}
+
+} // namespace
+
+caf::behavior polling_service(caf::event_based_actor* self, settings cfg,
+                              caf::actor process, service_options opts) {
+  auto st = std::make_shared<service_state>(std::move(cfg), std::move(process),
+                                            std::move(opts));
+  auto interval = std::chrono::milliseconds(st->cfg.poll_interval_ms);
+  if (st->opts.run_once) {
+    start_run(self, st);
+    return {[](poll_atom) {}};
+  }
+  log_line("service", "watching " + st->layout.dir + " every "
+                        + std::to_string(st->cfg.poll_interval_ms) + " ms");
+  self->send(self, poll_atom::value);
+  return {
+    [self, st, interval](poll_atom) {
+      if (!st->lock) {
+        if (st->layout.has_outcome_marker())
+          st->note("idle: delete " + st->layout.done_marker + " or "
+                   + st->layout.err_marker + " to start a new run");
+        else
+          start_run(self, st);
+      }
+      self->delayed_send(self, interval, poll_atom::value);
+    },
+  };
+}
+
+} // namespace gaia

@@ -1,0 +1,24 @@
+// The polling service: the production's only source of runs.
+//
+// Every poll_interval_ms it looks at output_dir. When neither results.done
+// nor results.err exists and it can take results.lock, it sends the process
+// a benchmark_request and holds the lock until the reply. Deleting a marker
+// is how users ask for a new run. In run-once mode (`gaia-dr3 run`) it
+// starts at once whatever the markers say, and reports to a listener.
+#pragma once
+
+#include "core/settings.hpp"
+
+#include <caf/all.hpp>
+
+namespace gaia {
+
+struct service_options {
+  bool run_once = false;   ///< one run now, then report and stop
+  caf::actor listener;     ///< run-once: receives the run_outcome
+};
+
+caf::behavior polling_service(caf::event_based_actor* self, settings cfg,
+                              caf::actor process, service_options opts);
+
+} // namespace gaia

@@ -1,0 +1,78 @@
+#include "core/atomic_file.hpp"
+
+#include "core/errors.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <unistd.h>
+
+namespace gaia {
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+} // namespace
+
+atomic_file::atomic_file(std::string path)
+  : path_(std::move(path)),
+    tmp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
+  file_ = std::fopen(tmp_path_.c_str(), "wb");
+  if (file_ == nullptr)
+    throw output_error(tmp_path_ + ": cannot create: " + errno_text());
+  // Large sequential writes: a bigger stdio buffer means fewer syscalls.
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+}
+
+atomic_file::~atomic_file() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    ::unlink(tmp_path_.c_str());
+  }
+}
+
+void atomic_file::write(const void* data, size_t n) {
+  if (n > 0 && std::fwrite(data, 1, n, file_) != n)
+    throw output_error(path_ + ": write failed: " + errno_text());
+}
+
+void atomic_file::commit() {
+  if (std::fflush(file_) != 0)
+    throw output_error(path_ + ": write failed: " + errno_text());
+  if (::fsync(::fileno(file_)) != 0)
+    throw output_error(path_ + ": fsync failed: " + errno_text());
+  std::FILE* f = file_;
+  file_ = nullptr;
+  if (std::fclose(f) != 0) {
+    ::unlink(tmp_path_.c_str());
+    throw output_error(path_ + ": close failed: " + errno_text());
+  }
+  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    auto err = errno_text();
+    ::unlink(tmp_path_.c_str());
+    throw output_error(path_ + ": rename failed: " + err);
+  }
+  auto dir = std::filesystem::path(path_).parent_path().string();
+  fsync_directory(dir.empty() ? "." : dir);
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  atomic_file f(path);
+  f.write(content);
+  f.commit();
+}
+
+void fsync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return; // best effort: the rename itself already happened
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void remove_if_exists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw output_error(path + ": cannot remove: " + errno_text());
+}
+
+} // namespace gaia

@@ -1,0 +1,42 @@
+// Crash-safe file writing: content goes to a temporary name in the same
+// directory, is fsynced, then renamed over the final name (and the
+// directory fsynced), so a reader sees the old file or the whole new one.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace gaia {
+
+/// A file being written under "<path>.tmp.<pid>"; commit() makes it
+/// visible as `path`; destroyed without commit(), the temporary is removed.
+/// Write errors (disk full, ...) throw output_error naming the path.
+class atomic_file {
+public:
+  explicit atomic_file(std::string path);
+  ~atomic_file();
+  atomic_file(const atomic_file&) = delete;
+  atomic_file& operator=(const atomic_file&) = delete;
+
+  void write(const void* data, size_t n);
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  /// Flushes, fsyncs, renames to the final path, fsyncs the directory.
+  void commit();
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+  std::string tmp_path_;
+  std::FILE* file_ = nullptr;
+};
+
+/// Writes `content` to `path` atomically.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// fsyncs a directory so a rename inside it survives a power cut.
+void fsync_directory(const std::string& dir);
+
+/// Removes a file if it exists; other errors throw output_error.
+void remove_if_exists(const std::string& path);
+
+} // namespace gaia

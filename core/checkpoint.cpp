@@ -1,0 +1,184 @@
+#include "core/checkpoint.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <zlib.h>
+
+namespace gaia {
+
+namespace {
+
+constexpr char magic[8] = {'G', 'A', 'I', 'A', 'A', 'G', 'G', '1'};
+constexpr uint32_t format_version = 1;
+constexpr size_t header_size = 64;
+constexpr size_t record_size = 40;
+constexpr size_t records_per_buffer = 1024;
+
+struct raw_header {
+  char magic[8];
+  uint32_t version;
+  uint32_t crc;
+  uint64_t input_size;
+  int64_t input_mtime_ns;
+  uint64_t rows;
+  uint64_t skipped_rows;
+  uint64_t sources;
+  uint64_t reserved;
+};
+static_assert(sizeof(raw_header) == header_size, "checkpoint header layout");
+
+void encode(const source_aggregate& s, unsigned char* out) {
+  std::memcpy(out, &s.source_id, 8);
+  std::memcpy(out + 8, &s.bp.min, 8);
+  std::memcpy(out + 16, &s.bp.max, 8);
+  std::memcpy(out + 24, &s.rp.min, 8);
+  std::memcpy(out + 32, &s.rp.max, 8);
+}
+
+void decode(const unsigned char* in, source_aggregate& s) {
+  std::memcpy(&s.source_id, in, 8);
+  std::memcpy(&s.bp.min, in + 8, 8);
+  std::memcpy(&s.bp.max, in + 16, 8);
+  std::memcpy(&s.rp.min, in + 24, 8);
+  std::memcpy(&s.rp.max, in + 32, 8);
+}
+
+uint32_t crc_update(uint32_t crc, const unsigned char* p, size_t n) {
+  return static_cast<uint32_t>(::crc32(crc, p, static_cast<uInt>(n)));
+}
+
+// Reads and checks the header; leaves the file positioned at the records.
+bool read_header(std::FILE* f, const std::string& path, raw_header& h,
+                 std::string& why) {
+  if (std::fread(&h, 1, header_size, f) != header_size) {
+    why = "shorter than its header";
+    return false;
+  }
+  if (std::memcmp(h.magic, magic, sizeof magic) != 0) {
+    why = "not a checkpoint file";
+    return false;
+  }
+  if (h.version != format_version) {
+    why = "checkpoint version " + std::to_string(h.version) + ", expected "
+          + std::to_string(format_version);
+    return false;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0
+      || static_cast<uint64_t>(st.st_size)
+           != header_size + h.sources * record_size) {
+    why = "size does not match its record count (partial write?)";
+    return false;
+  }
+  return true;
+}
+
+checkpoint_info info_of(const raw_header& h) {
+  checkpoint_info info;
+  info.input = {h.input_size, h.input_mtime_ns};
+  info.rows = h.rows;
+  info.skipped_rows = h.skipped_rows;
+  info.sources = h.sources;
+  return info;
+}
+
+} // namespace
+
+input_fingerprint fingerprint_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw input_error(path + ": " + std::strerror(errno));
+  return {static_cast<uint64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000
+            + st.st_mtim.tv_nsec};
+}
+
+void write_checkpoint(const std::string& path, const checkpoint_info& info,
+                      const std::vector<source_aggregate>& sources) {
+  std::vector<unsigned char> records(sources.size() * record_size);
+  for (size_t i = 0; i < sources.size(); ++i)
+    encode(sources[i], records.data() + i * record_size);
+  raw_header h{};
+  std::memcpy(h.magic, magic, sizeof magic);
+  h.version = format_version;
+  h.crc = crc_update(0, records.data(), records.size());
+  h.input_size = info.input.size;
+  h.input_mtime_ns = info.input.mtime_ns;
+  h.rows = info.rows;
+  h.skipped_rows = info.skipped_rows;
+  h.sources = sources.size();
+  atomic_file out(path);
+  out.write(&h, sizeof h);
+  out.write(records.data(), records.size());
+  out.commit();
+}
+
+std::optional<checkpoint_info> read_checkpoint_info(const std::string& path) {
+  try {
+    checkpoint_reader reader(path);
+    source_aggregate s;
+    while (reader.next(s)) {
+    }
+    return reader.info();
+  } catch (const input_error&) {
+    return std::nullopt;
+  }
+}
+
+checkpoint_reader::checkpoint_reader(const std::string& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "rb");
+  if (file_ == nullptr)
+    throw input_error(path + ": " + std::strerror(errno));
+  raw_header h{};
+  std::string why;
+  if (!read_header(file_, path, h, why)) {
+    std::fclose(file_);
+    file_ = nullptr;
+    throw input_error(path + ": " + why);
+  }
+  info_ = info_of(h);
+  expected_crc_ = h.crc;
+  crc_ = crc_update(0, nullptr, 0);
+  remaining_ = h.sources;
+  buf_.resize(records_per_buffer * record_size);
+}
+
+checkpoint_reader::~checkpoint_reader() {
+  if (file_ != nullptr)
+    std::fclose(file_);
+}
+
+bool checkpoint_reader::refill() {
+  if (remaining_ == 0)
+    return false;
+  size_t want = std::min<uint64_t>(remaining_, records_per_buffer);
+  size_t got = std::fread(buf_.data(), record_size, want, file_);
+  if (got != want)
+    throw input_error(path_ + ": checkpoint ends early");
+  crc_ = crc_update(crc_, buf_.data(), got * record_size);
+  remaining_ -= got;
+  pos_ = 0;
+  len_ = got;
+  return true;
+}
+
+bool checkpoint_reader::next(source_aggregate& out) {
+  if (pos_ == len_) {
+    if (!refill()) {
+      if (crc_ != expected_crc_)
+        throw input_error(path_ + ": checkpoint CRC mismatch");
+      return false;
+    }
+    if (remaining_ == 0 && crc_ != expected_crc_)
+      throw input_error(path_ + ": checkpoint CRC mismatch");
+  }
+  decode(buf_.data() + pos_ * record_size, out);
+  ++pos_;
+  return true;
+}
+
+} // namespace gaia

@@ -1,0 +1,78 @@
+// Per-file aggregate checkpoints under output/aggregates/: an import's
+// result, sorted by source_id, stamped with the input file it came from so
+// a later run can reuse it while that file is unchanged.
+//
+// Layout (little-endian, as written on x86-64/aarch64):
+//   header  64 bytes: magic "GAIAAGG1", version, input size + mtime_ns,
+//           rows, skipped rows, record count, CRC32 of the records
+//   records count x 40 bytes: source_id, bp min, bp max, rp min, rp max
+#pragma once
+
+#include "core/source_aggregate.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gaia {
+
+/// Identifies the version of an input file a checkpoint was built from.
+struct input_fingerprint {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  friend bool operator==(const input_fingerprint& a,
+                         const input_fingerprint& b) {
+    return a.size == b.size && a.mtime_ns == b.mtime_ns;
+  }
+};
+
+/// Size and modification time of `path`; throws input_error when missing.
+input_fingerprint fingerprint_of(const std::string& path);
+
+/// What a checkpoint's header says.
+struct checkpoint_info {
+  input_fingerprint input;
+  uint64_t rows = 0;         ///< data rows the import read
+  uint64_t skipped_rows = 0; ///< rows it skipped
+  uint64_t sources = 0;      ///< records in the file
+};
+
+/// Writes `sources` (sorted by source_id, unique) atomically.
+void write_checkpoint(const std::string& path, const checkpoint_info& info,
+                      const std::vector<source_aggregate>& sources);
+
+/// The header of a complete, intact checkpoint (size and CRC checked), or
+/// nothing when the file is missing, partial, corrupt or of another version.
+std::optional<checkpoint_info> read_checkpoint_info(const std::string& path);
+
+/// Streams a checkpoint's records in order with a small buffer, so a merge
+/// over hundreds of files needs memory per file, not per source.
+class checkpoint_reader {
+public:
+  /// Throws input_error when the file is not a valid checkpoint.
+  explicit checkpoint_reader(const std::string& path);
+  ~checkpoint_reader();
+  checkpoint_reader(const checkpoint_reader&) = delete;
+  checkpoint_reader& operator=(const checkpoint_reader&) = delete;
+
+  /// The next record; false at the end (after the CRC was verified: a
+  /// mismatch throws input_error).
+  bool next(source_aggregate& out);
+  const checkpoint_info& info() const { return info_; }
+
+private:
+  bool refill();
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  checkpoint_info info_;
+  uint32_t expected_crc_ = 0;
+  uint32_t crc_ = 0;
+  uint64_t remaining_ = 0;
+  std::vector<unsigned char> buf_;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+};
+
+} // namespace gaia

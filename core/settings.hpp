@@ -1,0 +1,64 @@
+// The production's settings: config/production.json, then environment
+// overrides, validated as a whole before anything starts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace gaia {
+
+/// Everything a run needs to know. Field names are the JSON keys.
+struct settings {
+  std::string archive_url_template;      ///< "%s" = file range
+  std::vector<int64_t> file_boundaries;  ///< N+1 HEALPix bounds, N files
+  std::string output_dir;
+  int poll_interval_ms = 0;
+  int download_pool_size = 0;
+  int import_pool_size = 0;
+  int http_timeout_s = 0;                ///< one transfer, start to end
+  int request_timeout_s = 0;             ///< one step's reply to the process
+};
+
+/// A config that cannot be used. what() is one line naming the key (or the
+/// environment variable, or the file) and the problem.
+class config_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Looks up an environment variable; empty optional when unset.
+using env_lookup = std::function<std::optional<std::string>(const char*)>;
+
+/// The process environment.
+env_lookup process_env();
+
+/// Default settings (no file, no environment).
+settings default_settings();
+
+/// Reads the JSON file at `path` (keys not present keep their defaults),
+/// applies the environment overrides, validates. Throws config_error.
+settings load_settings(const std::string& path, const env_lookup& env);
+
+/// Same from JSON text already read; `origin` names it in errors.
+settings parse_settings(const std::string& json_text, const std::string& origin,
+                        const env_lookup& env);
+
+/// The resolved settings as JSON (what `gaia-dr3 check` prints).
+nlohmann::json to_json(const settings& s);
+
+/// One line per key: JSON key, environment variable, meaning (for --help
+/// and the README).
+struct setting_doc {
+  const char* key;
+  const char* env;
+  const char* meaning;
+};
+const std::vector<setting_doc>& setting_docs();
+
+} // namespace gaia

@@ -1,0 +1,131 @@
+// Config loading: defaults, file values, environment overrides, and one
+// clear error naming the key for every kind of bad config.
+#include "core/settings.hpp"
+
+#include "core/defaults.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+using namespace gaia;
+
+namespace {
+
+env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const char* name) -> std::optional<std::string> {
+    auto i = vars.find(name);
+    if (i == vars.end())
+      return std::nullopt;
+    return i->second;
+  };
+}
+
+const env_lookup no_env = env_of({});
+
+std::string error_of(const std::string& json, const env_lookup& env = no_env) {
+  try {
+    parse_settings(json, "test.json", env);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("settings: an empty object gives the documented defaults") {
+  auto s = parse_settings("{}", "test.json", no_env);
+  CHECK(s.archive_url_template == defaults::archive_url_template);
+  CHECK(s.file_boundaries == defaults::file_boundaries);
+  CHECK(s.file_boundaries.size() == 21);
+  CHECK(s.output_dir == "output");
+  CHECK(s.poll_interval_ms == 1000);
+  CHECK(s.download_pool_size >= 1);
+  CHECK(s.import_pool_size >= 1);
+}
+
+TEST_CASE("settings: the shipped config/production.json is valid") {
+  auto s = load_settings(std::string(GAIA_SOURCE_DIR)
+                           + "/config/production.json",
+                         no_env);
+  CHECK(s.file_boundaries == defaults::file_boundaries);
+  CHECK(s.archive_url_template.find("cdn.gea.esac.esa.int")
+        != std::string::npos);
+}
+
+TEST_CASE("settings: environment overrides win over the file") {
+  auto env = env_of({{"GAIA_ARCHIVE_URL_TEMPLATE", "file:///m/E_%s.csv.gz"},
+                     {"GAIA_FILE_BOUNDARIES", "0, 10,20"},
+                     {"GAIA_OUTPUT_DIR", "/tmp/out"},
+                     {"GAIA_POLL_INTERVAL_MS", "250"},
+                     {"GAIA_DOWNLOAD_POOL", "3"},
+                     {"GAIA_IMPORT_POOL", "5"},
+                     {"GAIA_HTTP_TIMEOUT_SECONDS", "7"},
+                     {"GAIA_REQUEST_TIMEOUT_SECONDS", "9"}});
+  auto s = parse_settings(R"({"download_pool_size": 8, "output_dir": "x"})",
+                          "test.json", env);
+  CHECK(s.archive_url_template == "file:///m/E_%s.csv.gz");
+  CHECK(s.file_boundaries == std::vector<int64_t>{0, 10, 20});
+  CHECK(s.output_dir == "/tmp/out");
+  CHECK(s.poll_interval_ms == 250);
+  CHECK(s.download_pool_size == 3);
+  CHECK(s.import_pool_size == 5);
+  CHECK(s.http_timeout_s == 7);
+  CHECK(s.request_timeout_s == 9);
+}
+
+TEST_CASE("settings: every bad config names the key and the problem") {
+  auto unknown = error_of(R"({"download_pool": 2})");
+  CHECK(unknown.find("unknown key 'download_pool'") != std::string::npos);
+
+  auto type = error_of(R"({"import_pool_size": "2"})");
+  CHECK(type.find("import_pool_size") != std::string::npos);
+  CHECK(type.find("expected an integer") != std::string::npos);
+
+  auto pool = error_of(R"({"download_pool_size": 0})");
+  CHECK(pool.find("download_pool_size") != std::string::npos);
+  CHECK(pool.find("out of range") != std::string::npos);
+
+  auto tmpl = error_of(R"({"archive_url_template": "http://x/file.csv.gz"})");
+  CHECK(tmpl.find("archive_url_template") != std::string::npos);
+  CHECK(tmpl.find("%s") != std::string::npos);
+
+  auto few = error_of(R"({"file_boundaries": [5]})");
+  CHECK(few.find("file_boundaries") != std::string::npos);
+  CHECK(few.find("at least two") != std::string::npos);
+
+  auto order = error_of(R"({"file_boundaries": [0, 10, 10]})");
+  CHECK(order.find("file_boundaries") != std::string::npos);
+  CHECK(order.find("must increase") != std::string::npos);
+
+  auto json = error_of(R"({"output_dir": )");
+  CHECK(json.find("test.json: not valid JSON") != std::string::npos);
+
+  auto top = error_of("[1, 2]");
+  CHECK(top.find("JSON object") != std::string::npos);
+
+  auto bool_bounds = error_of(R"({"file_boundaries": [0, true]})");
+  CHECK(bool_bounds.find("file_boundaries") != std::string::npos);
+}
+
+TEST_CASE("settings: a bad environment override names the variable") {
+  auto e1 = error_of("{}", env_of({{"GAIA_IMPORT_POOL", "two"}}));
+  CHECK(e1.find("GAIA_IMPORT_POOL") != std::string::npos);
+  auto e2 = error_of("{}", env_of({{"GAIA_DOWNLOAD_POOL", "0"}}));
+  CHECK(e2.find("GAIA_DOWNLOAD_POOL") != std::string::npos);
+  auto e3 = error_of("{}", env_of({{"GAIA_FILE_BOUNDARIES", "3,2"}}));
+  CHECK(e3.find("file_boundaries") != std::string::npos);
+  auto e4 = error_of("{}", env_of({{"GAIA_FILE_BOUNDARIES", "1,x"}}));
+  CHECK(e4.find("GAIA_FILE_BOUNDARIES") != std::string::npos);
+}
+
+TEST_CASE("settings: a missing config file is named") {
+  try {
+    load_settings("/nonexistent/prod.json", no_env);
+    FAIL("no error");
+  } catch (const config_error& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/prod.json")
+          != std::string::npos);
+  }
+}
