@@ -9,6 +9,8 @@
 
 #include "tests/test_util.hpp"
 
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -92,6 +94,26 @@ inline std::vector<expected_row> parse_results(const std::string& text,
 /// Same double, or both NaN (empty field).
 inline bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+/// Checks results.csv against the expected rows, value by value.
+inline void check_results_equal(const std::string& csv_path,
+                         const std::vector<expected_row>& expected) {
+  std::string header;
+  auto got = parse_results(read_file(csv_path), header);
+  CHECK(header
+        == "source_id,bp_min_flux,bp_max_flux,rp_min_flux,rp_max_flux,"
+           "percentage_change");
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("row " << i << " source " << expected[i].source_id);
+    CHECK(got[i].source_id == expected[i].source_id);
+    CHECK(same(got[i].bp_min, expected[i].bp_min));
+    CHECK(same(got[i].bp_max, expected[i].bp_max));
+    CHECK(same(got[i].rp_min, expected[i].rp_min));
+    CHECK(same(got[i].rp_max, expected[i].rp_max));
+    CHECK(same(got[i].pct, expected[i].pct));
+  }
 }
 
 /// Settings for a run over `mirror_dir` by file:// into `out_dir`.

@@ -59,25 +59,6 @@ void write_archive(const test::small_archive& a, const fs::path& dir) {
   }
 }
 
-void check_results_equal(const std::string& csv_path,
-                         const std::vector<test::expected_row>& expected) {
-  std::string header;
-  auto got = test::parse_results(test::read_file(csv_path), header);
-  CHECK(header
-        == "source_id,bp_min_flux,bp_max_flux,rp_min_flux,rp_max_flux,"
-           "percentage_change");
-  REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("row " << i << " source " << expected[i].source_id);
-    CHECK(got[i].source_id == expected[i].source_id);
-    CHECK(test::same(got[i].bp_min, expected[i].bp_min));
-    CHECK(test::same(got[i].bp_max, expected[i].bp_max));
-    CHECK(test::same(got[i].rp_min, expected[i].rp_min));
-    CHECK(test::same(got[i].rp_max, expected[i].rp_max));
-    CHECK(test::same(got[i].pct, expected[i].pct));
-  }
-}
-
 struct quiet_logs {
   quiet_logs() { set_log_quiet(true); }
   ~quiet_logs() { set_log_quiet(false); }
@@ -99,7 +80,7 @@ TEST_CASE("production: a file:// run equals the independent computation") {
   INFO(outcome.step << " " << outcome.file << " " << outcome.error);
   REQUIRE(outcome.ok);
   output_layout layout(s.output_dir);
-  check_results_equal(layout.results_csv, expected);
+  test::check_results_equal(layout.results_csv, expected);
   CHECK(outcome.qualifying == expected.size());
   CHECK(fs::exists(layout.done_marker));
   CHECK_FALSE(fs::exists(layout.err_marker));

@@ -1,0 +1,113 @@
+// Runs the real gaia-dr3 executable as a child process for CLI tests:
+// environment, stdout/stderr captured to files, bounded waits.
+#pragma once
+
+#include "tests/test_util.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace gaia::test {
+
+/// A running gaia-dr3 child; killed (SIGKILL) if still alive at scope exit.
+class child_process {
+public:
+  child_process(std::vector<std::string> args,
+                std::map<std::string, std::string> env_overrides,
+                const std::filesystem::path& log_dir) {
+    stdout_path_ = log_dir / "stdout.txt";
+    stderr_path_ = log_dir / "stderr.txt";
+    args.insert(args.begin(), GAIA_DR3_BINARY);
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string kv = *e;
+      auto eq = kv.find('=');
+      if (eq != std::string::npos && kv.rfind("GAIA_", 0) != 0)
+        env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    for (auto& [k, v] : env_overrides)
+      env[k] = v;
+    std::vector<std::string> env_strings;
+    for (auto& [k, v] : env)
+      env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& s : env_strings)
+      envp.push_back(s.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, stdout_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data())
+        != 0)
+      throw std::runtime_error("cannot start " + std::string(argv[0]));
+    posix_spawn_file_actions_destroy(&fa);
+  }
+
+  ~child_process() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+
+  /// Waits for the exit; returns the exit code, or -1 on timeout.
+  int wait(std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  std::string out() const { return read_file(stdout_path_); }
+  std::string err() const { return read_file(stderr_path_); }
+
+private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  std::filesystem::path stdout_path_;
+  std::filesystem::path stderr_path_;
+};
+
+/// Polls `cond` every 20 ms until it holds or `limit` passes.
+inline bool eventually(const std::function<bool()>& cond,
+                       std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+} // namespace gaia::test

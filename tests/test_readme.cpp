@@ -1,0 +1,16 @@
+// The README stays true: its graph is the one the topology generates.
+#include "actors/topology.hpp"
+
+#include "tests/test_util.hpp"
+
+#include <doctest/doctest.h>
+
+TEST_CASE("readme: the Mermaid graph equals `gaia-dr3 graph`") {
+  auto readme = gaia::test::read_file(std::string(GAIA_SOURCE_DIR) + "/README.md");
+  auto start = readme.find("```mermaid\n");
+  REQUIRE(start != std::string::npos);
+  start += 11;
+  auto end = readme.find("```", start);
+  REQUIRE(end != std::string::npos);
+  CHECK(readme.substr(start, end - start) == gaia::topology::to_mermaid());
+}
