@@ -5,6 +5,7 @@
 #include "core/file_range.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ struct file_format {
 /// ascending; a realistic spread of transits; ~6% NaN in BP/RP; a mix of
 /// variable and quiet sources; rare tiny minima. Deterministic per
 /// (range, scale, seed). At scale 1.0 the 20 benchmark files hold ~75,000
-/// sources in total (proportional to the range width).
+/// sources in total; the count grows with the range width as width^0.35
+/// (real boundaries are cut for similar file sizes: narrow = dense).
 std::vector<row> generate_rows(const file_range& range, double scale,
                                uint64_t seed);
 
@@ -46,6 +48,13 @@ uint64_t write_archive_file(const std::string& path,
 /// [1e-3, 1e7) ("1820.8582445068785", "50.0"), else "1.0E7" / "1.01E-13".
 std::string java_double(double v);
 
+struct file_summary {
+  std::string path;
+  uint64_t rows = 0;
+  uint64_t compressed_bytes = 0;
+  uint64_t text_bytes = 0;         ///< uncompressed ECSV text
+};
+
 struct archive_options {
   std::string out_dir;
   std::vector<int64_t> boundaries; ///< file_boundaries; the first N ranges
@@ -53,16 +62,14 @@ struct archive_options {
   double scale = 1.0;
   uint64_t seed = 1;
   unsigned threads = 0;            ///< 0 = all cores
-};
-
-struct file_summary {
-  std::string path;
-  uint64_t rows = 0;
-  uint64_t compressed_bytes = 0;
+  /// Called once per finished file (one call at a time, any thread).
+  std::function<void(const file_summary&)> on_file;
 };
 
 /// Writes EpochPhotometry_<range>.csv.gz for the first `files` ranges into
-/// out_dir, in parallel. Existing files are overwritten.
+/// out_dir (created if missing), in parallel, largest ranges first. Existing
+/// files are overwritten. Empty boundaries = defaults::file_boundaries.
+/// Returns the files in range order; throws the first error of any file.
 std::vector<file_summary> write_archive(const archive_options& opts);
 
 } // namespace gaia::synth

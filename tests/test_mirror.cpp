@@ -1,0 +1,271 @@
+// The HTTP mirror: files, HEAD, byte ranges, 404s, and nothing outside its
+// directory, through a real socket on 127.0.0.1.
+#include "core/mirror.hpp"
+#include "core/synth_rng.hpp"
+#include "tests/test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <csignal>
+#include <fcntl.h>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace gaia;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_bytes(size_t n, uint64_t seed) {
+  synth::rng r(seed);
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = r.next();
+    for (size_t k = 0; k < 8 && i + k < n; ++k) s[i + k] = static_cast<char>(v >> (8 * k));
+  }
+  return s;
+}
+
+/// A served directory `www` next to a secret file that must never leak.
+struct mirror_fixture {
+  test::temp_dir root{"gaia-mirror"};
+  fs::path www = root / "www";
+  std::string file_name = "EpochPhotometry_000000-003111.csv.gz";
+  std::string content = random_bytes(1000, 1);
+  std::string secret = "TOP-SECRET-CONTENT";
+  std::unique_ptr<mirror_server> server;
+
+  mirror_fixture() {
+    fs::create_directories(www / "sub");
+    test::write_file(www / file_name, content);
+    test::write_file(www / "sub" / "inner.txt", "inner");
+    test::write_file(www / "empty.txt", "");
+    test::write_file(root / "secret.txt", secret);
+    fs::create_symlink(root / "secret.txt", www / "outside_link.txt");
+    fs::create_symlink(www / file_name, www / "inside_link.gz");
+    mirror_options opts;
+    opts.dir = www.string();
+    opts.log_requests = false;
+    server = std::make_unique<mirror_server>(opts);
+    server->start();
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", server->port());
+    c.set_connection_timeout(5);
+    c.set_read_timeout(20);
+    c.set_write_timeout(5);
+    return c;
+  }
+};
+
+} // namespace
+
+TEST_CASE("mirror: GET, HEAD and Content-Length") {
+  mirror_fixture f;
+  CHECK(f.server->port() > 0);
+  CHECK(f.server->base_url() == "http://127.0.0.1:" + std::to_string(f.server->port()));
+  auto cli = f.client();
+
+  auto get = cli.Get(("/" + f.file_name).c_str());
+  REQUIRE(get);
+  CHECK(get->status == 200);
+  CHECK(get->body == f.content);
+  CHECK(get->get_header_value("Content-Length") == "1000");
+  CHECK(get->get_header_value("Accept-Ranges") == "bytes");
+
+  auto head = cli.Head(("/" + f.file_name).c_str());
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->get_header_value("Content-Length") == "1000");
+  CHECK(head->body.empty());
+
+  auto inner = cli.Get("/sub/inner.txt");
+  REQUIRE(inner);
+  CHECK(inner->status == 200);
+  CHECK(inner->body == "inner");
+
+  auto empty = cli.Get("/empty.txt");
+  REQUIRE(empty);
+  CHECK(empty->status == 200);
+  CHECK(empty->body.empty());
+
+  auto link = cli.Get("/inside_link.gz"); // a symlink that stays inside
+  REQUIRE(link);
+  CHECK(link->status == 200);
+  CHECK(link->body == f.content);
+}
+
+TEST_CASE("mirror: byte ranges") {
+  mirror_fixture f;
+  auto cli = f.client();
+  const std::string path = "/" + f.file_name;
+  auto ranged = [&](const std::string& range) {
+    auto res = cli.Get(path.c_str(), {{"Range", range}});
+    REQUIRE(res);
+    return *res;
+  };
+
+  auto r = ranged("bytes=10-99");
+  CHECK(r.status == 206);
+  CHECK(r.body == f.content.substr(10, 90));
+  CHECK(r.get_header_value("Content-Range") == "bytes 10-99/1000");
+  CHECK(r.get_header_value("Content-Length") == "90");
+
+  r = ranged("bytes=-50");
+  CHECK(r.status == 206);
+  CHECK(r.body == f.content.substr(950));
+  CHECK(r.get_header_value("Content-Range") == "bytes 950-999/1000");
+
+  r = ranged("bytes=990-");
+  CHECK(r.status == 206);
+  CHECK(r.body == f.content.substr(990));
+
+  r = ranged("bytes=900-5000"); // clamped to the end
+  CHECK(r.status == 206);
+  CHECK(r.body == f.content.substr(900));
+  CHECK(r.get_header_value("Content-Range") == "bytes 900-999/1000");
+
+  r = ranged("bytes=1000-");
+  CHECK(r.status == 416);
+  CHECK(r.get_header_value("Content-Range") == "bytes */1000");
+  CHECK(r.body.empty());
+
+  r = ranged("bytes=0-1,5-6"); // several ranges: the whole file
+  CHECK(r.status == 200);
+  CHECK(r.body == f.content);
+
+  auto head = cli.Head(path.c_str(), {{"Range", "bytes=10-99"}});
+  REQUIRE(head);
+  CHECK(head->status == 206);
+  CHECK(head->get_header_value("Content-Length") == "90");
+  CHECK(head->body.empty());
+
+  auto missing = cli.Get("/nope.gz", {{"Range", "bytes=2-4"}});
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(missing->get_header_value("Content-Range").empty());
+}
+
+TEST_CASE("mirror: 404 for missing files, directories and the root") {
+  mirror_fixture f;
+  auto cli = f.client();
+  for (const char* path : {"/", "/missing.csv.gz", "/sub", "/sub/", "//", "/sub//inner.txt",
+                           "/./" "EpochPhotometry_000000-003111.csv.gz"}) {
+    auto res = cli.Get(path);
+    REQUIRE(res);
+    CHECK_MESSAGE(res->status == 404, path);
+    CHECK(res->body.find(f.content) == std::string::npos);
+  }
+  auto post = cli.Post(("/" + f.file_name).c_str(), "x", "text/plain");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+}
+
+TEST_CASE("mirror: nothing outside the directory is served") {
+  mirror_fixture f;
+  auto cli = f.client();
+  for (const char* path :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt", "/sub/../../secret.txt", "/sub/%2e%2e/%2e%2e/secret.txt",
+        "/..%5csecret.txt", "/outside_link.txt", "/secret.txt", "/../www/../secret.txt",
+        "/%00/../secret.txt", "/etc/passwd", "//etc/passwd", "/../../../../../../etc/passwd"}) {
+    auto res = cli.Get(path);
+    REQUIRE_MESSAGE(res, path);
+    CHECK_MESSAGE((res->status == 404 || res->status == 403 || res->status == 400), path);
+    CHECK_MESSAGE(res->body.find(f.secret) == std::string::npos, path);
+    CHECK_MESSAGE(res->body.find("root:") == std::string::npos, path);
+  }
+}
+
+TEST_CASE("mirror: a 50 MB file streams intact") {
+  mirror_fixture f;
+  const std::string big = random_bytes(50u << 20, 2);
+  test::write_file(f.www / "big.bin", big);
+  auto cli = f.client();
+  auto res = cli.Get("/big.bin");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body.size() == big.size());
+  CHECK(res->body == big);
+
+  auto mid = cli.Get("/big.bin", {{"Range", "bytes=30000000-30999999"}});
+  REQUIRE(mid);
+  CHECK(mid->status == 206);
+  CHECK(mid->body == big.substr(30000000, 1000000));
+}
+
+TEST_CASE("mirror: stop is idempotent and start fails on a missing directory") {
+  mirror_fixture f;
+  const int port = f.server->port();
+  f.server->stop();
+  f.server->stop();
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(2);
+  CHECK(!cli.Get("/"));
+
+  mirror_options opts;
+  opts.dir = (f.root / "no-such-dir").string();
+  mirror_server missing(opts);
+  CHECK_THROWS_AS(missing.start(), std::runtime_error);
+}
+
+TEST_CASE("mirror: the command prints its URL and stops on SIGTERM") {
+  mirror_fixture f;
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  const std::string dir = f.www.string();
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    ::close(out[1]);
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    ::dup2(null_fd, 2);
+    ::execl(GAIA_DR3_BINARY, GAIA_DR3_BINARY, "mirror", "--dir", dir.c_str(), "--port", "0",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string line;
+  char ch;
+  while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+  ::close(out[0]);
+  REQUIRE(line.rfind("http://127.0.0.1:", 0) == 0);
+  const int port = std::stoi(line.substr(17));
+
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(5);
+  cli.set_read_timeout(5);
+  auto res = cli.Get(("/" + f.file_name).c_str());
+  REQUIRE(res);
+  CHECK(res->body == f.content);
+
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 100 && !exited; ++i) {
+    exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) ::usleep(100 * 1000);
+  }
+  if (!exited) { // still running after 10 s
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL("mirror did not stop on SIGTERM");
+  }
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("mirror: the command rejects a missing directory") {
+  const std::string cmd = std::string(GAIA_DR3_BINARY) +
+                          " mirror --dir /nonexistent/gaia-mirror-dir 2>/dev/null";
+  const int rc = std::system(cmd.c_str());
+  CHECK(WIFEXITED(rc));
+  CHECK(WEXITSTATUS(rc) == 2);
+}
