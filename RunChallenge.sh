@@ -46,6 +46,34 @@ print_result() {
   return 1
 }
 
+docker_engine() {
+  [ "$native" -eq 0 ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
+}
+
+# Waits for results.done/results.err in $1 while the compose service $2 runs.
+await_compose() {
+  local dir=$1 service=$2
+  while [ ! -f "$dir/results.done" ] && [ ! -f "$dir/results.err" ]; do
+    if [ -z "$(docker compose ps -q "$service" 2>/dev/null)" ]; then
+      log "the service stopped:"; docker compose logs --tail 50 >&2; exit 1
+    fi
+    sleep 2
+  done
+  docker compose logs --tail 30 "$service" >&2 || true
+}
+
+if [ "$synthetic" -eq 1 ] && docker_engine; then
+  log "Docker engine found: docker compose --profile synthetic up --build"
+  run_dir=$out/synthetic/run
+  mkdir -p "$out/synthetic/archive" "$run_dir"
+  rm -f "$run_dir/results.done" "$run_dir/results.err"
+  docker compose --profile synthetic up --build -d gaia-dr3-synthetic >&2
+  trap 'docker compose --profile synthetic stop >&2 || true' EXIT
+  await_compose "$run_dir" gaia-dr3-synthetic
+  print_result "$run_dir"
+  exit $?
+fi
+
 if [ "$synthetic" -eq 1 ]; then
   build_native
   synth_dir=$out/synthetic/archive
@@ -76,19 +104,13 @@ if [ "$synthetic" -eq 1 ]; then
   exit $?
 fi
 
-if [ "$native" -eq 0 ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+if docker_engine; then
   log "Docker engine found: docker compose up --build"
   mkdir -p "$out"
   rm -f "$out/results.done" "$out/results.err"
-  docker compose up --build -d >&2
-  trap 'docker compose stop >&2 || true' EXIT
-  while [ ! -f "$out/results.done" ] && [ ! -f "$out/results.err" ]; do
-    if [ -z "$(docker compose ps -q 2>/dev/null)" ]; then
-      log "the service stopped:"; docker compose logs --tail 50 >&2; exit 1
-    fi
-    sleep 2
-  done
-  docker compose logs --tail 30 >&2 || true
+  docker compose up --build -d gaia-dr3 >&2
+  trap 'docker compose stop gaia-dr3 >&2 || true' EXIT
+  await_compose "$out" gaia-dr3
   print_result "$out"
   exit $?
 fi

@@ -19,7 +19,7 @@ BUILD_PACKAGES=(
 )
 RUNTIME_PACKAGES=(
   libcaf-core0.17 libcaf-io0.17 libcurl4 zlib1g libisal2 libcpp-httplib0.11
-  ca-certificates procps
+  ca-certificates curl procps
 )
 
 case "${1:-build}" in

@@ -10,5 +10,6 @@ int cmd_check(int argc, char** argv);   ///< validate + print settings
 int cmd_graph(int argc, char** argv);   ///< Mermaid graph of the topology
 int cmd_synth(int argc, char** argv);   ///< write a synthetic archive
 int cmd_mirror(int argc, char** argv);  ///< serve a directory over HTTP
+int cmd_bench(int argc, char** argv);   ///< benchmark table
 
 } // namespace gaia::cli

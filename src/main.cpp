@@ -20,6 +20,7 @@ const char* usage =
   "  graph  [--config FILE] the production as a Mermaid flowchart\n"
   "  synth  --out DIR ...   write a synthetic archive (see synth --help)\n"
   "  mirror --dir DIR ...   serve archive files over HTTP (see mirror --help)\n"
+  "  bench  [--archive DIR] the benchmark table (see bench --help)\n"
   "\n"
   "`gaia-dr3 <command> --help` describes each command.\n";
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   if (cmd == "graph") return cmd_graph(sub_argc, sub_argv);
   if (cmd == "synth") return cmd_synth(sub_argc, sub_argv);
   if (cmd == "mirror") return cmd_mirror(sub_argc, sub_argv);
+  if (cmd == "bench") return cmd_bench(sub_argc, sub_argv);
   std::fprintf(stderr, "gaia-dr3: unknown command '%s'\n\n%s", cmd.c_str(),
                usage);
   return 2;
