@@ -6,12 +6,14 @@
 #include "core/file_range.hpp"
 #include "core/log.hpp"
 #include "core/output_layout.hpp"
+#include "core/run_status.hpp"
 #include "messages/messages.hpp"
 
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <set>
+#include <unistd.h>
 
 namespace gaia {
 
@@ -28,6 +30,7 @@ struct run_state {
   std::set<std::string> fetched_again; ///< labels re-downloaded once
   bool finished = false;
   std::chrono::steady_clock::time_point started;
+  int64_t started_unix = 0;
   run_outcome outcome;
 };
 
@@ -67,6 +70,7 @@ public:
     run->id = req.run_id;
     run->promise = self_->make_response_promise();
     run->started = std::chrono::steady_clock::now();
+    run->started_unix = static_cast<int64_t>(std::time(nullptr));
     run->ranges = ranges_from_boundaries(cfg_.file_boundaries);
     run->checkpoints.resize(run->ranges.size());
     run->outcome.run_id = req.run_id;
@@ -84,6 +88,7 @@ public:
                           + std::to_string(cfg_.download_pool_size)
                           + ", import pool "
                           + std::to_string(cfg_.import_pool_size));
+    report(run, "download+import");
     for (const auto& r : run->ranges)
       download(run, r, false);
     return rp;
@@ -97,6 +102,24 @@ private:
     for (const auto& p : {layout_.results_csv, layout_.done_marker,
                           layout_.err_marker, layout_.qualifying_path()})
       remove_if_exists(p);
+    // A process killed mid-write leaves its temporary; the finished file
+    // was never renamed into place, so the temporary is just garbage.
+    if (int n = remove_stale_temporaries(layout_))
+      log_line("process", "removed " + std::to_string(n)
+                            + " temporary files left by a killed run");
+  }
+
+  /// Rewrites progress.json for `gaia-dr3 status`.
+  void report(const run_ptr& run, const std::string& step) {
+    run_progress p;
+    p.run_id = run->id;
+    p.pid = ::getpid();
+    p.step = step;
+    p.files = run->ranges.size();
+    p.downloaded = run->downloaded;
+    p.imported = run->imported;
+    p.started_unix = run->started_unix;
+    write_progress(layout_, p);
   }
 
   void download(const run_ptr& run, const file_range& r, bool force) {
@@ -123,6 +146,7 @@ private:
                           + rep.label + " " + format_mb(rep.bytes)
                           + (rep.reused ? " (reused)"
                                         : " in " + seconds_text(rep.seconds)));
+    report(run, "download+import");
     import(run, r);
   }
 
@@ -171,11 +195,13 @@ private:
                     : "")
                + (rep.reused ? " (checkpoint reused)"
                              : " in " + seconds_text(rep.seconds)));
+    report(run, "download+import");
     if (run->imported == run->ranges.size())
       compute(run);
   }
 
   void compute(const run_ptr& run) {
+    report(run, "compute");
     auto me = shared_from_this();
     compute_request req{run->id, run->checkpoints, layout_.qualifying_path()};
     self_->request(peers_.compute, timeout_, req)
@@ -197,6 +223,7 @@ private:
   }
 
   void export_results(const run_ptr& run) {
+    report(run, "export");
     auto me = shared_from_this();
     export_request req{run->id, layout_.qualifying_path(),
                        layout_.results_csv};
@@ -232,6 +259,7 @@ private:
     }
     run->finished = true;
     run->outcome.ok = true;
+    report(run, "done");
     log_line("process", "run " + std::to_string(run->id) + " done: "
                           + std::to_string(run->outcome.qualifying)
                           + " qualifying sources in "
@@ -250,6 +278,7 @@ private:
     run->outcome.file = file;
     run->outcome.error = error;
     run->outcome.seconds = seconds_since(run->started);
+    report(run, shutting_down() ? "interrupted" : "failed");
     if (shutting_down()) {
       // Stopped by a signal: no verdict; the next start resumes the run.
       log_line("process", "run " + std::to_string(run->id)

@@ -3,11 +3,14 @@
 #include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "core/atomic_file.hpp"
 #include "core/output_layout.hpp"
 #include "core/run_lock.hpp"
+#include "core/run_status.hpp"
 #include "messages/messages.hpp"
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <memory>
 
 namespace gaia {
@@ -21,6 +24,11 @@ struct service_state {
   service_options opts;
   std::unique_ptr<run_lock> lock; ///< held while a run is in flight
   std::string last_note;          ///< to log a repeated condition once
+  /// After a failure that left no marker (full disk, unwritable output),
+  /// wait before trying again, doubling up to 5 minutes.
+  std::chrono::steady_clock::time_point not_before;
+  std::chrono::seconds backoff{0};
+  std::chrono::steady_clock::time_point last_heartbeat;
 
   service_state(settings c, caf::actor p, service_options o)
     : cfg(std::move(c)), layout(cfg.output_dir), process(std::move(p)),
@@ -35,6 +43,48 @@ struct service_state {
 };
 
 using state_ptr = std::shared_ptr<service_state>;
+
+/// Called after a failed attempt: when no marker records it, retrying at
+/// once would fail the same way every poll.
+void back_off_unless_marked(const state_ptr& st) {
+  if (st->layout.has_outcome_marker()) {
+    st->backoff = std::chrono::seconds(0);
+    return;
+  }
+  st->backoff = std::min<std::chrono::seconds>(
+    std::chrono::seconds(300),
+    st->backoff.count() == 0 ? std::chrono::seconds(5) : st->backoff * 2);
+  st->not_before = std::chrono::steady_clock::now() + st->backoff;
+  log_line("service", "no marker could be written; next attempt in "
+                        + std::to_string(st->backoff.count()) + " s");
+}
+
+/// Re-reads the config before a run. False when the run must not start:
+/// the config changed (the listener respawns the production) or is invalid
+/// (reported in results.err).
+bool config_still_valid(caf::event_based_actor* self, const state_ptr& st) {
+  if (st->opts.config_path.empty())
+    return true;
+  try {
+    auto fresh = load_settings(st->opts.config_path, process_env());
+    if (to_json(fresh) == to_json(st->cfg))
+      return true;
+    log_line("service", st->opts.config_path
+                          + " changed; restarting the production with it");
+    self->send(st->opts.listener, config_changed_atom::value);
+    self->quit();
+  } catch (const config_error& e) {
+    log_line("service", std::string("config error: ") + e.what());
+    try {
+      write_file_atomic(st->layout.err_marker,
+                        "config failed: " + st->opts.config_path + "\n"
+                          + e.what() + "\n");
+    } catch (const std::exception& w) {
+      log_line("service", std::string("cannot write results.err: ") + w.what());
+    }
+  }
+  return false;
+}
 
 void report_once(caf::event_based_actor* self, const state_ptr& st,
                  const run_outcome& outcome) {
@@ -52,6 +102,8 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
     got = run_lock::try_acquire(st->layout.lock_marker);
   } catch (const output_error& e) {
     st->note(std::string("cannot take the lock: ") + e.what());
+    if (!st->opts.run_once)
+      back_off_unless_marked(st);
     run_outcome o;
     o.step = "lock";
     o.file = st->layout.lock_marker;
@@ -83,6 +135,8 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
         log_line("service", "run " + std::to_string(o.run_id) + " "
                               + (o.ok ? "succeeded" : "failed")
                               + "; waiting for a marker to be deleted");
+        if (!o.ok && !st->opts.run_once)
+          back_off_unless_marked(st);
         report_once(self, st, o);
       },
       [self, st, id](caf::error& err) {
@@ -113,11 +167,15 @@ caf::behavior polling_service(caf::event_based_actor* self, settings cfg,
   self->send(self, poll_atom::value);
   return {
     [self, st, interval](poll_atom) {
-      if (!st->lock) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - st->last_heartbeat >= std::chrono::seconds(10)
+          && write_heartbeat(st->layout))
+        st->last_heartbeat = now;
+      if (!st->lock && now >= st->not_before) {
         if (st->layout.has_outcome_marker())
           st->note("idle: delete " + st->layout.done_marker + " or "
                    + st->layout.err_marker + " to start a new run");
-        else
+        else if (config_still_valid(self, st))
           start_run(self, st);
       }
       self->delayed_send(self, interval, poll_atom::value);

@@ -15,7 +15,12 @@ namespace gaia {
 
 struct service_options {
   bool run_once = false;   ///< one run now, then report and stop
-  caf::actor listener;     ///< run-once: receives the run_outcome
+  /// run-once: receives the run_outcome; serving: config_changed_atom.
+  caf::actor listener;
+  /// Serving: re-read before each run. A changed valid config makes the
+  /// service tell the listener and stop (the production is respawned with
+  /// it); an invalid one is reported in results.err. Empty: never re-read.
+  std::string config_path;
 };
 
 caf::behavior polling_service(caf::event_based_actor* self, settings cfg,

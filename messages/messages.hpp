@@ -19,6 +19,12 @@ namespace gaia {
 /// Timer tick of the polling service.
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 
+/// The service found a changed, valid config: respawn the production.
+using config_changed_atom = caf::atom_constant<caf::atom("cfgchanged")>;
+
+/// Stop serving (SIGTERM/SIGINT).
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
 /// Start one benchmark run now.
 struct benchmark_request {
   uint64_t run_id = 0;

@@ -5,7 +5,10 @@
 #include "actors/topology.hpp"
 #include "core/cancellation.hpp"
 #include "core/file_range.hpp"
+#include "core/atomic_file.hpp"
 #include "core/log.hpp"
+#include "core/output_layout.hpp"
+#include "core/run_status.hpp"
 #include "core/settings.hpp"
 #include "messages/messages.hpp"
 
@@ -16,6 +19,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <pthread.h>
 #include <string>
@@ -146,8 +152,9 @@ int cmd_serve(int argc, char** argv) {
     print_help("serve",
                "The unattended service. Every poll_interval_ms it looks at "
                "output_dir; when neither results.done nor results.err exists "
-               "it takes results.lock and runs the production. Delete a "
-               "marker to run again. Stops cleanly on SIGTERM/SIGINT.");
+               "it re-reads the config, takes results.lock and runs the "
+               "production. Delete a marker (or `gaia-dr3 trigger`) to run "
+               "again. Stops cleanly on SIGTERM/SIGINT.");
     return 0;
   }
   auto s = load_or_report(args);
@@ -159,18 +166,150 @@ int cmd_serve(int argc, char** argv) {
     caf::actor_system_config cfg;
     configure_actor_system(cfg);
     caf::actor_system sys{cfg};
-    auto prod = spawn_production(sys, *s, service_options{});
+    caf::scoped_actor self{sys};
+    caf::actor me = self;
+    // Signals become a message to this loop.
+    std::thread waiter([&set, me] {
+      int sig = 0;
+      while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+      }
+      log_line("main", std::string("received ") + strsignal(sig)
+                         + ", shutting down");
+      cancel_all_runs();
+      caf::anon_send(me, shutdown_atom::value);
+    });
     log_line("main", "serving; config " + args.config + ", output "
                        + s->output_dir);
-    int sig = 0;
-    while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+    service_options opts;
+    opts.listener = me;
+    opts.config_path = args.config;
+    bool stop = false;
+    while (!stop) {
+      auto prod = spawn_production(sys, *s, opts);
+      auto service = prod.service();
+      self->monitor(service);
+      bool restart = false;
+      while (!stop && !restart) {
+        self->receive(
+          [&](shutdown_atom) { stop = true; },
+          [&](config_changed_atom) { restart = true; },
+          [&](caf::down_msg& d) {
+            if (d.source != service.address())
+              return; // an earlier production's service
+            log_line("main", "the service stopped (" + caf::to_string(d.reason)
+                               + "); restarting it in 1 s");
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            restart = true;
+          });
+      }
+      self->demonitor(service);
+      prod.shutdown();
+      if (restart) {
+        try {
+          s = load_settings(args.config, process_env());
+        } catch (const config_error& e) {
+          // The service checked it a moment ago; keep the old settings.
+          log_line("main", std::string("config error: ") + e.what());
+        }
+      }
     }
-    log_line("main", std::string("received ") + strsignal(sig)
-                       + ", shutting down");
-    cancel_all_runs();
-    prod.shutdown();
+    waiter.join();
   } // the actor system waits for every actor here
   log_line("main", "stopped");
+  return 0;
+}
+
+int cmd_status(int argc, char** argv) {
+  common_args args;
+  if (auto err = parse_common(argc, argv, args))
+    return usage_error("status", *err);
+  if (args.help) {
+    print_help("status",
+               "Reports, from output_dir: whether a run is in progress (its "
+               "step and progress), the last outcome, and whether a service "
+               "is alive. Exit 0 when a service has sent a heartbeat in the "
+               "last 2 minutes or a run is in progress, 1 otherwise (a Docker "
+               "healthcheck).");
+    return 0;
+  }
+  auto s = load_or_report(args);
+  if (!s)
+    return 2;
+  output_layout layout(s->output_dir);
+  std::string holder;
+  bool running = run_in_progress(layout, &holder);
+  auto progress = read_progress(layout);
+  auto heartbeat = heartbeat_age(layout);
+  auto first_line = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  if (running) {
+    std::string where = "starting";
+    if (progress) {
+      where = progress->step;
+      if (progress->step == "download+import")
+        where += " (downloaded " + std::to_string(progress->downloaded) + "/"
+                 + std::to_string(progress->files) + ", imported "
+                 + std::to_string(progress->imported) + "/"
+                 + std::to_string(progress->files) + ")";
+      where += ", run " + std::to_string(progress->run_id) + " for "
+               + std::to_string(std::time(nullptr) - progress->started_unix)
+               + " s";
+    }
+    std::printf("running: %s (pid %s)\n", where.c_str(), holder.c_str());
+  } else if (std::filesystem::exists(layout.done_marker)) {
+    std::printf("idle: last run succeeded: %s\n",
+                first_line(layout.done_marker).c_str());
+  } else if (std::filesystem::exists(layout.err_marker)) {
+    std::printf("idle: last run failed: %s\n",
+                first_line(layout.err_marker).c_str());
+  } else {
+    std::printf("idle: no outcome yet; a service starts a run at its next "
+                "poll\n");
+  }
+  bool alive = heartbeat && heartbeat->first <= 120;
+  if (heartbeat)
+    std::printf("service: pid %ld, heartbeat %lld s ago%s\n", heartbeat->second,
+                static_cast<long long>(heartbeat->first),
+                alive ? "" : " (stale: is the service running?)");
+  else
+    std::printf("service: no heartbeat in %s\n", layout.dir.c_str());
+  return alive || running ? 0 : 1;
+}
+
+int cmd_trigger(int argc, char** argv) {
+  common_args args;
+  if (auto err = parse_common(argc, argv, args))
+    return usage_error("trigger", *err);
+  if (args.help) {
+    print_help("trigger",
+               "Asks the service for a new run: removes results.done and "
+               "results.err (never results.lock). While a run is in "
+               "progress it changes nothing.");
+    return 0;
+  }
+  auto s = load_or_report(args);
+  if (!s)
+    return 2;
+  output_layout layout(s->output_dir);
+  std::string holder;
+  if (run_in_progress(layout, &holder)) {
+    std::printf("a run is in progress (pid %s); nothing to trigger\n",
+                holder.c_str());
+    return 0;
+  }
+  try {
+    remove_if_exists(layout.done_marker);
+    remove_if_exists(layout.err_marker);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gaia-dr3 trigger: %s\n", e.what());
+    return 1;
+  }
+  std::printf("markers removed: the service starts a new run within one "
+              "poll (%d ms)\n", s->poll_interval_ms);
   return 0;
 }
 

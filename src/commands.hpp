@@ -7,6 +7,8 @@ namespace gaia::cli {
 int cmd_serve(int argc, char** argv);   ///< unattended service
 int cmd_run(int argc, char** argv);     ///< one run now
 int cmd_check(int argc, char** argv);   ///< validate + print settings
+int cmd_status(int argc, char** argv);  ///< idle / running / last outcome
+int cmd_trigger(int argc, char** argv); ///< remove markers: run again
 int cmd_graph(int argc, char** argv);   ///< Mermaid graph of the topology
 int cmd_synth(int argc, char** argv);   ///< write a synthetic archive
 int cmd_mirror(int argc, char** argv);  ///< serve a directory over HTTP

@@ -17,6 +17,8 @@ const char* usage =
   "                         results.done/results.err marker exists\n"
   "  run    --config FILE   one run now; exit 0 = results.done, 1 = results.err\n"
   "  check  --config FILE   validate and print the resolved settings\n"
+  "  status --config FILE   idle / running (step, progress) / last outcome\n"
+  "  trigger --config FILE  remove the markers so the service runs again\n"
   "  graph  [--config FILE] the production as a Mermaid flowchart\n"
   "  synth  --out DIR ...   write a synthetic archive (see synth --help)\n"
   "  mirror --dir DIR ...   serve archive files over HTTP (see mirror --help)\n"
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return cmd_serve(sub_argc, sub_argv);
   if (cmd == "run") return cmd_run(sub_argc, sub_argv);
   if (cmd == "check") return cmd_check(sub_argc, sub_argv);
+  if (cmd == "status") return cmd_status(sub_argc, sub_argv);
+  if (cmd == "trigger") return cmd_trigger(sub_argc, sub_argv);
   if (cmd == "graph") return cmd_graph(sub_argc, sub_argv);
   if (cmd == "synth") return cmd_synth(sub_argc, sub_argv);
   if (cmd == "mirror") return cmd_mirror(sub_argc, sub_argv);

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <spawn.h>
+#include <sys/resource.h>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -24,9 +24,11 @@ namespace gaia::test {
 /// A running gaia-dr3 child; killed (SIGKILL) if still alive at scope exit.
 class child_process {
 public:
+  /// `file_size_limit` > 0: RLIMIT_FSIZE in bytes for the child.
   child_process(std::vector<std::string> args,
                 std::map<std::string, std::string> env_overrides,
-                const std::filesystem::path& log_dir) {
+                const std::filesystem::path& log_dir,
+                rlim_t file_size_limit = 0) {
     stdout_path_ = log_dir / "stdout.txt";
     stderr_path_ = log_dir / "stderr.txt";
     args.insert(args.begin(), GAIA_DR3_BINARY);
@@ -50,16 +52,24 @@ public:
     for (auto& s : env_strings)
       envp.push_back(s.data());
     envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, stdout_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, stderr_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data())
-        != 0)
-      throw std::runtime_error("cannot start " + std::string(argv[0]));
-    posix_spawn_file_actions_destroy(&fa);
+    // fork + exec rather than posix_spawn: the child may need a file size
+    // limit (a full disk, simulated) with SIGXFSZ ignored, which exec keeps.
+    pid_ = ::fork();
+    if (pid_ < 0)
+      throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      if (file_size_limit > 0) {
+        struct rlimit rl {file_size_limit, file_size_limit};
+        ::setrlimit(RLIMIT_FSIZE, &rl);
+        ::signal(SIGXFSZ, SIG_IGN);
+      }
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
   }
 
   ~child_process() {

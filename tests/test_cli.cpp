@@ -178,7 +178,8 @@ TEST_CASE("cli: graph prints the Mermaid flowchart of the topology") {
 
 TEST_CASE("cli: --help works for every command") {
   test::temp_dir dir;
-  for (const char* cmd : {"serve", "run", "check", "graph", "synth", "mirror"}) {
+  for (const char* cmd : {"serve", "run", "check", "status", "trigger", "graph",
+                          "synth", "mirror", "bench"}) {
     INFO(cmd);
     test::child_process p({cmd, "--help"}, {}, dir.path());
     CHECK(p.wait(20s) == 0);
