@@ -1,0 +1,268 @@
+// gzip_reader: both inflate backends on single- and multi-member files, and
+// every way a file can be broken (truncated, corrupt, not gzip, trailing
+// bytes, missing).
+#include "core/errors.hpp"
+#include "core/gzip_reader.hpp"
+#include "tests/test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace gaia;
+using gaia::test::temp_dir;
+using gaia::test::write_file;
+
+namespace {
+
+const inflate_backend both_backends[] = {inflate_backend::isal,
+                                         inflate_backend::zlib};
+
+/// One gzip member holding `text`, written by zlib (windowBits 31).
+std::string gzip_member(const std::string& text, int level = 6) {
+  z_stream s{};
+  REQUIRE(deflateInit2(&s, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) ==
+          Z_OK);
+  std::string out(deflateBound(&s, text.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&s, Z_FINISH) == Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+/// ECSV-like text: lines of quoted float arrays, a little compressible.
+std::string sample_text(size_t bytes, uint32_t seed = 7) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dist(1.0, 200000.0);
+  std::string s;
+  s.reserve(bytes + 256);
+  uint64_t id = 10655814178816;
+  while (s.size() < bytes) {
+    s += "375316653866487564," + std::to_string(id += 97) + ",\"[";
+    for (int i = 0; i < 40; ++i) {
+      if (i) s += ',';
+      s += (i % 13 == 5) ? std::string("NaN") : std::to_string(dist(rng));
+    }
+    s += "]\"\n";
+  }
+  return s;
+}
+
+/// Everything `path` decompresses to, read in `chunk`-byte requests.
+std::string inflate_all(const std::string& path, inflate_backend b,
+                        size_t chunk = 64 * 1024) {
+  gzip_reader r(path, b);
+  std::string out;
+  std::vector<char> buf(chunk);
+  while (size_t n = r.read(buf.data(), buf.size())) out.append(buf.data(), n);
+  CHECK(r.uncompressed_bytes() == out.size());
+  return out;
+}
+
+/// The message of the corrupt_gzip_error that reading `path` throws.
+std::string gzip_error(const std::string& path, inflate_backend b) {
+  try {
+    inflate_all(path, b);
+  } catch (const corrupt_gzip_error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL("expected corrupt_gzip_error, got: " << e.what());
+  }
+  FAIL("no exception for " << path << " (" << to_string(b) << ")");
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("gzip: single member round-trips with both backends") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(3 * 1024 * 1024);  // > the input buffer
+  std::string gz = gzip_member(text);
+  auto path = (dir / "one.csv.gz").string();
+  write_file(path, gz);
+  for (auto b : both_backends) {
+    CAPTURE(to_string(b));
+    gzip_reader r(path, b);
+    std::string out;
+    std::vector<char> buf(1 << 20);
+    while (size_t n = r.read(buf.data(), buf.size())) out.append(buf.data(), n);
+    CHECK(out == text);
+    CHECK(r.uncompressed_bytes() == text.size());
+    CHECK(r.compressed_bytes() == gz.size());
+    CHECK(r.read(buf.data(), buf.size()) == 0);  // stays at the end
+  }
+}
+
+TEST_CASE("gzip: tiny read requests give the same bytes") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(200 * 1024, 3);
+  auto path = (dir / "small.gz").string();
+  write_file(path, gzip_member(text, 9) + gzip_member(text.substr(0, 999), 1));
+  for (auto b : both_backends) {
+    CAPTURE(to_string(b));
+    for (size_t chunk : {1, 7, 4093}) {
+      CAPTURE(chunk);
+      CHECK(inflate_all(path, b, chunk) == text + text.substr(0, 999));
+    }
+  }
+}
+
+TEST_CASE("gzip: multi-member file is one stream with both backends") {
+  temp_dir dir("gzip");
+  std::string a = sample_text(700 * 1024, 1);
+  std::string c = sample_text(1500 * 1024, 2);
+  // Members of different levels, one empty, as concatenating tools make.
+  std::string gz = gzip_member(a, 1) + gzip_member("", 6) + gzip_member(c, 9);
+  auto path = (dir / "multi.csv.gz").string();
+  write_file(path, gz);
+  for (auto b : both_backends) {
+    CAPTURE(to_string(b));
+    CHECK(inflate_all(path, b) == a + c);
+    gzip_reader r(path, b);
+    std::vector<char> buf(1 << 16);
+    while (r.read(buf.data(), buf.size()) > 0) {
+    }
+    CHECK(r.compressed_bytes() == gz.size());
+    CHECK(verify_gzip_file(path, b) == a.size() + c.size());
+  }
+}
+
+TEST_CASE("gzip: both backends give identical output on the same file") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(5 * 1024 * 1024, 11);
+  auto path = (dir / "same.gz").string();
+  write_file(path, gzip_member(text.substr(0, 123457)) +
+                     gzip_member(text.substr(123457)));
+  std::string isal = inflate_all(path, inflate_backend::isal, 1 << 20);
+  std::string zlib = inflate_all(path, inflate_backend::zlib, 1 << 20);
+  CHECK(isal.size() == text.size());
+  CHECK(isal == zlib);
+  CHECK(isal == text);
+}
+
+TEST_CASE("gzip: a truncated file throws naming the file") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(600 * 1024, 5);
+  std::string gz = gzip_member(text);
+  // Inside the header, inside the deflate data, inside the 8-byte trailer,
+  // and a second member cut short.
+  std::vector<size_t> cuts = {3, 10, gz.size() / 2, gz.size() - 5,
+                              gz.size() - 1};
+  for (size_t cut : cuts) {
+    auto path = (dir / ("cut" + std::to_string(cut) + ".gz")).string();
+    write_file(path, gz.substr(0, cut));
+    for (auto b : both_backends) {
+      CAPTURE(to_string(b));
+      CAPTURE(cut);
+      std::string msg = gzip_error(path, b);
+      CHECK(msg.find(path) != std::string::npos);
+      CHECK(msg.find("truncated gzip stream") != std::string::npos);
+      CHECK(msg.find("(" + std::to_string(cut) + " bytes)") !=
+            std::string::npos);
+    }
+  }
+  auto two = (dir / "two.gz").string();
+  write_file(two, gz + gz.substr(0, gz.size() / 3));
+  for (auto b : both_backends)
+    CHECK(gzip_error(two, b).find("truncated") != std::string::npos);
+}
+
+TEST_CASE("gzip: CRC, ISIZE and deflate corruption throw naming the file") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(400 * 1024, 9);
+  std::string gz = gzip_member(text);
+  struct flip {
+    const char* what;
+    size_t at;
+  };
+  // The trailer is CRC32 (4 bytes) then ISIZE (4 bytes).
+  const flip flips[] = {{"crc", gz.size() - 8},
+                        {"isize", gz.size() - 3},
+                        {"deflate", gz.size() / 2},
+                        {"second member crc", 2 * gz.size() - 6}};
+  for (const auto& f : flips) {
+    std::string bad = gz + gz;
+    bad[f.at] = static_cast<char>(bad[f.at] ^ 0x5a);
+    auto path = (dir / (std::string(f.what) + ".gz")).string();
+    write_file(path, bad);
+    for (auto b : both_backends) {
+      CAPTURE(f.what);
+      CAPTURE(to_string(b));
+      std::string msg = gzip_error(path, b);
+      CHECK(msg.find(path) != std::string::npos);
+      CHECK(msg.find("corrupt gzip data") != std::string::npos);
+      CHECK_THROWS_AS(verify_gzip_file(path, b), corrupt_gzip_error);
+    }
+  }
+}
+
+TEST_CASE("gzip: a file without the gzip magic is rejected") {
+  temp_dir dir("gzip");
+  auto plain = (dir / "plain.csv").string();
+  auto empty = (dir / "empty.gz").string();
+  auto one = (dir / "one-byte.gz").string();
+  write_file(plain, sample_text(1000));
+  write_file(empty, "");
+  write_file(one, "\x1f");
+  for (const auto& p : {plain, empty, one}) {
+    CHECK_FALSE(has_gzip_magic(p));
+    for (auto b : both_backends) {
+      std::string msg = gzip_error(p, b);
+      CHECK(msg == p + ": not a gzip file");
+    }
+  }
+  auto gz = (dir / "ok.gz").string();
+  write_file(gz, gzip_member("x\n"));
+  CHECK(has_gzip_magic(gz));
+  CHECK_FALSE(has_gzip_magic((dir / "missing.gz").string()));
+}
+
+TEST_CASE("gzip: trailing bytes after the last member are rejected") {
+  temp_dir dir("gzip");
+  std::string text = sample_text(50 * 1024, 4);
+  std::string gz = gzip_member(text);
+  const std::string tails[] = {"garbage\n", std::string(4, '\0'), "\x1f",
+                               std::string("\x8b\x1f", 2)};
+  int i = 0;
+  for (const auto& tail : tails) {
+    auto path = (dir / ("tail" + std::to_string(i++) + ".gz")).string();
+    write_file(path, gz + tail);
+    for (auto b : both_backends) {
+      CAPTURE(to_string(b));
+      CAPTURE(i);
+      std::string msg = gzip_error(path, b);
+      CHECK(msg.find(path) != std::string::npos);
+      CHECK(msg.find("trailing garbage") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("gzip: a missing file throws input_error with the reason") {
+  temp_dir dir("gzip");
+  auto path = (dir / "nope.csv.gz").string();
+  for (auto b : both_backends) {
+    try {
+      gzip_reader r(path, b);
+      FAIL("opened a missing file");
+    } catch (const corrupt_gzip_error&) {
+      FAIL("a missing file is not a corrupt one");
+    } catch (const input_error& e) {
+      std::string msg = e.what();
+      CHECK(msg.find(path) != std::string::npos);
+      CHECK(msg.find("No such file or directory") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("gzip: backend names") {
+  CHECK(std::string(to_string(inflate_backend::isal)) == "isal");
+  CHECK(std::string(to_string(inflate_backend::zlib)) == "zlib");
+}
