@@ -97,21 +97,40 @@ int usage_error(const char* cmd, const std::string& text) {
   return 2;
 }
 
+/// What every command that reads the config starts with: arguments,
+/// --help, settings. Without settings, `exit_code` says how to end: 0 after
+/// --help, 2 for a usage or config error (already reported).
+std::optional<settings> start_command(const char* cmd, const char* what,
+                                      int argc, char** argv, int& exit_code,
+                                      common_args& args) {
+  exit_code = 0;
+  if (auto err = parse_common(argc, argv, args)) {
+    exit_code = usage_error(cmd, *err);
+    return std::nullopt;
+  }
+  if (args.help) {
+    print_help(cmd, what);
+    return std::nullopt;
+  }
+  auto s = load_or_report(args);
+  if (!s)
+    exit_code = 2;
+  return s;
+}
+
 } // namespace
 
 int cmd_check(int argc, char** argv) {
   common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("check", *err);
-  if (args.help) {
-    print_help("check", "Validates the config and prints the resolved "
-                        "settings (after environment overrides) as JSON. "
-                        "Touches nothing.");
-    return 0;
-  }
-  auto s = load_or_report(args);
+  int exit_code = 0;
+  auto s = start_command(
+    "check",
+    "Validates the config and prints the resolved "
+    "settings (after environment overrides) as JSON. "
+    "Touches nothing.",
+    argc, argv, exit_code, args);
   if (!s)
-    return 2;
+    return exit_code;
   auto j = to_json(*s);
   std::printf("%s\n", j.dump(2).c_str());
   auto ranges = ranges_from_boundaries(s->file_boundaries);
@@ -146,20 +165,17 @@ int cmd_graph(int argc, char** argv) {
 
 int cmd_serve(int argc, char** argv) {
   common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("serve", *err);
-  if (args.help) {
-    print_help("serve",
-               "The unattended service. Every poll_interval_ms it looks at "
-               "output_dir; when neither results.done nor results.err exists "
-               "it re-reads the config, takes results.lock and runs the "
-               "production. Delete a marker (or `gaia-dr3 trigger`) to run "
-               "again. Stops cleanly on SIGTERM/SIGINT.");
-    return 0;
-  }
-  auto s = load_or_report(args);
+  int exit_code = 0;
+  auto s = start_command(
+    "serve",
+    "The unattended service. Every poll_interval_ms it looks at "
+    "output_dir; when neither results.done nor results.err exists "
+    "it re-reads the config, takes results.lock and runs the "
+    "production. Delete a marker (or `gaia-dr3 trigger`) to run "
+    "again. Stops cleanly on SIGTERM/SIGINT.",
+    argc, argv, exit_code, args);
   if (!s)
-    return 2;
+    return exit_code;
   sigset_t set = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   {
@@ -221,20 +237,17 @@ int cmd_serve(int argc, char** argv) {
 
 int cmd_status(int argc, char** argv) {
   common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("status", *err);
-  if (args.help) {
-    print_help("status",
-               "Reports, from output_dir: whether a run is in progress (its "
-               "step and progress), the last outcome, and whether a service "
-               "is alive. Exit 0 when a service has sent a heartbeat in the "
-               "last 2 minutes or a run is in progress, 1 otherwise (a Docker "
-               "healthcheck).");
-    return 0;
-  }
-  auto s = load_or_report(args);
+  int exit_code = 0;
+  auto s = start_command(
+    "status",
+    "Reports, from output_dir: whether a run is in progress (its "
+    "step and progress), the last outcome, and whether a service "
+    "is alive. Exit 0 when a service has sent a heartbeat in the "
+    "last 2 minutes or a run is in progress, 1 otherwise (a Docker "
+    "healthcheck).",
+    argc, argv, exit_code, args);
   if (!s)
-    return 2;
+    return exit_code;
   output_layout layout(s->output_dir);
   std::string holder;
   bool running = run_in_progress(layout, &holder);
@@ -282,18 +295,15 @@ int cmd_status(int argc, char** argv) {
 
 int cmd_trigger(int argc, char** argv) {
   common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("trigger", *err);
-  if (args.help) {
-    print_help("trigger",
-               "Asks the service for a new run: removes results.done and "
-               "results.err (never results.lock). While a run is in "
-               "progress it changes nothing.");
-    return 0;
-  }
-  auto s = load_or_report(args);
+  int exit_code = 0;
+  auto s = start_command(
+    "trigger",
+    "Asks the service for a new run: removes results.done and "
+    "results.err (never results.lock). While a run is in "
+    "progress it changes nothing.",
+    argc, argv, exit_code, args);
   if (!s)
-    return 2;
+    return exit_code;
   output_layout layout(s->output_dir);
   std::string holder;
   if (run_in_progress(layout, &holder)) {
@@ -315,18 +325,16 @@ int cmd_trigger(int argc, char** argv) {
 
 int cmd_run(int argc, char** argv) {
   common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("run", *err);
-  if (args.help) {
-    print_help("run", "One run now, whatever the markers say (unless another "
-                      "run holds results.lock). Exit 0 with results.done, 1 "
-                      "with results.err, 2 for a bad config, 130 when "
-                      "interrupted by SIGINT/SIGTERM.");
-    return 0;
-  }
-  auto s = load_or_report(args);
+  int exit_code = 0;
+  auto s = start_command(
+    "run",
+    "One run now, whatever the markers say (unless another "
+    "run holds results.lock). Exit 0 with results.done, 1 "
+    "with results.err, 2 for a bad config, 130 when "
+    "interrupted by SIGINT/SIGTERM.",
+    argc, argv, exit_code, args);
   if (!s)
-    return 2;
+    return exit_code;
   sigset_t set = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // A signal cancels the run's jobs; the process then ends the run without
