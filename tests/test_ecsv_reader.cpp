@@ -25,6 +25,8 @@ using gaia::test::write_file;
 
 namespace {
 
+using gaia::test::gzip_member;
+
 /// A byte_source over a string that hands out at most `chunk` bytes a call.
 class string_source final : public byte_source {
 public:
@@ -44,20 +46,6 @@ private:
   size_t pos_ = 0;
   std::string name_ = "test.ecsv";
 };
-
-std::string gzip_member(const std::string& text) {
-  z_stream s{};
-  REQUIRE(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&s, text.size()) + 64, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&s, Z_FINISH) == Z_STREAM_END);
-  out.resize(s.total_out);
-  deflateEnd(&s);
-  return out;
-}
 
 struct read_result {
   std::vector<source_aggregate> rows;

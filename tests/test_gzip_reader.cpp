@@ -19,24 +19,10 @@ using gaia::test::write_file;
 
 namespace {
 
+using gaia::test::gzip_member;
+
 const inflate_backend both_backends[] = {inflate_backend::isal,
                                          inflate_backend::zlib};
-
-/// One gzip member holding `text`, written by zlib (windowBits 31).
-std::string gzip_member(const std::string& text, int level = 6) {
-  z_stream s{};
-  REQUIRE(deflateInit2(&s, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) ==
-          Z_OK);
-  std::string out(deflateBound(&s, text.size()) + 64, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&s, Z_FINISH) == Z_STREAM_END);
-  out.resize(s.total_out);
-  deflateEnd(&s);
-  return out;
-}
 
 /// ECSV-like text: lines of quoted float arrays, a little compressible.
 std::string sample_text(size_t bytes, uint32_t seed = 7) {

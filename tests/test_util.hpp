@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <zlib.h>
 
 namespace gaia::test {
 
@@ -51,6 +52,25 @@ inline void write_file(const std::filesystem::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + p.string());
   out << s;
+}
+
+/// One gzip member holding `text`, written by zlib (windowBits 31).
+/// Concatenate several for a multi-member file.
+inline std::string gzip_member(const std::string& text, int level = 6) {
+  z_stream s{};
+  if (deflateInit2(&s, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&s, text.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&s, Z_FINISH);
+  deflateEnd(&s);
+  if (rc != Z_STREAM_END)
+    throw std::runtime_error("deflate failed");
+  out.resize(s.total_out);
+  return out;
 }
 
 /// The real 50-column sample of three Gaia DR3 rows.
