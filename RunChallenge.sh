@@ -78,7 +78,7 @@ if [ "$synthetic" -eq 1 ]; then
   build_native
   synth_dir=$out/synthetic/archive
   run_dir=$out/synthetic/run
-  if [ ! -f "$synth_dir/.complete" ]; then
+  if [ ! -f "$synth_dir/.complete" ] || [ ! -f "$synth_dir/_MD5SUM.txt" ]; then
     log "generating the synthetic 20-file archive in $synth_dir (once)"
     mkdir -p "$synth_dir"
     build/gaia-dr3 synth --out "$synth_dir" --files 20 >&2

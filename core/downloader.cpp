@@ -1,15 +1,31 @@
+// downloader: attempts (http_transfer.cpp) under a retry policy.
+//
+//   fetch(url, dest)
+//     attempt ─► resume the ".part" with Range + If-Range when it can
+//             ─► 206 appends, 200 starts over (download_part.cpp)
+//             ─► complete? gzip? MD5 as published? ─► rename to dest
+//     failure ─► will it pass? (5xx/429, timeouts, stalls, drops, short
+//                body, not gzip, MD5) ─► backoff + jitter (Retry-After
+//                wins when longer), cancellable ─► next attempt
+//             ─► otherwise (404, 403, bad URL, certificates): at once
 #include "core/downloader.hpp"
 
 #include "core/atomic_file.hpp"
 #include "core/checkpoint.hpp"
+#include "core/download_part.hpp"
 #include "core/errors.hpp"
+#include "core/http_transfer.hpp"
+#include "core/log.hpp"
+#include "core/retry.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -24,155 +40,264 @@ void global_init_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-struct transfer {
-  std::FILE* file = nullptr;
-  uint64_t bytes = 0;
-  unsigned char head[2] = {0, 0};
-  bool write_failed = false;
-  int write_errno = 0;
-  const download_options* opts = nullptr;
-  std::chrono::steady_clock::time_point last_progress;
-};
-
-size_t on_data(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<transfer*>(user);
-  size_t len = size * n;
-  for (size_t i = 0; i < len && t->bytes + i < 2; ++i)
-    t->head[t->bytes + i] = static_cast<unsigned char>(data[i]);
-  if (std::fwrite(data, 1, len, t->file) != len) {
-    t->write_failed = true;
-    t->write_errno = errno;
-    return 0; // makes curl abort with CURLE_WRITE_ERROR
-  }
-  t->bytes += len;
-  return len;
-}
-
-int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t,
-                curl_off_t) {
-  auto* t = static_cast<transfer*>(user);
-  if (t->opts->cancelled && t->opts->cancelled())
-    return 1; // aborts with CURLE_ABORTED_BY_CALLBACK
-  if (t->opts->on_progress) {
-    auto tick = std::chrono::steady_clock::now();
-    if (tick - t->last_progress >= std::chrono::seconds(5)) {
-      t->last_progress = tick;
-      t->opts->on_progress(static_cast<uint64_t>(now),
-                           static_cast<uint64_t>(total));
-    }
-  }
-  return 0;
-}
-
 std::string stamp_path(const std::string& path) { return path + ".verified"; }
+
+bool is_http(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+/// Why an attempt failed in a way another attempt may get past.
+struct retry_reason {
+  retry_reason(std::string w, std::optional<int> after = std::nullopt)
+    : why(std::move(w)), retry_after_s(after) {}
+  std::string why;
+  std::optional<int> retry_after_s; ///< the server's Retry-After
+};
+using attempt_result = std::optional<retry_reason>; ///< nullopt: success
+
+[[noreturn]] void cancelled(const std::string& url) {
+  throw download_cancelled(url + ": cancelled");
+}
+
+/// Runs attempt(n) until it succeeds, throws (a failure that will not
+/// pass), or the retries are used up; sleeps with backoff in between.
+/// Returns the number of attempts made.
+template <class Attempt>
+int with_retries(const std::string& url, const download_options& opts,
+                 Attempt&& attempt) {
+  const int attempts = opts.retries + 1;
+  for (int n = 1;; ++n) {
+    if (opts.cancelled && opts.cancelled()) cancelled(url);
+    attempt_result r = attempt(n);
+    if (!r) return n;
+    if (n >= attempts)
+      throw download_error(url + ": " + r->why
+                           + (attempts > 1 ? " (gave up after " + std::to_string(attempts)
+                                               + " attempts)"
+                                           : ""));
+    auto wait = backoff_delay(n, opts.retry_backoff_ms, random_jitter());
+    if (r->retry_after_s)
+      wait = std::max(wait, std::chrono::milliseconds(*r->retry_after_s * 1000LL));
+    if (opts.on_notice) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.1f s", wait.count() / 1000.0);
+      opts.on_notice(r->why + "; attempt " + std::to_string(n + 1) + " of "
+                     + std::to_string(attempts) + " in " + secs);
+    }
+    if (!sleep_unless_cancelled(wait, opts.cancelled)) cancelled(url);
+  }
+}
+
+/// The verdict on a transfer whose body was not (all) the file: a retry
+/// reason, a download_error thrown, or nullopt when it delivered.
+attempt_result transfer_failure(const std::string& url, const transfer_outcome& o,
+                                const download_options& opts) {
+  if (o.cancelled) cancelled(url);
+  if (o.stalled)
+    return retry_reason{"stalled: less than " + std::to_string(opts.stall_min_bytes_per_s)
+                        + " bytes/s for " + std::to_string(opts.stall_timeout_s) + " s"};
+  const long status = o.head.status;
+  if (!body_is_content(status)) {
+    std::string why = "HTTP " + std::to_string(status);
+    if (!retryable_status(status)) throw download_error(url + ": " + why);
+    return retry_reason{why, parse_retry_after(o.head.retry_after, std::time(nullptr))};
+  }
+  if (o.curl_code != CURLE_OK && !o.sink_aborted) {
+    if (!retryable_curl_code(o.curl_code)) throw download_error(url + ": " + o.curl_error);
+    return retry_reason{o.curl_error, std::nullopt};
+  }
+  return std::nullopt;
+}
+
+std::string not_gzip_text(const response_head& h, const file_sink& sink, uint64_t bytes) {
+  std::string what = "the response is not gzip";
+  if (bytes < 2 && !sink.began()) what += ": it is empty";
+  else if (sink.starts_like_html) what += ": it looks like an HTML page";
+  what += h.status != 0 ? " (HTTP " + std::to_string(h.status) : " (file://";
+  if (!h.content_type.empty()) what += ", " + h.content_type;
+  return what + ")";
+}
+
+/// A body kept in memory, up to a limit.
+class text_sink : public body_sink {
+public:
+  explicit text_sink(size_t max) : max_(max) {}
+  bool begin(const response_head&) override { return true; }
+  bool write(const char* data, size_t n) override {
+    if (text.size() + n > max_) {
+      too_large = true;
+      return false;
+    }
+    text.append(data, n);
+    return true;
+  }
+  std::string text;
+  bool too_large = false;
+
+private:
+  size_t max_;
+};
 
 } // namespace
 
 struct downloader::impl {
   CURL* curl = nullptr;
+
+  /// One attempt at the file; see the file comment.
+  attempt_result attempt_file(const std::string& url, const std::string& dest,
+                              const download_options& opts, download_result& result) {
+    part_file part(dest);
+    part.load_info();
+    uint64_t have = part.size();
+    md5 hash;
+    unsigned char head[2] = {0, 0};
+    transfer_request req{url, 0, ""};
+    // Resume only bytes whose version we know, of a file still incomplete.
+    bool resume = is_http(url) && have >= 2 && part.has_info &&
+                  (part.total == 0 || have < part.total) &&
+                  (!part.validator().empty() || part.total > 0);
+    if (resume) {
+      std::ifstream in(part.path, std::ios::binary);
+      resume = in.read(reinterpret_cast<char*>(head), 2) && gzip_magic(head);
+    }
+    if (resume) {
+      md5_file_prefix(part.path, have, hash);
+      req.range_from = have;
+      req.if_range = part.validator();
+    } else if (have > 0 || part.has_info) {
+      part.discard();
+      have = 0;
+    }
+
+    file_sink sink(part, have, hash, head);
+    transfer_outcome o = perform_transfer(curl, req, opts, sink);
+    sink.close();
+    if (sink.write_failed)
+      throw output_error(part.path + ": cannot write: " + std::strerror(sink.write_errno));
+    if (o.cancelled) cancelled(url);
+    if (sink.resumed && opts.on_notice)
+      opts.on_notice("resumed at " + format_mb(static_cast<double>(have)));
+    if (sink.restarted && opts.on_notice)
+      opts.on_notice("the server sent the whole file instead of the rest "
+                           "(range ignored or file changed): starting over");
+    result.resumed = result.resumed || sink.resumed;
+    if (sink.bad_range) {
+      part.discard();
+      return retry_reason{"the server answered a resume with another part of the file"
+                          " (Content-Range does not continue the local .part)"};
+    }
+    if (sink.not_gzip) {
+      part.discard();
+      return retry_reason{not_gzip_text(o.head, sink, 2)};
+    }
+    if (o.head.status == 416) { // the .part is not a prefix of the file
+      part.discard();
+      return retry_reason{"HTTP 416 on resume (the local .part does not fit)"};
+    }
+    if (auto failed = transfer_failure(url, o, opts)) return failed; // .part kept
+    const uint64_t size = part.size();
+    if (part.total > 0 && size != part.total) {
+      if (size > part.total) part.discard();
+      return retry_reason{"short body: " + std::to_string(size) + " of "
+                          + std::to_string(part.total) + " bytes"};
+    }
+    std::ifstream in(part.path, std::ios::binary);
+    if (size < 2 || !in.read(reinterpret_cast<char*>(head), 2) || !gzip_magic(head)) {
+      part.discard();
+      return retry_reason{not_gzip_text(o.head, sink, size)};
+    }
+    const std::string got = hash.hex();
+    if (!opts.expected_md5.empty() && got != opts.expected_md5) {
+      part.discard();
+      return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
+                          + opts.expected_md5};
+    }
+    remove_if_exists(stamp_path(dest));
+    if (::rename(part.path.c_str(), dest.c_str()) != 0)
+      throw output_error(part.path + ": cannot rename: " + std::strerror(errno));
+    remove_if_exists(part.info_path);
+    result.bytes = size;
+    result.md5 = got;
+    return std::nullopt;
+  }
 };
 
 downloader::downloader() : impl_(std::make_unique<impl>()) {
   global_init_once();
   impl_->curl = curl_easy_init();
-  if (impl_->curl == nullptr)
-    throw std::runtime_error("curl_easy_init failed");
+  if (impl_->curl == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 
 downloader::~downloader() { curl_easy_cleanup(impl_->curl); }
 
-download_result downloader::fetch(const std::string& url,
-                                  const std::string& dest,
+download_result downloader::fetch(const std::string& url, const std::string& dest,
                                   const download_options& opts) {
-  const std::string part = dest + ".part";
-  transfer t;
-  t.opts = &opts;
-  t.last_progress = std::chrono::steady_clock::now();
-  t.file = std::fopen(part.c_str(), "wb");
-  if (t.file == nullptr)
-    throw output_error(part + ": cannot create: " + std::strerror(errno));
-  std::setvbuf(t.file, nullptr, _IOFBF, 1 << 20);
-
-  CURL* c = impl_->curl;
-  curl_easy_reset(c);
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, opts.connect_timeout_s);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, opts.total_timeout_s);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "gaia-dr3/0.1 (libcurl)");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  // Certificate verification stays on (libcurl's default); say so anyway.
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-
   auto started = std::chrono::steady_clock::now();
-  CURLcode rc = curl_easy_perform(c);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  int close_rc = std::fclose(t.file);
-
-  auto fail = [&](const std::string& why) {
-    ::unlink(part.c_str());
-    throw download_error(url + ": " + why);
-  };
-  if (t.write_failed)
-    fail("cannot write " + part + ": " + std::strerror(t.write_errno));
-  if (rc == CURLE_ABORTED_BY_CALLBACK)
-    fail("cancelled");
-  if (rc != CURLE_OK)
-    fail(std::string(curl_easy_strerror(rc))
-         + (errbuf[0] != '\0' ? std::string(" (") + errbuf + ")" : ""));
-  // file:// reports 0; http(s) must be 200.
-  if (status != 0 && status != 200)
-    fail("HTTP status " + std::to_string(status));
-  if (close_rc != 0)
-    fail("cannot write " + part + ": " + std::strerror(errno));
-  if (t.bytes < 2 || t.head[0] != 0x1f || t.head[1] != 0x8b)
-    fail("the response is not gzip (" + std::to_string(t.bytes)
-         + " bytes, starting "
-         + (t.bytes >= 1 && t.head[0] == '<' ? "like HTML" : "otherwise")
-         + ")");
-  ::unlink(stamp_path(dest).c_str());
-  if (::rename(part.c_str(), dest.c_str()) != 0)
-    fail("cannot rename " + part + ": " + std::strerror(errno));
   download_result r;
-  r.bytes = t.bytes;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                            - started)
-                .count();
+  r.attempts =
+    with_retries(url, opts, [&](int) { return impl_->attempt_file(url, dest, opts, r); });
+  // Checked against the published MD5: as good as verified, and the MD5
+  // is kept so a restart need not hash the file again.
+  if (!opts.expected_md5.empty()) mark_verified_download(dest, r.md5);
+  r.seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return r;
 }
 
-bool is_verified_download(const std::string& path) {
-  std::ifstream in(stamp_path(path));
-  uint64_t size = 0;
-  int64_t mtime = 0;
-  if (!(in >> size >> mtime))
-    return false;
-  try {
-    return fingerprint_of(path) == input_fingerprint{size, mtime};
-  } catch (const input_error&) {
-    return false;
-  }
+text_result downloader::fetch_text(const std::string& url, const download_options& opts,
+                                   size_t max_bytes) {
+  text_result r;
+  with_retries(url, opts, [&](int) -> attempt_result {
+    text_sink sink(max_bytes);
+    transfer_outcome o = perform_transfer(impl_->curl, transfer_request{url, 0, ""}, opts, sink);
+    r.status = o.head.status;
+    const long s = o.head.status;
+    if (s == 404 || s == 403 || s == 410 || o.curl_code == CURLE_FILE_COULDNT_READ_FILE) {
+      r.found = false;
+      return std::nullopt;
+    }
+    if (sink.too_large)
+      throw download_error(url + ": larger than " + std::to_string(max_bytes) + " bytes");
+    if (auto failed = transfer_failure(url, o, opts)) return failed;
+    r.found = true;
+    r.text = std::move(sink.text);
+    return std::nullopt;
+  });
+  return r;
 }
 
-void mark_verified_download(const std::string& path) {
+std::optional<verified_stamp> verified_stamp_of(const std::string& path) {
+  std::ifstream in(stamp_path(path));
+  verified_stamp s;
+  if (!(in >> s.size >> s.mtime_ns)) return std::nullopt;
+  if (!(in >> s.md5) || s.md5.size() != 32) s.md5.clear();
+  try {
+    if (!(fingerprint_of(path) == input_fingerprint{s.size, s.mtime_ns})) return std::nullopt;
+  } catch (const input_error&) {
+    return std::nullopt;
+  }
+  return s;
+}
+
+bool is_verified_download(const std::string& path) {
+  return verified_stamp_of(path).has_value();
+}
+
+void mark_verified_download(const std::string& path, const std::string& md5) {
+  std::string keep = md5;
+  if (keep.empty())
+    if (auto old = verified_stamp_of(path)) keep = old->md5;
   auto fp = fingerprint_of(path);
   std::ostringstream ss;
-  ss << fp.size << ' ' << fp.mtime_ns << '\n';
+  ss << fp.size << ' ' << fp.mtime_ns;
+  if (!keep.empty()) ss << ' ' << keep;
+  ss << '\n';
   write_file_atomic(stamp_path(path), ss.str());
 }
 
 void discard_download(const std::string& path) {
-  for (const auto& p : {path, stamp_path(path), path + ".part"})
+  part_file part(path);
+  for (const auto& p : {path, stamp_path(path), part.path, part.info_path})
     remove_if_exists(p);
 }
 

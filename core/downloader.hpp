@@ -1,10 +1,13 @@
 // One archive file from a URL (https://, http://, file://) to disk with
-// libcurl: streamed to "<dest>.part", renamed on success.
+// libcurl: streamed to "<dest>.part", checked (complete, gzip, MD5 when
+// published), renamed on success. Transient failures are retried with
+// backoff, and an interrupted ".part" is resumed with a Range request.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -16,18 +19,43 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A download stopped because its run was cancelled: no verdict on the URL.
+class download_cancelled : public download_error {
+public:
+  using download_error::download_error;
+};
+
+/// How to download; the defaults are also the settings' defaults.
 struct download_options {
   long connect_timeout_s = 30;
-  long total_timeout_s = 600;      ///< http_timeout_s
-  /// Polled during the transfer; returning true aborts it.
+  long total_timeout_s = 600;         ///< http_timeout_s, per attempt
+  long stall_timeout_s = 60;          ///< an attempt moving slower than
+  long stall_min_bytes_per_s = 1000;  ///< this (0 = never) this long fails
+  int retries = 5;                    ///< attempts after the first
+  int retry_backoff_ms = 1000;        ///< first wait; doubles per retry
+  std::string expected_md5;           ///< lowercase hex; empty: unchecked
+  /// Polled during transfers and backoff sleeps; true aborts the download.
   std::function<bool()> cancelled;
   /// Called at most every few seconds with (bytes so far, total or 0).
   std::function<void(uint64_t, uint64_t)> on_progress;
+  /// One log line per notable event: a retry (why, which attempt, how
+  /// long the wait), a resumed transfer, a server that ignored the range.
+  std::function<void(const std::string&)> on_notice;
 };
 
 struct download_result {
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;   ///< size of the file
   double seconds = 0;
+  int attempts = 0;
+  bool resumed = false; ///< some attempt continued an earlier ".part"
+  std::string md5;      ///< of the whole file
+};
+
+/// A small text fetched into memory (the checksum list).
+struct text_result {
+  bool found = false; ///< false: the server says there is no such file
+  long status = 0;    ///< HTTP status (0 for file://)
+  std::string text;
 };
 
 /// Owns one curl easy handle, reused across transfers so connections to the
@@ -39,23 +67,44 @@ public:
   downloader(const downloader&) = delete;
   downloader& operator=(const downloader&) = delete;
 
-  /// Fetches `url` into `dest` via "<dest>.part". The body must be gzip
-  /// (magic bytes), else download_error. Throws download_error naming the
-  /// URL on any failure; no partial file is left under `dest`.
+  /// Fetches `url` into `dest` via "<dest>.part", retrying what may pass
+  /// (timeouts, stalls, dropped connections, short bodies, HTTP 5xx/429,
+  /// a body that is not gzip, an MD5 mismatch) and resuming the ".part"
+  /// where the server allows. Throws download_error naming the URL and the
+  /// cause (e.g. "https://.../x.csv.gz: HTTP 404"), output_error when the
+  /// disk fails; `dest` is never left partial.
   download_result fetch(const std::string& url, const std::string& dest,
                         const download_options& opts);
+
+  /// Fetches a text of at most `max_bytes` into memory, with the same
+  /// retries. A 404, 403 or 410 (a missing file for file://) is not an
+  /// error but found = false; other failures throw download_error.
+  text_result fetch_text(const std::string& url, const download_options& opts,
+                         size_t max_bytes = 16 << 20);
 
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
 
-/// True when `path` exists and was verified (complete gzip, CRCs checked)
-/// in its current size and mtime: a small "<path>.verified" stamp says so.
+/// What a "<path>.verified" stamp records: the file's size and mtime when
+/// it was verified (complete gzip with good CRCs, or the published MD5),
+/// and its MD5 when known, so a restart need not hash it again.
+struct verified_stamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string md5; ///< empty when not computed
+};
+
+/// The stamp of `path` if there is one and it matches the file as it is now.
+std::optional<verified_stamp> verified_stamp_of(const std::string& path);
+/// True when `path` has a stamp matching the file as it is now.
 bool is_verified_download(const std::string& path);
-/// Writes the "<path>.verified" stamp for the file as it is now.
-void mark_verified_download(const std::string& path);
-/// Removes the file, its stamp and any ".part".
+/// Writes the "<path>.verified" stamp for the file as it is now. An empty
+/// `md5` keeps the MD5 of a stamp that still matches the file.
+void mark_verified_download(const std::string& path,
+                            const std::string& md5 = "");
+/// Removes the file, its stamp and any ".part" (and its ".part.info").
 void discard_download(const std::string& path);
 
 } // namespace gaia

@@ -3,9 +3,11 @@
 //   request ─► pre-routing handler (every method, no regex routing)
 //                ├─ resolve(): path checks + canonical prefix check ─► 404
 //                ├─ open + fstat (regular files only)            ─► 404
-//                ├─ plan: status, byte range                     ─► 206 / 416
-//                ├─ fault hook (a later issue: injected failures)
-//                └─ send(): headers + content provider streaming with pread
+//                ├─ plan: status, byte range, If-Range           ─► 206 / 416
+//                ├─ inject_fault(): a test's mirror_fault answers ─► 5xx/404/HTML
+//                │   instead, or bends the plan / body (mirror_faults.cpp)
+//                ├─ send(): headers + content provider streaming with pread
+//                └─ the request is recorded (requests())
 //
 // httplib 0.11.4 applies the parsed Range to every response itself: it
 // slices error bodies, and for ranges past the end it answers a bogus 206
@@ -13,6 +15,7 @@
 // req.ranges and does ranges itself (the Request object is httplib's own
 // non-const local; only the handler's view is const).
 #include "core/mirror.hpp"
+#include "core/mirror_internal.hpp"
 
 #include <httplib.h>
 
@@ -20,35 +23,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace gaia {
 
 namespace fs = std::filesystem;
+using mirror_detail::serve_plan;
 
 namespace {
 
-constexpr size_t read_chunk = 64 * 1024;
 constexpr int worker_threads = 32; ///< concurrent connections served
-
-/// What the handler is about to send for one request. Faults are meant to be
-/// injected by changing this plan (or answering instead of it).
-struct serve_plan {
-  fs::path file;
-  std::shared_ptr<int> fd; ///< open file, closed with the last reference
-  uint64_t size = 0;       ///< file size
-  uint64_t offset = 0;     ///< first byte sent
-  uint64_t length = 0;     ///< bytes sent
-  int status = 200;        ///< 200, 206 or 416
-};
 
 bool ieq_prefix(const std::string& s, size_t at, const char* p) {
   for (; *p != '\0'; ++p, ++at)
@@ -100,14 +95,30 @@ bool parse_u64(const std::string& s, uint64_t& v) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+/// The validators of a file version: an ETag from size and mtime, and the
+/// mtime as an HTTP date.
+void set_validators(const struct stat& st, serve_plan& plan) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ull +
+                  static_cast<unsigned long long>(st.st_mtim.tv_nsec));
+  plan.etag = buf;
+  std::tm tm{};
+  gmtime_r(&st.st_mtim.tv_sec, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  plan.last_modified = buf;
+}
+
 /// Applies a Range header to the plan. Anything but one well-formed byte
 /// range is ignored (a full 200, which RFC 9110 allows); a range that starts
-/// past the end gives 416.
-void apply_range(const std::string& header, serve_plan& plan) {
+/// past the end gives 416. An If-Range that names another version of the
+/// file (ETag or exact Last-Modified) also gives the full 200.
+void apply_range(const std::string& header, const std::string& if_range, serve_plan& plan) {
   plan.offset = 0;
   plan.length = plan.size;
   plan.status = 200;
   if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return;
+  if (!if_range.empty() && if_range != plan.etag && if_range != plan.last_modified) return;
   const std::string spec = header.substr(6);
   const size_t dash = spec.find('-');
   if (dash == std::string::npos) return;
@@ -138,44 +149,9 @@ void apply_range(const std::string& header, serve_plan& plan) {
   plan.length = last - first + 1;
 }
 
-std::string content_type_of(const fs::path& p) {
-  const auto ext = p.extension().string();
-  if (ext == ".gz") return "application/gzip";
-  if (ext == ".txt") return "text/plain";
-  return "application/octet-stream";
-}
-
 void not_found(httplib::Response& res) {
   res.status = 404;
   res.set_content("Not Found\n", "text/plain");
-}
-
-/// Makes the response of a plan; the body streams from the file.
-void send(const serve_plan& plan, httplib::Response& res) {
-  res.status = plan.status;
-  res.set_header("Accept-Ranges", "bytes");
-  const std::string size = std::to_string(plan.size);
-  if (plan.status == 416) {
-    res.set_header("Content-Range", "bytes */" + size);
-    return;
-  }
-  if (plan.status == 206)
-    res.set_header("Content-Range", "bytes " + std::to_string(plan.offset) + "-" +
-                                      std::to_string(plan.offset + plan.length - 1) + "/" + size);
-  const std::string type = content_type_of(plan.file);
-  if (plan.length == 0) { // httplib wants a provider length > 0
-    res.set_content("", type);
-    return;
-  }
-  res.set_content_provider(
-    static_cast<size_t>(plan.length), type,
-    [fd = plan.fd, base = plan.offset](size_t offset, size_t length, httplib::DataSink& sink) {
-      char buf[read_chunk];
-      const size_t want = length < read_chunk ? length : read_chunk;
-      const ssize_t got = ::pread(*fd, buf, want, static_cast<off_t>(base + offset));
-      if (got <= 0) return false; // file shrank or failed: drop the connection
-      return sink.write(buf, static_cast<size_t>(got));
-    });
 }
 
 /// The request target for the log: printable characters only.
@@ -196,14 +172,41 @@ struct mirror_server::impl {
   int port = -1;
   std::mutex mu; ///< start/stop
   bool started = false, stopped = false;
+  std::atomic<bool> stopping{false}; ///< ends injected stalls early
+  mirror_detail::fault_table faults;
+  mutable std::mutex requests_mu;
+  std::vector<mirror_request> requests;
 
   explicit impl(mirror_options o) : opts(std::move(o)) {}
 
-  /// The seam for fault injection (a later issue): may answer the request
-  /// itself (return true) or alter the plan. Serves faithfully for now.
-  bool inject_fault(const httplib::Request&, httplib::Response&, serve_plan&) { return false; }
+  /// The seam for fault injection: a fault set by a test may answer the
+  /// request itself (true) or bend the plan and the body (false).
+  bool inject_fault(const httplib::Request& req, httplib::Response& res, serve_plan& plan,
+                    mirror_detail::body_fault& body, std::string& applied) {
+    const std::string name = req.path.substr(req.path.rfind('/') + 1);
+    auto f = faults.take(name, req.has_header("Range"));
+    if (!f) return false;
+    applied = fault_name(f->what);
+    res.set_header("X-Mirror-Fault", applied); // for the request log
+    return mirror_detail::apply_fault(*f, plan, res, body);
+  }
+
+  void record(const httplib::Request& req, int status, const std::string& fault,
+              std::chrono::steady_clock::time_point at) {
+    mirror_request r{req.method, req.target, req.get_header_value("Range"),
+                     req.get_header_value("If-Range"), status, fault, at};
+    std::lock_guard<std::mutex> lock(requests_mu);
+    requests.push_back(std::move(r));
+  }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
+    const auto at = std::chrono::steady_clock::now();
+    std::string fault;
+    serve(req, res, fault);
+    record(req, res.status, fault, at);
+  }
+
+  void serve(const httplib::Request& req, httplib::Response& res, std::string& fault) {
     const_cast<httplib::Request&>(req).ranges.clear(); // see the file comment
     if (req.method != "GET" && req.method != "HEAD") {
       res.status = 405;
@@ -227,9 +230,11 @@ struct mirror_server::impl {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return not_found(res);
     plan.size = static_cast<uint64_t>(st.st_size);
-    apply_range(req.get_header_value("Range"), plan);
-    if (inject_fault(req, res, plan)) return;
-    send(plan, res);
+    set_validators(st, plan);
+    apply_range(req.get_header_value("Range"), req.get_header_value("If-Range"), plan);
+    mirror_detail::body_fault body;
+    if (inject_fault(req, res, plan, body, fault)) return;
+    mirror_detail::send(plan, res, body, stopping);
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {
@@ -240,6 +245,8 @@ struct mirror_server::impl {
                        std::to_string(res.status) + " " + bytes + " bytes";
     const std::string range = req.get_header_value("Range");
     if (!range.empty()) line += " (range " + printable(range) + ")";
+    const std::string fault = res.get_header_value("X-Mirror-Fault");
+    if (!fault.empty()) line += " [fault " + fault + "]";
     line += '\n';
     std::fputs(line.c_str(), stderr); // one call: lines do not interleave
   }
@@ -302,8 +309,20 @@ void mirror_server::stop() {
   auto& m = *impl_;
   if (!m.started || m.stopped) return;
   m.stopped = true;
+  m.stopping = true;
   m.server.stop();
   if (m.thread.joinable()) m.thread.join();
+}
+
+void mirror_server::set_fault(const std::string& file_name, const mirror_fault& fault) {
+  impl_->faults.set(file_name, fault);
+}
+
+void mirror_server::clear_faults() { impl_->faults.clear(); }
+
+std::vector<mirror_request> mirror_server::requests() const {
+  std::lock_guard<std::mutex> lock(impl_->requests_mu);
+  return impl_->requests;
 }
 
 } // namespace gaia

@@ -1,6 +1,8 @@
 #include "core/settings.hpp"
 
+#include "core/checksums.hpp"
 #include "core/defaults.hpp"
+#include "core/downloader.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -31,9 +33,23 @@ const std::vector<setting_doc> docs = {
   {"import_pool_size", "GAIA_IMPORT_POOL",
    "parallel imports (default: number of cores)"},
   {"http_timeout_s", "GAIA_HTTP_TIMEOUT_SECONDS",
-   "longest time one file's transfer may take"},
+   "longest time one attempt at a file's transfer may take"},
   {"request_timeout_s", "GAIA_REQUEST_TIMEOUT_SECONDS",
    "longest time the process waits for one step's reply"},
+  {"download_retries", "GAIA_DOWNLOAD_RETRIES",
+   "further attempts of a download after a timeout, stall, dropped "
+   "connection, HTTP 5xx/429, non-gzip body or MD5 mismatch"},
+  {"connect_timeout_s", "GAIA_CONNECT_TIMEOUT_SECONDS",
+   "longest time one connection attempt may take"},
+  {"stall_timeout_s", "GAIA_STALL_TIMEOUT_SECONDS",
+   "a transfer slower than stall_min_bytes_per_s for this long is retried"},
+  {"stall_min_bytes_per_s", "GAIA_STALL_MIN_BYTES_PER_SECOND",
+   "the speed below which a transfer counts as stalled (0 = never)"},
+  {"retry_backoff_ms", "GAIA_RETRY_BACKOFF_MS",
+   "wait before the first retry; doubles per retry (with jitter)"},
+  {"checksum_url", "GAIA_CHECKSUM_URL",
+   "the _MD5SUM.txt downloads are checked against (default: beside the "
+   "archive files; \"\" or \"none\" = no checks)"},
 };
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
@@ -83,7 +99,8 @@ json env_to_json(const std::string& key, const std::string& text,
       throw config_error(var + ": expected an integer, got " + quoted(text));
     return x;
   };
-  if (key == "archive_url_template" || key == "output_dir")
+  if (key == "archive_url_template" || key == "output_dir"
+      || key == "checksum_url")
     return text;
   if (key == "file_boundaries") {
     json arr = json::array();
@@ -114,6 +131,20 @@ void apply(settings& s, const std::string& key, const json& v,
     s.http_timeout_s = int_in_range(v, where, 1, 7 * 86'400);
   else if (key == "request_timeout_s")
     s.request_timeout_s = int_in_range(v, where, 1, 30 * 86'400);
+  else if (key == "download_retries")
+    s.download_retries = int_in_range(v, where, 0, 100);
+  else if (key == "connect_timeout_s")
+    s.connect_timeout_s = int_in_range(v, where, 1, 3600);
+  else if (key == "stall_timeout_s")
+    s.stall_timeout_s = int_in_range(v, where, 1, 86'400);
+  else if (key == "stall_min_bytes_per_s")
+    s.stall_min_bytes_per_s = int_in_range(v, where, 0, 1'000'000'000);
+  else if (key == "retry_backoff_ms")
+    s.retry_backoff_ms = int_in_range(v, where, 0, 600'000);
+  else if (key == "checksum_url") {
+    auto url = string_value(v, where);
+    s.checksum_url = url == "none" ? "" : url;
+  }
 }
 
 // Checks that need more than one value or more than the type.
@@ -124,6 +155,16 @@ void validate(const settings& s, const std::string& origin) {
                        + quoted(s.archive_url_template));
   if (s.output_dir.empty())
     throw config_error(origin + ": output_dir: must not be empty");
+  if (s.checksum_url && !s.checksum_url->empty()) {
+    const auto& u = *s.checksum_url;
+    bool url = false;
+    for (const char* scheme : {"https://", "http://", "file://"})
+      url = url || u.rfind(scheme, 0) == 0;
+    if (!url)
+      throw config_error(origin + ": checksum_url: must be an https://, "
+                         "http:// or file:// URL, \"\" or \"none\", got "
+                         + quoted(u));
+  }
   const auto& b = s.file_boundaries;
   if (b.size() < 2)
     throw config_error(origin + ": file_boundaries: need at least two "
@@ -167,6 +208,13 @@ settings default_settings() {
   s.import_pool_size = cores == 0 ? 2 : static_cast<int>(cores);
   s.http_timeout_s = defaults::http_timeout_s;
   s.request_timeout_s = defaults::request_timeout_s;
+  // The download defaults live with the downloader, in one place.
+  const download_options d;
+  s.download_retries = d.retries;
+  s.connect_timeout_s = static_cast<int>(d.connect_timeout_s);
+  s.stall_timeout_s = static_cast<int>(d.stall_timeout_s);
+  s.stall_min_bytes_per_s = static_cast<int>(d.stall_min_bytes_per_s);
+  s.retry_backoff_ms = d.retry_backoff_ms;
   return s;
 }
 
@@ -215,7 +263,14 @@ nlohmann::json to_json(const settings& s) {
               {"download_pool_size", s.download_pool_size},
               {"import_pool_size", s.import_pool_size},
               {"http_timeout_s", s.http_timeout_s},
-              {"request_timeout_s", s.request_timeout_s}};
+              {"request_timeout_s", s.request_timeout_s},
+              {"download_retries", s.download_retries},
+              {"connect_timeout_s", s.connect_timeout_s},
+              {"stall_timeout_s", s.stall_timeout_s},
+              {"stall_min_bytes_per_s", s.stall_min_bytes_per_s},
+              {"retry_backoff_ms", s.retry_backoff_ms},
+              // resolved: the derived URL when none was configured
+              {"checksum_url", checksum_source_of(s).url}};
 }
 
 const std::vector<setting_doc>& setting_docs() { return docs; }

@@ -21,8 +21,16 @@ struct settings {
   int poll_interval_ms = 0;
   int download_pool_size = 0;
   int import_pool_size = 0;
-  int http_timeout_s = 0;                ///< one transfer, start to end
+  int http_timeout_s = 0;                ///< one transfer attempt, start to end
   int request_timeout_s = 0;             ///< one step's reply to the process
+  int download_retries = 0;              ///< attempts after the first
+  int connect_timeout_s = 0;             ///< one connection attempt
+  int stall_timeout_s = 0;               ///< abort a transfer slower than
+  int stall_min_bytes_per_s = 0;         ///< this (0 = never) for so long
+  int retry_backoff_ms = 0;              ///< first wait; doubles per retry
+  /// _MD5SUM.txt to check downloads against. Unset: derived from the
+  /// template (same folder); "" : no checksums.
+  std::optional<std::string> checksum_url;
 };
 
 /// A config that cannot be used. what() is one line naming the key (or the

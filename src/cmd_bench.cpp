@@ -48,7 +48,9 @@ const char* bench_usage =
   "\n"
   "  --archive DIR  EpochPhotometry_*.csv.gz files\n"
   "  --work DIR     scratch space (default output/bench)\n"
-  "  --repeat N     runs per figure (default 3)\n";
+  "  --repeat N     runs per figure (default 3)\n"
+  "  --scaling      instead: peak RSS of whole runs over 20 and 200 small\n"
+  "                 synthetic files (memory must not grow with the archive)\n";
 
 struct sample {
   double wall_s = 0;
@@ -166,12 +168,67 @@ figure measure(const std::string& name, int repeat,
   return f;
 }
 
+/// Peak RSS of a whole run over 20 and over 200 small files of the same
+/// size: the compute step merges checkpoints as a stream, so memory must
+/// not grow with the number of files (or sources).
+int scaling_table(const fs::path& work, int repeat) {
+  fs::create_directories(work);
+  auto log = (fs::absolute(work) / "bench.log").string();
+  auto config = (fs::absolute(work) / "bench-config.json").string();
+  std::FILE* cf = std::fopen(config.c_str(), "w");
+  std::fputs("{}\n", cf);
+  std::fclose(cf);
+  std::printf("| files | sources | wall s | CPU s | peak RSS MB |\n");
+  std::printf("| ---: | ---: | ---: | ---: | ---: |\n");
+  for (int files : {20, 200}) {
+    auto dir = fs::absolute(work) / ("scaling-" + std::to_string(files));
+    auto archive = dir / "archive";
+    if (!fs::exists(archive / ".complete")) {
+      fs::remove_all(archive);
+      auto s = run_child({"synth", "--out", archive.string(), "--files",
+                          std::to_string(files), "--boundaries", "0:100",
+                          "--scale", "0.5"},
+                         {}, "/dev/null", log);
+      if (s.exit_code != 0) {
+        std::fprintf(stderr, "gaia-dr3 bench: synth failed, see %s\n", log.c_str());
+        return 1;
+      }
+      std::FILE* f = std::fopen((archive / ".complete").c_str(), "w");
+      if (f != nullptr) std::fclose(f);
+    }
+    std::string bounds;
+    for (int i = 0; i <= files; ++i)
+      bounds += (i ? "," : "") + std::to_string(100 * i);
+    std::map<std::string, std::string> env = {
+      {"GAIA_FILE_BOUNDARIES", bounds},
+      {"GAIA_ARCHIVE_URL_TEMPLATE",
+       "file://" + archive.string() + "/EpochPhotometry_%s.csv.gz"},
+      {"GAIA_OUTPUT_DIR", (dir / "out").string()}};
+    auto f = measure(std::to_string(files) + " files", repeat,
+                     [&] { fs::remove_all(dir / "out"); },
+                     [&] { return run_child({"run", "--config", config}, env,
+                                            "/dev/null", log); });
+    long long sources = 0;
+    std::FILE* done = std::fopen((dir / "out" / "results.done").c_str(), "r");
+    if (done != nullptr) {
+      long long q = 0;
+      if (std::fscanf(done, "ok: %lld qualifying sources of %lld", &q, &sources) != 2)
+        sources = 0;
+      std::fclose(done);
+    }
+    std::printf("| %d%s | %lld | %.2f | %.2f | %.0f |\n", files,
+                f.ok ? "" : " (FAILED)", sources, f.wall, f.cpu, f.rss);
+  }
+  return 0;
+}
+
 } // namespace
 
 int cmd_bench(int argc, char** argv) {
   fs::path archive = "output/synthetic/archive";
   fs::path work = "output/bench";
   int repeat = 3;
+  bool scaling = false;
   std::string stage, backend = "isal";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 1; i < argc; ++i) {
@@ -189,6 +246,7 @@ int cmd_bench(int argc, char** argv) {
     } else if (a == "--archive") archive = value();
     else if (a == "--work") work = value();
     else if (a == "--repeat") repeat = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--scaling") scaling = true;
     else if (a == "--stage") stage = value();       // internal
     else if (a == "--backend") backend = value();   // internal
     else {
@@ -201,6 +259,8 @@ int cmd_bench(int argc, char** argv) {
     return inflate_stage(archive, backend == "zlib" ? inflate_backend::zlib
                                                     : inflate_backend::isal,
                          threads);
+  if (scaling)
+    return scaling_table(work, repeat);
   auto files = archive_files(archive);
   if (files.empty()) {
     std::fprintf(stderr, "gaia-dr3 bench: no EpochPhotometry_*.csv.gz in %s; "

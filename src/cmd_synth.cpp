@@ -1,6 +1,7 @@
 // synth: writes a synthetic archive shaped like the real bulk files.
 #include "src/commands.hpp"
 
+#include "core/checksums.hpp"
 #include "core/defaults.hpp"
 #include "core/file_range.hpp"
 #include "core/log.hpp"
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 namespace gaia::cli {
@@ -24,9 +26,14 @@ const char* synth_usage =
   "Writes EpochPhotometry_<range>.csv.gz files shaped like the Gaia DR3 bulk\n"
   "files (365-line ECSV header, 48 columns, gzip) for the first N ranges of\n"
   "the benchmark's file boundaries. The same seed gives the same files.\n"
+  "Like the ESA folder, DIR also gets _MD5SUM.txt (\"<md5>  <file name>\"\n"
+  "for every *.csv.gz in it), which `gaia-dr3 mirror` serves with them.\n"
   "\n"
   "  --out DIR      output directory (created if missing)\n"
-  "  --files N      number of files, 1..20 (default 20)\n"
+  "  --files N      number of files (default 20; at most the ranges given)\n"
+  "  --boundaries B file boundaries: a comma list (like GAIA_FILE_BOUNDARIES)\n"
+  "                 or START:STEP for N ranges of STEP indices (default: the\n"
+  "                 benchmark's 21 bounds)\n"
   "  --scale S      sources per file relative to the real ones (default 1.0:\n"
   "                 ~75,000 sources, ~1.5 GB text, ~380 MB gzip for 20 files)\n"
   "  --seed K       random seed (default 1)\n"
@@ -50,8 +57,8 @@ int bad_argument(const std::string& what) {
 
 int cmd_synth(int argc, char** argv) {
   synth::archive_options opts;
-  const int max_files = static_cast<int>(defaults::file_boundaries.size()) - 1;
   bool out_given = false;
+  std::string boundaries_text;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -64,7 +71,7 @@ int cmd_synth(int argc, char** argv) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
     } else if (arg == "--out" || arg == "--files" || arg == "--scale" || arg == "--seed" ||
-               arg == "--threads") {
+               arg == "--threads" || arg == "--boundaries") {
       if (i + 1 >= argc) return bad_argument(arg + " needs a value");
       value = argv[++i];
     } else {
@@ -75,9 +82,10 @@ int cmd_synth(int argc, char** argv) {
       opts.out_dir = value;
       out_given = true;
     } else if (arg == "--files") {
-      if (!parse_number(value, opts.files) || opts.files < 1 || opts.files > max_files)
-        return bad_argument("--files must be 1.." + std::to_string(max_files) + ", not '" +
-                            value + "'");
+      if (!parse_number(value, opts.files) || opts.files < 1)
+        return bad_argument("--files must be a whole number >= 1, not '" + value + "'");
+    } else if (arg == "--boundaries") {
+      boundaries_text = value;
     } else if (arg == "--scale") {
       if (!parse_number(value, opts.scale) || !(opts.scale > 0) || !std::isfinite(opts.scale))
         return bad_argument("--scale must be a number > 0, not '" + value + "'");
@@ -92,6 +100,31 @@ int cmd_synth(int argc, char** argv) {
     }
   }
   if (!out_given) return bad_argument("--out DIR is required");
+  if (!boundaries_text.empty()) {
+    auto colon = boundaries_text.find(':');
+    if (colon != std::string::npos) {
+      int64_t start = 0, step = 0;
+      if (!parse_number(boundaries_text.substr(0, colon), start) ||
+          !parse_number(boundaries_text.substr(colon + 1), step) || start < 0 || step < 1)
+        return bad_argument("--boundaries START:STEP needs whole numbers, STEP >= 1, not '" +
+                            boundaries_text + "'");
+      for (int i = 0; i <= opts.files; ++i) opts.boundaries.push_back(start + step * i);
+    } else {
+      std::stringstream ss(boundaries_text);
+      for (std::string item; std::getline(ss, item, ',');) {
+        int64_t b = 0;
+        if (!parse_number(item, b) || (!opts.boundaries.empty() && b <= opts.boundaries.back()))
+          return bad_argument("--boundaries must be increasing whole numbers, not '" +
+                              boundaries_text + "'");
+        opts.boundaries.push_back(b);
+      }
+    }
+  }
+  const auto& bounds = opts.boundaries.empty() ? defaults::file_boundaries : opts.boundaries;
+  const int max_files = static_cast<int>(bounds.size()) - 1;
+  if (opts.files > max_files)
+    return bad_argument("--files must be 1.." + std::to_string(max_files) +
+                        " for these boundaries, not " + std::to_string(opts.files));
 
   opts.on_file = [](const synth::file_summary& s) {
     std::fprintf(stderr, "synth: %s %llu sources %s\n",
@@ -102,6 +135,7 @@ int cmd_synth(int argc, char** argv) {
   std::vector<synth::file_summary> files;
   try {
     files = synth::write_archive(opts);
+    write_checksum_file(opts.out_dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gaia-dr3 synth: %s\n", e.what());
     return 1;

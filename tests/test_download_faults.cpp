@@ -1,0 +1,303 @@
+// The whole production against a real HTTP mirror on 127.0.0.1 that
+// misbehaves the ways real networks and proxies do (mirror_fault). Every
+// scenario ends with the exact results.csv or a results.err naming the file
+// and the cause, within a bounded time: small backoff and stall limits keep
+// the whole file fast.
+#include "actors/production.hpp"
+#include "core/checksums.hpp"
+#include "core/downloader.hpp"
+#include "core/log.hpp"
+#include "core/md5.hpp"
+#include "core/mirror.hpp"
+#include "core/output_layout.hpp"
+#include "messages/messages.hpp"
+
+#include "tests/production_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+
+using namespace gaia;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using kind = mirror_fault::kind;
+
+namespace {
+
+const std::vector<int64_t> boundaries = {0, 40, 90, 130};
+
+/// A three-file archive (with _MD5SUM.txt) served by a mirror, and settings
+/// that run the production against it with fast retries.
+struct faulty_mirror {
+  test::temp_dir dir{"gaia-dlfault"};
+  test::small_archive archive;
+  std::unique_ptr<mirror_server> server;
+  settings s;
+  std::vector<test::expected_row> expected;
+  double seconds = 0; ///< of the last run
+
+  explicit faulty_mirror(bool checksums = true) {
+    set_log_quiet(true);
+    archive.ranges = ranges_from_boundaries(boundaries);
+    fs::create_directories(dir / "www");
+    for (const auto& r : archive.ranges) {
+      archive.files.push_back(synth::generate_rows(r, 0.5, 31));
+      synth::write_archive_file((dir / "www" / r.archive_file_name()).string(),
+                                archive.files.back());
+    }
+    if (checksums) write_checksum_file((dir / "www").string());
+    expected = test::expected_rows(archive);
+    mirror_options o;
+    o.dir = (dir / "www").string();
+    o.log_requests = false;
+    server = std::make_unique<mirror_server>(o);
+    server->start();
+    s = test::file_mirror_settings(boundaries, "", (dir / "out").string());
+    s.archive_url_template = server->base_url() + "/EpochPhotometry_%s.csv.gz";
+    s.download_retries = 3;
+    s.retry_backoff_ms = 10;
+    s.connect_timeout_s = 5;
+    s.http_timeout_s = 20;
+    s.stall_timeout_s = 1;
+    s.stall_min_bytes_per_s = 1000;
+    s.request_timeout_s = 60;
+  }
+  ~faulty_mirror() { set_log_quiet(false); }
+
+  std::string name(size_t i) const { return archive.ranges[i].archive_file_name(); }
+  std::string url(size_t i) const { return server->base_url() + "/" + name(i); }
+  output_layout layout() const { return output_layout(s.output_dir); }
+
+  run_outcome run() {
+    auto t0 = std::chrono::steady_clock::now();
+    auto o = run_production_once(s);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return o;
+  }
+
+  /// GET requests of one file, in order.
+  std::vector<mirror_request> gets(const std::string& file) const {
+    std::vector<mirror_request> out;
+    for (auto& r : server->requests())
+      if (r.method == "GET" && r.path == "/" + file) out.push_back(r);
+    return out;
+  }
+
+  void check_exact(const run_outcome& o) const {
+    INFO(o.step << " " << o.file << " " << o.error);
+    REQUIRE(o.ok);
+    test::check_results_equal(layout().results_csv, expected);
+    CHECK_FALSE(fs::exists(layout().err_marker));
+  }
+
+  /// results.err's first two lines, after checking there is no answer.
+  std::string check_failed(const run_outcome& o) const {
+    CHECK_FALSE(o.ok);
+    CHECK(o.step == "download");
+    CHECK_FALSE(fs::exists(layout().results_csv));
+    CHECK_FALSE(fs::exists(layout().done_marker));
+    REQUIRE(fs::exists(layout().err_marker));
+    auto err = test::read_file(layout().err_marker);
+    return err.substr(0, err.find('\n', err.find('\n') + 1));
+  }
+};
+
+mirror_fault fault(kind k, int times) {
+  mirror_fault f;
+  f.what = k;
+  f.times = times;
+  return f;
+}
+
+} // namespace
+
+TEST_CASE("download faults: a clean run with checksums is exact and reads the list once") {
+  faulty_mirror m;
+  auto o = m.run();
+  m.check_exact(o);
+  CHECK(m.gets(checksum_file_name).size() == 1);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(m.gets(m.name(i)).size() == 1);
+    auto stamp = verified_stamp_of(m.layout().download_path(m.archive.ranges[i]));
+    REQUIRE(stamp);
+    CHECK(stamp->md5 == md5_file((m.dir / "www" / m.name(i)).string()));
+  }
+
+  SUBCASE("a restart trusts the stamped MD5s and downloads nothing") {
+    auto again = m.run();
+    m.check_exact(again);
+    for (size_t i = 0; i < 3; ++i) CHECK(m.gets(m.name(i)).size() == 1);
+    CHECK(m.gets(checksum_file_name).size() == 2); // once per run
+  }
+  SUBCASE("a local file whose stamp disagrees with the published MD5 is fetched again") {
+    const auto local = m.layout().download_path(m.archive.ranges[1]);
+    auto fp = verified_stamp_of(local);
+    test::write_file(local + ".verified", std::to_string(fp->size) + " " +
+                                            std::to_string(fp->mtime_ns) + " " +
+                                            std::string(32, '0') + "\n");
+    m.check_exact(m.run());
+    CHECK(m.gets(m.name(0)).size() == 1);
+    CHECK(m.gets(m.name(1)).size() == 2);
+  }
+  SUBCASE("a damaged local file without stamp is hashed, rejected and fetched again") {
+    const auto local = m.layout().download_path(m.archive.ranges[2]);
+    auto bytes = test::read_file(local);
+    bytes[bytes.size() / 2] ^= 1;
+    fs::remove(local + ".verified");
+    test::write_file(local, bytes);
+    fs::remove(m.layout().checkpoint_path(m.archive.ranges[2]));
+    m.check_exact(m.run());
+    CHECK(m.gets(m.name(2)).size() == 2);
+  }
+}
+
+TEST_CASE("download faults: 500/503 bursts are retried to the exact answer") {
+  faulty_mirror m;
+  m.server->set_fault(m.name(0), fault(kind::status, 2)); // 503, 503, ok
+  auto e500 = fault(kind::status, 1);
+  e500.status = 500;
+  m.server->set_fault(m.name(2), e500);
+  m.check_exact(m.run());
+  auto g0 = m.gets(m.name(0));
+  REQUIRE(g0.size() == 3);
+  CHECK(g0[0].status == 503);
+  CHECK(g0[2].status == 200);
+  CHECK(m.gets(m.name(1)).size() == 1);
+  CHECK(m.gets(m.name(2)).size() == 2);
+}
+
+TEST_CASE("download faults: Retry-After is honoured over a shorter backoff") {
+  faulty_mirror m;
+  auto busy = fault(kind::status, 1);
+  busy.retry_after_s = 1;
+  m.server->set_fault(m.name(1), busy);
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(1));
+  REQUIRE(g.size() == 2);
+  CHECK(g[1].at - g[0].at >= 950ms); // backoff alone would be ~10 ms
+}
+
+TEST_CASE("download faults: a connection dropped mid-body is resumed with a range") {
+  faulty_mirror m;
+  m.server->set_fault(m.name(1), fault(kind::reset_mid_body, 1));
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(1));
+  REQUIRE(g.size() == 2);
+  CHECK(g[0].fault == "reset_mid_body");
+  CHECK(g[1].range.rfind("bytes=", 0) == 0);
+  CHECK(g[1].range != "bytes=0-");
+  CHECK_FALSE(g[1].if_range.empty());
+  CHECK(g[1].status == 206);
+}
+
+TEST_CASE("download faults: a body shorter than Content-Length is completed") {
+  faulty_mirror m;
+  auto shorter = fault(kind::short_body, 2);
+  shorter.short_by = 10;
+  m.server->set_fault(m.name(0), shorter);
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(0));
+  REQUIRE(g.size() == 3);
+  CHECK(g[2].status == 206);
+}
+
+TEST_CASE("download faults: a transfer stalled past the limit is retried") {
+  faulty_mirror m;
+  auto stall = fault(kind::stall_mid_body, 1);
+  stall.stall_ms = 6000;
+  m.server->set_fault(m.name(2), stall);
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(2));
+  REQUIRE(g.size() == 2);
+  CHECK(g[1].status == 206);
+  CHECK(g[1].at - g[0].at < 5s); // the stall limit (1 s), not the server
+  CHECK(m.seconds < 15);
+}
+
+TEST_CASE("download faults: an HTML page instead of the file") {
+  faulty_mirror m;
+  SUBCASE("for good: results.err names the URL and says it is not gzip") {
+    m.server->set_fault(m.name(2), fault(kind::html_page, -1));
+    auto err = m.check_failed(m.run());
+    CHECK(err.rfind("download failed: " + m.url(2), 0) == 0);
+    CHECK(err.find("not gzip") != std::string::npos);
+    CHECK(err.find("HTML") != std::string::npos);
+    CHECK(m.gets(m.name(2)).size() == 4); // bounded: 1 + download_retries
+  }
+  SUBCASE("twice, then the file: the exact answer") {
+    m.server->set_fault(m.name(2), fault(kind::html_page, 2));
+    m.check_exact(m.run());
+    CHECK(m.gets(m.name(2)).size() == 3);
+  }
+}
+
+TEST_CASE("download faults: a 404 fails at once, naming the URL and the status") {
+  faulty_mirror m;
+  m.s.retry_backoff_ms = 10'000; // a retry would wait at least 5 s
+  m.server->set_fault(m.name(1), fault(kind::not_found, -1));
+  auto err = m.check_failed(m.run());
+  CHECK(err.rfind("download failed: " + m.url(1), 0) == 0);
+  CHECK(err.find(m.url(1) + ": HTTP 404") != std::string::npos);
+  CHECK(m.gets(m.name(1)).size() == 1);
+  CHECK(m.seconds < 4.5);
+}
+
+TEST_CASE("download faults: a server that ignores Range gets a fresh download") {
+  faulty_mirror m;
+  m.server->set_fault(m.name(0), fault(kind::reset_mid_body, 1));
+  m.server->set_fault("*", fault(kind::ignore_range, -1)); // range requests only
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(0));
+  REQUIRE(g.size() == 2);
+  CHECK_FALSE(g[1].range.empty());
+  CHECK(g[1].fault == "ignore_range");
+  CHECK(g[1].status == 200);
+}
+
+TEST_CASE("download faults: MD5 mismatches") {
+  faulty_mirror m;
+  SUBCASE("for good: results.err names the file and the mismatch") {
+    m.server->set_fault(m.name(1), fault(kind::corrupt_body, -1));
+    auto err = m.check_failed(m.run());
+    CHECK(err.rfind("download failed: " + m.url(1), 0) == 0);
+    CHECK(err.find("MD5 mismatch") != std::string::npos);
+    CHECK(m.gets(m.name(1)).size() == 4);
+    CHECK_FALSE(fs::exists(m.layout().download_path(m.archive.ranges[1])));
+  }
+  SUBCASE("once: deleted, fetched again, exact") {
+    m.server->set_fault(m.name(1), fault(kind::corrupt_body, 1));
+    m.check_exact(m.run());
+    CHECK(m.gets(m.name(1)).size() == 2);
+  }
+}
+
+TEST_CASE("download faults: the checksum list itself") {
+  SUBCASE("a file missing from it is an error naming the file") {
+    faulty_mirror m;
+    auto sums = test::read_file(m.dir / "www" / checksum_file_name);
+    auto at = sums.find(m.name(2));
+    sums.erase(sums.rfind('\n', at) + 1);
+    test::write_file(m.dir / "www" / checksum_file_name, sums);
+    auto err = m.check_failed(m.run());
+    CHECK(err.find(m.name(2) + " is not listed in") != std::string::npos);
+  }
+  SUBCASE("no list at the derived URL: logged, and the run goes on") {
+    faulty_mirror m(false);
+    m.check_exact(m.run());
+    CHECK(m.gets(checksum_file_name).size() == 1);
+  }
+  SUBCASE("an explicitly configured list that is missing is an error") {
+    faulty_mirror m(false);
+    m.s.checksum_url = m.server->base_url() + "/" + checksum_file_name;
+    auto err = m.check_failed(m.run());
+    CHECK(err.find(*m.s.checksum_url + ": HTTP 404") != std::string::npos);
+  }
+  SUBCASE("checksums off: nothing is asked") {
+    faulty_mirror m;
+    m.s.checksum_url = "";
+    m.check_exact(m.run());
+    CHECK(m.gets(checksum_file_name).empty());
+  }
+}
