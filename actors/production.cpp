@@ -6,6 +6,7 @@
 #include "actors/worker_pool.hpp"
 #include "messages/messages.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <stdexcept>
 
@@ -48,9 +49,17 @@ private:
 using spawner = std::function<caf::actor(const spawn_context&)>;
 
 template <class Request, class Reply>
-caf::actor spawn_pool(const spawn_context& ctx, worker_factory make) {
+caf::actor spawn_pool(const spawn_context& ctx, worker_factory make,
+                      job_priority<Request> priority = nullptr) {
   return ctx.sys.spawn(worker_pool<Request, Reply>, std::string(ctx.node.id),
-                       ctx.workers(), std::move(make));
+                       ctx.workers(), std::move(make), std::move(priority));
+}
+
+/// Largest archive files are imported first.
+uint64_t archive_size(const import_request& req) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(req.archive_path, ec);
+  return ec ? 0 : n;
 }
 
 const std::map<std::string, spawner>& spawners() {
@@ -77,9 +86,11 @@ const std::map<std::string, spawner>& spawners() {
     {"import_pool",
      [](const spawn_context& ctx) {
        return spawn_pool<import_request, import_reply>(
-         ctx, [](caf::actor_system& sys) {
+         ctx,
+         [](caf::actor_system& sys) {
            return sys.spawn<caf::detached>(import_worker);
-         });
+         },
+         archive_size);
      }},
     {"compute",
      [](const spawn_context& ctx) {
@@ -98,7 +109,11 @@ const std::map<std::string, spawner>& spawners() {
 void configure_actor_system(caf::actor_system_config& cfg) {
   register_messages(cfg);
   // Scheduled actors only route messages; blocking work runs detached.
+  // "sharing" parks idle scheduler threads on a condition variable: the
+  // default work stealing spins while idle and took CPU from the imports
+  // (measured: 0.4 s of CPU per 1.5 GB run on 2 cores).
   cfg.set("scheduler.max-threads", 2);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
 run_outcome run_production_once(const settings& s) {

@@ -17,17 +17,28 @@
 
 namespace gaia {
 
+struct queued_job {
+  caf::message request;
+  caf::response_promise promise;
+  uint64_t priority = 0; ///< higher goes first; ties keep arrival order
+};
+
 struct worker_pool_state {
   std::string name;
   std::vector<caf::actor> workers;
   std::deque<caf::actor> idle;
-  std::deque<std::pair<caf::message, caf::response_promise>> queue;
+  std::deque<queued_job> queue;
 };
 
 using pool_actor = caf::stateful_actor<worker_pool_state>;
 
 /// Makes one worker; the pool links it to itself.
 using worker_factory = std::function<caf::actor(caf::actor_system&)>;
+
+/// How urgent a queued request is (e.g. an import's file size: the largest
+/// files go first, so the run does not end waiting for one big file).
+template <class Request>
+using job_priority = std::function<uint64_t(const Request&)>;
 
 namespace detail {
 
@@ -37,14 +48,18 @@ void dispatch(pool_actor* self) {
   while (!st.idle.empty() && !st.queue.empty()) {
     auto worker = st.idle.front();
     st.idle.pop_front();
-    auto job = std::move(st.queue.front());
-    st.queue.pop_front();
-    auto rp = job.second;
+    auto best = st.queue.begin();
+    for (auto i = st.queue.begin(); i != st.queue.end(); ++i)
+      if (i->priority > best->priority)
+        best = i;
+    auto job = std::move(*best);
+    st.queue.erase(best);
+    auto rp = job.promise;
     auto done = [self, worker] {
       self->state.idle.push_back(worker);
       dispatch<Reply>(self);
     };
-    self->request(worker, caf::infinite, std::move(job.first))
+    self->request(worker, caf::infinite, std::move(job.request))
       .then(
         [rp, done](Reply& reply) mutable {
           rp.deliver(std::move(reply));
@@ -60,10 +75,11 @@ void dispatch(pool_actor* self) {
 } // namespace detail
 
 /// Behavior of a pool taking `Request`s and answering `Reply`s with `size`
-/// workers made by `make_worker`.
+/// workers made by `make_worker`; `priority` orders the queue (none: FIFO).
 template <class Request, class Reply>
 caf::behavior worker_pool(pool_actor* self, std::string name, int size,
-                          worker_factory make_worker) {
+                          worker_factory make_worker,
+                          job_priority<Request> priority) {
   self->state.name = std::move(name);
   for (int i = 0; i < size; ++i) {
     auto w = make_worker(self->system());
@@ -72,9 +88,10 @@ caf::behavior worker_pool(pool_actor* self, std::string name, int size,
     self->state.idle.push_back(w);
   }
   return {
-    [self](Request& req) {
+    [self, priority](Request& req) {
       auto rp = self->make_response_promise();
-      self->state.queue.emplace_back(caf::make_message(std::move(req)), rp);
+      uint64_t p = priority ? priority(req) : 0;
+      self->state.queue.push_back({caf::make_message(std::move(req)), rp, p});
       detail::dispatch<Reply>(self);
       return rp;
     },

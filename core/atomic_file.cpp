@@ -14,9 +14,9 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 } // namespace
 
-atomic_file::atomic_file(std::string path)
+atomic_file::atomic_file(std::string path, durability d)
   : path_(std::move(path)),
-    tmp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
+    tmp_path_(path_ + ".tmp." + std::to_string(::getpid())), durability_(d) {
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr)
     throw output_error(tmp_path_ + ": cannot create: " + errno_text());
@@ -39,7 +39,7 @@ void atomic_file::write(const void* data, size_t n) {
 void atomic_file::commit() {
   if (std::fflush(file_) != 0)
     throw output_error(path_ + ": write failed: " + errno_text());
-  if (::fsync(::fileno(file_)) != 0)
+  if (durability_ == durability::durable && ::fsync(::fileno(file_)) != 0)
     throw output_error(path_ + ": fsync failed: " + errno_text());
   std::FILE* f = file_;
   file_ = nullptr;
@@ -52,12 +52,15 @@ void atomic_file::commit() {
     ::unlink(tmp_path_.c_str());
     throw output_error(path_ + ": rename failed: " + err);
   }
-  auto dir = std::filesystem::path(path_).parent_path().string();
-  fsync_directory(dir.empty() ? "." : dir);
+  if (durability_ == durability::durable) {
+    auto dir = std::filesystem::path(path_).parent_path().string();
+    fsync_directory(dir.empty() ? "." : dir);
+  }
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  atomic_file f(path);
+void write_file_atomic(const std::string& path, const std::string& content,
+                       durability d) {
+  atomic_file f(path, d);
   f.write(content);
   f.commit();
 }

@@ -8,19 +8,33 @@
 
 namespace gaia {
 
+/// How much a rename must survive.
+enum class durability {
+  /// fsync the file and its directory: results.csv and the markers, which
+  /// people and scripts act on.
+  durable,
+  /// rename only: caches whose readers validate them (checkpoints carry a
+  /// CRC and the input's fingerprint, stamps the file's size and mtime), so
+  /// a power cut costs at most a recomputation. Skipping the fsyncs saves
+  /// several per file on the hot path.
+  cache,
+};
+
 /// A file being written under "<path>.tmp.<pid>"; commit() makes it
 /// visible as `path`; destroyed without commit(), the temporary is removed.
 /// Write errors (disk full, ...) throw output_error naming the path.
 class atomic_file {
 public:
-  explicit atomic_file(std::string path);
+  explicit atomic_file(std::string path,
+                       durability d = durability::durable);
   ~atomic_file();
   atomic_file(const atomic_file&) = delete;
   atomic_file& operator=(const atomic_file&) = delete;
 
   void write(const void* data, size_t n);
   void write(const std::string& s) { write(s.data(), s.size()); }
-  /// Flushes, fsyncs, renames to the final path, fsyncs the directory.
+  /// Flushes, fsyncs (if durable), renames to the final path, fsyncs the
+  /// directory (if durable).
   void commit();
   const std::string& path() const { return path_; }
 
@@ -28,10 +42,12 @@ private:
   std::string path_;
   std::string tmp_path_;
   std::FILE* file_ = nullptr;
+  durability durability_;
 };
 
 /// Writes `content` to `path` atomically.
-void write_file_atomic(const std::string& path, const std::string& content);
+void write_file_atomic(const std::string& path, const std::string& content,
+                       durability d = durability::durable);
 
 /// fsyncs a directory so a rename inside it survives a power cut.
 void fsync_directory(const std::string& dir);

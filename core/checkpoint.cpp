@@ -16,7 +16,9 @@ constexpr char magic[8] = {'G', 'A', 'I', 'A', 'A', 'G', 'G', '1'};
 constexpr uint32_t format_version = 1;
 constexpr size_t header_size = 64;
 constexpr size_t record_size = 40;
-constexpr size_t records_per_buffer = 1024;
+// Small on purpose: the compute merge keeps one reader per archive file
+// open at once (hundreds for the whole archive), so this is per-file memory.
+constexpr size_t records_per_buffer = 128; // 5 KiB
 
 struct raw_header {
   char magic[8];
@@ -111,7 +113,7 @@ void write_checkpoint(const std::string& path, const checkpoint_info& info,
   h.rows = info.rows;
   h.skipped_rows = info.skipped_rows;
   h.sources = sources.size();
-  atomic_file out(path);
+  atomic_file out(path, durability::cache);
   out.write(&h, sizeof h);
   out.write(records.data(), records.size());
   out.commit();
@@ -133,6 +135,8 @@ checkpoint_reader::checkpoint_reader(const std::string& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr)
     throw input_error(path + ": " + std::strerror(errno));
+  // buf_ is the only buffer: stdio's own would double the per-file memory.
+  std::setvbuf(file_, nullptr, _IONBF, 0);
   raw_header h{};
   std::string why;
   if (!read_header(file_, path, h, why)) {

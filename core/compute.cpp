@@ -75,7 +75,7 @@ void merge_checkpoints(const std::vector<std::string>& paths,
 compute_stats compute_qualifying(const std::vector<std::string>& paths,
                                  const std::string& qualifying_path) {
   compute_stats stats;
-  atomic_file out(qualifying_path);
+  atomic_file out(qualifying_path, durability::cache);
   unsigned char row[row_size];
   merge_checkpoints(paths, [&](const source_aggregate& s) {
     ++stats.sources;

@@ -38,7 +38,8 @@ void part_file::load_info() {
 
 void part_file::save_info() {
   write_file_atomic(info_path,
-                    std::to_string(total) + "\n" + etag + "\n" + last_modified + "\n");
+                    std::to_string(total) + "\n" + etag + "\n" + last_modified + "\n",
+                    durability::cache);
   has_info = true;
 }
 
@@ -57,7 +58,7 @@ std::string part_file::validator() const {
   return last_modified;
 }
 
-file_sink::file_sink(part_file& part, uint64_t offset, md5& hash,
+file_sink::file_sink(part_file& part, uint64_t offset, md5* hash,
                      const unsigned char* head)
   : part_(part), offset_(offset), hash_(hash) {
   if (offset >= 2 && head != nullptr) {
@@ -99,7 +100,8 @@ bool file_sink::begin(const response_head& h) {
   // ignores ranges, or If-Range said the file changed: start over.
   restarted = offset_ > 0;
   offset_ = 0;
-  hash_.reset();
+  if (hash_ != nullptr)
+    hash_->reset();
   head_len_ = 0;
   part_.total = h.content_length > 0 ? static_cast<uint64_t>(h.content_length) : 0;
   part_.etag = h.etag;
@@ -125,7 +127,8 @@ bool file_sink::write(const char* data, size_t n) {
     write_errno = errno;
     return false;
   }
-  hash_.update(data, n);
+  if (hash_ != nullptr)
+    hash_->update(data, n);
   return true;
 }
 

@@ -41,13 +41,14 @@ struct part_file {
 /// True for gzip's two magic bytes.
 inline bool gzip_magic(const unsigned char* b) { return b[0] == 0x1f && b[1] == 0x8b; }
 
-/// Streams a 200/206 body into a part_file, hashing it and watching the
-/// gzip magic. A 206 appends after `offset` bytes already in the file
-/// (whose MD5 `hash` already holds); a 200 starts the file over.
+/// Streams a 200/206 body into a part_file, hashing it (when `hash` is
+/// set: only a published MD5 needs it) and watching the gzip magic. A 206
+/// appends after `offset` bytes already in the file (whose MD5 `hash`
+/// already holds); a 200 starts the file over.
 class file_sink : public body_sink {
 public:
   /// `head` holds the file's first two bytes when `offset` >= 2.
-  file_sink(part_file& part, uint64_t offset, md5& hash,
+  file_sink(part_file& part, uint64_t offset, md5* hash,
             const unsigned char* head);
   ~file_sink() override;
 
@@ -69,7 +70,7 @@ private:
   bool open(const char* mode);
   part_file& part_;
   uint64_t offset_;
-  md5& hash_;
+  md5* hash_;
   unsigned char head_[2] = {0, 0};
   size_t head_len_ = 0;
   std::FILE* file_ = nullptr;

@@ -149,6 +149,8 @@ struct downloader::impl {
     part_file part(dest);
     part.load_info();
     uint64_t have = part.size();
+    // Hashing costs as much CPU as receiving; only a published MD5 needs it.
+    const bool hashing = !opts.expected_md5.empty();
     md5 hash;
     unsigned char head[2] = {0, 0};
     transfer_request req{url, 0, ""};
@@ -161,7 +163,8 @@ struct downloader::impl {
       resume = in.read(reinterpret_cast<char*>(head), 2) && gzip_magic(head);
     }
     if (resume) {
-      md5_file_prefix(part.path, have, hash);
+      if (hashing)
+        md5_file_prefix(part.path, have, hash);
       req.range_from = have;
       req.if_range = part.validator();
     } else if (have > 0 || part.has_info) {
@@ -169,7 +172,7 @@ struct downloader::impl {
       have = 0;
     }
 
-    file_sink sink(part, have, hash, head);
+    file_sink sink(part, have, hashing ? &hash : nullptr, head);
     transfer_outcome o = perform_transfer(curl, req, opts, sink);
     sink.close();
     if (sink.write_failed)
@@ -206,8 +209,8 @@ struct downloader::impl {
       part.discard();
       return retry_reason{not_gzip_text(o.head, sink, size)};
     }
-    const std::string got = hash.hex();
-    if (!opts.expected_md5.empty() && got != opts.expected_md5) {
+    const std::string got = hashing ? hash.hex() : std::string();
+    if (hashing && got != opts.expected_md5) {
       part.discard();
       return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
                           + opts.expected_md5};
@@ -292,7 +295,7 @@ void mark_verified_download(const std::string& path, const std::string& md5) {
   ss << fp.size << ' ' << fp.mtime_ns;
   if (!keep.empty()) ss << ' ' << keep;
   ss << '\n';
-  write_file_atomic(stamp_path(path), ss.str());
+  write_file_atomic(stamp_path(path), ss.str(), durability::cache);
 }
 
 void discard_download(const std::string& path) {

@@ -47,7 +47,8 @@ void write_progress(const output_layout& layout, const run_progress& p) {
                       {"started_unix", p.started_unix},
                       {"updated_unix", static_cast<int64_t>(std::time(nullptr))}};
   try {
-    write_file_atomic(progress_path(layout), j.dump() + "\n");
+    write_file_atomic(progress_path(layout), j.dump() + "\n",
+                      durability::cache);
   } catch (const std::exception&) {
   }
 }
@@ -78,7 +79,7 @@ bool write_heartbeat(const output_layout& layout) {
   try {
     std::error_code ec;
     fs::create_directories(layout.dir, ec);
-    write_file_atomic(heartbeat_path(layout), ss.str());
+    write_file_atomic(heartbeat_path(layout), ss.str(), durability::cache);
     return true;
   } catch (const std::exception&) {
     return false;

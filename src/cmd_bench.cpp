@@ -371,6 +371,12 @@ int cmd_bench(int argc, char** argv) {
   auto whole = measure(
     "whole run (loopback mirror)", repeat, [&] { fs::remove_all(whole_out); },
     [&] { return run_child({"run", "--config", config}, whole_env, "/dev/null", log); });
+  // The same without MD5 checks: shows what verifying costs.
+  auto unchecked_env = whole_env;
+  unchecked_env["GAIA_CHECKSUM_URL"] = "none";
+  auto unchecked = measure(
+    "whole run, checksums off", repeat, [&] { fs::remove_all(whole_out); },
+    [&] { return run_child({"run", "--config", config}, unchecked_env, "/dev/null", log); });
   if (mirror > 0) {
     kill(mirror, SIGTERM);
     waitpid(mirror, nullptr, 0);
@@ -382,7 +388,7 @@ int cmd_bench(int argc, char** argv) {
               files.size(), compressed / 1e6, mb, threads, repeat);
   std::printf("| stage | wall s | MB/s | CPU s | peak RSS MB | x floor |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
-  for (const auto& f : {isal, zlib, import, whole})
+  for (const auto& f : {isal, zlib, import, whole, unchecked})
     std::printf("| %s%s | %.2f | %.0f | %.2f | %.0f | %.2f |\n", f.name.c_str(),
                 f.ok ? "" : " (FAILED)", f.wall, f.wall > 0 ? mb / f.wall : 0,
                 f.cpu, f.rss, isal.wall > 0 ? f.wall / isal.wall : 0);
