@@ -98,10 +98,15 @@ public:
 
   void signal(int sig) { ::kill(pid_, sig); }
 
-  std::string out() const { return read_file(stdout_path_); }
-  std::string err() const { return read_file(stderr_path_); }
+  /// What the child wrote so far ("" before it opened the file).
+  std::string out() const { return read_if_exists(stdout_path_); }
+  std::string err() const { return read_if_exists(stderr_path_); }
 
 private:
+  static std::string read_if_exists(const std::filesystem::path& p) {
+    return std::filesystem::exists(p) ? read_file(p) : std::string();
+  }
+
   pid_t pid_ = -1;
   bool exited_ = false;
   std::filesystem::path stdout_path_;

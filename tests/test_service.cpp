@@ -180,3 +180,23 @@ TEST_CASE("service: a full disk ends in results.err; with space the next "
   test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
   CHECK(no_temporaries(layout));
 }
+
+TEST_CASE("service: an output directory that cannot be used is retried "
+          "until it can") {
+  test::temp_dir dir;
+  service_setup setup(dir, 1, 0.3);
+  const auto& layout = setup.layout;
+  // A regular file where the output directory should be: nothing can be
+  // created there, not even results.err.
+  test::write_file(layout.dir, "in the way\n");
+  test::child_process serve(setup.args("serve"), {}, dir.path());
+  REQUIRE(test::eventually([&] {
+    return serve.err().find("next attempt in 5 s") != std::string::npos;
+  }, 20s));
+  CHECK(serve.err().find("cannot take the lock") != std::string::npos);
+  fs::remove(layout.dir); // the condition clears
+  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 30s));
+  test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
+}
