@@ -128,7 +128,9 @@ private:
                                              r.label()),
                          layout_.download_path(r), force};
     auto me = shared_from_this();
-    self_->request(peers_.download_pool, timeout_, req)
+    // The pools time each job from when a worker takes it; here the
+    // request may wait in the queue behind any number of others.
+    self_->request(peers_.download_pool, caf::infinite, req)
       .then(
         [me, run, r](download_reply& rep) { me->downloaded(run, r, rep); },
         [me, run, req](caf::error& err) {
@@ -154,7 +156,7 @@ private:
     import_request req{run->id, r.label(), layout_.download_path(r),
                        layout_.checkpoint_path(r)};
     auto me = shared_from_this();
-    self_->request(peers_.import_pool, timeout_, req)
+    self_->request(peers_.import_pool, caf::infinite, req)
       .then([me, run, r](import_reply& rep) { me->imported(run, r, rep); },
             [me, run, r, req](caf::error& err) {
               me->import_failed(run, r, req, err);

@@ -52,7 +52,9 @@ template <class Request, class Reply>
 caf::actor spawn_pool(const spawn_context& ctx, worker_factory make,
                       job_priority<Request> priority = nullptr) {
   return ctx.sys.spawn(worker_pool<Request, Reply>, std::string(ctx.node.id),
-                       ctx.workers(), std::move(make), std::move(priority));
+                       ctx.workers(), std::move(make), std::move(priority),
+                       caf::duration{std::chrono::seconds(
+                         ctx.cfg.request_timeout_s)});
 }
 
 /// Largest archive files are imported first.

@@ -25,6 +25,9 @@ struct queued_job {
 
 struct worker_pool_state {
   std::string name;
+  /// How long one job may take once a worker has it (queue time does not
+  /// count: with the whole archive, hundreds of jobs wait their turn).
+  caf::duration job_timeout = caf::infinite;
   std::vector<caf::actor> workers;
   std::deque<caf::actor> idle;
   std::deque<queued_job> queue;
@@ -59,7 +62,7 @@ void dispatch(pool_actor* self) {
       self->state.idle.push_back(worker);
       dispatch<Reply>(self);
     };
-    self->request(worker, caf::infinite, std::move(job.request))
+    self->request(worker, st.job_timeout, std::move(job.request))
       .then(
         [rp, done](Reply& reply) mutable {
           rp.deliver(std::move(reply));
@@ -75,12 +78,16 @@ void dispatch(pool_actor* self) {
 } // namespace detail
 
 /// Behavior of a pool taking `Request`s and answering `Reply`s with `size`
-/// workers made by `make_worker`; `priority` orders the queue (none: FIFO).
+/// workers made by `make_worker`; `priority` orders the queue (none: FIFO);
+/// a job that runs longer than `job_timeout` is answered with
+/// sec::request_timeout.
 template <class Request, class Reply>
 caf::behavior worker_pool(pool_actor* self, std::string name, int size,
                           worker_factory make_worker,
-                          job_priority<Request> priority) {
+                          job_priority<Request> priority,
+                          caf::duration job_timeout) {
   self->state.name = std::move(name);
+  self->state.job_timeout = job_timeout;
   for (int i = 0; i < size; ++i) {
     auto w = make_worker(self->system());
     self->link_to(w);

@@ -35,7 +35,7 @@ const std::vector<setting_doc> docs = {
   {"http_timeout_s", "GAIA_HTTP_TIMEOUT_SECONDS",
    "longest time one attempt at a file's transfer may take"},
   {"request_timeout_s", "GAIA_REQUEST_TIMEOUT_SECONDS",
-   "longest time the process waits for one step's reply"},
+   "longest time one job (a file's download or import, compute, export) may take"},
   {"download_retries", "GAIA_DOWNLOAD_RETRIES",
    "further attempts of a download after a timeout, stall, dropped "
    "connection, HTTP 5xx/429, non-gzip body or MD5 mismatch"},

@@ -301,3 +301,30 @@ TEST_CASE("download faults: the checksum list itself") {
     CHECK(m.gets(checksum_file_name).empty());
   }
 }
+
+TEST_CASE("download faults: request_timeout_s bounds one job, not its wait "
+          "in the queue") {
+  faulty_mirror m;
+  SUBCASE("one download pool worker, three files: queued jobs do not time out") {
+    m.s.download_pool_size = 1;
+    m.s.request_timeout_s = 2;
+    auto slow = fault(kind::stall_mid_body, 1);
+    slow.stall_ms = 900; // under the stall limit, so not retried
+    m.s.stall_timeout_s = 5;
+    for (size_t i = 0; i < 3; ++i)
+      m.server->set_fault(m.name(i), slow);
+    m.check_exact(m.run());
+    CHECK(m.seconds > 2.5); // longer than request_timeout_s in all
+  }
+  SUBCASE("a job that hangs past the limit ends the run, no waiting for it") {
+    m.s.request_timeout_s = 1;
+    m.s.stall_timeout_s = 30; // the stall check would wait far longer
+    auto hang = fault(kind::stall_mid_body, -1);
+    hang.stall_ms = 8000;
+    m.server->set_fault(m.name(1), hang);
+    auto err = m.check_failed(m.run());
+    CHECK(err.rfind("download failed: " + m.url(1), 0) == 0);
+    CHECK(err.find("request_timeout_s") != std::string::npos);
+    CHECK(m.seconds < 6);
+  }
+}
