@@ -12,6 +12,7 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <filesystem>
 #include <set>
 #include <unistd.h>
 
@@ -100,8 +101,12 @@ private:
   void prepare() {
     layout_.create_directories();
     for (const auto& p : {layout_.results_csv, layout_.done_marker,
-                          layout_.err_marker, layout_.qualifying_path()})
+                          layout_.err_marker})
       remove_if_exists(p);
+    // work/ only holds compute's transient files (the qualifying rows,
+    // intermediate merges): whatever is there is from an earlier run.
+    std::filesystem::remove_all(layout_.work_dir);
+    layout_.create_directories();
     // A process killed mid-write leaves its temporary; the finished file
     // was never renamed into place, so the temporary is just garbage.
     if (int n = remove_stale_temporaries(layout_))

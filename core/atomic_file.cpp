@@ -36,6 +36,14 @@ void atomic_file::write(const void* data, size_t n) {
     throw output_error(path_ + ": write failed: " + errno_text());
 }
 
+void atomic_file::rewrite_start(const void* data, size_t n) {
+  if (std::fseek(file_, 0, SEEK_SET) != 0)
+    throw output_error(path_ + ": seek failed: " + errno_text());
+  write(data, n);
+  if (std::fseek(file_, 0, SEEK_END) != 0)
+    throw output_error(path_ + ": seek failed: " + errno_text());
+}
+
 void atomic_file::commit() {
   if (std::fflush(file_) != 0)
     throw output_error(path_ + ": write failed: " + errno_text());

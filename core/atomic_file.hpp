@@ -33,6 +33,9 @@ public:
 
   void write(const void* data, size_t n);
   void write(const std::string& s) { write(s.data(), s.size()); }
+  /// Overwrites bytes at the start of the file (a header whose fields are
+  /// known only at the end), then continues at the end.
+  void rewrite_start(const void* data, size_t n);
   /// Flushes, fsyncs (if durable), renames to the final path, fsyncs the
   /// directory (if durable).
   void commit();

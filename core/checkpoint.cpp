@@ -99,24 +99,52 @@ input_fingerprint fingerprint_of(const std::string& path) {
             + st.st_mtim.tv_nsec};
 }
 
-void write_checkpoint(const std::string& path, const checkpoint_info& info,
-                      const std::vector<source_aggregate>& sources) {
-  std::vector<unsigned char> records(sources.size() * record_size);
-  for (size_t i = 0; i < sources.size(); ++i)
-    encode(sources[i], records.data() + i * record_size);
+checkpoint_writer::checkpoint_writer(const std::string& path)
+  : out_(std::make_unique<atomic_file>(path, durability::cache)),
+    crc_(crc_update(0, nullptr, 0)) {
+  raw_header placeholder{};
+  out_->write(&placeholder, sizeof placeholder);
+  buf_.reserve(records_per_buffer * record_size);
+}
+
+checkpoint_writer::~checkpoint_writer() = default;
+
+void checkpoint_writer::add(const source_aggregate& s) {
+  size_t at = buf_.size();
+  buf_.resize(at + record_size);
+  encode(s, buf_.data() + at);
+  ++count_;
+  if (buf_.size() >= records_per_buffer * record_size)
+    flush();
+}
+
+void checkpoint_writer::flush() {
+  crc_ = crc_update(crc_, buf_.data(), buf_.size());
+  out_->write(buf_.data(), buf_.size());
+  buf_.clear();
+}
+
+void checkpoint_writer::commit(const checkpoint_info& info) {
+  flush();
   raw_header h{};
   std::memcpy(h.magic, magic, sizeof magic);
   h.version = format_version;
-  h.crc = crc_update(0, records.data(), records.size());
+  h.crc = crc_;
   h.input_size = info.input.size;
   h.input_mtime_ns = info.input.mtime_ns;
   h.rows = info.rows;
   h.skipped_rows = info.skipped_rows;
-  h.sources = sources.size();
-  atomic_file out(path, durability::cache);
-  out.write(&h, sizeof h);
-  out.write(records.data(), records.size());
-  out.commit();
+  h.sources = count_;
+  out_->rewrite_start(&h, sizeof h);
+  out_->commit();
+}
+
+void write_checkpoint(const std::string& path, const checkpoint_info& info,
+                      const std::vector<source_aggregate>& sources) {
+  checkpoint_writer out(path);
+  for (const auto& s : sources)
+    out.add(s);
+  out.commit(info);
 }
 
 std::optional<checkpoint_info> read_checkpoint_info(const std::string& path) {

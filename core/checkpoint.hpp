@@ -12,11 +12,14 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace gaia {
+
+class atomic_file;
 
 /// Identifies the version of an input file a checkpoint was built from.
 struct input_fingerprint {
@@ -37,6 +40,28 @@ struct checkpoint_info {
   uint64_t rows = 0;         ///< data rows the import read
   uint64_t skipped_rows = 0; ///< rows it skipped
   uint64_t sources = 0;      ///< records in the file
+};
+
+/// Writes a checkpoint record by record (sorted by source_id, unique), for
+/// merges whose output does not fit in memory; the header is completed at
+/// commit().
+class checkpoint_writer {
+public:
+  explicit checkpoint_writer(const std::string& path);
+  ~checkpoint_writer();
+  checkpoint_writer(const checkpoint_writer&) = delete;
+  checkpoint_writer& operator=(const checkpoint_writer&) = delete;
+
+  void add(const source_aggregate& s);
+  /// Fills in the count and CRC, makes the file visible under its name.
+  void commit(const checkpoint_info& info);
+
+private:
+  void flush();
+  std::unique_ptr<atomic_file> out_;
+  std::vector<unsigned char> buf_;
+  uint32_t crc_;
+  uint64_t count_ = 0;
 };
 
 /// Writes `sources` (sorted by source_id, unique) atomically.

@@ -5,7 +5,9 @@
 #include "core/errors.hpp"
 #include "core/rules.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <queue>
@@ -72,12 +74,51 @@ void merge_checkpoints(const std::vector<std::string>& paths,
   }
 }
 
+namespace {
+
+/// Merges groups of `fan_in` checkpoints into intermediate ones until at
+/// most `fan_in` remain; returns those and the intermediates to delete.
+std::vector<std::string> reduce_fan_in(std::vector<std::string> level,
+                                       const std::string& work_prefix,
+                                       size_t fan_in,
+                                       std::vector<std::string>& temporaries) {
+  for (int round = 0; level.size() > fan_in; ++round) {
+    std::vector<std::string> next;
+    for (size_t i = 0; i < level.size(); i += fan_in) {
+      std::vector<std::string> group(
+        level.begin() + i, level.begin() + std::min(level.size(), i + fan_in));
+      auto path = work_prefix + ".merge-" + std::to_string(round) + "-"
+                  + std::to_string(next.size()) + ".agg";
+      checkpoint_writer out(path);
+      merge_checkpoints(group, [&](const source_aggregate& s) { out.add(s); });
+      out.commit({});
+      temporaries.push_back(path);
+      next.push_back(path);
+    }
+    level = std::move(next);
+  }
+  return level;
+}
+
+} // namespace
+
 compute_stats compute_qualifying(const std::vector<std::string>& paths,
-                                 const std::string& qualifying_path) {
+                                 const std::string& qualifying_path,
+                                 size_t fan_in) {
+  std::vector<std::string> temporaries;
+  struct cleanup {
+    std::vector<std::string>& files;
+    ~cleanup() {
+      for (const auto& f : files)
+        std::remove(f.c_str());
+    }
+  } remove_temporaries{temporaries};
+  auto inputs = reduce_fan_in(paths, qualifying_path, std::max<size_t>(2, fan_in),
+                              temporaries);
   compute_stats stats;
   atomic_file out(qualifying_path, durability::cache);
   unsigned char row[row_size];
-  merge_checkpoints(paths, [&](const source_aggregate& s) {
+  merge_checkpoints(inputs, [&](const source_aggregate& s) {
     ++stats.sources;
     auto pct = percentage_change(s);
     if (!pct || !qualifies(*pct))

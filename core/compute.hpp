@@ -29,10 +29,16 @@ struct compute_stats {
 void merge_checkpoints(const std::vector<std::string>& checkpoint_paths,
                        const std::function<void(const source_aggregate&)>& on_source);
 
+/// How many checkpoints one merge pass reads at once. More files are first
+/// merged in groups into intermediate checkpoints (beside the work file),
+/// so the whole archive stays within the open-file limit and flat memory.
+inline constexpr size_t default_merge_fan_in = 256;
+
 /// Merges, applies the rule, writes the qualifying rows (source_id order)
 /// to `qualifying_path` atomically.
 compute_stats compute_qualifying(const std::vector<std::string>& checkpoint_paths,
-                                 const std::string& qualifying_path);
+                                 const std::string& qualifying_path,
+                                 size_t fan_in = default_merge_fan_in);
 
 /// Streams the rows of a work file written by compute_qualifying.
 void read_qualifying(const std::string& qualifying_path,

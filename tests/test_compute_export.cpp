@@ -160,3 +160,30 @@ TEST_CASE("export: results.csv appears whole or not at all") {
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     FAIL("left behind: " << e.path());
 }
+
+TEST_CASE("compute: more checkpoints than the fan-in merge in passes, same "
+          "answer, no intermediates left") {
+  test::temp_dir dir;
+  std::vector<std::string> paths;
+  // 11 files; source i appears in files i % 11 and (i * 7) % 11.
+  for (int f = 0; f < 11; ++f) {
+    std::vector<source_aggregate> v;
+    for (int i = 0; i < 600; ++i)
+      if (i % 11 == f || (i * 7) % 11 == f)
+        v.push_back(agg(1000 + i, 1 + (i + f) % 13, 20 + (i * f) % 17,
+                        i % 5 == 0 ? NAN : 2.0 + f, 4.0 + i % 9));
+    paths.push_back(write_ckpt(dir, "f" + std::to_string(f) + ".agg", v));
+  }
+  auto direct = (dir / "direct.bin").string();
+  auto passes = (dir / "passes.bin").string();
+  auto a = compute_qualifying(paths, direct);
+  auto b = compute_qualifying(paths, passes, 3); // 11 -> 4 -> 2 -> final
+  CHECK(a.sources == 600);
+  CHECK(b.sources == a.sources);
+  CHECK(b.qualifying == a.qualifying);
+  CHECK(a.qualifying > 100);
+  CHECK(test::read_file(passes) == test::read_file(direct));
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    CHECK_MESSAGE(e.path().string().find(".merge-") == std::string::npos,
+                  e.path());
+}
