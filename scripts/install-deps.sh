@@ -17,9 +17,11 @@ BUILD_PACKAGES=(
   doctest-dev             # tests
   ca-certificates curl procps
 )
+# What build/gaia-dr3 links (ldd), CA certificates for https, and curl for
+# the synthetic mirror's healthcheck in docker-compose.yml.
 RUNTIME_PACKAGES=(
-  libcaf-core0.17 libcaf-io0.17 libcurl4 zlib1g libisal2 libcpp-httplib0.11
-  ca-certificates curl procps
+  libcaf-core0.17 libcurl4 zlib1g libisal2 libcpp-httplib0.11
+  ca-certificates curl
 )
 
 case "${1:-build}" in
