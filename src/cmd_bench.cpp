@@ -7,34 +7,24 @@
 //   whole run    `gaia-dr3 run` from a loopback mirror into an empty output
 #include "src/commands.hpp"
 
+#include "src/bench_runner.hpp"
+
 #include "core/downloader.hpp"
-#include "core/file_range.hpp"
-#include "core/gzip_reader.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
-#include <functional>
-#include <chrono>
 #include <cstdio>
-#include <fcntl.h>
+#include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <spawn.h>
 #include <string>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace gaia::cli {
 
-namespace {
-
+using namespace bench;
 namespace fs = std::filesystem;
+
+namespace {
 
 const char* bench_usage =
   "usage: gaia-dr3 bench [--archive DIR] [--work DIR] [--repeat N]\n"
@@ -52,132 +42,13 @@ const char* bench_usage =
   "  --scaling      instead: peak RSS of whole runs over 20 and 200 small\n"
   "                 synthetic files (memory must not grow with the archive)\n";
 
-struct sample {
-  double wall_s = 0;
-  double cpu_s = 0;
-  double rss_mb = 0;
-  int exit_code = 0;
-};
-
-/// Runs this executable with `args` and extra environment; stdout to
-/// `out_path` (or /dev/null), stderr to `log_path`.
-sample run_child(const std::vector<std::string>& args,
-                 const std::map<std::string, std::string>& env_add,
-                 const std::string& out_path, const std::string& log_path) {
-  std::vector<std::string> argv_s = {"/proc/self/exe"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e != nullptr; ++e)
-    if (std::string(*e).rfind("GAIA_", 0) != 0) env_s.push_back(*e);
-  for (const auto& [k, v] : env_add) env_s.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = -1;
-  sample s;
-  if (posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv.data(),
-                  envp.data()) != 0) {
-    s.exit_code = -1;
-    return s;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  int status = 0;
-  struct rusage ru {};
-  wait4(pid, &status, 0, &ru);
-  s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-               .count();
-  s.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
-            + ru.ru_stime.tv_usec / 1e6;
-  s.rss_mb = ru.ru_maxrss / 1024.0;
-  s.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return s;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-std::vector<fs::path> archive_files(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    auto name = e.path().filename().string();
-    if (name.rfind("EpochPhotometry_", 0) == 0
-        && name.size() > 7 && name.substr(name.size() - 7) == ".csv.gz")
-      files.push_back(e.path());
-  }
-  // Largest first, so the last file to finish is a small one.
-  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
-    return fs::file_size(a) > fs::file_size(b);
-  });
-  return files;
-}
-
-/// The hidden floor stage: inflate every file on `threads` threads and
-/// print the uncompressed byte count.
-int inflate_stage(const fs::path& dir, inflate_backend backend, unsigned threads) {
-  auto files = archive_files(dir);
-  std::atomic<size_t> next{0};
-  std::atomic<uint64_t> bytes{0};
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      for (size_t i; (i = next++) < files.size();)
-        bytes += verify_gzip_file(files[i].string(), backend);
-    });
-  for (auto& t : pool) t.join();
-  std::printf("%llu\n", static_cast<unsigned long long>(bytes.load()));
-  return 0;
-}
-
-struct figure {
-  std::string name;
-  double wall = 0, cpu = 0, rss = 0;
-  bool ok = true;
-};
-
-figure measure(const std::string& name, int repeat,
-               const std::function<void()>& before,
-               const std::function<sample()>& once) {
-  std::vector<double> wall, cpu, rss;
-  figure f{name};
-  for (int i = 0; i < repeat; ++i) {
-    if (before) before();
-    auto s = once();
-    if (s.exit_code != 0) f.ok = false;
-    wall.push_back(s.wall_s);
-    cpu.push_back(s.cpu_s);
-    rss.push_back(s.rss_mb);
-    std::fprintf(stderr, "bench: %s run %d: %.2f s wall, %.2f s CPU, %.0f MB%s\n",
-                 name.c_str(), i + 1, s.wall_s, s.cpu_s, s.rss_mb,
-                 s.exit_code != 0 ? " (FAILED)" : "");
-  }
-  f.wall = median(wall);
-  f.cpu = median(cpu);
-  f.rss = median(rss);
-  return f;
-}
-
 /// Peak RSS of a whole run over 20 and over 200 small files of the same
 /// size: the compute step merges checkpoints as a stream, so memory must
 /// not grow with the number of files (or sources).
 int scaling_table(const fs::path& work, int repeat) {
   fs::create_directories(work);
   auto log = (fs::absolute(work) / "bench.log").string();
-  auto config = (fs::absolute(work) / "bench-config.json").string();
-  std::FILE* cf = std::fopen(config.c_str(), "w");
-  std::fputs("{}\n", cf);
-  std::fclose(cf);
+  auto config = write_empty_config(fs::absolute(work));
   std::printf("| files | sources | wall s | CPU s | peak RSS MB |\n");
   std::printf("| ---: | ---: | ---: | ---: | ---: |\n");
   for (int files : {20, 200}) {
@@ -199,15 +70,14 @@ int scaling_table(const fs::path& work, int repeat) {
     std::string bounds;
     for (int i = 0; i <= files; ++i)
       bounds += (i ? "," : "") + std::to_string(100 * i);
-    std::map<std::string, std::string> env = {
+    env_map env = {
       {"GAIA_FILE_BOUNDARIES", bounds},
       {"GAIA_ARCHIVE_URL_TEMPLATE",
        "file://" + archive.string() + "/EpochPhotometry_%s.csv.gz"},
       {"GAIA_OUTPUT_DIR", (dir / "out").string()}};
     auto f = measure(std::to_string(files) + " files", repeat,
                      [&] { fs::remove_all(dir / "out"); },
-                     [&] { return run_child({"run", "--config", config}, env,
-                                            "/dev/null", log); });
+                     [&] { return run_production(config, env, log); });
     long long sources = 0;
     std::FILE* done = std::fopen((dir / "out" / "results.done").c_str(), "r");
     if (done != nullptr) {
@@ -292,13 +162,9 @@ int cmd_bench(int argc, char** argv) {
   work = fs::absolute(work);
   archive = fs::absolute(archive);
   auto log = (work / "bench.log").string();
-  auto config = (work / "bench-config.json").string();
-  std::FILE* cf = std::fopen(config.c_str(), "w");
-  std::fputs("{}\n", cf);
-  std::fclose(cf);
-  std::map<std::string, std::string> env = {
-    {"GAIA_FILE_BOUNDARIES", bounds},
-    {"GAIA_IMPORT_POOL", std::to_string(threads)}};
+  auto config = write_empty_config(work);
+  env_map env = {{"GAIA_FILE_BOUNDARIES", bounds},
+                 {"GAIA_IMPORT_POOL", std::to_string(threads)}};
 
   // Floor: inflate only.
   uint64_t uncompressed = 0;
@@ -333,54 +199,24 @@ int cmd_bench(int argc, char** argv) {
   auto import = measure(
     "import stage (files local)", repeat,
     [&] { fs::remove_all(import_out / "aggregates"); },
-    [&] { return run_child({"run", "--config", config}, import_env, "/dev/null", log); });
+    [&] { return run_production(config, import_env, log); });
 
   // Whole run from a loopback mirror.
-  auto url_file = (work / "mirror.url").string();
-  pid_t mirror = -1;
-  {
-    std::vector<std::string> a = {"/proc/self/exe", "mirror", "--dir",
-                                  archive.string(), "--port", "0"};
-    std::vector<char*> av;
-    for (auto& s : a) av.push_back(s.data());
-    av.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, url_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn(&mirror, "/proc/self/exe", &fa, nullptr, av.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  std::string base;
-  for (int i = 0; i < 100 && base.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::FILE* f = std::fopen(url_file.c_str(), "r");
-    char buf[256] = {0};
-    if (f != nullptr && std::fgets(buf, sizeof buf, f) != nullptr) {
-      base = buf;
-      while (!base.empty() && (base.back() == '\n' || base.back() == '\r'))
-        base.pop_back();
-    }
-    if (f != nullptr) std::fclose(f);
-  }
+  auto mirror = start_mirror(archive, (work / "mirror.url").string());
   auto whole_out = work / "whole";
   auto whole_env = env;
   whole_env["GAIA_OUTPUT_DIR"] = whole_out.string();
-  whole_env["GAIA_ARCHIVE_URL_TEMPLATE"] = base + "/EpochPhotometry_%s.csv.gz";
+  whole_env["GAIA_ARCHIVE_URL_TEMPLATE"] = mirror.base_url + "/EpochPhotometry_%s.csv.gz";
   auto whole = measure(
     "whole run (loopback mirror)", repeat, [&] { fs::remove_all(whole_out); },
-    [&] { return run_child({"run", "--config", config}, whole_env, "/dev/null", log); });
+    [&] { return run_production(config, whole_env, log); });
   // The same without MD5 checks: shows what verifying costs.
   auto unchecked_env = whole_env;
   unchecked_env["GAIA_CHECKSUM_URL"] = "none";
   auto unchecked = measure(
     "whole run, checksums off", repeat, [&] { fs::remove_all(whole_out); },
-    [&] { return run_child({"run", "--config", config}, unchecked_env, "/dev/null", log); });
-  if (mirror > 0) {
-    kill(mirror, SIGTERM);
-    waitpid(mirror, nullptr, 0);
-  }
+    [&] { return run_production(config, unchecked_env, log); });
+  stop_mirror(mirror);
 
   double mb = uncompressed / 1e6;
   std::printf("gaia-dr3 bench: %zu files, %.1f MB compressed, %.1f MB "

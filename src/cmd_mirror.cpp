@@ -1,11 +1,12 @@
 // mirror: serves a directory of archive files over HTTP until SIGINT/SIGTERM.
 #include "src/commands.hpp"
 
+#include "src/cli_args.hpp"
+
 #include "core/mirror.hpp"
 
 #include <pthread.h>
 
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -30,52 +31,33 @@ const char* mirror_usage =
   "  --bind ADDR    address to listen on (default 127.0.0.1)\n"
   "  --port N       port, 0 = any free port (default 0)\n";
 
-int bad_argument(const std::string& what) {
-  std::fprintf(stderr, "gaia-dr3 mirror: %s (see gaia-dr3 mirror --help)\n", what.c_str());
-  return 2;
-}
-
 } // namespace
 
 int cmd_mirror(int argc, char** argv) {
   mirror_options opts;
   bool dir_given = false;
+  const option_reader args("mirror", mirror_usage, argc, argv,
+                           {"--dir", "--bind", "--port"});
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(mirror_usage, stdout);
-      return 0;
-    }
-    std::string value;
-    const size_t eq = arg.find('=');
-    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (arg == "--dir" || arg == "--bind" || arg == "--port") {
-      if (i + 1 >= argc) return bad_argument(arg + " needs a value");
-      value = argv[++i];
-    } else {
-      return bad_argument("unknown argument '" + arg + "'");
-    }
+    std::string arg, value;
+    if (auto end = args.next(i, arg, value)) return *end;
     if (arg == "--dir") {
       opts.dir = value;
       dir_given = true;
     } else if (arg == "--bind") {
-      if (value.empty()) return bad_argument("--bind needs an address");
+      if (value.empty()) return args.bad_argument("--bind needs an address");
       opts.bind = value;
     } else if (arg == "--port") {
-      auto r = std::from_chars(value.data(), value.data() + value.size(), opts.port);
-      if (value.empty() || r.ec != std::errc() || r.ptr != value.data() + value.size() ||
-          opts.port < 0 || opts.port > 65535)
-        return bad_argument("--port must be 0..65535, not '" + value + "'");
+      if (!parse_number(value, opts.port) || opts.port < 0 || opts.port > 65535)
+        return args.bad_argument("--port must be 0..65535, not '" + value + "'");
     } else {
-      return bad_argument("unknown argument '" + arg + "'");
+      return args.bad_argument("unknown argument '" + arg + "'");
     }
   }
-  if (!dir_given) return bad_argument("--dir DIR is required");
+  if (!dir_given) return args.bad_argument("--dir DIR is required");
   std::error_code ec;
   if (!std::filesystem::is_directory(opts.dir, ec))
-    return bad_argument("--dir '" + opts.dir + "' is not a directory");
+    return args.bad_argument("--dir '" + opts.dir + "' is not a directory");
 
   // Blocked before the server starts its threads (they inherit the mask),
   // so the signals reach only the sigwait below.

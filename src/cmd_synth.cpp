@@ -1,13 +1,14 @@
 // synth: writes a synthetic archive shaped like the real bulk files.
 #include "src/commands.hpp"
 
+#include "src/cli_args.hpp"
+
 #include "core/checksums.hpp"
 #include "core/defaults.hpp"
 #include "core/file_range.hpp"
 #include "core/log.hpp"
 #include "core/synth.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -41,72 +42,47 @@ const char* synth_usage =
   "\n"
   "Progress goes to stderr; stdout stays empty.\n";
 
-template <class T>
-bool parse_number(const std::string& s, T& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-/// Prints the one error line and gives the exit code for bad arguments.
-int bad_argument(const std::string& what) {
-  std::fprintf(stderr, "gaia-dr3 synth: %s (see gaia-dr3 synth --help)\n", what.c_str());
-  return 2;
-}
-
 } // namespace
 
 int cmd_synth(int argc, char** argv) {
   synth::archive_options opts;
   bool out_given = false;
   std::string boundaries_text;
+  const option_reader args("synth", synth_usage, argc, argv,
+                           {"--out", "--files", "--scale", "--seed", "--threads", "--boundaries"});
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(synth_usage, stdout);
-      return 0;
-    }
-    std::string value;
-    const size_t eq = arg.find('=');
-    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (arg == "--out" || arg == "--files" || arg == "--scale" || arg == "--seed" ||
-               arg == "--threads" || arg == "--boundaries") {
-      if (i + 1 >= argc) return bad_argument(arg + " needs a value");
-      value = argv[++i];
-    } else {
-      return bad_argument("unknown argument '" + arg + "'");
-    }
+    std::string arg, value;
+    if (auto end = args.next(i, arg, value)) return *end;
     if (arg == "--out") {
-      if (value.empty()) return bad_argument("--out needs a directory");
+      if (value.empty()) return args.bad_argument("--out needs a directory");
       opts.out_dir = value;
       out_given = true;
     } else if (arg == "--files") {
       if (!parse_number(value, opts.files) || opts.files < 1)
-        return bad_argument("--files must be a whole number >= 1, not '" + value + "'");
+        return args.bad_argument("--files must be a whole number >= 1, not '" + value + "'");
     } else if (arg == "--boundaries") {
       boundaries_text = value;
     } else if (arg == "--scale") {
       if (!parse_number(value, opts.scale) || !(opts.scale > 0) || !std::isfinite(opts.scale))
-        return bad_argument("--scale must be a number > 0, not '" + value + "'");
+        return args.bad_argument("--scale must be a number > 0, not '" + value + "'");
     } else if (arg == "--seed") {
       if (!parse_number(value, opts.seed))
-        return bad_argument("--seed must be an unsigned integer, not '" + value + "'");
+        return args.bad_argument("--seed must be an unsigned integer, not '" + value + "'");
     } else if (arg == "--threads") {
       if (!parse_number(value, opts.threads) || opts.threads > 1024)
-        return bad_argument("--threads must be 0..1024, not '" + value + "'");
+        return args.bad_argument("--threads must be 0..1024, not '" + value + "'");
     } else {
-      return bad_argument("unknown argument '" + arg + "'");
+      return args.bad_argument("unknown argument '" + arg + "'");
     }
   }
-  if (!out_given) return bad_argument("--out DIR is required");
+  if (!out_given) return args.bad_argument("--out DIR is required");
   if (!boundaries_text.empty()) {
     auto colon = boundaries_text.find(':');
     if (colon != std::string::npos) {
       int64_t start = 0, step = 0;
       if (!parse_number(boundaries_text.substr(0, colon), start) ||
           !parse_number(boundaries_text.substr(colon + 1), step) || start < 0 || step < 1)
-        return bad_argument("--boundaries START:STEP needs whole numbers, STEP >= 1, not '" +
+        return args.bad_argument("--boundaries START:STEP needs whole numbers, STEP >= 1, not '" +
                             boundaries_text + "'");
       for (int i = 0; i <= opts.files; ++i) opts.boundaries.push_back(start + step * i);
     } else {
@@ -114,7 +90,7 @@ int cmd_synth(int argc, char** argv) {
       for (std::string item; std::getline(ss, item, ',');) {
         int64_t b = 0;
         if (!parse_number(item, b) || (!opts.boundaries.empty() && b <= opts.boundaries.back()))
-          return bad_argument("--boundaries must be increasing whole numbers, not '" +
+          return args.bad_argument("--boundaries must be increasing whole numbers, not '" +
                               boundaries_text + "'");
         opts.boundaries.push_back(b);
       }
@@ -123,7 +99,7 @@ int cmd_synth(int argc, char** argv) {
   const auto& bounds = opts.boundaries.empty() ? defaults::file_boundaries : opts.boundaries;
   const int max_files = static_cast<int>(bounds.size()) - 1;
   if (opts.files > max_files)
-    return bad_argument("--files must be 1.." + std::to_string(max_files) +
+    return args.bad_argument("--files must be 1.." + std::to_string(max_files) +
                         " for these boundaries, not " + std::to_string(opts.files));
 
   opts.on_file = [](const synth::file_summary& s) {

@@ -6,6 +6,7 @@
 #include "core/output_layout.hpp"
 #include "core/settings.hpp"
 
+#include "tests/env_util.hpp"
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"
 
@@ -19,26 +20,8 @@ using namespace gaia;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-namespace {
-
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const char* name) -> std::optional<std::string> {
-    auto i = vars.find(name);
-    if (i == vars.end()) return std::nullopt;
-    return i->second;
-  };
-}
-
-std::string error_of(const std::string& json, const env_lookup& env = env_of({})) {
-  try {
-    parse_settings(json, "test.json", env);
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-} // namespace
+using test::env_of;
+using test::error_of;
 
 TEST_CASE("settings: the download keys have defaults, overrides and named errors") {
   auto d = parse_settings("{}", "test.json", env_of({}));

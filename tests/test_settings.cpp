@@ -4,33 +4,18 @@
 
 #include "core/defaults.hpp"
 
-#include <doctest/doctest.h>
+#include "tests/env_util.hpp"
 
-#include <map>
+#include <doctest/doctest.h>
 
 using namespace gaia;
 
+using test::env_of;
+using test::error_of;
+
 namespace {
 
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const char* name) -> std::optional<std::string> {
-    auto i = vars.find(name);
-    if (i == vars.end())
-      return std::nullopt;
-    return i->second;
-  };
-}
-
 const env_lookup no_env = env_of({});
-
-std::string error_of(const std::string& json, const env_lookup& env = no_env) {
-  try {
-    parse_settings(json, "test.json", env);
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 } // namespace
 
