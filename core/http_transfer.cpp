@@ -177,6 +177,9 @@ transfer_outcome perform_transfer(void* handle, const transfer_request& req,
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, opts.connect_timeout_s);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, opts.total_timeout_s);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  // libcurl's default 16 KiB receive buffer means a recv() and a write
+  // callback per 16 KiB; archive files are tens of MB.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "gaia-dr3/0.1 (libcurl)");
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
