@@ -46,6 +46,9 @@ print_result() {
   return 1
 }
 
+# Containers write ./output as the caller, so the files stay the caller's.
+export GAIA_UID="${GAIA_UID:-$(id -u)}" GAIA_GID="${GAIA_GID:-$(id -g)}"
+
 docker_engine() {
   [ "$native" -eq 0 ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
 }
