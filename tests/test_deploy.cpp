@@ -53,6 +53,10 @@ TEST_CASE("deploy: the Dockerfile copies files that exist and installs "
   CHECK(text.find("\nUSER gaia") != std::string::npos);
   CHECK(text.find(R"(CMD ["serve")") != std::string::npos);
   CHECK(fs::exists(root / "scripts/install-deps.sh"));
+  // `COPY . /src` must not send output/ (archives, GBs) as build context.
+  auto ignore = gaia::test::read_file(root / ".dockerignore");
+  for (const char* dir : {"output/", "build/"})
+    CHECK(ignore.find(std::string("\n") + dir) != std::string::npos);
   auto ci = gaia::test::read_file(root / ".ci/run");
   CHECK(ci.find("scripts/install-deps.sh") != std::string::npos);
 }
