@@ -25,7 +25,6 @@ struct run_state {
   uint64_t id = 0;
   caf::response_promise promise;
   std::vector<file_range> ranges;
-  std::vector<std::string> checkpoints;
   size_t downloaded = 0;
   size_t imported = 0;
   std::set<std::string> fetched_again; ///< labels re-downloaded once
@@ -73,7 +72,6 @@ public:
     run->started = std::chrono::steady_clock::now();
     run->started_unix = static_cast<int64_t>(std::time(nullptr));
     run->ranges = ranges_from_boundaries(cfg_.file_boundaries);
-    run->checkpoints.resize(run->ranges.size());
     run->outcome.run_id = req.run_id;
     run->outcome.files = run->ranges.size();
     auto rp = run->promise;
@@ -99,14 +97,13 @@ private:
   // Removes what an earlier run left, so nothing stale can be mistaken for
   // this run's answer. results.lock stays: the service holds it.
   void prepare() {
-    layout_.create_directories();
-    for (const auto& p : {layout_.results_csv, layout_.done_marker,
-                          layout_.err_marker})
-      remove_if_exists(p);
     // work/ only holds compute's transient files (the qualifying rows,
     // intermediate merges): whatever is there is from an earlier run.
     std::filesystem::remove_all(layout_.work_dir);
     layout_.create_directories();
+    for (const auto& p : {layout_.results_csv, layout_.done_marker,
+                          layout_.err_marker})
+      remove_if_exists(p);
     // A process killed mid-write leaves its temporary; the finished file
     // was never renamed into place, so the temporary is just garbage.
     if (int n = remove_stale_temporaries(layout_))
@@ -162,7 +159,7 @@ private:
                        layout_.checkpoint_path(r)};
     auto me = shared_from_this();
     self_->request(peers_.import_pool, caf::infinite, req)
-      .then([me, run, r](import_reply& rep) { me->imported(run, r, rep); },
+      .then([me, run](import_reply& rep) { me->imported(run, rep); },
             [me, run, r, req](caf::error& err) {
               me->import_failed(run, r, req, err);
             });
@@ -185,14 +182,10 @@ private:
     fail(run, "import", req.archive_path, error_text(err));
   }
 
-  void imported(const run_ptr& run, const file_range& r,
-                const import_reply& rep) {
+  void imported(const run_ptr& run, const import_reply& rep) {
     if (run->finished)
       return;
     ++run->imported;
-    for (size_t i = 0; i < run->ranges.size(); ++i)
-      if (run->ranges[i].first == r.first)
-        run->checkpoints[i] = rep.checkpoint_path;
     log_line("process",
              "import " + std::to_string(run->imported) + "/"
                + std::to_string(run->ranges.size()) + " " + rep.label + " "
@@ -210,7 +203,10 @@ private:
   void compute(const run_ptr& run) {
     report(run, "compute");
     auto me = shared_from_this();
-    compute_request req{run->id, run->checkpoints, layout_.qualifying_path()};
+    std::vector<std::string> checkpoints;
+    for (const auto& r : run->ranges)
+      checkpoints.push_back(layout_.checkpoint_path(r));
+    compute_request req{run->id, checkpoints, layout_.qualifying_path()};
     self_->request(peers_.compute, timeout_, req)
       .then(
         [me, run](compute_reply& rep) {
