@@ -5,9 +5,12 @@
 
 #include "core/settings.hpp"
 
+#include <atomic>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace gaia::cli {
 
@@ -32,10 +35,30 @@ void print_help(const char* cmd, const char* what);
 /// Loads settings or prints one line and returns nothing (exit code 2).
 std::optional<settings> load_or_report(const common_args& args);
 
-/// SIGINT, SIGTERM and the internal SIGUSR1. They are blocked in every
-/// thread (CAF's included: they start after this) and taken with sigwait,
-/// so shutdown runs as ordinary code.
-sigset_t shutdown_signals();
+/// Turns SIGINT/SIGTERM into ordinary code: the constructor blocks them in
+/// every thread (CAF's included, so construct it before the actor system);
+/// after start(), a thread of its own waits for one with sigwait, logs it,
+/// cancels all runs and calls `on_signal`. stop() ends the wait when no
+/// signal came.
+class signal_waiter {
+public:
+  signal_waiter();
+  ~signal_waiter(); ///< stop()
+  /// `action` ends the log line "received <signal>, <action>".
+  void start(std::string action, std::function<void()> on_signal);
+  signal_waiter(const signal_waiter&) = delete;
+  signal_waiter& operator=(const signal_waiter&) = delete;
+
+  /// Wakes the thread without a signal (internal SIGUSR1) and joins it.
+  void stop();
+  /// True when a signal arrived.
+  bool signalled() const { return signalled_; }
+
+private:
+  sigset_t set_;
+  std::atomic<bool> signalled_{false};
+  std::thread thread_;
+};
 
 /// Prints "gaia-dr3 <cmd>: <text> (see --help)" and returns 2.
 int usage_error(const char* cmd, const std::string& text);

@@ -6,12 +6,16 @@
 #include "src/cli_common.hpp"
 
 #include "actors/topology.hpp"
+#include "core/cancellation.hpp"
 #include "core/file_range.hpp"
+#include "core/log.hpp"
 #include "core/settings.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstring>
+#include <pthread.h>
 #include <optional>
 #include <string>
 
@@ -56,13 +60,36 @@ std::optional<settings> load_or_report(const common_args& args) {
   }
 }
 
-sigset_t shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1); // internal: wakes the waiter when a run ends
-  return set;
+signal_waiter::signal_waiter() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  sigaddset(&set_, SIGUSR1); // internal: stop() without a signal
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+void signal_waiter::start(std::string action, std::function<void()> on_signal) {
+  thread_ = std::thread([this, action = std::move(action),
+                         on_signal = std::move(on_signal)] {
+    int sig = 0;
+    if (sigwait(&set_, &sig) != 0 || sig == SIGUSR1)
+      return;
+    signalled_ = true;
+    log_line("main", std::string("received ") + strsignal(sig) + ", "
+                       + action);
+    cancel_all_runs();
+    if (on_signal)
+      on_signal();
+  });
+}
+
+signal_waiter::~signal_waiter() { stop(); }
+
+void signal_waiter::stop() {
+  if (!thread_.joinable())
+    return;
+  pthread_kill(thread_.native_handle(), SIGUSR1);
+  thread_.join();
 }
 
 int usage_error(const char* cmd, const std::string& text) {

@@ -5,19 +5,14 @@
 #include "src/cli_common.hpp"
 
 #include "actors/production.hpp"
-#include "core/cancellation.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
 #include "messages/messages.hpp"
 
 #include <caf/all.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
-#include <pthread.h>
 #include <string>
 #include <thread>
 
@@ -36,24 +31,16 @@ int cmd_serve(int argc, char** argv) {
     argc, argv, exit_code, args);
   if (!s)
     return exit_code;
-  sigset_t set = shutdown_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal_waiter signals; // before the actor system: its threads inherit
   {
     caf::actor_system_config cfg;
     configure_actor_system(cfg);
     caf::actor_system sys{cfg};
     caf::scoped_actor self{sys};
     caf::actor me = self;
-    // Signals become a message to this loop.
-    std::thread waiter([&set, me] {
-      int sig = 0;
-      while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
-      }
-      log_line("main", std::string("received ") + strsignal(sig)
-                         + ", shutting down");
-      cancel_all_runs();
-      caf::anon_send(me, shutdown_atom::value);
-    });
+    // A signal becomes a message to the loop below.
+    signals.start("shutting down",
+                  [me] { caf::anon_send(me, shutdown_atom::value); });
     log_line("main", "serving; config " + args.config + ", output "
                        + s->output_dir);
     service_options opts;
@@ -89,7 +76,7 @@ int cmd_serve(int argc, char** argv) {
         }
       }
     }
-    waiter.join();
+    signals.stop();
   } // the actor system waits for every actor here
   log_line("main", "stopped");
   return 0;
@@ -107,25 +94,13 @@ int cmd_run(int argc, char** argv) {
     argc, argv, exit_code, args);
   if (!s)
     return exit_code;
-  sigset_t set = shutdown_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // A signal cancels the run's jobs; the process then ends the run without
-  // a verdict and the lock is released. SIGUSR1 wakes the waiter when the
-  // run ends on its own.
-  std::atomic<bool> interrupted{false};
-  std::thread waiter([&set, &interrupted] {
-    int sig = 0;
-    if (sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
-      interrupted = true;
-      log_line("main", std::string("received ") + strsignal(sig)
-                         + ", cancelling the run");
-      cancel_all_runs();
-    }
-  });
+  // a verdict and the lock is released.
+  signal_waiter signals;
+  signals.start("cancelling the run", nullptr);
   auto outcome = run_production_once(*s);
-  pthread_kill(waiter.native_handle(), SIGUSR1);
-  waiter.join();
-  if (interrupted) {
+  signals.stop();
+  if (signals.signalled()) {
     log_line("main", "run interrupted; results.lock released");
     return 130;
   }

@@ -25,10 +25,12 @@ namespace gaia::test {
 class child_process {
 public:
   /// `file_size_limit` > 0: RLIMIT_FSIZE in bytes for the child.
+  /// `ignore_sigint`: start it as a script's background job starts, with
+  /// SIGINT ignored.
   child_process(std::vector<std::string> args,
                 std::map<std::string, std::string> env_overrides,
                 const std::filesystem::path& log_dir,
-                rlim_t file_size_limit = 0) {
+                rlim_t file_size_limit = 0, bool ignore_sigint = false) {
     stdout_path_ = log_dir / "stdout.txt";
     stderr_path_ = log_dir / "stderr.txt";
     args.insert(args.begin(), GAIA_DR3_BINARY);
@@ -67,6 +69,8 @@ public:
         ::setrlimit(RLIMIT_FSIZE, &rl);
         ::signal(SIGXFSZ, SIG_IGN);
       }
+      if (ignore_sigint)
+        ::signal(SIGINT, SIG_IGN);
       ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
     }

@@ -200,3 +200,23 @@ TEST_CASE("service: an output directory that cannot be used is retried "
   serve.signal(SIGTERM);
   CHECK(serve.wait(20s) == 0);
 }
+
+// Started as a script's background job starts, with SIGINT ignored: the
+// signal is blocked for sigwait, and Linux never discards a blocked signal.
+TEST_CASE("service: run stops on SIGINT mid-run, also when started with "
+          "SIGINT ignored: exit 130, no lock, no verdict") {
+  test::temp_dir dir;
+  service_setup setup(dir, 6, 3.0);
+  const auto& layout = setup.layout;
+  test::child_process run(setup.args("run"), {}, dir.path(), 0, true);
+  REQUIRE(test::eventually([&] {
+    auto p = read_progress(layout);
+    return p && p->step == "download+import" && p->downloaded >= 1;
+  }, 60s));
+  run.signal(SIGINT);
+  CHECK(run.wait(20s) == 130);
+  CHECK(run.err().find("received Interrupt") != std::string::npos);
+  CHECK_FALSE(fs::exists(layout.lock_marker));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+  CHECK_FALSE(fs::exists(layout.done_marker));
+}
