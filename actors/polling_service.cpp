@@ -45,8 +45,10 @@ struct service_state {
 using state_ptr = std::shared_ptr<service_state>;
 
 /// Called after a failed attempt: when no marker records it, retrying at
-/// once would fail the same way every poll.
+/// once would fail the same way every poll. (Run-once mode does not retry.)
 void back_off_unless_marked(const state_ptr& st) {
+  if (st->opts.run_once)
+    return;
   if (st->layout.has_outcome_marker()) {
     st->backoff = std::chrono::seconds(0);
     return;
@@ -94,6 +96,25 @@ void report_once(caf::event_based_actor* self, const state_ptr& st,
   }
 }
 
+/// A run that could not start: no lock.
+run_outcome lock_failure(const state_ptr& st, std::string error) {
+  run_outcome o;
+  o.step = "lock";
+  o.file = st->layout.lock_marker;
+  o.error = std::move(error);
+  return o;
+}
+
+/// Every attempt ends here: the lock goes, a failure backs off, run-once
+/// mode reports.
+void finish(caf::event_based_actor* self, const state_ptr& st,
+            const run_outcome& o) {
+  st->lock.reset(); // removes results.lock
+  if (!o.ok)
+    back_off_unless_marked(st);
+  report_once(self, st, o);
+}
+
 void start_run(caf::event_based_actor* self, const state_ptr& st) {
   run_lock::attempt got;
   try {
@@ -102,23 +123,16 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
     got = run_lock::try_acquire(st->layout.lock_marker);
   } catch (const output_error& e) {
     st->note(std::string("cannot take the lock: ") + e.what());
-    if (!st->opts.run_once)
-      back_off_unless_marked(st);
-    run_outcome o;
-    o.step = "lock";
-    o.file = st->layout.lock_marker;
-    o.error = e.what();
-    report_once(self, st, o);
+    finish(self, st, lock_failure(st, e.what()));
     return;
   }
   if (!got.lock) {
+    // Another instance is working: no back-off, poll again as usual.
     st->note("another run holds " + st->layout.lock_marker + " (pid "
              + (got.holder.empty() ? "unknown" : got.holder) + ")");
-    run_outcome o;
-    o.step = "lock";
-    o.file = st->layout.lock_marker;
-    o.error = "another run holds the lock (pid " + got.holder + ")";
-    report_once(self, st, o);
+    report_once(self, st,
+                lock_failure(st, "another run holds the lock (pid "
+                                   + got.holder + ")"));
     return;
   }
   if (got.took_over_stale)
@@ -131,23 +145,19 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
   self->request(st->process, caf::infinite, benchmark_request{id})
     .then(
       [self, st](run_outcome& o) {
-        st->lock.reset(); // removes results.lock
         log_line("service", "run " + std::to_string(o.run_id) + " "
                               + (o.ok ? "succeeded" : "failed")
                               + "; waiting for a marker to be deleted");
-        if (!o.ok && !st->opts.run_once)
-          back_off_unless_marked(st);
-        report_once(self, st, o);
+        finish(self, st, o);
       },
       [self, st, id](caf::error& err) {
-        st->lock.reset();
         log_line("service", "run " + std::to_string(id)
                               + " got no outcome: " + error_text(err));
         run_outcome o;
         o.run_id = id;
         o.step = "process";
         o.error = error_text(err);
-        report_once(self, st, o);
+        finish(self, st, o);
       });
 }
 
