@@ -4,6 +4,7 @@
 
 #include "core/compute.hpp"
 #include "core/errors.hpp"
+#include "core/log.hpp"
 #include "core/results_csv.hpp"
 #include "messages/messages.hpp"
 
@@ -12,11 +13,6 @@
 namespace gaia {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
-    .count();
-}
 
 } // namespace
 

@@ -117,9 +117,7 @@ download_reply fetch(downloader& dl, const settings& cfg,
   } else {
     std::string label = req.label;
     opts.on_progress = [label, started](uint64_t now, uint64_t total) {
-      double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
+      double secs = seconds_since(started);
       log_line("download", label + " " + format_mb(static_cast<double>(now))
                              + (total > 0 ? " of " + format_mb(total) : "")
                              + " at " + format_mb(now / (secs > 0 ? secs : 1))
@@ -132,9 +130,7 @@ download_reply fetch(downloader& dl, const settings& cfg,
                              + std::to_string(r.attempts) + " attempts"
                              + (r.resumed ? " (resumed)" : ""));
   }
-  reply.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - started)
-                    .count();
+  reply.seconds = seconds_since(started);
   return reply;
 }
 

@@ -53,9 +53,7 @@ import_reply import_file(const import_request& req) {
                            + " malformed rows" + examples);
     }
   }
-  reply.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - started)
-                    .count();
+  reply.seconds = seconds_since(started);
   return reply;
 }
 

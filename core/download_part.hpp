@@ -5,6 +5,8 @@
 // splicing bytes of two versions.
 #pragma once
 
+#include "core/gzip_reader.hpp"
+
 #include "core/http_transfer.hpp"
 #include "core/md5.hpp"
 
@@ -37,9 +39,6 @@ struct part_file {
   /// nothing (then only the total size guards a resume).
   std::string validator() const;
 };
-
-/// True for gzip's two magic bytes.
-inline bool gzip_magic(const unsigned char* b) { return b[0] == 0x1f && b[1] == 0x8b; }
 
 /// Streams a 200/206 body into a part_file, hashing it (when `hash` is
 /// set: only a published MD5 needs it) and watching the gzip magic. A 206

@@ -204,8 +204,7 @@ struct downloader::impl {
       return retry_reason{"short body: " + std::to_string(size) + " of "
                           + std::to_string(part.total) + " bytes"};
     }
-    std::ifstream in(part.path, std::ios::binary);
-    if (size < 2 || !in.read(reinterpret_cast<char*>(head), 2) || !gzip_magic(head)) {
+    if (size < 2 || !has_gzip_magic(part.path)) {
       part.discard();
       return retry_reason{not_gzip_text(o.head, sink, size)};
     }
@@ -242,8 +241,7 @@ download_result downloader::fetch(const std::string& url, const std::string& des
   // Checked against the published MD5: as good as verified, and the MD5
   // is kept so a restart need not hash the file again.
   if (!opts.expected_md5.empty()) mark_verified_download(dest, r.md5);
-  r.seconds =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.seconds = seconds_since(started);
   return r;
 }
 

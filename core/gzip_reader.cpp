@@ -111,7 +111,7 @@ struct gzip_reader::impl {
   bool start_member() {
     while (avail_in < 2 && !eof) refill();
     if (avail_in == 0 && members > 0) return false;
-    if (avail_in < 2 || next_in[0] != 0x1f || next_in[1] != 0x8b) {
+    if (avail_in < 2 || !gzip_magic(next_in)) {
       if (members == 0) corrupt("not a gzip file");
       corrupt("trailing garbage after gzip member " +
               std::to_string(members) + " (" + std::to_string(avail_in) +
@@ -224,7 +224,7 @@ bool has_gzip_magic(const std::string& path) {
     got = ::pread(fd, magic, 2, 0);
   } while (got < 0 && errno == EINTR);
   ::close(fd);
-  return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  return got == 2 && gzip_magic(magic);
 }
 
 uint64_t verify_gzip_file(const std::string& path, inflate_backend backend) {

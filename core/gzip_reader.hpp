@@ -42,6 +42,11 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// True for gzip's two magic bytes 1f 8b at `b`.
+inline bool gzip_magic(const unsigned char* b) {
+  return b[0] == 0x1f && b[1] == 0x8b;
+}
+
 /// True when the file starts with the gzip magic bytes 1f 8b.
 bool has_gzip_magic(const std::string& path);
 

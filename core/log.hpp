@@ -2,6 +2,7 @@
 // the component (actor) that speaks. stdout stays free for results.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace gaia {
@@ -14,5 +15,11 @@ void set_log_quiet(bool quiet);
 
 /// "18.2 MB" (decimal megabytes, one decimal).
 std::string format_mb(double bytes);
+
+/// Seconds from `t` to now, for "in 0.3 s" log lines and replies.
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
 
 } // namespace gaia

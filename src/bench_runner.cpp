@@ -3,6 +3,8 @@
 // its own (wait4).
 #include "src/bench_runner.hpp"
 
+#include "core/log.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -69,8 +71,7 @@ sample run_child(const std::vector<std::string>& args, const env_map& env_add,
   int status = 0;
   struct rusage ru {};
   wait4(pid, &status, 0, &ru);
-  s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-               .count();
+  s.wall_s = seconds_since(t0);
   s.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
             + ru.ru_stime.tv_usec / 1e6;
   s.rss_mb = ru.ru_maxrss / 1024.0;

@@ -116,8 +116,7 @@ int cmd_synth(int argc, char** argv) {
     std::fprintf(stderr, "gaia-dr3 synth: %s\n", e.what());
     return 1;
   }
-  const double secs =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = seconds_since(t0);
   unsigned long long rows = 0;
   double text = 0, compressed = 0;
   for (const auto& f : files) {
