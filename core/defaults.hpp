@@ -22,6 +22,16 @@ inline constexpr int poll_interval_ms = 1000;
 inline constexpr int http_timeout_s = 600;
 inline constexpr int request_timeout_s = 3600;
 
+/// The longest record (row) the import accepts, in bytes. The largest real
+/// rows (a few hundred transits) are ~150 KB; a longer one ends the file's
+/// import with an error instead of growing the text buffer without bound.
+inline constexpr int64_t max_line_bytes = 32 << 20;
+
+/// The largest archive file a download accepts, in bytes. The largest real
+/// file is ~30 MB compressed; a body that grows beyond this (or beyond its
+/// announced Content-Length) is aborted.
+inline constexpr int64_t max_file_bytes = int64_t{4} << 30;
+
 /// A percentage change must be strictly greater than this to qualify.
 inline constexpr double threshold_percent = 100.0;
 

@@ -45,7 +45,8 @@ constexpr unsigned max_int_digits = 22;
 struct token_shape {
   unsigned len = 0;         ///< bytes up to the next ',' or the field end
   unsigned int_digits = 0;  ///< leading digits
-  bool plain = false;       ///< 1-32 bytes, only digits and '.', first 1-9
+  bool plain = false;       ///< 1-32 bytes, digits and at most one '.',
+                            ///< first 1-9: always a valid number
 };
 
 /// The token that set a band's current min or max, when it was plain.
@@ -92,15 +93,21 @@ token_shape look_at_token(const char* t, const char* e) {
                    ? 32
                    : static_cast<unsigned>(__builtin_ctz(~digits));
   if (s.int_digits > s.len) s.int_digits = s.len;
-  s.plain = ((digits | dots) & want) == want && *t != '0';
+  // At most one '.': then a plain token is always a valid number, so
+  // passing over one never hides a malformed token from the counts.
+  s.plain = ((digits | dots) & want) == want && *t != '0' &&
+            __builtin_popcount(dots & want) <= 1;
 #else
   size_t len = 0;
   bool plain = true;
+  unsigned dots = 0;
   while (len < room && t[len] != ',') {
     char c = t[len];
-    if (!((c >= '0' && c <= '9') || c == '.')) plain = false;
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') plain = false;
     ++len;
   }
+  if (dots > 1) plain = false;
   if (len == 0 || len > 32) return s;
   s.len = static_cast<unsigned>(len);
   while (s.int_digits < len && t[s.int_digits] >= '0' && t[s.int_digits] <= '9')
@@ -151,21 +158,34 @@ inline bool inside_extremes(const char* t, unsigned len, unsigned k,
           compare_plain(t, len, lo) > 0);
 }
 
+/// Where a token's number starts: a leading '+' is passed over (strtod and
+/// Python read "+1.5" as 1.5; std::from_chars does not), unless another
+/// sign follows it.
+inline const char* after_plus(const char* t, const char* e) {
+  if (e - t >= 2 && *t == '+' && t[1] != '+' && t[1] != '-') return t + 1;
+  return t;
+}
+
 } // namespace
 
 bool parse_flux_token(std::string_view token, double& out) {
   const char* e = token.data() + token.size();
   const char* b = ecsv_detail::skip_spaces(token.data(), e);
-  while (e > b && ecsv_detail::is_space(e[-1])) --e;
-  return parse_trimmed(b, e, out);
+  e = ecsv_detail::trim_right(b, e);
+  return parse_trimmed(after_plus(b, e), e, out);
 }
 
-void ecsv_detail::add_flux_values(const char* b, const char* e, band_extent& band) {
+uint64_t ecsv_detail::add_flux_values(const char* b, const char* e,
+                                      band_extent& band) {
   b = skip_spaces(b, e);
   e = trim_right(b, e);
-  if (b < e && *b == '[') ++b;
-  if (e > b && e[-1] == ']') --e;
-  if (b == e) return;
+  if (b == e) return 0;  // an empty cell: no values, nothing wrong
+  // Only a bracketed array holds values; "42.5" or "[1.5," is not one.
+  if (e - b < 2 || *b != '[' || e[-1] != ']') return 1;
+  ++b;
+  --e;
+  if (skip_spaces(b, e) == e) return 0;  // "[]"
+  uint64_t skipped = 0;
   extreme_text lo, hi;
   for (;;) {
     const char* t = b;
@@ -179,14 +199,15 @@ void ecsv_detail::add_flux_values(const char* b, const char* e, band_extent& ban
       plain = ts.plain && k <= max_int_digits;
       if (plain && inside_extremes(t, len, k, band, lo, hi)) {
         b = t + len;
-        if (b == e) return;
+        if (b == e) return skipped;
         ++b;  // the ','
         continue;
       }
     }
     t = skip_spaces(t, e);
+    const char* num = after_plus(t, e);
     double v;
-    auto r = fast_float::from_chars(t, e, v);
+    auto r = fast_float::from_chars(num, e, v);
     const char* after = r.ptr;
     if (r.ec == std::errc()) after = skip_spaces(after, e);
     if (r.ec == std::errc() && (after == e || *after == ',')) {
@@ -197,14 +218,17 @@ void ecsv_detail::add_flux_values(const char* b, const char* e, band_extent& ban
         const char* text = plain && t == b && r.ptr == t + len ? t : nullptr;
         if (band.min != old_min) lo = {text, len, k};
         if (band.max != old_max) hi = {text, len, k};
-      }
-      if (after == e) return;
+      } else if (!std::isnan(v)) {
+        ++skipped;  // Infinity, or a number too large for a double
+      }             // NaN: the archive's way of writing "no value"
+      if (after == e) return skipped;
       b = after + 1;
       continue;
     }
     // Malformed token ("null", "1.0x", ""): skip to the next separator.
+    ++skipped;
     auto* comma = static_cast<const char*>(std::memchr(t, ',', e - t));
-    if (comma == nullptr) return;
+    if (comma == nullptr) return skipped;
     b = comma + 1;
   }
 }

@@ -3,8 +3,8 @@
 // The file is read with plain read() into one reusable input buffer; the
 // inflater writes straight into the caller's buffer, so no whole-file or
 // intermediate output buffer exists. Both backends check every member's
-// CRC32 and ISIZE, continue over concatenated members and reject trailing
-// bytes that do not start another member.
+// CRC32 and ISIZE, continue over concatenated members, accept zero padding
+// after the last one (as gzip -d does) and reject other trailing bytes.
 #include "core/gzip_reader.hpp"
 
 #include "core/errors.hpp"
@@ -106,6 +106,18 @@ struct gzip_reader::impl {
     }
   }
 
+  /// True when the unconsumed input and the rest of the file are all zero
+  /// bytes. Reads to the end of the file to find out.
+  bool only_zeros_follow() {
+    for (;;) {
+      for (size_t i = 0; i < avail_in; ++i)
+        if (next_in[i] != 0) return false;
+      avail_in = 0;
+      if (eof) return true;
+      refill();
+    }
+  }
+
   /// At a member boundary: starts the next member, or finds the end.
   /// Returns false at a clean end of the file.
   bool start_member() {
@@ -113,6 +125,9 @@ struct gzip_reader::impl {
     if (avail_in == 0 && members > 0) return false;
     if (avail_in < 2 || !gzip_magic(next_in)) {
       if (members == 0) corrupt("not a gzip file");
+      // Zero bytes after the last member (tape or block padding) are not
+      // data: gzip -d accepts them, and so do we.
+      if (only_zeros_follow()) return false;
       corrupt("trailing garbage after gzip member " +
               std::to_string(members) + " (" + std::to_string(avail_in) +
               "+ bytes)");

@@ -16,7 +16,8 @@ enum class inflate_backend { isal, zlib };
 /// "isal" / "zlib".
 const char* to_string(inflate_backend b);
 
-/// Decompresses a (possibly multi-member) gzip file as a byte_source.
+/// Decompresses a (possibly multi-member, possibly zero-padded) gzip file
+/// as a byte_source.
 /// Verifies every member's CRC32 and ISIZE; a truncated or corrupt file
 /// throws corrupt_gzip_error naming the file; a file that does not start
 /// with the gzip magic bytes throws corrupt_gzip_error too.

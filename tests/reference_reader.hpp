@@ -1,12 +1,13 @@
 // The correctness suite's reference: a deliberately simple, slow reader of
 // archive files written without any of the production's code. zlib's
-// gzgets (which reads multi-member gzip), a character-by-character CSV
-// split, strtod (correctly rounded in glibc) with a whole-token check, and
-// the rule written out inline. If the production and this disagree on a
+// gzread (which reads multi-member gzip), a character-by-character RFC 4180
+// record split, strtod (correctly rounded in glibc) with a whole-token
+// check, and the rule written out inline. If the production and this disagree on a
 // single bit, the suite fails.
 #pragma once
 
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -22,71 +23,112 @@ struct minmax {
   double bp_min = NAN, bp_max = NAN, rp_min = NAN, rp_max = NAN;
 };
 
-/// Every line of a gzip file, without line ends.
-inline std::vector<std::string> gz_lines(const std::string& path) {
+/// The whole decompressed text of a gzip file (zlib's gzread reads
+/// concatenated members and ignores zero padding after the last).
+inline std::string gz_text(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (f == nullptr)
     throw std::runtime_error("cannot open " + path);
-  std::vector<std::string> lines;
-  std::string cur;
+  std::string text;
   char buf[1 << 16];
-  while (gzgets(f, buf, sizeof buf) != nullptr) {
-    cur += buf;
-    if (!cur.empty() && cur.back() == '\n') {
-      cur.pop_back();
-      if (!cur.empty() && cur.back() == '\r')
-        cur.pop_back();
-      lines.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (!cur.empty())
-    lines.push_back(cur);
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0)
+    text.append(buf, static_cast<size_t>(n));
   gzclose(f);
-  return lines;
+  if (n < 0)
+    throw std::runtime_error("cannot decompress " + path);
+  return text;
 }
 
-/// CSV fields: quotes group, "" inside quotes is a quote.
-inline std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
+/// One CSV record per RFC 4180, character by character: quoted fields may
+/// hold ',' and line breaks, "" is a quote. `ok` is false when a quote is
+/// out of place (inside an unquoted field, or a closing quote followed by
+/// something other than ',' or the line end); such a record runs to the end
+/// of the line where the misplaced quote is.
+struct record {
+  std::vector<std::string> fields;
+  bool ok = true;
+};
+
+/// Reads the record starting at text[pos]; moves pos past its '\n'.
+inline record next_record(const std::string& text, size_t& pos) {
+  record r;
+  r.fields.emplace_back();
+  bool quoted = false;       // inside a quoted field
+  bool field_start = true;   // nothing read of this field yet
+  bool after_close = false;  // right after a closing quote
+  for (; pos < text.size(); ++pos) {
+    char c = text[pos];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
+      if (c == '"') {
         quoted = false;
+        after_close = true;
       } else {
-        fields.back() += c;
+        r.fields.back() += c;
       }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
+      continue;
     }
+    if (after_close) {
+      after_close = false;
+      if (c == '"') { // "" inside a quoted field: one quote
+        r.fields.back() += '"';
+        quoted = true;
+        continue;
+      }
+      if (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n')
+        continue;
+      if (c != ',' && c != '\n') {
+        r.ok = false;
+        break;
+      }
+    }
+    if (c == '\n') {
+      ++pos;
+      return r;
+    }
+    if (c == ',') {
+      r.fields.emplace_back();
+      field_start = true;
+      continue;
+    }
+    if (c == '"') {
+      if (!field_start) {
+        r.ok = false;
+        break;
+      }
+      quoted = true;
+      field_start = false;
+      continue;
+    }
+    r.fields.back() += c;
+    field_start = false;
   }
-  return fields;
+  if (quoted) // the text ends inside a quoted field
+    r.ok = false;
+  if (!r.ok) { // a malformed record ends with its line
+    size_t nl = text.find('\n', pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  return r;
 }
 
 inline std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(' ');
+  size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos)
     return "";
-  return s.substr(b, s.find_last_not_of(' ') - b + 1);
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-/// The valid values of an array field "[a,b,...]".
+/// The valid values of an array field "[a,b,...]"; a field that is not a
+/// bracketed array has none.
 inline std::vector<double> values(std::string field) {
   field = trim(field);
-  if (!field.empty() && field.front() == '[')
-    field = field.substr(1);
-  if (!field.empty() && field.back() == ']')
-    field.pop_back();
   std::vector<double> out;
+  if (field.size() < 2 || field.front() != '[' || field.back() != ']')
+    return out;
+  field = field.substr(1, field.size() - 2);
+  if (trim(field).empty())
+    return out;
   size_t start = 0;
   while (start <= field.size()) {
     size_t comma = field.find(',', start);
@@ -94,7 +136,11 @@ inline std::vector<double> values(std::string field) {
       comma = field.size();
     std::string tok = trim(field.substr(start, comma - start));
     start = comma + 1;
-    if (tok.empty() || tok[0] == '+')
+    // strtod reads a leading '+' too, but also a second sign after it.
+    if (tok.size() >= 2 && tok[0] == '+' && tok[1] != '+' && tok[1] != '-')
+      tok = tok.substr(1);
+    if (tok.empty() || !(std::isdigit(static_cast<unsigned char>(tok[0]))
+                         || tok[0] == '-' || tok[0] == '.'))
       continue;
     char* end = nullptr;
     errno = 0;
@@ -110,32 +156,54 @@ inline std::vector<double> values(std::string field) {
 /// Folds every data row of one archive file into `acc`.
 inline void read_file(const std::string& path,
                       std::map<int64_t, minmax>& acc) {
-  auto lines = gz_lines(path);
-  size_t i = 0;
-  while (i < lines.size() && !lines[i].empty() && lines[i][0] == '#')
-    ++i;
-  if (i == lines.size())
+  std::string text = gz_text(path);
+  size_t pos = 0;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+    pos = 3;
+  std::vector<std::string> header;
+  // '#' lines and blank lines before the header row.
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos)
+      nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (trim(line).empty() || line[0] == '#')
+      continue;
+    size_t p = 0;
+    for (auto& h : next_record(line + "\n", p).fields)
+      header.push_back(trim(h));
+    break;
+  }
+  if (header.empty())
     throw std::runtime_error(path + ": no header");
-  auto header = split_csv(lines[i++]);
   int id_col = -1, bp_col = -1, rp_col = -1;
   for (size_t c = 0; c < header.size(); ++c) {
-    auto h = trim(header[c]);
-    if (h == "source_id") id_col = static_cast<int>(c);
-    if (h == "bp_flux") bp_col = static_cast<int>(c);
-    if (h == "rp_flux") rp_col = static_cast<int>(c);
+    if (header[c] == "source_id") id_col = static_cast<int>(c);
+    if (header[c] == "bp_flux") bp_col = static_cast<int>(c);
+    if (header[c] == "rp_flux") rp_col = static_cast<int>(c);
   }
-  for (; i < lines.size(); ++i) {
-    if (trim(lines[i]).empty())
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    if (trim(line).empty()) { // blank lines are not rows
+      pos = nl == std::string::npos ? text.size() : nl + 1;
       continue;
-    auto f = split_csv(lines[i]);
-    if (static_cast<int>(f.size()) <= std::max({id_col, bp_col, rp_col}))
+    }
+    if (line[0] == '#') { // not a row of data
+      pos = nl == std::string::npos ? text.size() : nl + 1;
       continue;
+    }
+    record r = next_record(text, pos);
+    if (!r.ok || r.fields.size() != header.size())
+      continue;
+    auto& f = r.fields;
     std::string id_text = trim(f[id_col]);
     char* end = nullptr;
     errno = 0;
     long long id = std::strtoll(id_text.c_str(), &end, 10);
     if (id_text.empty() || end != id_text.c_str() + id_text.size()
-        || errno == ERANGE)
+        || errno == ERANGE || id_text[0] == '+')
       continue;
     auto& m = acc[id];
     auto fold = [](double& lo, double& hi, double v) {

@@ -3,6 +3,7 @@
 // and agreement with a slow reference parser on random rows.
 #include "core/ecsv_reader.hpp"
 #include "core/errors.hpp"
+#include "tests/reference_reader.hpp"
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -121,7 +122,10 @@ std::string trim(const std::string& s) {
 
 bool reference_token(const std::string& raw, double& out) {
   std::string t = trim(raw);
-  // strtod also takes hex and a leading '+', which the archive never writes.
+  // strtod also takes hex, which the archive never writes, and a second
+  // sign after a '+'.
+  if (t.size() >= 2 && t[0] == '+' && t[1] != '+' && t[1] != '-')
+    t = t.substr(1);
   if (t.empty() || t[0] == '+' || t.find_first_of("xX") != std::string::npos)
     return false;
   char* end = nullptr;
@@ -133,10 +137,11 @@ bool reference_token(const std::string& raw, double& out) {
 
 band_extent reference_band(const std::string& field) {
   std::string s = trim(unquote(field));
-  if (!s.empty() && s.front() == '[') s.erase(0, 1);
-  if (!s.empty() && s.back() == ']') s.pop_back();
   band_extent band;
-  if (s.empty()) return band;
+  // Only a bracketed array holds values.
+  if (s.size() < 2 || s.front() != '[' || s.back() != ']') return band;
+  s = s.substr(1, s.size() - 2);
+  if (trim(s).empty()) return band;
   size_t start = 0;
   for (;;) {
     size_t comma = s.find(',', start);
@@ -256,7 +261,14 @@ TEST_CASE("flux: parse_flux_token accepts only whole finite numbers") {
     {"1.0x", false, 0},
     {"--1", false, 0},
     {"0x10", false, 0},   // no hex: the archive writes none
-    {"+1", false, 0},     // no leading '+', as std::from_chars
+    {"+1", true, 1.0},    // a leading '+', as strtod and Python read it
+    {" +2.5e1 ", true, 25.0},
+    {"+.5", true, 0.5},
+    {"+", false, 0},
+    {"++1", false, 0},
+    {"+-1", false, 0},
+    {"-+1", false, 0},
+    {"+NaN", false, 0},
     {"1e", false, 0},
     {"1 2", false, 0},
     {"[1.5]", false, 0},  // brackets belong to the field, not the token
@@ -456,8 +468,8 @@ TEST_CASE("ecsv: CRLF line ends read like LF") {
   CHECK(cr.stats.skipped_rows == 0);
   // The needed columns last on the line, so '\r' ends a flux field.
   auto tail = read_text("source_id,bp_flux,rp_flux\r\n"
-                        "5,\"[1.5,2.5]\",3.5\r\n"
-                        "6,7.5,\"[8.5]\"\r\n");
+                        "5,\"[1.5,2.5]\",[3.5]\r\n"
+                        "6,[7.5],\"[8.5]\"\r\n");
   REQUIRE(tail.rows.size() == 2);
   CHECK(tail.rows[0].rp.min == 3.5);
   CHECK(tail.rows[0].bp.max == 2.5);
@@ -472,9 +484,10 @@ TEST_CASE("ecsv: flux arrays with spaces, bad tokens, empty fields") {
     "1,102,2,\"[NaN,NaN]\",\"[1.0E7]\",x\n"
     "1,103,1,42.5,\"[ 3 ]\",x\n"
     "\n"
-    "1,104,1,\"[1.5,\",\"[2,]\",\"[\"\"True\"\",\"\"False\"\"]\"\n"));
-  REQUIRE(r.rows.size() == 5);
-  CHECK(r.stats.rows == 5);
+    "1,104,1,\"[1.5,\",\"[2,]\",\"[\"\"True\"\",\"\"False\"\"]\"\n"
+    "1,105,2,\"[+4.5,+-1]\",[ +6 ],x\n"));
+  REQUIRE(r.rows.size() == 6);
+  CHECK(r.stats.rows == 6);
   CHECK(r.stats.skipped_rows == 0);
   CHECK(r.rows[0].bp.min == 1.5);
   CHECK(r.rows[0].bp.max == 2.5);
@@ -484,11 +497,22 @@ TEST_CASE("ecsv: flux arrays with spaces, bad tokens, empty fields") {
   CHECK(r.rows[1].rp.empty());
   CHECK(r.rows[2].bp.empty());
   CHECK(r.rows[2].rp.min == 1.0e7);
-  CHECK(r.rows[3].bp.min == 42.5);  // an unquoted single value
+  // A cell that is not a bracketed array holds no values.
+  CHECK(r.rows[3].bp.empty());
   CHECK(r.rows[3].rp.max == 3);
   CHECK(r.rows[4].source_id == 104);
-  CHECK(r.rows[4].bp.max == 1.5);
+  CHECK(r.rows[4].bp.empty());      // "[1.5," has no closing bracket
+  CHECK(r.rows[4].rp.min == 2);
   CHECK(r.rows[4].rp.max == 2);
+  CHECK(r.rows[5].bp.min == 4.5);   // a leading '+' is a number's sign
+  CHECK(r.rows[5].bp.max == 4.5);
+  CHECK(r.rows[5].rp.max == 6);
+  // Counted: null, the empty token, +-Infinity, inf, 1.2.3, 0x10, 1.0x,
+  // --1 (9); the bare 42.5 (1); "[1.5," (1) and the empty token of
+  // "[2,]" (1); +-1 (1). NaN is the archive's missing value, not counted.
+  CHECK(r.stats.skipped_values == 13);
+  REQUIRE(!r.stats.skip_examples.empty());
+  CHECK(r.stats.skip_examples[0] == "line 5: skipped flux value 'null'");
 }
 
 TEST_CASE("ecsv: quoted fields with doubled quotes before the needed ones") {
@@ -509,38 +533,175 @@ TEST_CASE("ecsv: quoted fields with doubled quotes before the needed ones") {
   CHECK(r.rows[1].bp.min == 3);
 }
 
-TEST_CASE("ecsv: short rows and bad source_ids are skipped and counted") {
+TEST_CASE("ecsv: rows whose field count differs from the header's are "
+          "skipped and counted, even with the needed columns present") {
+  // The header has 6 fields; source_id, bp_flux and rp_flux are 2-5.
   auto r = read_text(small_file(
     "1,200,1,\"[1]\",\"[2]\",x\n"
-    "1,201,1,\"[1]\"\n"                      // line 6: too few columns
+    "1,201,1,\"[1]\"\n"                      // line 6: too few fields
     "1,202,1,\"[3]\",\"[4]\",x\n"
     "1,abc,1,\"[1]\",\"[2]\",x\n"            // line 8: bad id
     "1,12x,1,\"[1]\",\"[2]\",x\n"            // line 9: id not whole
     "1,,1,\"[1]\",\"[2]\",x\n"               // line 10: empty id
-    "1,203,1,\"[1,2\n"                       // line 11: open quote
-    "1, 204 ,1,\"[5]\",\"[6]\"\n"));         // rp_flux last: enough
+    "1, 204 ,1,\"[5]\",\"[6]\"\n"            // line 11: cut after rp_flux
+    "1,205,1,\"[5]\",\"[6]\",x,y\n"          // line 12: an extra field
+    "1,206,1,\"[5]\",\"[6]\",\"[\"\"a\"\",\"\"b\"\"]\",\n"  // 13: extra
+    "1,207,\"[5]\",\"[6]\",x\n"              // line 14: a field missing
+    "1,208,1,\"[7]\",\"[8]\",\"x,y\"\n"));   // a quoted comma: fine
   REQUIRE(r.rows.size() == 3);
   CHECK(r.rows[0].source_id == 200);
   CHECK(r.rows[1].source_id == 202);
   CHECK(r.rows[1].bp.min == 3);
-  CHECK(r.rows[2].source_id == 204);
-  CHECK(r.rows[2].rp.max == 6);
-  CHECK(r.stats.rows == 8);
-  CHECK(r.stats.skipped_rows == 5);
+  CHECK(r.rows[2].source_id == 208);
+  CHECK(r.rows[2].rp.max == 8);
+  CHECK(r.stats.rows == 11);
+  CHECK(r.stats.skipped_rows == 8);
   REQUIRE(r.stats.skip_examples.size() == 5);
-  CHECK(r.stats.skip_examples[0] == "line 6: 4 columns, need 5");
+  CHECK(r.stats.skip_examples[0] == "line 6: 4 fields, the header has 6");
   CHECK(r.stats.skip_examples[1] == "line 8: bad source_id 'abc'");
   CHECK(r.stats.skip_examples[2].rfind("line 9: ", 0) == 0);
   CHECK(r.stats.skip_examples[3].rfind("line 10: ", 0) == 0);
-  CHECK(r.stats.skip_examples[4].rfind("line 11: unterminated", 0) == 0);
+  CHECK(r.stats.skip_examples[4] == "line 11: 5 fields, the header has 6");
 
   // Only a few examples are kept, however many rows are skipped.
   std::string many;
   for (int i = 0; i < 50; ++i) many += "1,x\n";
-  auto m = read_text(small_file(many + "1,9,1,\"[1]\",\"[2]\"\n"));
+  auto m = read_text(small_file(many + "1,9,1,\"[1]\",\"[2]\",z\n"));
   CHECK(m.stats.skipped_rows == 50);
   CHECK(m.stats.skip_examples.size() == 5);
   CHECK(m.rows.size() == 1);
+}
+
+TEST_CASE("ecsv: quoted fields follow RFC 4180: line breaks and commas "
+          "inside quotes belong to the field") {
+  // Line breaks inside quoted fields before, in and after the needed
+  // columns; none loses its row or starts a phantom one, and the line
+  // numbers after them stay right.
+  auto r = read_text(small_file(
+    "\"so\nlution\",300,1,\"[1,\n2]\",\"[3]\",\"a\nb,c\"\n"  // lines 5-8
+    "1,301,1,\"[4]\",\"[5,\r\n6]\",\"[\"\"x\"\",\n\"\"y\"\"]\"\n"  // 9-11
+    "1,302,1,\"[7]\",\"[8]\",\"\"\"\"\n"          // line 12: a '"' field
+    "1,303\n"));                                  // line 13: skipped
+  REQUIRE(r.rows.size() == 3);
+  CHECK(r.stats.rows == 4);
+  CHECK(r.rows[0].source_id == 300);
+  CHECK(r.rows[0].bp.min == 1);
+  CHECK(r.rows[0].bp.max == 2);
+  CHECK(r.rows[1].source_id == 301);
+  CHECK(r.rows[1].rp.min == 5);
+  CHECK(r.rows[1].rp.max == 6);
+  CHECK(r.rows[2].source_id == 302);
+  CHECK(r.stats.skipped_values == 0);
+  REQUIRE(r.stats.skip_examples.size() == 1);
+  CHECK(r.stats.skip_examples[0] == "line 13: 2 fields, the header has 6");
+
+  // Misplaced quotes end the row at the end of their line, skipped.
+  auto bad = read_text(small_file(
+    "1,310,1,\"[1]\"x,\"[2]\",z\n"       // line 5: text after a closing quote
+    "1,3\"11,1,\"[1]\",\"[2]\",z\n"       // line 6: a quote in a bare field
+    "1,312,1,\"[1]\",\"[2]\",a\"b\n"      // line 7: the same after rp_flux
+    "1,313,1,\"[1]\",\"[2]\",\"a\"b\n"     // line 8: closing quote, then b
+    "1,314,1,\"[1]\",\"[2]\",\"z\"\r\n"   // line 9: CRLF after a quote: fine
+    "1,315,1,\"[1]\",\"[2]\",\"z\"\ry\n"  // line 10: a bare '\r': skipped
+    "1,316,1,\"[9]\",\"[9]\",z\n"));
+  CHECK(bad.stats.rows == 7);
+  CHECK(bad.stats.skipped_rows == 5);
+  REQUIRE(bad.rows.size() == 2);
+  CHECK(bad.rows[0].source_id == 314);
+  CHECK(bad.rows[1].source_id == 316);
+  REQUIRE(bad.stats.skip_examples.size() == 5);
+  CHECK(bad.stats.skip_examples[0].rfind("line 5: a closing quote", 0) == 0);
+  CHECK(bad.stats.skip_examples[1].rfind("line 6: a quote inside", 0) == 0);
+  CHECK(bad.stats.skip_examples[2].rfind("line 7: a quote out of place", 0) == 0);
+  CHECK(bad.stats.skip_examples[3].rfind("line 8: ", 0) == 0);
+  CHECK(bad.stats.skip_examples[4].rfind("line 10: ", 0) == 0);
+
+  // A quote opened and never closed runs to the end of the file: that one
+  // row is skipped, nothing after it is read as rows of its own.
+  auto open = read_text(small_file("1,320,1,\"[1]\",\"[2]\",z\n"
+                                   "1,321,1,\"[1,2\n"
+                                   "1,322,1,[1],[2],z\n"));
+  REQUIRE(open.rows.size() == 1);
+  CHECK(open.rows[0].source_id == 320);
+  CHECK(open.stats.rows == 2);
+  CHECK(open.stats.skipped_rows == 1);
+  CHECK(open.stats.skip_examples.at(0) ==
+        "line 6: a quoted field is never closed (the file ends inside it)");
+  // Closed by the next row's quote, it is malformed there and ends with
+  // that line.
+  auto closed = read_text(small_file("1,320,1,\"[1]\",\"[2]\",z\n"
+                                     "1,321,1,\"[1,\"[2]\",z\n"
+                                     "1,322,1,\"[1]\",\"[2]\",z\n"));
+  REQUIRE(closed.rows.size() == 2);
+  CHECK(closed.rows[1].source_id == 322);
+  CHECK(closed.stats.skipped_rows == 1);
+}
+
+TEST_CASE("ecsv: a UTF-8 BOM and blank lines before the header row are read") {
+  const std::string body = "1,400,1,\"[1,2]\",\"[3]\",x\n";
+  for (const std::string& prefix :
+       {std::string("\xEF\xBB\xBF"), std::string("\n\n"),
+        std::string("   \n\t\r\n"), std::string("\xEF\xBB\xBF\r\n  \n")}) {
+    CAPTURE(prefix.size());
+    auto r = read_text(prefix + small_file(body));
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.rows[0].source_id == 400);
+    CHECK(r.rows[0].bp.max == 2);
+    CHECK(r.stats.skipped_rows == 0);
+    // Also split into tiny reads: the BOM across read boundaries.
+    auto bytes = read_text(prefix + small_file(body), 1);
+    CHECK(same(r.rows, bytes.rows));
+  }
+  // Blank and whitespace-only lines between rows are not rows either.
+  auto gaps = read_text(small_file("\n  \n" + body + "\r\n\t\n" + body));
+  CHECK(gaps.rows.size() == 2);
+  CHECK(gaps.stats.rows == 2);
+  CHECK(gaps.stats.skipped_rows == 0);
+}
+
+TEST_CASE("ecsv: a row longer than max_line_bytes ends the import naming "
+          "the file, the line and the limit") {
+  std::string long_row = "1,500,1,\"[" + std::string(5000, '1') + "]\",\"[2]\",x\n";
+  std::string text = small_file("1,499,1,\"[1]\",\"[2]\",x\n" + long_row);
+  read_options opts;
+  opts.max_line_bytes = 4096;
+  for (size_t chunk : {size_t{1} << 20, size_t{1000}, size_t{7}}) {
+    CAPTURE(chunk);
+    string_source src(text, chunk);
+    CHECK_THROWS_WITH_AS(
+      read_epoch_photometry(src, [](const source_aggregate&) {}, opts),
+      "test.ecsv: line 6 is longer than max_line_bytes (4096 bytes)",
+      input_error);
+  }
+  // At the limit it is read.
+  opts.max_line_bytes = long_row.size();
+  string_source ok(text);
+  size_t rows = 0;
+  read_epoch_photometry(ok, [&](const source_aggregate&) { ++rows; }, opts);
+  CHECK(rows == 2);
+  // A line without end is caught as it grows, long before it is complete.
+  struct endless final : byte_source {
+    size_t read(char* out, size_t n) override {
+      if (sent_ == 0) {
+        const std::string h = "source_id,bp_flux,rp_flux\n";
+        std::memcpy(out, h.data(), std::min(n, h.size()));
+        sent_ += std::min(n, h.size());
+        return std::min(n, h.size());
+      }
+      std::memset(out, '7', n);
+      sent_ += n;
+      return n;
+    }
+    const std::string& name() const override { return name_; }
+    size_t sent_ = 0;
+    std::string name_ = "endless.ecsv";
+  } forever;
+  opts.max_line_bytes = 3 << 20;
+  CHECK_THROWS_WITH_AS(
+    read_epoch_photometry(forever, [](const source_aggregate&) {}, opts),
+    "endless.ecsv: line 2 is longer than max_line_bytes (3145728 bytes)",
+    input_error);
+  CHECK(forever.sent_ < (size_t{8} << 20));
 }
 
 TEST_CASE("ecsv: a source twice in one file is merged and sources sorted") {
@@ -683,4 +844,65 @@ TEST_CASE("ecsv: random realistic rows agree with a slow reference parser") {
     CHECK(fa.sources.size() == want.size());
     CHECK(same(fa.sources, want));
   }
+}
+
+TEST_CASE("ecsv: damaged text agrees with the RFC 4180 reference reader") {
+  // Random quotes, commas, line breaks, brackets and signs dropped into
+  // valid rows: whatever the damage, the import keeps exactly the rows and
+  // values the independent reference (tests/reference_reader.hpp, character
+  // by character) keeps, in any split into reads.
+  std::mt19937_64 rng(4242);
+  const char damage[] = {'"', '"', ',', '\n', '\r', ' ', '[', ']', '+', 'x',
+                         '#', '1', '.'};
+  const std::string header =
+    "solution_id,source_id,n_transits,bp_flux,rp_flux,rp_mag,flags\n";
+  temp_dir dir("ecsv-fuzz");
+  int kept_rows = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string body;
+    for (int row = 0; row < 12; ++row) {
+      body += "1," + std::to_string(1000 + rng() % 40) + ",3,\"[";
+      for (int i = 0; i < 3; ++i)
+        body += (i ? "," : "") + std::to_string(rng() % 1000) + "." +
+                std::to_string(rng() % 100);
+      body += "]\",\"[" + std::to_string(rng() % 50 + 1) + ".5,NaN]\"," +
+              "\"[20.5]\",\"[\"\"False\"\",\"\"True\"\"]\"\n";
+    }
+    int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = rng() % body.size();
+      switch (rng() % 3) {
+        case 0: body.insert(at, 1, damage[rng() % sizeof damage]); break;
+        case 1: body.erase(at, 1); break;
+        default: body[at] = damage[rng() % sizeof damage];
+      }
+    }
+    std::string text = "# %ECSV 1.0\n# ---\n" + header + body;
+    auto path = (dir / ("f" + std::to_string(round) + ".csv.gz")).string();
+    write_file(path, gzip_member(text));
+    std::map<int64_t, test::reference::minmax> want;
+    test::reference::read_file(path, want);
+    auto got = import_archive_file(path);
+    CAPTURE(text);
+    REQUIRE(got.sources.size() == want.size());
+    size_t i = 0;
+    for (const auto& [id, m] : want) {
+      const auto& s = got.sources[i++];
+      CHECK(s.source_id == id);
+      auto same_band = [](const band_extent& b, double lo, double hi) {
+        return b.empty() ? std::isnan(lo) && std::isnan(hi)
+                         : b.min == lo && b.max == hi;
+      };
+      CHECK(same_band(s.bp, m.bp_min, m.bp_max));
+      CHECK(same_band(s.rp, m.rp_min, m.rp_max));
+    }
+    kept_rows += static_cast<int>(got.stats.rows - got.stats.skipped_rows);
+    // The same in tiny reads.
+    auto pieces = read_text(text, 1 + rng() % 50);
+    auto whole = read_text(text);
+    CHECK(same(pieces.rows, whole.rows));
+    CHECK(pieces.stats.skipped_rows == whole.stats.skipped_rows);
+    CHECK(pieces.stats.skipped_values == whole.stats.skipped_values);
+  }
+  CHECK(kept_rows > 2000); // most rows survive a few edits
 }

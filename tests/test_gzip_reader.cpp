@@ -6,6 +6,8 @@
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
 #include <zlib.h>
 
 #include <cstdint>
@@ -215,8 +217,10 @@ TEST_CASE("gzip: trailing bytes after the last member are rejected") {
   temp_dir dir("gzip");
   std::string text = sample_text(50 * 1024, 4);
   std::string gz = gzip_member(text);
-  const std::string tails[] = {"garbage\n", std::string(4, '\0'), "\x1f",
-                               std::string("\x8b\x1f", 2)};
+  // Zeros followed by anything else are garbage too.
+  const std::string tails[] = {"garbage\n", "\x1f", std::string("\x8b\x1f", 2),
+                               std::string(4, '\0') + "x",
+                               std::string(700 * 1024, '\0') + "\x01"};
   int i = 0;
   for (const auto& tail : tails) {
     auto path = (dir / ("tail" + std::to_string(i++) + ".gz")).string();
@@ -229,6 +233,30 @@ TEST_CASE("gzip: trailing bytes after the last member are rejected") {
       CHECK(msg.find("trailing garbage") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("gzip: zero padding after the last member is read, as gzip -d does") {
+  // Tape and block devices pad files with zeros; `gzip -d` accepts them
+  // ("trailing zero bytes ignored"). Short and longer than the 512 KiB
+  // input buffer, after one member and after two.
+  temp_dir dir("gzip");
+  std::string text = sample_text(50 * 1024, 4);
+  const std::string members[] = {gzip_member(text),
+                                 gzip_member(text.substr(0, 1000)) +
+                                   gzip_member(text.substr(1000))};
+  int i = 0;
+  for (const auto& gz : members)
+    for (size_t zeros : {size_t{1}, size_t{512}, size_t{700 * 1024}}) {
+      auto path = (dir / ("pad" + std::to_string(i++) + ".gz")).string();
+      write_file(path, gz + std::string(zeros, '\0'));
+      for (auto b : both_backends) {
+        CAPTURE(to_string(b));
+        CAPTURE(zeros);
+        CHECK(inflate_all(path, b) == text);
+      }
+      // The real gzip agrees that this is a valid file.
+      CHECK(std::system(("gzip -dc '" + path + "' > /dev/null 2>&1").c_str()) == 0);
+    }
 }
 
 TEST_CASE("gzip: a missing file throws input_error with the reason") {
