@@ -51,6 +51,18 @@ std::string seconds_text(double s) {
   return buf;
 }
 
+/// The results.done line on the input: a user sees at once whether every
+/// row and value of the archive was read.
+std::string input_summary(const run_outcome& o) {
+  std::string text = "input: " + std::to_string(o.rows) + " rows";
+  if (o.skipped_rows == 0 && o.skipped_values == 0)
+    return text + ", every row and flux value read";
+  return text + "; skipped " + std::to_string(o.skipped_rows)
+         + " malformed rows and " + std::to_string(o.skipped_values)
+         + " flux values in " + std::to_string(o.unclean_files)
+         + " files (the log names them)";
+}
+
 /// The process's wiring; one per actor, shared by its handlers.
 class orchestrator : public std::enable_shared_from_this<orchestrator> {
 public:
@@ -104,6 +116,10 @@ private:
     if (int n = remove_stale_temporaries(layout_))
       log_line("process", "removed " + std::to_string(n)
                             + " temporary files left by a killed run");
+    // Space for the verdict, whatever fills the disk during the run.
+    if (!reserve_space(layout_.reserve_path()))
+      log_line("process", "cannot reserve space for the markers in "
+                            + layout_.dir + " (is the disk full?)");
   }
 
   /// Rewrites progress.json for `gaia-dr3 status`.
@@ -146,27 +162,32 @@ private:
                           + (rep.reused ? " (reused)"
                                         : " in " + seconds_text(rep.seconds)));
     report(run, "download+import");
-    import(run, r);
+    import(run, r, rep);
   }
 
-  void import(const run_ptr& run, const file_range& r) {
-    import_request req{run->id, r.label(), layout_.download_path(r),
-                       layout_.checkpoint_path(r)};
+  void import(const run_ptr& run, const file_range& r,
+              const download_reply& got) {
+    import_request req{run->id, r.label(), got.path,
+                       layout_.checkpoint_path(r), got.source,
+                       static_cast<uint64_t>(cfg_.max_line_bytes)};
     auto me = shared_from_this();
+    const bool in_place = got.in_place;
     self_->request(peers_.import_pool, caf::infinite, req)
       .then([me, run](import_reply& rep) { me->imported(run, rep); },
-            [me, run, r, req](caf::error& err) {
-              me->import_failed(run, r, req, err);
+            [me, run, r, req, in_place](caf::error& err) {
+              me->import_failed(run, r, req, in_place, err);
             });
   }
 
   void import_failed(const run_ptr& run, const file_range& r,
-                     const import_request& req, const caf::error& err) {
+                     const import_request& req, bool in_place,
+                     const caf::error& err) {
     if (run->finished)
       return;
     // A file that does not decompress was damaged on the way or on disk:
-    // fetch it once more before giving up.
-    if (is_error(err, gaia_errc::corrupt_archive)
+    // fetch it once more before giving up (a file:// source read in place
+    // would only be read the same way again).
+    if (is_error(err, gaia_errc::corrupt_archive) && !in_place
         && run->fetched_again.insert(r.label()).second) {
       log_line("process", "import " + r.label() + ": " + error_text(err)
                             + "; downloading it again");
@@ -181,12 +202,22 @@ private:
     if (run->finished)
       return;
     ++run->imported;
+    auto& o = run->outcome;
+    o.rows += rep.rows;
+    o.skipped_rows += rep.skipped_rows;
+    o.skipped_values += rep.skipped_values;
+    if (rep.skipped_rows > 0 || rep.skipped_values > 0)
+      ++o.unclean_files;
     log_line("process",
              "import " + std::to_string(run->imported) + "/"
                + std::to_string(run->ranges.size()) + " " + rep.label + " "
                + std::to_string(rep.sources) + " sources"
                + (rep.skipped_rows > 0
                     ? ", " + std::to_string(rep.skipped_rows) + " rows skipped"
+                    : "")
+               + (rep.skipped_values > 0
+                    ? ", " + std::to_string(rep.skipped_values)
+                        + " flux values skipped"
                     : "")
                + (rep.reused ? " (checkpoint reused)"
                              : " in " + seconds_text(rep.seconds)));
@@ -246,10 +277,12 @@ private:
                        + " qualifying sources of "
                        + std::to_string(run->outcome.sources) + " in "
                        + std::to_string(run->outcome.files) + " files\n"
-                       + "results: " + layout_.results_csv + "\n" + "run "
+                       + "results: " + layout_.results_csv + "\n"
+                       + input_summary(run->outcome) + "\n" + "run "
                        + std::to_string(run->id) + " finished " + utc_now()
                        + " after " + seconds_text(run->outcome.seconds) + "\n";
     try {
+      release_space(layout_.reserve_path());
       write_file_atomic(layout_.done_marker, text);
     } catch (const std::exception& e) {
       fail(run, "finish", layout_.done_marker, e.what());
@@ -290,6 +323,7 @@ private:
                          + seconds_text(run->outcome.seconds) + "\n";
       try {
         remove_if_exists(layout_.results_csv);
+        release_space(layout_.reserve_path());
         write_file_atomic(layout_.err_marker, text);
       } catch (const std::exception& e) {
         log_line("process", std::string("cannot write results.err: ")

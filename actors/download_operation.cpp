@@ -2,7 +2,8 @@
 // handle (connection reuse) and turns download_requests into local files
 // that are checked: complete, gzip, and the MD5 of the archive's
 // _MD5SUM.txt when it publishes one (read once per run, shared by the
-// workers). Retries, backoff and resume live in core/downloader.cpp.
+// workers). A file:// source is checked where it is, never copied.
+// Retries, backoff and resume live in core/downloader.cpp.
 #include "actors/operations.hpp"
 
 #include "core/cancellation.hpp"
@@ -30,6 +31,7 @@ download_options options_of(const settings& cfg, const download_request& req) {
   opts.stall_min_bytes_per_s = cfg.stall_min_bytes_per_s;
   opts.retries = cfg.download_retries;
   opts.retry_backoff_ms = cfg.retry_backoff_ms;
+  opts.max_file_bytes = static_cast<uint64_t>(cfg.max_file_bytes);
   uint64_t run = req.run_id;
   opts.cancelled = [run] { return run_cancelled(run); };
   std::string label = req.label;
@@ -65,55 +67,117 @@ std::string published_md5(downloader& dl, const settings& cfg,
   return it->second;
 }
 
-// A local copy is reused when it passes the checks a download would: with
-// a published MD5, that MD5 (cached in the ".verified" stamp, so a restart
-// does not hash everything again); without, a stamp saying it was verified
-// as it is now, or a full decompression (CRC and length of every member).
-bool reusable(const std::string& path, const std::string& md5) {
+// A local copy is reused only when it is known to come from this URL, and
+// passes the checks a download would: with a published MD5, that MD5
+// (recorded in the ".verified" stamp, so a restart does not hash everything
+// again); without, the server's validators (ETag or Last-Modified, and the
+// size) must still be those of the recorded download (one HEAD request). A
+// copy of unknown origin is hashed when an MD5 is published (the same
+// bytes are the same file wherever they came from), else fetched again.
+bool reusable(downloader& dl, const std::string& path, const source_version& wanted,
+              const download_options& opts) {
   if (!std::filesystem::exists(path))
     return false;
   auto stamp = verified_stamp_of(path);
   try {
-    if (!md5.empty()) {
-      if (stamp && stamp->md5 == md5)
+    if (stamp && stamp->source.url != wanted.url) {
+      log_line("download", path + ": fetched from " + stamp->source.url + ", not "
+                             + wanted.url + "; downloading it again");
+      return false;
+    }
+    if (!wanted.md5.empty()) {
+      if (stamp && stamp->source.md5 == wanted.md5)
         return true;
-      if (stamp && !stamp->md5.empty()) {
+      if (stamp && !stamp->source.md5.empty()) {
         log_line("download", path + ": the published MD5 changed; "
                                "downloading it again");
         return false;
       }
-      if (md5_file(path) == md5) {
-        mark_verified_download(path, md5);
+      if (md5_file(path) == wanted.md5) {
+        source_version v = stamp ? stamp->source : wanted;
+        v.url = wanted.url;
+        v.md5 = wanted.md5;
+        v.size = std::filesystem::file_size(path);
+        mark_verified_download(path, v);
         return true;
       }
       log_line("download", path + ": does not match the published MD5; "
                              "downloading it again");
       return false;
     }
-    if (stamp)
+    if (!stamp)
+      return false; // no checksum, no record of its origin
+    if (file_url_path(wanted.url))
+      return false; // (never here: file:// sources are not copied)
+    auto now = dl.head(wanted.url, opts);
+    if (same_server_version(stamp->source, now))
       return true;
-    verify_gzip_file(path);
-    mark_verified_download(path);
-    return true;
+    log_line("download", path + ": " + wanted.url
+                           + " changed on the server (ETag, Last-Modified or size);"
+                             " downloading it again");
+    return false;
   } catch (const input_error& e) {
     log_line("download", std::string("discarding local copy: ") + e.what());
     return false;
   }
 }
 
-download_reply fetch(downloader& dl, const settings& cfg,
-                     const download_request& req) {
+/// A file:// source is read where it is: checked (there, gzip, not too
+/// large, the published MD5) but never copied. The check's result is kept
+/// in a stamp beside where a download would be, for the source file as it
+/// is now, so a restart does not hash it again.
+download_reply check_in_place(const settings& cfg, const download_request& req,
+                              const std::string& local, const std::string& md5) {
   download_reply reply;
   reply.label = req.label;
-  reply.path = req.path;
+  reply.path = local;
+  reply.in_place = true;
+  std::error_code ec;
+  auto st = std::filesystem::status(local, ec);
+  if (ec || !std::filesystem::is_regular_file(st))
+    throw download_error(req.url + ": no such file");
+  const uint64_t size = std::filesystem::file_size(local);
+  if (size > static_cast<uint64_t>(cfg.max_file_bytes))
+    throw download_error(req.url + ": larger than max_file_bytes ("
+                         + std::to_string(cfg.max_file_bytes) + " bytes)");
+  if (!has_gzip_magic(local))
+    throw download_error(req.url + ": not a gzip file");
+  source_version v{req.url, "", "", size, md5};
+  auto stamp = verified_stamp_of(req.path, local);
+  if (!md5.empty() && !(stamp && stamp->source.url == req.url && stamp->source.md5 == md5)) {
+    std::string got = md5_file(local);
+    if (got != md5)
+      throw download_error(req.url + ": MD5 mismatch: got " + got
+                           + ", the checksum list says " + md5);
+  }
+  reply.reused = stamp && stamp->source.url == req.url;
+  if (!reply.reused || (!md5.empty() && stamp->source.md5 != md5))
+    mark_verified_download(req.path, v, local);
+  reply.bytes = size;
+  reply.source = v;
+  return reply;
+}
+
+download_reply fetch(downloader& dl, const settings& cfg,
+                     const download_request& req) {
   auto started = std::chrono::steady_clock::now();
   download_options opts = options_of(cfg, req);
   opts.expected_md5 = published_md5(dl, cfg, req, opts);
   if (req.force)
     discard_download(req.path);
-  if (reusable(req.path, opts.expected_md5)) {
+  if (auto local = file_url_path(req.url)) {
+    auto reply = check_in_place(cfg, req, *local, opts.expected_md5);
+    reply.seconds = seconds_since(started);
+    return reply;
+  }
+  download_reply reply;
+  reply.label = req.label;
+  reply.path = req.path;
+  source_version wanted{req.url, "", "", 0, opts.expected_md5};
+  if (reusable(dl, req.path, wanted, opts)) {
     reply.reused = true;
     reply.bytes = std::filesystem::file_size(req.path);
+    reply.source = verified_stamp_of(req.path)->source;
   } else {
     std::string label = req.label;
     opts.on_progress = [label, started](uint64_t now, uint64_t total) {
@@ -125,6 +189,7 @@ download_reply fetch(downloader& dl, const settings& cfg,
     };
     auto r = dl.fetch(req.url, req.path, opts);
     reply.bytes = r.bytes;
+    reply.source = r.source;
     if (r.attempts > 1 || r.resumed)
       log_line("download", label + ": complete after "
                              + std::to_string(r.attempts) + " attempts"

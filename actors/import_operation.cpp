@@ -5,7 +5,6 @@
 
 #include "core/cancellation.hpp"
 #include "core/checkpoint.hpp"
-#include "core/downloader.hpp"
 #include "core/ecsv_reader.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
@@ -24,33 +23,42 @@ import_reply import_file(const import_request& req) {
   reply.checkpoint_path = req.checkpoint_path;
   auto input = fingerprint_of(req.archive_path);
   auto existing = read_checkpoint_info(req.checkpoint_path);
-  if (existing && existing->input == input) {
+  // Reused only for this very file from this very source: a checkpoint of
+  // another archive (another archive_url_template) is never an answer.
+  if (existing && existing->input == input
+      && same_source(existing->source, req.source)) {
     reply.reused = true;
     reply.rows = existing->rows;
     reply.skipped_rows = existing->skipped_rows;
+    reply.skipped_values = existing->skipped_values;
     reply.sources = existing->sources;
   } else {
-    auto result = import_archive_file(req.archive_path);
+    read_options opts;
+    if (req.max_line_bytes > 0)
+      opts.max_line_bytes = req.max_line_bytes;
+    auto result = import_archive_file(req.archive_path, inflate_backend::isal, opts);
     checkpoint_info info;
     info.input = input;
+    info.source = req.source;
     info.rows = result.stats.rows;
     info.skipped_rows = result.stats.skipped_rows;
+    info.skipped_values = result.stats.skipped_values;
     info.sources = result.sources.size();
     write_checkpoint(req.checkpoint_path, info, result.sources);
-    // Every member's CRC and length just passed: a later run may trust the
-    // file without decompressing it again.
-    mark_verified_download(req.archive_path);
     reply.rows = info.rows;
     reply.skipped_rows = info.skipped_rows;
+    reply.skipped_values = info.skipped_values;
     reply.sources = info.sources;
     reply.uncompressed_bytes = result.stats.uncompressed_bytes;
-    if (info.skipped_rows > 0) {
+    if (info.skipped_rows > 0 || info.skipped_values > 0) {
       std::string examples;
       for (const auto& ex : result.stats.skip_examples)
         examples += "; " + ex;
       log_line("import", req.archive_path + ": skipped "
                            + std::to_string(info.skipped_rows)
-                           + " malformed rows" + examples);
+                           + " malformed rows and "
+                           + std::to_string(info.skipped_values)
+                           + " flux values" + examples);
     }
   }
   reply.seconds = seconds_since(started);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
+#include <vector>
 
 namespace gaia {
 
@@ -85,5 +86,24 @@ void remove_if_exists(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     throw output_error(path + ": cannot remove: " + errno_text());
 }
+
+bool reserve_space(const std::string& path, uint64_t bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  if (rc == EOPNOTSUPP || rc == EINVAL) {
+    // No fallocate here: write the bytes.
+    std::vector<char> zeros(64 * 1024, 0);
+    rc = 0;
+    for (uint64_t done = 0; done < bytes && rc == 0; done += zeros.size())
+      if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(done)) < 0)
+        rc = errno;
+  }
+  ::close(fd);
+  if (rc != 0) ::unlink(path.c_str());
+  return rc == 0;
+}
+
+void release_space(const std::string& path) { ::unlink(path.c_str()); }
 
 } // namespace gaia

@@ -3,6 +3,7 @@
 // directory fsynced), so a reader sees the old file or the whole new one.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -54,6 +55,14 @@ void write_file_atomic(const std::string& path, const std::string& content,
 
 /// fsyncs a directory so a rename inside it survives a power cut.
 void fsync_directory(const std::string& dir);
+
+/// Sets aside disk space as a file of `bytes` at `path` (allocated, not
+/// sparse), so that a run that fills the disk can still free enough to
+/// write its verdict. False when it cannot (the disk is already full).
+bool reserve_space(const std::string& path, uint64_t bytes = 256 * 1024);
+
+/// Gives the reserved space back (removes the file); never throws.
+void release_space(const std::string& path);
 
 /// Removes a file if it exists; other errors throw output_error.
 void remove_if_exists(const std::string& path);

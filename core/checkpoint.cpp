@@ -13,8 +13,11 @@ namespace gaia {
 namespace {
 
 constexpr char magic[8] = {'G', 'A', 'I', 'A', 'A', 'G', 'G', '1'};
-constexpr uint32_t format_version = 1;
-constexpr size_t header_size = 64;
+// 2: skipped values and the provenance of the input; version 1 files were
+// written by a reader that could shift columns, so they are not reused.
+constexpr uint32_t format_version = 2;
+constexpr size_t header_size = 96;
+constexpr uint64_t max_provenance = 64 * 1024;
 constexpr size_t record_size = 40;
 // Small on purpose: the compute merge keeps one reader per archive file
 // open at once (hundreds for the whole archive), so this is per-file memory.
@@ -29,7 +32,9 @@ struct raw_header {
   uint64_t rows;
   uint64_t skipped_rows;
   uint64_t sources;
-  uint64_t reserved;
+  uint64_t skipped_values;
+  uint64_t provenance_bytes;
+  uint64_t reserved[3];
 };
 static_assert(sizeof(raw_header) == header_size, "checkpoint header layout");
 
@@ -70,9 +75,9 @@ bool read_header(std::FILE* f, const std::string& path, raw_header& h,
     return false;
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0
+  if (h.provenance_bytes > max_provenance || ::stat(path.c_str(), &st) != 0
       || static_cast<uint64_t>(st.st_size)
-           != header_size + h.sources * record_size) {
+           != header_size + h.provenance_bytes + h.sources * record_size) {
     why = "size does not match its record count (partial write?)";
     return false;
   }
@@ -84,6 +89,7 @@ checkpoint_info info_of(const raw_header& h) {
   info.input = {h.input_size, h.input_mtime_ns};
   info.rows = h.rows;
   info.skipped_rows = h.skipped_rows;
+  info.skipped_values = h.skipped_values;
   info.sources = h.sources;
   return info;
 }
@@ -99,11 +105,18 @@ input_fingerprint fingerprint_of(const std::string& path) {
             + st.st_mtim.tv_nsec};
 }
 
-checkpoint_writer::checkpoint_writer(const std::string& path)
+checkpoint_writer::checkpoint_writer(const std::string& path,
+                                     const source_version& source)
   : out_(std::make_unique<atomic_file>(path, durability::cache)),
     crc_(crc_update(0, nullptr, 0)) {
   raw_header placeholder{};
   out_->write(&placeholder, sizeof placeholder);
+  if (!source.url.empty()) {
+    provenance_ = source.to_json();
+    crc_ = crc_update(crc_, reinterpret_cast<const unsigned char*>(provenance_.data()),
+                      provenance_.size());
+    out_->write(provenance_);
+  }
   buf_.reserve(records_per_buffer * record_size);
 }
 
@@ -134,6 +147,8 @@ void checkpoint_writer::commit(const checkpoint_info& info) {
   h.input_mtime_ns = info.input.mtime_ns;
   h.rows = info.rows;
   h.skipped_rows = info.skipped_rows;
+  h.skipped_values = info.skipped_values;
+  h.provenance_bytes = provenance_.size();
   h.sources = count_;
   out_->rewrite_start(&h, sizeof h);
   out_->commit();
@@ -141,7 +156,7 @@ void checkpoint_writer::commit(const checkpoint_info& info) {
 
 void write_checkpoint(const std::string& path, const checkpoint_info& info,
                       const std::vector<source_aggregate>& sources) {
-  checkpoint_writer out(path);
+  checkpoint_writer out(path, info.source);
   for (const auto& s : sources)
     out.add(s);
   out.commit(info);
@@ -175,6 +190,17 @@ checkpoint_reader::checkpoint_reader(const std::string& path) : path_(path) {
   info_ = info_of(h);
   expected_crc_ = h.crc;
   crc_ = crc_update(0, nullptr, 0);
+  if (h.provenance_bytes > 0) {
+    std::string text(h.provenance_bytes, '\0');
+    if (std::fread(text.data(), 1, text.size(), file_) != text.size()) {
+      std::fclose(file_);
+      file_ = nullptr;
+      throw input_error(path + ": checkpoint ends early");
+    }
+    crc_ = crc_update(crc_, reinterpret_cast<const unsigned char*>(text.data()),
+                      text.size());
+    if (auto v = source_version::from_json(text)) info_.source = *v;
+  }
   remaining_ = h.sources;
   buf_.resize(records_per_buffer * record_size);
 }

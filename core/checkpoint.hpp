@@ -1,14 +1,18 @@
 // Per-file aggregate checkpoints under output/aggregates/: an import's
-// result, sorted by source_id, stamped with the input file it came from so
-// a later run can reuse it while that file is unchanged.
+// result, sorted by source_id, stamped with the input file it came from
+// (its size and mtime, and its source: URL, server validators, MD5) so a
+// later run reuses it only while that file, from that source, is unchanged.
 //
 // Layout (little-endian, as written on x86-64/aarch64):
-//   header  64 bytes: magic "GAIAAGG1", version, input size + mtime_ns,
-//           rows, skipped rows, record count, CRC32 of the records
+//   header  96 bytes: magic "GAIAAGG1", version 2, CRC32 of what follows,
+//           input size + mtime_ns, rows, skipped rows, record count,
+//           skipped values, provenance length
+//   provenance: the source_version as JSON text
 //   records count x 40 bytes: source_id, bp min, bp max, rp min, rp max
 #pragma once
 
 #include "core/source_aggregate.hpp"
+#include "core/source_version.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -37,17 +41,20 @@ input_fingerprint fingerprint_of(const std::string& path);
 /// What a checkpoint's header says.
 struct checkpoint_info {
   input_fingerprint input;
-  uint64_t rows = 0;         ///< data rows the import read
-  uint64_t skipped_rows = 0; ///< rows it skipped
-  uint64_t sources = 0;      ///< records in the file
+  source_version source;       ///< where the input came from ("" url: none)
+  uint64_t rows = 0;           ///< data rows the import read
+  uint64_t skipped_rows = 0;   ///< rows it skipped
+  uint64_t skipped_values = 0; ///< flux values it skipped in kept rows
+  uint64_t sources = 0;        ///< records in the file
 };
 
 /// Writes a checkpoint record by record (sorted by source_id, unique), for
 /// merges whose output does not fit in memory; the header is completed at
-/// commit().
+/// commit(). `source` is recorded as the input's provenance.
 class checkpoint_writer {
 public:
-  explicit checkpoint_writer(const std::string& path);
+  explicit checkpoint_writer(const std::string& path,
+                             const source_version& source = {});
   ~checkpoint_writer();
   checkpoint_writer(const checkpoint_writer&) = delete;
   checkpoint_writer& operator=(const checkpoint_writer&) = delete;
@@ -59,6 +66,7 @@ public:
 private:
   void flush();
   std::unique_ptr<atomic_file> out_;
+  std::string provenance_;
   std::vector<unsigned char> buf_;
   uint32_t crc_;
   uint64_t count_ = 0;

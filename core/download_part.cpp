@@ -59,8 +59,8 @@ std::string part_file::validator() const {
 }
 
 file_sink::file_sink(part_file& part, uint64_t offset, md5* hash,
-                     const unsigned char* head)
-  : part_(part), offset_(offset), hash_(hash) {
+                     const unsigned char* head, uint64_t max_bytes)
+  : part_(part), offset_(offset), hash_(hash), max_bytes_(max_bytes) {
   if (offset >= 2 && head != nullptr) {
     head_[0] = head[0];
     head_[1] = head[1];
@@ -85,8 +85,11 @@ bool file_sink::open(const char* mode) {
 
 bool file_sink::begin(const response_head& h) {
   began_ = true;
-  if (h.status == 206) {
-    // Only the exact continuation of the bytes we have, of the same file.
+  // A 206 whose range starts at 0 is the file from its start, whatever was
+  // asked: some servers answer a plain GET that way.
+  if (h.status == 206 && !(h.has_content_range && h.range_first == 0)) {
+    // Otherwise only the exact continuation of the bytes we have, of the
+    // same file.
     if (offset_ == 0 || !h.has_content_range || h.range_first != offset_ ||
         h.range_total == 0 || (part_.total != 0 && h.range_total != part_.total)) {
       bad_range = true;
@@ -94,20 +97,38 @@ bool file_sink::begin(const response_head& h) {
     }
     part_.total = h.range_total;
     resumed = true;
+    size_ = offset_;
+    if (!set_limit(part_.total)) return false;
     return open("ab");
   }
-  // 200 (or file://): the whole file, whatever we asked for. The server
-  // ignores ranges, or If-Range said the file changed: start over.
+  // 200 (or file://, or a 206 from 0): the whole file, whatever we asked
+  // for. The server ignores ranges, or If-Range said the file changed:
+  // start over.
   restarted = offset_ > 0;
   offset_ = 0;
+  size_ = 0;
   if (hash_ != nullptr)
     hash_->reset();
   head_len_ = 0;
-  part_.total = h.content_length > 0 ? static_cast<uint64_t>(h.content_length) : 0;
+  if (h.status == 206)
+    part_.total = h.range_total;
+  else
+    part_.total = h.content_length > 0 ? static_cast<uint64_t>(h.content_length) : 0;
   part_.etag = h.etag;
   part_.last_modified = h.last_modified;
+  if (!set_limit(part_.total)) return false;
   part_.save_info();
   return open("wb");
+}
+
+bool file_sink::set_limit(uint64_t announced) {
+  limit_ = max_bytes_;
+  if (announced > 0 && (limit_ == 0 || announced < limit_)) limit_ = announced;
+  if (max_bytes_ > 0 && announced > max_bytes_) {
+    too_large = max_bytes_; // announced larger than allowed: not a byte more
+    return false;
+  }
+  return true;
 }
 
 bool file_sink::write(const char* data, size_t n) {
@@ -122,6 +143,13 @@ bool file_sink::write(const char* data, size_t n) {
     not_gzip = true;
     return false;
   }
+  // A body beyond its announced size or max_file_bytes (an endless chunked
+  // stream, say) must not fill the disk.
+  if (limit_ > 0 && size_ + n > limit_) {
+    too_large = limit_;
+    return false;
+  }
+  size_ += n;
   if (std::fwrite(data, 1, n, file_) != n) {
     write_failed = true;
     write_errno = errno;

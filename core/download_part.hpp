@@ -41,14 +41,17 @@ struct part_file {
 };
 
 /// Streams a 200/206 body into a part_file, hashing it (when `hash` is
-/// set: only a published MD5 needs it) and watching the gzip magic. A 206
-/// appends after `offset` bytes already in the file (whose MD5 `hash`
-/// already holds); a 200 starts the file over.
+/// set: only a published MD5 needs it) and watching the gzip magic and the
+/// size. A 206 that continues at `offset` appends after the bytes already
+/// in the file (whose MD5 `hash` already holds); a 200, or a 206 whose
+/// Content-Range starts at 0, starts the file over.
 class file_sink : public body_sink {
 public:
-  /// `head` holds the file's first two bytes when `offset` >= 2.
+  /// `head` holds the file's first two bytes when `offset` >= 2. The file
+  /// may not grow beyond `max_bytes` (0: no limit) nor beyond the size the
+  /// server announced.
   file_sink(part_file& part, uint64_t offset, md5* hash,
-            const unsigned char* head);
+            const unsigned char* head, uint64_t max_bytes = 0);
   ~file_sink() override;
 
   bool begin(const response_head& h) override;
@@ -57,6 +60,9 @@ public:
   bool close();
 
   bool began() const { return began_; }
+  /// The size limit the file ran into (0: none): max_bytes, or the size
+  /// the server announced when smaller.
+  uint64_t too_large = 0;
   bool bad_range = false;   ///< a 206 that is not the continuation asked for
   bool not_gzip = false;    ///< the body does not start with gzip's magic
   bool restarted = false;   ///< a resume was answered with the whole file
@@ -67,9 +73,15 @@ public:
 
 private:
   bool open(const char* mode);
+  /// The size limit for a file announced as `announced` bytes (0:
+  /// unknown); false when the announcement itself is too large.
+  bool set_limit(uint64_t announced);
   part_file& part_;
   uint64_t offset_;
   md5* hash_;
+  uint64_t max_bytes_;
+  uint64_t limit_ = 0;      ///< the size the file may reach (0: none)
+  uint64_t size_ = 0;       ///< bytes in the file so far
   unsigned char head_[2] = {0, 0};
   size_t head_len_ = 0;
   std::FILE* file_ = nullptr;

@@ -24,12 +24,14 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <nlohmann/json.hpp>
 
 namespace gaia {
 
@@ -153,7 +155,7 @@ struct downloader::impl {
     const bool hashing = !opts.expected_md5.empty();
     md5 hash;
     unsigned char head[2] = {0, 0};
-    transfer_request req{url, 0, ""};
+    transfer_request req{url, 0, "", false};
     // Resume only bytes whose version we know, of a file still incomplete.
     bool resume = is_http(url) && have >= 2 && part.has_info &&
                   (part.total == 0 || have < part.total) &&
@@ -172,12 +174,24 @@ struct downloader::impl {
       have = 0;
     }
 
-    file_sink sink(part, have, hashing ? &hash : nullptr, head);
+    file_sink sink(part, have, hashing ? &hash : nullptr, head, opts.max_file_bytes);
     transfer_outcome o = perform_transfer(curl, req, opts, sink);
     sink.close();
-    if (sink.write_failed)
+    if (sink.write_failed) {
+      // The bytes that made it are not worth the space: a full disk needs
+      // every byte back for the markers and the next attempt.
+      part.discard();
       throw output_error(part.path + ": cannot write: " + std::strerror(sink.write_errno));
+    }
     if (o.cancelled) cancelled(url);
+    if (sink.too_large > 0) {
+      part.discard();
+      throw download_error(
+        url + ": " +
+        (sink.too_large == opts.max_file_bytes
+           ? "larger than max_file_bytes (" + std::to_string(opts.max_file_bytes) + " bytes)"
+           : "more bytes than the " + std::to_string(sink.too_large) + " the server announced"));
+    }
     if (sink.resumed && opts.on_notice)
       opts.on_notice("resumed at " + format_mb(static_cast<double>(have)));
     if (sink.restarted && opts.on_notice)
@@ -186,8 +200,10 @@ struct downloader::impl {
     result.resumed = result.resumed || sink.resumed;
     if (sink.bad_range) {
       part.discard();
-      return retry_reason{"the server answered a resume with another part of the file"
-                          " (Content-Range does not continue the local .part)"};
+      return retry_reason{"HTTP 206 with Content-Range '" + o.head.content_range + "' for a request "
+                          + (req.range_from > 0 ? "from byte " + std::to_string(req.range_from)
+                                                : std::string("of the whole file"))
+                          + " (the bytes do not continue the local .part)"};
     }
     if (sink.not_gzip) {
       part.discard();
@@ -214,7 +230,10 @@ struct downloader::impl {
       return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
                           + opts.expected_md5};
     }
-    remove_if_exists(stamp_path(dest));
+    result.source = source_version{url, part.etag, part.last_modified, size, got};
+    // The stamp first, for the .part as it is: the file never appears
+    // under its name without a record of where it came from.
+    mark_verified_download(dest, result.source, part.path);
     if (::rename(part.path.c_str(), dest.c_str()) != 0)
       throw output_error(part.path + ": cannot rename: " + std::strerror(errno));
     remove_if_exists(part.info_path);
@@ -238,11 +257,23 @@ download_result downloader::fetch(const std::string& url, const std::string& des
   download_result r;
   r.attempts =
     with_retries(url, opts, [&](int) { return impl_->attempt_file(url, dest, opts, r); });
-  // Checked against the published MD5: as good as verified, and the MD5
-  // is kept so a restart need not hash the file again.
-  if (!opts.expected_md5.empty()) mark_verified_download(dest, r.md5);
   r.seconds = seconds_since(started);
   return r;
+}
+
+source_version downloader::head(const std::string& url, const download_options& opts) {
+  source_version v;
+  with_retries(url, opts, [&](int) -> attempt_result {
+    text_sink none(0);
+    transfer_request req{url, 0, "", true};
+    transfer_outcome o = perform_transfer(impl_->curl, req, opts, none);
+    if (auto failed = transfer_failure(url, o, opts)) return failed;
+    v = source_version{url, o.head.etag, o.head.last_modified,
+                       o.head.content_length > 0 ? static_cast<uint64_t>(o.head.content_length) : 0,
+                       ""};
+    return std::nullopt;
+  });
+  return v;
 }
 
 text_result downloader::fetch_text(const std::string& url, const download_options& opts,
@@ -250,7 +281,7 @@ text_result downloader::fetch_text(const std::string& url, const download_option
   text_result r;
   with_retries(url, opts, [&](int) -> attempt_result {
     text_sink sink(max_bytes);
-    transfer_outcome o = perform_transfer(impl_->curl, transfer_request{url, 0, ""}, opts, sink);
+    transfer_outcome o = perform_transfer(impl_->curl, transfer_request{url, 0, "", false}, opts, sink);
     r.status = o.head.status;
     const long s = o.head.status;
     if (s == 404 || s == 403 || s == 410 || o.curl_code == CURLE_FILE_COULDNT_READ_FILE) {
@@ -267,33 +298,54 @@ text_result downloader::fetch_text(const std::string& url, const download_option
   return r;
 }
 
-std::optional<verified_stamp> verified_stamp_of(const std::string& path) {
+std::optional<verified_stamp> verified_stamp_of(const std::string& path,
+                                                const std::string& file) {
   std::ifstream in(stamp_path(path));
-  verified_stamp s;
-  if (!(in >> s.size >> s.mtime_ns)) return std::nullopt;
-  if (!(in >> s.md5) || s.md5.size() != 32) s.md5.clear();
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    if (!(fingerprint_of(path) == input_fingerprint{s.size, s.mtime_ns})) return std::nullopt;
+    auto j = nlohmann::json::parse(text);
+    verified_stamp s;
+    s.size = j.at("size").get<uint64_t>();
+    s.mtime_ns = j.at("mtime_ns").get<int64_t>();
+    auto source = source_version::from_json(j.at("source").dump());
+    if (!source) return std::nullopt;
+    s.source = *source;
+    if (!(fingerprint_of(file.empty() ? path : file) == input_fingerprint{s.size, s.mtime_ns}))
+      return std::nullopt;
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt; // none, or an older format: the file is checked anew
   } catch (const input_error&) {
     return std::nullopt;
   }
-  return s;
 }
 
-bool is_verified_download(const std::string& path) {
-  return verified_stamp_of(path).has_value();
+void mark_verified_download(const std::string& path, const source_version& source,
+                            const std::string& file) {
+  auto fp = fingerprint_of(file.empty() ? path : file);
+  nlohmann::json j{{"size", fp.size},
+                   {"mtime_ns", fp.mtime_ns},
+                   {"source", nlohmann::json::parse(source.to_json())}};
+  write_file_atomic(stamp_path(path), j.dump() + "\n", durability::cache);
 }
 
-void mark_verified_download(const std::string& path, const std::string& md5) {
-  std::string keep = md5;
-  if (keep.empty())
-    if (auto old = verified_stamp_of(path)) keep = old->md5;
-  auto fp = fingerprint_of(path);
-  std::ostringstream ss;
-  ss << fp.size << ' ' << fp.mtime_ns;
-  if (!keep.empty()) ss << ' ' << keep;
-  ss << '\n';
-  write_file_atomic(stamp_path(path), ss.str(), durability::cache);
+std::optional<std::string> file_url_path(const std::string& url) {
+  const std::string scheme = "file://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  std::string rest = url.substr(scheme.size());
+  // file:///path or file://localhost/path.
+  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
+  if (rest.empty() || rest[0] != '/')
+    throw download_error(url + ": a file:// URL must name an absolute path on this machine");
+  global_init_once();
+  int len = 0;
+  char* raw = curl_easy_unescape(nullptr, rest.c_str(), static_cast<int>(rest.size()), &len);
+  if (raw == nullptr) throw download_error(url + ": cannot decode the path");
+  std::string path(raw, static_cast<size_t>(len));
+  curl_free(raw);
+  if (path.find('\0') != std::string::npos)
+    throw download_error(url + ": the path holds a NUL byte");
+  return path;
 }
 
 void discard_download(const std::string& path) {

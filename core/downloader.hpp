@@ -4,6 +4,8 @@
 // backoff, and an interrupted ".part" is resumed with a Range request.
 #pragma once
 
+#include "core/source_version.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +35,7 @@ struct download_options {
   long stall_min_bytes_per_s = 1000;  ///< this (0 = never) this long fails
   int retries = 5;                    ///< attempts after the first
   int retry_backoff_ms = 1000;        ///< first wait; doubles per retry
+  uint64_t max_file_bytes = 0;        ///< a larger body is refused (0: no limit)
   std::string expected_md5;           ///< lowercase hex; empty: unchecked
   /// Polled during transfers and backoff sleeps; true aborts the download.
   std::function<bool()> cancelled;
@@ -48,7 +51,8 @@ struct download_result {
   double seconds = 0;
   int attempts = 0;
   bool resumed = false; ///< some attempt continued an earlier ".part"
-  std::string md5;      ///< of the whole file
+  std::string md5;      ///< of the whole file ("" when not hashed)
+  source_version source; ///< the URL and the version the bytes are of
 };
 
 /// A small text fetched into memory (the checksum list).
@@ -76,6 +80,10 @@ public:
   download_result fetch(const std::string& url, const std::string& dest,
                         const download_options& opts);
 
+  /// The headers a HEAD request for `url` gets (with the same retries);
+  /// throws download_error like fetch(). For an https:// or http:// URL.
+  source_version head(const std::string& url, const download_options& opts);
+
   /// Fetches a text of at most `max_bytes` into memory, with the same
   /// retries. A 404, 403 or 410 (a missing file for file://) is not an
   /// error but found = false; other failures throw download_error.
@@ -88,22 +96,28 @@ private:
 };
 
 /// What a "<path>.verified" stamp records: the file's size and mtime when
-/// it was verified (complete gzip with good CRCs, or the published MD5),
-/// and its MD5 when known, so a restart need not hash it again.
+/// it was downloaded and checked (complete, gzip, the published MD5 when
+/// there is one), and where it came from, so that a restart reuses it
+/// without hashing it again, and never for another source.
 struct verified_stamp {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string md5; ///< empty when not computed
+  source_version source;
 };
 
-/// The stamp of `path` if there is one and it matches the file as it is now.
-std::optional<verified_stamp> verified_stamp_of(const std::string& path);
-/// True when `path` has a stamp matching the file as it is now.
-bool is_verified_download(const std::string& path);
-/// Writes the "<path>.verified" stamp for the file as it is now. An empty
-/// `md5` keeps the MD5 of a stamp that still matches the file.
-void mark_verified_download(const std::string& path,
-                            const std::string& md5 = "");
+/// The stamp "<path>.verified" if there is one and it matches `file` (by
+/// default `path` itself) as it is now.
+std::optional<verified_stamp> verified_stamp_of(const std::string& path,
+                                                const std::string& file = "");
+/// Writes the "<path>.verified" stamp for `file` as it is now (by default
+/// `path` itself; a download stamps its ".part" just before renaming it).
+void mark_verified_download(const std::string& path, const source_version& source,
+                            const std::string& file = "");
+/// The local path a file:// URL names (percent-decoded), or nothing for
+/// another scheme or a file:// URL of another host. Throws download_error
+/// for a file:// URL that names no absolute path.
+std::optional<std::string> file_url_path(const std::string& url);
+
 /// Removes the file, its stamp and any ".part" (and its ".part.info").
 void discard_download(const std::string& path);
 

@@ -90,6 +90,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   } else if (iequals(name, "retry-after")) {
     h.retry_after = value;
   } else if (iequals(name, "content-range")) {
+    h.content_range = value;
     parse_content_range(value, h);
   }
   return len;
@@ -191,6 +192,7 @@ transfer_outcome perform_transfer(void* handle, const transfer_request& req,
   // Certificate verification stays on (libcurl's default); say so anyway.
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (req.head_only) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   std::string range;
   curl_slist* headers = nullptr;
   if (req.range_from > 0) {

@@ -19,6 +19,7 @@ struct response_head {
   std::string etag;
   std::string last_modified;
   std::string retry_after;
+  std::string content_range;      ///< as sent, for error messages
   bool has_content_range = false; ///< "bytes first-last/total"
   uint64_t range_first = 0;
   uint64_t range_total = 0;       ///< 0: "*" (unknown)
@@ -44,6 +45,7 @@ struct transfer_request {
   std::string url;
   uint64_t range_from = 0; ///< > 0: ask for "bytes=N-"
   std::string if_range;    ///< with range_from: only if still this version
+  bool head_only = false;  ///< HEAD: the headers, no body
 };
 
 struct transfer_outcome {

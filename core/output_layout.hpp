@@ -23,6 +23,8 @@ struct output_layout {
   std::string download_path(const file_range& r) const;
   std::string checkpoint_path(const file_range& r) const;
   std::string qualifying_path() const;
+  /// ".reserve": disk space a run sets aside for its verdict.
+  std::string reserve_path() const;
 
   /// Creates dir, downloads/, aggregates/ and work/ when missing. Throws
   /// output_error naming the directory.

@@ -47,6 +47,10 @@ const std::vector<setting_doc> docs = {
    "the speed below which a transfer counts as stalled (0 = never)"},
   {"retry_backoff_ms", "GAIA_RETRY_BACKOFF_MS",
    "wait before the first retry; doubles per retry (with jitter)"},
+  {"max_file_bytes", "GAIA_MAX_FILE_BYTES",
+   "a download larger than this (or than its Content-Length) is aborted"},
+  {"max_line_bytes", "GAIA_MAX_LINE_BYTES",
+   "a row longer than this ends the file's import with an error"},
   {"checksum_url", "GAIA_CHECKSUM_URL",
    "the _MD5SUM.txt downloads are checked against (default: beside the "
    "archive files; \"\" or \"none\" = no checks)"},
@@ -63,6 +67,17 @@ int int_in_range(const json& v, const std::string& where, long long lo,
     throw config_error(where + ": " + std::to_string(x) + " is out of range ["
                        + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int>(x);
+}
+
+int64_t int64_in_range(const json& v, const std::string& where, int64_t lo,
+                       int64_t hi) {
+  if (!v.is_number_integer())
+    throw config_error(where + ": expected an integer, got " + v.dump());
+  auto x = v.get<int64_t>();
+  if (x < lo || x > hi)
+    throw config_error(where + ": " + std::to_string(x) + " is out of range ["
+                       + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return x;
 }
 
 std::string string_value(const json& v, const std::string& where) {
@@ -141,6 +156,10 @@ void apply(settings& s, const std::string& key, const json& v,
     s.stall_min_bytes_per_s = int_in_range(v, where, 0, 1'000'000'000);
   else if (key == "retry_backoff_ms")
     s.retry_backoff_ms = int_in_range(v, where, 0, 600'000);
+  else if (key == "max_file_bytes")
+    s.max_file_bytes = int64_in_range(v, where, 1024, int64_t{1} << 40);
+  else if (key == "max_line_bytes")
+    s.max_line_bytes = int64_in_range(v, where, 1024, int64_t{1} << 32);
   else if (key == "checksum_url") {
     auto url = string_value(v, where);
     s.checksum_url = url == "none" ? "" : url;
@@ -215,6 +234,8 @@ settings default_settings() {
   s.stall_timeout_s = static_cast<int>(d.stall_timeout_s);
   s.stall_min_bytes_per_s = static_cast<int>(d.stall_min_bytes_per_s);
   s.retry_backoff_ms = d.retry_backoff_ms;
+  s.max_file_bytes = defaults::max_file_bytes;
+  s.max_line_bytes = defaults::max_line_bytes;
   return s;
 }
 
@@ -269,6 +290,8 @@ nlohmann::json to_json(const settings& s) {
               {"stall_timeout_s", s.stall_timeout_s},
               {"stall_min_bytes_per_s", s.stall_min_bytes_per_s},
               {"retry_backoff_ms", s.retry_backoff_ms},
+              {"max_file_bytes", s.max_file_bytes},
+              {"max_line_bytes", s.max_line_bytes},
               // resolved: the derived URL when none was configured
               {"checksum_url", checksum_source_of(s).url}};
 }

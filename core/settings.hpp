@@ -28,6 +28,8 @@ struct settings {
   int stall_timeout_s = 0;               ///< abort a transfer slower than
   int stall_min_bytes_per_s = 0;         ///< this (0 = never) for so long
   int retry_backoff_ms = 0;              ///< first wait; doubles per retry
+  int64_t max_file_bytes = 0;            ///< a larger download is aborted
+  int64_t max_line_bytes = 0;            ///< a longer row fails the import
   /// _MD5SUM.txt to check downloads against. Unset: derived from the
   /// template (same folder); "" : no checksums.
   std::optional<std::string> checksum_url;

@@ -8,6 +8,8 @@
 //   process --compute_request--> compute, --export_request--> export
 #pragma once
 
+#include "core/source_version.hpp"
+
 #include <caf/all.hpp>
 
 #include <cstdint>
@@ -40,6 +42,10 @@ struct run_outcome {
   uint64_t files = 0;
   uint64_t sources = 0;
   uint64_t qualifying = 0;
+  uint64_t rows = 0;           ///< data rows read in all files
+  uint64_t skipped_rows = 0;   ///< of them skipped (malformed)
+  uint64_t skipped_values = 0; ///< flux values skipped in the rows kept
+  uint64_t unclean_files = 0;  ///< files with a skipped row or value
   double seconds = 0;
 };
 
@@ -54,10 +60,12 @@ struct download_request {
 
 struct download_reply {
   std::string label;
-  std::string path;
+  std::string path;      ///< the file to import (the source itself for file://)
   uint64_t bytes = 0;
   bool reused = false;
+  bool in_place = false; ///< a file:// source read where it is, not copied
   double seconds = 0;
+  source_version source; ///< where the file came from
 };
 
 /// Reduce one archive file to its per-source checkpoint.
@@ -66,6 +74,8 @@ struct import_request {
   std::string label;
   std::string archive_path;
   std::string checkpoint_path;
+  source_version source;   ///< recorded in the checkpoint
+  uint64_t max_line_bytes = 0;
 };
 
 struct import_reply {
@@ -73,6 +83,7 @@ struct import_reply {
   std::string checkpoint_path;
   uint64_t rows = 0;
   uint64_t skipped_rows = 0;
+  uint64_t skipped_values = 0;
   uint64_t sources = 0;
   uint64_t uncompressed_bytes = 0;
   bool reused = false; ///< an existing checkpoint matched the input file
@@ -106,13 +117,19 @@ struct export_reply {
 };
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, source_version& x) {
+  return f(caf::meta::type_name("source_version"), x.url, x.etag,
+           x.last_modified, x.size, x.md5);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, benchmark_request& x) {
   return f(caf::meta::type_name("benchmark_request"), x.run_id);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
   return f(caf::meta::type_name("run_outcome"), x.run_id, x.ok, x.step, x.file,
-           x.error, x.files, x.sources, x.qualifying, x.seconds);
+           x.error, x.files, x.sources, x.qualifying, x.rows, x.skipped_rows,
+           x.skipped_values, x.unclean_files, x.seconds);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_request& x) {
@@ -122,18 +139,18 @@ typename Inspector::result_type inspect(Inspector& f, download_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
   return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
-           x.reused, x.seconds);
+           x.reused, x.in_place, x.seconds, x.source);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_request& x) {
   return f(caf::meta::type_name("import_request"), x.run_id, x.label,
-           x.archive_path, x.checkpoint_path);
+           x.archive_path, x.checkpoint_path, x.source, x.max_line_bytes);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_reply& x) {
   return f(caf::meta::type_name("import_reply"), x.label, x.checkpoint_path,
-           x.rows, x.skipped_rows, x.sources, x.uncompressed_bytes, x.reused,
-           x.seconds);
+           x.rows, x.skipped_rows, x.skipped_values, x.sources,
+           x.uncompressed_bytes, x.reused, x.seconds);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_request& x) {

@@ -45,6 +45,7 @@ bool is_error(const caf::error& e, gaia_errc code) {
 }
 
 void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<source_version>("source_version");
   cfg.add_message_type<benchmark_request>("benchmark_request");
   cfg.add_message_type<run_outcome>("run_outcome");
   cfg.add_message_type<download_request>("download_request");

@@ -184,18 +184,15 @@ int cmd_bench(int argc, char** argv) {
   auto isal = measure("inflate floor (ISA-L)", repeat, nullptr, floor_once("isal"));
   auto zlib = measure("inflate (zlib)", repeat, nullptr, floor_once("zlib"));
 
-  // Import stage: files already in downloads/, checkpoints removed each time.
+  // Import stage: the archive read in place over file:// (no copy, no
+  // checksums), checkpoints removed each time.
   auto import_out = work / "import";
   fs::remove_all(import_out);
-  fs::create_directories(import_out / "downloads");
-  for (const auto& f : files) {
-    auto dst = import_out / "downloads" / f.filename();
-    fs::create_hard_link(f, dst);
-    mark_verified_download(dst.string());
-  }
   auto import_env = env;
   import_env["GAIA_OUTPUT_DIR"] = import_out.string();
-  import_env["GAIA_ARCHIVE_URL_TEMPLATE"] = "file:///nonexistent/%s";
+  import_env["GAIA_ARCHIVE_URL_TEMPLATE"] =
+    "file://" + fs::absolute(archive).string() + "/EpochPhotometry_%s.csv.gz";
+  import_env["GAIA_CHECKSUM_URL"] = "none";
   auto import = measure(
     "import stage (files local)", repeat,
     [&] { fs::remove_all(import_out / "aggregates"); },

@@ -122,7 +122,8 @@ TEST_CASE("download faults: a clean run with checksums is exact and reads the li
     CHECK(m.gets(m.name(i)).size() == 1);
     auto stamp = verified_stamp_of(m.layout().download_path(m.archive.ranges[i]));
     REQUIRE(stamp);
-    CHECK(stamp->md5 == md5_file((m.dir / "www" / m.name(i)).string()));
+    CHECK(stamp->source.md5 == md5_file((m.dir / "www" / m.name(i)).string()));
+    CHECK(stamp->source.url == m.server->base_url() + "/" + m.name(i));
   }
 
   SUBCASE("a restart trusts the stamped MD5s and downloads nothing") {
@@ -133,10 +134,10 @@ TEST_CASE("download faults: a clean run with checksums is exact and reads the li
   }
   SUBCASE("a local file whose stamp disagrees with the published MD5 is fetched again") {
     const auto local = m.layout().download_path(m.archive.ranges[1]);
-    auto fp = verified_stamp_of(local);
-    test::write_file(local + ".verified", std::to_string(fp->size) + " " +
-                                            std::to_string(fp->mtime_ns) + " " +
-                                            std::string(32, '0') + "\n");
+    auto stamp = verified_stamp_of(local);
+    REQUIRE(stamp);
+    stamp->source.md5 = std::string(32, '0');
+    mark_verified_download(local, stamp->source);
     m.check_exact(m.run());
     CHECK(m.gets(m.name(0)).size() == 1);
     CHECK(m.gets(m.name(1)).size() == 2);

@@ -115,22 +115,65 @@ TEST_CASE("download: backoff doubles with jitter up to a cap and Retry-After is 
   CHECK(sleep_unless_cancelled(20ms, nullptr));
 }
 
-TEST_CASE("download: the .verified stamp keeps the MD5 while the file is unchanged") {
+TEST_CASE("download: the .verified stamp records the source while the file is unchanged") {
   test::temp_dir dir;
   const std::string f = (dir / "a.csv.gz").string();
   test::write_file(f, "data");
   CHECK_FALSE(verified_stamp_of(f));
-  mark_verified_download(f, md5_hex("data"));
-  REQUIRE(verified_stamp_of(f));
-  CHECK(verified_stamp_of(f)->md5 == md5_hex("data"));
-  mark_verified_download(f); // the import's stamp keeps the MD5
-  CHECK(verified_stamp_of(f)->md5 == md5_hex("data"));
-  CHECK(is_verified_download(f));
+  source_version v{"https://example.org/a.csv.gz", "\"e1\"", "Sat, 01 Jan 2022 00:00:00 GMT",
+                   4, md5_hex("data")};
+  mark_verified_download(f, v);
+  auto stamp = verified_stamp_of(f);
+  REQUIRE(stamp);
+  CHECK(stamp->source.url == v.url);
+  CHECK(stamp->source.etag == v.etag);
+  CHECK(stamp->source.last_modified == v.last_modified);
+  CHECK(stamp->source.size == 4);
+  CHECK(stamp->source.md5 == md5_hex("data"));
   test::write_file(f, "other data");
-  CHECK_FALSE(is_verified_download(f));
+  CHECK_FALSE(verified_stamp_of(f)); // the file changed since
+  // A stamp of the old format (size mtime md5) is no stamp: checked anew.
+  test::write_file(f + ".verified", "4 1 " + md5_hex("data") + "\n");
+  CHECK_FALSE(verified_stamp_of(f));
+  // A stamp may describe another file (a file:// source read in place).
+  const std::string src = (dir / "source.csv.gz").string();
+  test::write_file(src, "source bytes");
+  mark_verified_download(f, v, src);
+  CHECK(verified_stamp_of(f, src));
+  CHECK_FALSE(verified_stamp_of(f));
   discard_download(f);
   CHECK_FALSE(fs::exists(f));
   CHECK_FALSE(fs::exists(f + ".verified"));
+}
+
+TEST_CASE("download: same_source and same_server_version") {
+  source_version a{"http://a/x.csv.gz", "\"1\"", "Mon", 10, "aa"};
+  source_version want{"http://a/x.csv.gz", "", "", 0, "aa"};
+  CHECK(same_source(a, want));
+  want.md5 = "bb";
+  CHECK_FALSE(same_source(a, want));        // the published MD5 changed
+  want.md5 = "";
+  CHECK(same_source(a, want));              // nothing to compare but the URL
+  want.url = "http://b/x.csv.gz";
+  CHECK_FALSE(same_source(a, want));        // another archive
+  source_version head{"http://a/x.csv.gz", "\"1\"", "Tue", 10, ""};
+  CHECK(same_server_version(a, head));      // a strong ETag decides
+  head.etag = "\"2\"";
+  CHECK_FALSE(same_server_version(a, head));
+  head.etag = "W/\"1\"";
+  CHECK_FALSE(same_server_version(a, head)); // weak: Last-Modified decides
+  head.last_modified = "Mon";
+  CHECK(same_server_version(a, head));
+  head.size = 11;
+  CHECK_FALSE(same_server_version(a, head));
+}
+
+TEST_CASE("download: file_url_path") {
+  CHECK(*file_url_path("file:///data/a%20b/x.csv.gz") == "/data/a b/x.csv.gz");
+  CHECK(*file_url_path("file://localhost/data/x.csv.gz") == "/data/x.csv.gz");
+  CHECK_FALSE(file_url_path("https://host/x.csv.gz"));
+  CHECK_THROWS_AS(file_url_path("file://otherhost/x"), download_error);
+  CHECK_THROWS_AS(file_url_path("file://relative/path"), download_error);
 }
 
 namespace {
@@ -187,7 +230,8 @@ TEST_CASE("download: a .part from another version of the file is never continued
   CHECK(reqs[0].status == 200); // If-Range did not match: the whole file
   CHECK_FALSE(fs::exists(f.dest + ".part"));
   CHECK_FALSE(fs::exists(f.dest + ".part.info"));
-  CHECK(verified_stamp_of(f.dest)->md5 == opts.expected_md5);
+  CHECK(verified_stamp_of(f.dest)->source.md5 == opts.expected_md5);
+  CHECK(verified_stamp_of(f.dest)->source.url == f.url());
 }
 
 TEST_CASE("download: a .part of the same version is continued with a range") {

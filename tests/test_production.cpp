@@ -5,7 +5,9 @@
 #include "actors/topology.hpp"
 #include "core/run_lock.hpp"
 #include "core/downloader.hpp"
+#include "core/checksums.hpp"
 #include "core/log.hpp"
+#include "core/mirror.hpp"
 #include "core/output_layout.hpp"
 #include "messages/messages.hpp"
 
@@ -86,9 +88,14 @@ TEST_CASE("production: a file:// run equals the independent computation") {
   CHECK_FALSE(fs::exists(layout.err_marker));
   CHECK_FALSE(fs::exists(layout.lock_marker));
   for (const auto& r : archive.ranges) {
-    CHECK(fs::exists(layout.download_path(r)));
+    // A file:// archive is read where it is, never copied.
+    CHECK_FALSE(fs::exists(layout.download_path(r)));
+    CHECK_FALSE(fs::exists(layout.download_path(r) + ".part"));
     CHECK(fs::exists(layout.checkpoint_path(r)));
-    CHECK(is_verified_download(layout.download_path(r)));
+    auto source = (dir / "mirror" / r.archive_file_name()).string();
+    REQUIRE(verified_stamp_of(layout.download_path(r), source));
+    CHECK(verified_stamp_of(layout.download_path(r), source)->source.url
+          == expand_url_template(s.archive_url_template, r.label()));
   }
   // The two hard cases at the line: exactly 100 % is out, the tiny
   // minimum is in.
@@ -97,23 +104,79 @@ TEST_CASE("production: a file:// run equals the independent computation") {
   CHECK(csv.find(std::to_string((int64_t{9} << 43) | 1) + ",1.01e-13,157841.99293824387,")
         != std::string::npos);
 
-  SUBCASE("a second run reuses downloads and checkpoints, same bytes") {
+  SUBCASE("a second run reuses the checkpoints, same bytes") {
     auto first = csv;
-    fs::remove_all(dir / "mirror"); // nothing left to download from
+    std::vector<fs::file_time_type> stamps;
+    for (const auto& r : archive.ranges)
+      stamps.push_back(fs::last_write_time(layout.checkpoint_path(r)));
     auto again = run_production_once(s);
     REQUIRE(again.ok);
     CHECK(test::read_file(layout.results_csv) == first);
+    for (size_t i = 0; i < archive.ranges.size(); ++i)
+      CHECK(fs::last_write_time(layout.checkpoint_path(archive.ranges[i])) == stamps[i]);
   }
-  SUBCASE("a truncated local copy is discarded and fetched again") {
-    auto local = layout.download_path(archive.ranges[1]);
-    auto bytes = test::read_file(local);
-    fs::remove(local.c_str() + std::string(".verified"));
-    test::write_file(local, bytes.substr(0, bytes.size() / 2));
-    fs::remove(layout.checkpoint_path(archive.ranges[1]));
-    auto again = run_production_once(s);
-    REQUIRE(again.ok);
-    CHECK(test::read_file(local) == bytes);
-    CHECK(test::read_file(layout.results_csv) == csv);
+}
+
+TEST_CASE("production: another archive_url_template in the same output_dir "
+          "never reuses the other archive's files") {
+  // Two archives with the same file names and different rows, read in turn
+  // into one output_dir: each run gives its own archive's answer; a re-run
+  // against the same archive still reuses everything.
+  quiet_logs quiet;
+  test::temp_dir dir;
+  auto a = hard_archive(21), b = hard_archive(22);
+  write_archive(a, dir / "a");
+  write_archive(b, dir / "b");
+  const auto out = (dir / "out").string();
+  output_layout layout(out);
+  auto expect = [&](const settings& s, const test::small_archive& arch) {
+    auto o = run_production_once(s);
+    INFO(o.step << " " << o.file << " " << o.error);
+    REQUIRE(o.ok);
+    test::check_results_equal(layout.results_csv, test::expected_rows(arch));
+  };
+
+  SUBCASE("file://") {
+    auto sa = test::file_mirror_settings(boundaries, (dir / "a").string(), out);
+    auto sb = test::file_mirror_settings(boundaries, (dir / "b").string(), out);
+    expect(sa, a);
+    expect(sb, b);
+    auto mtime = fs::last_write_time(layout.checkpoint_path(b.ranges[0]));
+    expect(sb, b);
+    CHECK(fs::last_write_time(layout.checkpoint_path(b.ranges[0])) == mtime);
+    expect(sa, a);
+  }
+  SUBCASE("two HTTP mirrors, without and with checksums") {
+    auto serve = [](const fs::path& d) {
+      mirror_options o;
+      o.dir = d.string();
+      o.log_requests = false;
+      auto m = std::make_unique<mirror_server>(o);
+      m->start();
+      return m;
+    };
+    auto ma = serve(dir / "a");
+    auto mb = serve(dir / "b");
+    auto sa = test::file_mirror_settings(boundaries, (dir / "a").string(), out);
+    auto sb = sa;
+    sa.archive_url_template = ma->base_url() + "/EpochPhotometry_%s.csv.gz";
+    sb.archive_url_template = mb->base_url() + "/EpochPhotometry_%s.csv.gz";
+    expect(sa, a);
+    expect(sb, b);
+    auto gets = [](const mirror_server& m) {
+      size_t n = 0;
+      for (const auto& r : m.requests())
+        n += r.method == "GET" && r.path.find("EpochPhotometry_") != std::string::npos;
+      return n;
+    };
+    CHECK(gets(*mb) == b.ranges.size());
+    expect(sb, b); // the same source: nothing fetched again (HEADs only)
+    CHECK(gets(*mb) == b.ranges.size());
+    write_checksum_file((dir / "a").string());
+    expect(sa, a); // back to a, now with checksums: fetched again
+    CHECK(gets(*ma) == 2 * a.ranges.size());
+    expect(sa, a); // and reused by the MD5 in the stamps
+    CHECK(gets(*ma) == 2 * a.ranges.size());
   }
 }
 
@@ -140,7 +203,8 @@ TEST_CASE("production: a missing file ends in results.err naming the URL") {
   CHECK_FALSE(fs::exists(layout.lock_marker));
 }
 
-TEST_CASE("production: a file corrupt at the source fails after one retry") {
+TEST_CASE("production: a file:// source that is corrupt fails the import, "
+          "naming the file") {
   quiet_logs quiet;
   test::temp_dir dir;
   auto archive = hard_archive(4);
@@ -156,9 +220,9 @@ TEST_CASE("production: a file corrupt at the source fails after one retry") {
   CHECK(outcome.step == "import");
   output_layout layout(s.output_dir);
   auto err = test::read_file(layout.err_marker);
-  CHECK(err.rfind("import failed: ", 0) == 0);
-  CHECK(err.find(archive.ranges[0].archive_file_name()) != std::string::npos);
+  CHECK(err.rfind("import failed: " + bad.string() + "\n", 0) == 0);
   CHECK(err.find("truncated") != std::string::npos);
+  CHECK(test::read_file(bad) == bytes.substr(0, bytes.size() - 100)); // untouched
   CHECK_FALSE(fs::exists(layout.results_csv));
   CHECK_FALSE(fs::exists(layout.lock_marker));
 }

@@ -1,0 +1,47 @@
+#include "core/source_version.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace gaia {
+
+std::string source_version::to_json() const {
+  nlohmann::json j{{"url", url},   {"etag", etag}, {"last_modified", last_modified},
+                   {"size", size}, {"md5", md5}};
+  return j.dump();
+}
+
+std::optional<source_version> source_version::from_json(const std::string& text) {
+  try {
+    auto j = nlohmann::json::parse(text);
+    source_version v;
+    v.url = j.at("url").get<std::string>();
+    v.etag = j.value("etag", "");
+    v.last_modified = j.value("last_modified", "");
+    v.size = j.value("size", uint64_t{0});
+    v.md5 = j.value("md5", "");
+    if (v.url.empty()) return std::nullopt;
+    return v;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool same_source(const source_version& cached, const source_version& wanted) {
+  if (cached.url != wanted.url) return false;
+  if (!cached.md5.empty() && !wanted.md5.empty() && cached.md5 != wanted.md5)
+    return false;
+  if (cached.size != 0 && wanted.size != 0 && cached.size != wanted.size)
+    return false;
+  return true;
+}
+
+bool same_server_version(const source_version& a, const source_version& b) {
+  if (a.size != b.size) return false;
+  auto strong = [](const std::string& e) { return !e.empty() && e.rfind("W/", 0) != 0; };
+  if (strong(a.etag) && strong(b.etag)) return a.etag == b.etag;
+  if (!a.last_modified.empty() && !b.last_modified.empty())
+    return a.last_modified == b.last_modified;
+  return false; // nothing to compare: assume it changed
+}
+
+} // namespace gaia

@@ -1,0 +1,37 @@
+// Where a cached file came from: the URL and what the server said of the
+// version it sent (ETag, Last-Modified, size) and its MD5 when one is
+// published. Recorded with every download and checkpoint, so that changing
+// archive_url_template (a mirror, the synthetic archive, the real CDN) in
+// the same output_dir never reuses a file of the other source.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace gaia {
+
+struct source_version {
+  std::string url;
+  std::string etag;          ///< as the server sent it ("" when none)
+  std::string last_modified; ///< as the server sent it ("" when none)
+  uint64_t size = 0;         ///< bytes of the file
+  std::string md5;           ///< 32 hex digits; "" when not computed
+
+  /// JSON text, one line.
+  std::string to_json() const;
+  /// Parses to_json()'s text; nothing when it is not such a text.
+  static std::optional<source_version> from_json(const std::string& text);
+};
+
+/// True when a file recorded as `cached` can stand for `wanted`, the file
+/// a run asks for now: the same URL, and when both know it, the same MD5
+/// and the same size.
+bool same_source(const source_version& cached, const source_version& wanted);
+
+/// The server's validators agree: a strong ETag when both have one, else
+/// Last-Modified when both have one; and the same size. (A HEAD answer
+/// against the recorded download.)
+bool same_server_version(const source_version& a, const source_version& b);
+
+} // namespace gaia
