@@ -37,6 +37,11 @@ struct mirror_fault {
                     ///< requests without Range do not count
     corrupt_body,   ///< flip one byte in the middle of the file: the body is
                     ///< still gzip-looking but its MD5 no longer matches
+    whole_as_206,   ///< answer any GET with 206 and a Content-Range of the
+                    ///< whole file from byte 0 (some servers do)
+    endless_body,   ///< chunked, no Content-Length: the file, then zeros,
+                    ///< without end
+    huge_length,    ///< announce a Content-Length of `announced_bytes`
   };
   kind what = kind::status;
   int times = -1;            ///< requests it affects; -1 = every one
@@ -45,6 +50,7 @@ struct mirror_fault {
   double cut_fraction = 0.5; ///< reset/stall: where in the body
   uint64_t short_by = 100;   ///< short_body: bytes missing at the end
   int stall_ms = 5000;       ///< stall_mid_body: how long nothing comes
+  uint64_t announced_bytes = uint64_t{1} << 40; ///< huge_length
 };
 
 /// The name of a fault kind ("reset_mid_body").

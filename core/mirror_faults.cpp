@@ -24,6 +24,9 @@ const char* fault_name(mirror_fault::kind k) {
   case kind::stall_mid_body: return "stall_mid_body";
   case kind::ignore_range: return "ignore_range";
   case kind::corrupt_body: return "corrupt_body";
+  case kind::whole_as_206: return "whole_as_206";
+  case kind::endless_body: return "endless_body";
+  case kind::huge_length: return "huge_length";
   }
   return "?";
 }
@@ -76,6 +79,18 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
     res.set_header("Content-Range", "bytes " + std::to_string(plan.offset) + "-" +
                                       std::to_string(plan.offset + plan.length - 1) + "/" + size);
   const std::string type = content_type_of(plan.file);
+  if (plan.endless) {
+    res.set_chunked_content_provider(
+      type, [fd = plan.fd, size = plan.size, &stopping](size_t offset, httplib::DataSink& sink) {
+        if (stopping) return false;
+        char buf[read_chunk] = {};
+        ssize_t got = offset < size ? ::pread(*fd, buf, read_chunk, static_cast<off_t>(offset))
+                                    : static_cast<ssize_t>(read_chunk);
+        if (got <= 0) got = read_chunk;
+        return sink.write(buf, static_cast<size_t>(got));
+      });
+    return;
+  }
   if (plan.length == 0) { // httplib wants a provider length > 0
     res.set_content("", type);
     return;
@@ -98,8 +113,9 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
           want = std::min<size_t>(want, fault.at - offset);
         }
       }
-      char buf[read_chunk];
-      const ssize_t got = ::pread(*fd, buf, want, static_cast<off_t>(base + offset));
+      char buf[read_chunk] = {};
+      ssize_t got = ::pread(*fd, buf, want, static_cast<off_t>(base + offset));
+      if (got == 0 && fault.what == action::pad) got = static_cast<ssize_t>(want); // zeros
       if (got <= 0) return false; // file shrank or failed: drop the connection
       if (fault.what == action::flip && fault.at >= offset &&
           fault.at < offset + static_cast<size_t>(got))
@@ -166,6 +182,22 @@ bool apply_fault(const mirror_fault& f, serve_plan& plan, httplib::Response& res
     if (plan.status == 416 || plan.length < 2) return false;
     body.what = action::drop;
     body.at = plan.length - std::min<uint64_t>(std::max<uint64_t>(f.short_by, 1), plan.length - 1);
+    return false;
+  case kind::whole_as_206:
+    if (plan.status == 416) return false;
+    plan.status = 206;
+    plan.offset = 0;
+    plan.length = plan.size;
+    return false;
+  case kind::endless_body:
+    plan.status = 200;
+    plan.endless = true;
+    return false;
+  case kind::huge_length:
+    plan.status = 200;
+    plan.offset = 0;
+    plan.length = std::max(f.announced_bytes, plan.size);
+    body.what = action::pad;
     return false;
   case kind::corrupt_body: {
     const uint64_t middle = plan.size / 2;

@@ -28,11 +28,12 @@ struct serve_plan {
   int status = 200;        ///< 200, 206 or 416
   std::string etag;        ///< of this version of the file
   std::string last_modified;
+  bool endless = false;    ///< a fault: chunked, the file then zeros forever
 };
 
 /// How the body of a planned response misbehaves.
 struct body_fault {
-  enum class action { none, drop, stall, flip };
+  enum class action { none, drop, stall, flip, pad }; ///< pad: zeros past the end
   action what = action::none;
   uint64_t at = 0;  ///< offset in the body where it happens
   int stall_ms = 0;

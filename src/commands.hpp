@@ -13,5 +13,6 @@ int cmd_graph(int argc, char** argv);   ///< Mermaid graph of the topology
 int cmd_synth(int argc, char** argv);   ///< write a synthetic archive
 int cmd_mirror(int argc, char** argv);  ///< serve a directory over HTTP
 int cmd_bench(int argc, char** argv);   ///< benchmark table
+int cmd_inspect(int argc, char** argv); ///< what an import reads of files
 
 } // namespace gaia::cli

@@ -23,6 +23,7 @@ const char* usage =
   "  synth  --out DIR ...   write a synthetic archive (see synth --help)\n"
   "  mirror --dir DIR ...   serve archive files over HTTP (see mirror --help)\n"
   "  bench  [--archive DIR] the benchmark table (see bench --help)\n"
+  "  inspect FILE...        what an import reads of archive files\n"
   "\n"
   "`gaia-dr3 <command> --help` describes each command.\n";
 
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   if (cmd == "synth") return cmd_synth(sub_argc, sub_argv);
   if (cmd == "mirror") return cmd_mirror(sub_argc, sub_argv);
   if (cmd == "bench") return cmd_bench(sub_argc, sub_argv);
+  if (cmd == "inspect") return cmd_inspect(sub_argc, sub_argv);
   std::fprintf(stderr, "gaia-dr3: unknown command '%s'\n\n%s", cmd.c_str(),
                usage);
   return 2;

@@ -4,12 +4,15 @@
 
 #include "tests/test_util.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <string>
 #include <sys/wait.h>
@@ -90,9 +93,11 @@ public:
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      struct rusage usage {};
+      pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
       if (r == pid_) {
         exited_ = true;
+        peak_rss_kb_ = usage.ru_maxrss;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -101,6 +106,9 @@ public:
   }
 
   void signal(int sig) { ::kill(pid_, sig); }
+
+  /// The child's peak resident memory in KiB, after wait() saw it exit.
+  long peak_rss_kb() const { return peak_rss_kb_; }
 
   /// What the child wrote so far ("" before it opened the file).
   std::string out() const { return read_if_exists(stdout_path_); }
@@ -113,8 +121,36 @@ private:
 
   pid_t pid_ = -1;
   bool exited_ = false;
+  long peak_rss_kb_ = 0;
   std::filesystem::path stdout_path_;
   std::filesystem::path stderr_path_;
+};
+
+/// A small tmpfs mounted over `dir` for the scope: a disk that really fills
+/// (ENOSPC). Needs root (CAP_SYS_ADMIN), as the tests and CI run; anywhere
+/// else the test fails saying so rather than passing without trying.
+class tmpfs_mount {
+public:
+  tmpfs_mount(const std::filesystem::path& dir, uint64_t bytes) : dir_(dir) {
+    const std::string opts = "size=" + std::to_string(bytes) + ",mode=0755";
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, opts.c_str()) != 0)
+      throw std::runtime_error("cannot mount a tmpfs on " + dir_.string() + ": "
+                               + std::strerror(errno)
+                               + " (this test needs root, as CI runs it)");
+  }
+  ~tmpfs_mount() { ::umount2(dir_.c_str(), MNT_DETACH); }
+  tmpfs_mount(const tmpfs_mount&) = delete;
+  tmpfs_mount& operator=(const tmpfs_mount&) = delete;
+
+  /// Grows (or shrinks) the file system, keeping its files.
+  void resize(uint64_t bytes) {
+    const std::string opts = "size=" + std::to_string(bytes);
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, opts.c_str()) != 0)
+      throw std::runtime_error("cannot resize the tmpfs: " + std::string(std::strerror(errno)));
+  }
+
+private:
+  std::filesystem::path dir_;
 };
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes.

@@ -47,13 +47,16 @@ void add_hard_cases(std::vector<std::vector<synth::row>>& files) {
   files[2].push_back({id_in(59, 5), {1}, {NAN}, {1e-3}});     // and file 2
 }
 
-/// A file of odd but legal tokens, written by hand: spaces, null,
-/// Infinity, empty tokens, malformed ones, short rows, a bad source_id,
-/// blank lines, CRLF, a header with extra columns in another order, in two
-/// gzip members.
+/// A file of odd tokens and damaged rows, written by hand: a BOM and blank
+/// lines before the header, spaces, null, Infinity, empty tokens,
+/// malformed ones, a leading '+', a cell that is no array, line breaks
+/// inside quoted fields, rows with a field too many or too few (the needed
+/// ones present), a stray quote, a bad source_id, blank lines, CRLF, a
+/// header with extra columns in another order, in two gzip members and
+/// zero padding. 13 data rows, 5 of them skipped; 10 flux values skipped.
 void write_odd_token_file(const std::string& path) {
   std::string text =
-    "# %ECSV 1.0\r\n# ---\r\n# delimiter: ','\r\n"
+    "\xEF\xBB\xBF# %ECSV 1.0\r\n# ---\r\n# delimiter: ','\r\n\r\n  \t\r\n"
     "solution_id,ra,source_id,dec,bp_flux,x,rp_flux,tail\r\n"
     "1,0.5,2040836627808256, 1,\"[ 1.5 , 4.0 ,NaN]\",\"[\"\"a\"\"]\",\"[2.0,null, 8.5]\",\"[\"\"False\"\"]\"\r\n"
     "1,0.5,2040836627808257,1,\"[Infinity,-Infinity,3.0,7.0]\",0,\"[,,1.0E7,2.5E7]\",x\r\n"
@@ -62,10 +65,17 @@ void write_odd_token_file(const std::string& path) {
     "1,0.5,20408366278O8260,1,\"[1.0,9.0]\",0,\"[1.0,9.0]\",x\r\n" // bad id
     "\r\n"
     "1,0.5, 2040836627808261 ,1,[1.0;9.0],0,\"[ 3 , 9 ]\",x\r\n"
-    "1,0.5,2040836627808262,1,\"[1e-3,5E-3]\",0,\"[6.02E23,6.02E24]\",x\r\n";
-  // Two members, split mid-row.
+    "1,0.5,2040836627808262,1,\"[1e-3,5E-3]\",0,\"[6.02E23,6.02E24]\",x\r\n"
+    "1,0.5,2040836627808263,1,\"[+2.0,+8.0]\",0,[+1.0],x\r\n"
+    "1,0.5,2040836627808264,1,\"[1.0,\r\n5.0]\",0,\"[2.0,3.0]\",\"multi\nline\"\r\n"
+    "1,0.5,2040836627808265,1,\"[1.0,50.0]\",0,\"[2.0,3.0]\",x,extra\r\n" // 9 fields
+    "1,0.5,2040836627808266,1,\"[1.0,50.0]\",0,\"[2.0,3.0]\"\r\n"        // 7 fields
+    "1,0.5,2040836627808267,1,42.0,0,\"[2.0,7.0]\",x\r\n"               // no array
+    "1,0.5,2040836627808268,1,\"[1.0,3.0]\",0,\"[2.0,3.0]\",a\"b\r\n";   // stray quote
+  // Two members, split mid-row, then zero padding.
   std::string out = test::gzip_member(text.substr(0, text.size() / 2))
-                    + test::gzip_member(text.substr(text.size() / 2));
+                    + test::gzip_member(text.substr(text.size() / 2))
+                    + std::string(512, '\0');
   test::write_file(path, out);
 }
 
@@ -153,6 +163,21 @@ TEST_CASE("correctness: production equals the reference, bit for bit, over "
     CHECK(got.find("0836627808260,") == std::string::npos);     // bad id
     CHECK(got.find("\n2040836627808262,0.001,0.005,6.02e+23,6.02e+24,900")
           != std::string::npos);
+    CHECK(got.find("\n2040836627808263,2,8,1,1,300\n") != std::string::npos);
+    CHECK(got.find("\n2040836627808264,1,5,2,3,400\n") != std::string::npos);
+    CHECK(got.find("\n2040836627808267,,,2,7,250\n") != std::string::npos); // no BP array
+    for (const char* skipped : {"2040836627808265", "2040836627808266", "2040836627808268"})
+      CHECK(got.find(std::string("\n") + skipped + ",") == std::string::npos);
     CHECK(got.find(std::to_string(id_in(6, 1)) + ",") == std::string::npos);
+    // results.done says the input was not clean, and how much was skipped.
+    uint64_t rows = 13;
+    for (const auto& f : files) rows += f.size();
+    auto done = test::read_file(output_layout(s.output_dir).done_marker);
+    CHECK(done.find("\ninput: " + std::to_string(rows)
+                    + " rows; skipped 5 malformed rows and 10 flux values in 1 files"
+                      " (the log names them)\n")
+          != std::string::npos);
+    CHECK(outcome.skipped_rows == 5);
+    CHECK(outcome.skipped_values == 10);
   }
 }

@@ -329,3 +329,51 @@ TEST_CASE("download faults: request_timeout_s bounds one job, not its wait "
     CHECK(m.seconds < 6);
   }
 }
+
+TEST_CASE("download faults: a 206 that starts at byte 0 is the whole file") {
+  // Some servers answer a plain GET with 206 and a Content-Range over the
+  // whole file, and a resume with the file from byte 0.
+  faulty_mirror m;
+  SUBCASE("every GET answered 206 from 0: exact, one request per file") {
+    m.server->set_fault("*", fault(kind::whole_as_206, -1));
+    m.check_exact(m.run());
+    for (size_t i = 0; i < 3; ++i) {
+      auto g = m.gets(m.name(i));
+      REQUIRE(g.size() == 1);
+      CHECK(g[0].status == 206);
+    }
+  }
+  SUBCASE("a resume answered from byte 0 starts over, exact") {
+    auto drop = fault(kind::reset_mid_body, 1);
+    drop.cut_fraction = 0.4;
+    m.server->set_fault(m.name(1), drop);
+    m.check_exact(m.run());
+    m.server->set_fault("*", fault(kind::whole_as_206, -1));
+    fs::remove_all(m.s.output_dir);
+    m.server->set_fault(m.name(2), drop);
+    auto o = m.run();
+    m.check_exact(o);
+  }
+}
+
+TEST_CASE("download faults: a body beyond max_file_bytes is aborted, naming "
+          "the URL, before it fills the disk") {
+  faulty_mirror m;
+  m.s.max_file_bytes = 4 << 20;
+  SUBCASE("an endless chunked body") {
+    m.server->set_fault(m.name(1), fault(kind::endless_body, -1));
+    auto o = m.run();
+    auto err = m.check_failed(o);
+    CHECK(err == "download failed: " + m.url(1) + "\n" + m.url(1)
+                   + ": larger than max_file_bytes (4194304 bytes)");
+    CHECK(m.gets(m.name(1)).size() == 1); // not retried
+    CHECK_FALSE(fs::exists(m.layout().download_path(m.archive.ranges[1]) + ".part"));
+  }
+  SUBCASE("a Content-Length larger than the limit: not a byte is kept") {
+    m.server->set_fault(m.name(0), fault(kind::huge_length, -1));
+    auto o = m.run();
+    auto err = m.check_failed(o);
+    CHECK(err.find(m.url(0) + ": larger than max_file_bytes") != std::string::npos);
+    CHECK_FALSE(fs::exists(m.layout().download_path(m.archive.ranges[0]) + ".part"));
+  }
+}

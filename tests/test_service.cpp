@@ -1,6 +1,8 @@
 // Running unattended: config changes picked up at the next run, a config
 // that became invalid reported in results.err, status and trigger, SIGTERM
-// mid-run, and a full disk that fails a run which then succeeds with space.
+// mid-run, and a disk that fills during a run which then succeeds with space.
+#include "core/checksums.hpp"
+#include "core/mirror.hpp"
 #include "core/output_layout.hpp"
 #include "core/run_status.hpp"
 #include "core/synth.hpp"
@@ -158,26 +160,44 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds; the next start "
   CHECK(serve.wait(20s) == 0);
 }
 
-TEST_CASE("service: a full disk ends in results.err; with space the next "
-          "run succeeds") {
+TEST_CASE("service: a disk that fills during a download ends in results.err "
+          "naming the file; with space again the next run is exact") {
   test::temp_dir dir;
   service_setup setup(dir, 2, 2.0);
   const auto& layout = setup.layout;
-  // RLIMIT_FSIZE stands in for a full disk: writes past 64 KiB fail (EFBIG)
-  // while the small marker files still fit.
+  write_checksum_file((dir / "mirror").string());
+  mirror_options mo;
+  mo.dir = (dir / "mirror").string();
+  mo.log_requests = false;
+  mirror_server mirror(mo);
+  mirror.start();
+  uint64_t archive_bytes = 0;
+  for (const auto& r : setup.archive.ranges)
+    archive_bytes += fs::file_size(dir / "mirror" / r.archive_file_name());
+  // A real full disk: output_dir on a tmpfs with room for the reserve and
+  // the markers but not for the downloads.
+  fs::create_directories(layout.dir);
+  test::tmpfs_mount disk(layout.dir, archive_bytes / 2);
+  const std::map<std::string, std::string> env{
+    {"GAIA_ARCHIVE_URL_TEMPLATE", mirror.base_url() + "/EpochPhotometry_%s.csv.gz"},
+    {"GAIA_RETRY_BACKOFF_MS", "10"}};
   {
-    test::child_process run(setup.args("run"), {}, dir.path(), 64 * 1024);
+    test::child_process run(setup.args("run"), env, dir.path());
     CHECK(run.wait(60s) == 1);
     REQUIRE(fs::exists(layout.err_marker));
     auto err = test::read_file(layout.err_marker);
-    CHECK(err.rfind("download failed: ", 0) == 0);
-    CHECK(err.find("File too large") != std::string::npos);
+    INFO(err);
+    CHECK(err.rfind("download failed: " + mirror.base_url() + "/EpochPhotometry_", 0) == 0);
+    CHECK(err.find(".csv.gz.part: cannot write: No space left on device") != std::string::npos);
     CHECK_FALSE(fs::exists(layout.results_csv));
+    CHECK_FALSE(fs::exists(layout.done_marker));
     CHECK_FALSE(fs::exists(layout.lock_marker));
   }
-  test::child_process run(setup.args("run"), {}, dir.path());
+  disk.resize(64 << 20); // space freed
+  test::child_process run(setup.args("run"), env, dir.path());
   CHECK(run.wait(60s) == 0);
   test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
+  CHECK_FALSE(fs::exists(layout.err_marker));
   CHECK(no_temporaries(layout));
 }
 
