@@ -26,7 +26,6 @@ struct block_bits {
   uint64_t quote;
   uint64_t comma;
   uint64_t newline;
-  uint64_t cr;
 };
 
 #if defined(__SSE2__)
@@ -63,7 +62,14 @@ inline block_bits load_block(const char* p) {
   __m128i v[4];
   for (int i = 0; i < 4; ++i)
     v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-  return {eq_bits(v, '"'), eq_bits(v, ','), eq_bits(v, '\n'), eq_bits(v, '\r')};
+  return {eq_bits(v, '"'), eq_bits(v, ','), eq_bits(v, '\n')};
+}
+
+inline uint64_t cr_bits(const char* p) {
+  __m128i v[4];
+  for (int i = 0; i < 4; ++i)
+    v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+  return eq_bits(v, '\r');
 }
 
 /// Bit i of the result: the XOR of bits 0..i of x.
@@ -82,7 +88,7 @@ inline uint64_t prefix_xor(uint64_t x) {
 } // namespace sse2
 
 #pragma GCC push_options
-#pragma GCC target("avx2,pclmul")
+#pragma GCC target("avx2,pclmul,popcnt,bmi,bmi2")
 
 namespace avx2 {
 
@@ -115,8 +121,14 @@ inline block_bits load_block(const char* p) {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i hi =
     _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  return {eq_bits(lo, hi, '"'), eq_bits(lo, hi, ','), eq_bits(lo, hi, '\n'),
-          eq_bits(lo, hi, '\r')};
+  return {eq_bits(lo, hi, '"'), eq_bits(lo, hi, ','), eq_bits(lo, hi, '\n')};
+}
+
+inline uint64_t cr_bits(const char* p) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi =
+    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  return eq_bits(lo, hi, '\r');
 }
 
 /// Bit i of the result: the XOR of bits 0..i of x (a carry-less multiply
@@ -139,7 +151,9 @@ inline uint64_t prefix_xor(uint64_t x) {
 const bool has_avx2 = [] {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") != 0 &&
-         __builtin_cpu_supports("pclmul") != 0;
+         __builtin_cpu_supports("pclmul") != 0 &&
+         __builtin_cpu_supports("popcnt") != 0 &&
+         __builtin_cpu_supports("bmi2") != 0;
 }();
 
 #else // no SSE2: byte by byte
@@ -152,14 +166,20 @@ const char* find_quote_or_newline(const char* p) {
 }
 
 inline block_bits load_block(const char* p) {
-  block_bits m{0, 0, 0, 0};
+  block_bits m{0, 0, 0};
   for (int i = 0; i < 64; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     if (p[i] == '"') m.quote |= bit;
     if (p[i] == ',') m.comma |= bit;
     if (p[i] == '\n') m.newline |= bit;
-    if (p[i] == '\r') m.cr |= bit;
   }
+  return m;
+}
+
+inline uint64_t cr_bits(const char* p) {
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i)
+    if (p[i] == '\r') m |= uint64_t{1} << i;
   return m;
 }
 

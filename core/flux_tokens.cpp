@@ -95,8 +95,9 @@ token_shape look_at_token(const char* t, const char* e) {
   if (s.int_digits > s.len) s.int_digits = s.len;
   // At most one '.': then a plain token is always a valid number, so
   // passing over one never hides a malformed token from the counts.
+  const uint32_t token_dots = dots & want;
   s.plain = ((digits | dots) & want) == want && *t != '0' &&
-            __builtin_popcount(dots & want) <= 1;
+            (token_dots & (token_dots - 1)) == 0;
 #else
   size_t len = 0;
   bool plain = true;
