@@ -1,0 +1,53 @@
+#include "engine/messages.hpp"
+
+namespace engine {
+
+namespace {
+
+const char* code_name(uint8_t code) {
+  switch (static_cast<errc>(code)) {
+    case errc::cancelled: return "cancelled";
+    case errc::job_timeout: return "job_timeout";
+  }
+  return "unknown";
+}
+
+std::string context_text(const caf::message& ctx) {
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return caf::to_string(ctx);
+}
+
+} // namespace
+
+caf::error make_error(errc code, std::string text) {
+  return caf::error{static_cast<uint8_t>(code), error_atom::value,
+                    caf::make_message(std::move(text))};
+}
+
+bool is_error(const caf::error& e, errc code) {
+  return e.category() == error_atom::value
+         && e.code() == static_cast<uint8_t>(code);
+}
+
+std::string error_text(const caf::error& e) {
+  if (e.category() != caf::atom("system")
+      && e.context().match_elements<std::string>())
+    return context_text(e.context());
+  if (e.category() == caf::atom("system")
+      && e.code() == static_cast<uint8_t>(caf::sec::request_timeout))
+    return "no reply in time";
+  return caf::to_string(e);
+}
+
+void register_engine_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<run_request>("engine::run_request");
+  cfg.add_message_type<run_outcome>("engine::run_outcome");
+  cfg.add_error_category(
+    error_atom::value,
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      return std::string("engine::") + code_name(code) + ": " + context_text(ctx);
+    });
+}
+
+} // namespace engine

@@ -1,0 +1,90 @@
+// The engine's own messages: what the polling service says to a
+// production's process, how a run ends, and the atoms of its timers and
+// controls. Plain structs with inspect() beside them, registered by
+// register_engine_messages(), so they can cross the network unchanged.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+/// Timer tick of the polling service.
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+
+/// The service found a changed, valid configuration: respawn the
+/// production with it.
+using config_changed_atom = caf::atom_constant<caf::atom("cfgchanged")>;
+
+/// Stop serving (SIGTERM/SIGINT).
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+/// Drop the queued jobs of a run (sent to a pool with the run id).
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+
+/// Start run `run_id` now (service -> process).
+struct run_request {
+  uint64_t run_id = 0;
+};
+
+/// How a run ended (the process's reply to run_request). The service turns
+/// it into the done or err marker.
+struct run_outcome {
+  uint64_t run_id = 0;
+  bool ok = false;
+  /// Stopped without a verdict (shutdown, lock lost): no marker is written
+  /// and the next run starts over.
+  bool abandoned = false;
+  std::string step;    ///< on failure: the step that failed
+  std::string subject; ///< on failure: the file or URL concerned, or empty
+  std::string error;   ///< on failure: what went wrong
+  /// On success: the lines of the done marker, the first a headline.
+  std::vector<std::string> summary;
+  /// Named counts, for status, metrics and tests.
+  std::map<std::string, uint64_t> counts;
+  double seconds = 0;
+
+  uint64_t count(const std::string& name) const {
+    auto i = counts.find(name);
+    return i == counts.end() ? 0 : i->second;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_request& x) {
+  return f(caf::meta::type_name("run_request"), x.run_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
+  return f(caf::meta::type_name("run_outcome"), x.run_id, x.ok, x.abandoned,
+           x.step, x.subject, x.error, x.summary, x.counts, x.seconds);
+}
+
+/// Why the engine itself ended a job. The context carries one string.
+enum class errc : uint8_t {
+  cancelled = 1, ///< the job's run was cancelled before or while it ran
+  job_timeout,   ///< a worker took longer than the pool's job timeout
+};
+
+/// The category atom of engine errors.
+using error_atom = caf::atom_constant<caf::atom("engine")>;
+
+caf::error make_error(errc code, std::string text);
+
+/// True when `e` is an engine error with this code.
+bool is_error(const caf::error& e, errc code);
+
+/// The text of an error for people: the context string of errors made with
+/// a string context (the engine's and, by convention, an application's),
+/// CAF's rendering of others (timeouts, dead actors).
+std::string error_text(const caf::error& e);
+
+/// Registers the engine's message types and error category.
+void register_engine_messages(caf::actor_system_config& cfg);
+
+} // namespace engine

@@ -1,0 +1,87 @@
+// Spawns a production exactly as declared: each node in dependency order,
+// each given only the peers its declared edges name, pooled operations
+// wrapped in a pull-based worker pool of the configured size.
+#pragma once
+
+#include "engine/production.hpp"
+#include "engine/run_control.hpp"
+#include "engine/trace.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+/// How to spawn a production.
+struct spawn_options {
+  pool_sizes sizes;                   ///< none: every pool its default size
+  caf::duration job_timeout = caf::infinite; ///< one job of a pool, once started
+  std::string job_timeout_text = "no reply in time"; ///< the error a late job gets
+  std::shared_ptr<run_control> runs;  ///< none: a new one
+  std::shared_ptr<trace_sink> trace;  ///< none: no tracing
+};
+
+/// What a spawner may use: the system, its node, and the actors its node's
+/// declared edges lead to (and no others). A copy stays valid after
+/// spawn() returns (a pool makes replacement workers with it).
+class spawn_context {
+public:
+  spawn_context(caf::actor_system& sys, const production& prod, const node& n,
+                const spawn_options& opts,
+                std::map<std::string, caf::actor> spawned)
+    : sys_(&sys), prod_name_(prod.name()), node_(n), opts_(opts),
+      spawned_(std::move(spawned)) {
+    for (const auto& e : prod.edges())
+      if (e.from == n.id) peers_.push_back(e.to);
+  }
+
+  caf::actor_system& system() const { return *sys_; }
+  const node& self() const { return node_; }
+  const std::shared_ptr<run_control>& runs() const { return opts_.runs; }
+  const std::shared_ptr<trace_sink>& trace() const { return opts_.trace; }
+  caf::duration job_timeout() const { return opts_.job_timeout; }
+  /// What a job over the time limit is told ("no reply within
+  /// request_timeout_s").
+  const std::string& job_timeout_text() const { return opts_.job_timeout_text; }
+  int pool_size() const;
+
+  /// The actor of node `to`; throws std::logic_error unless an edge from
+  /// this node to `to` is declared.
+  caf::actor peer(const std::string& to) const;
+
+  /// peer() as a typed handle.
+  template <class Handle>
+  Handle peer_as(const std::string& to) const {
+    return caf::actor_cast<Handle>(peer(to));
+  }
+
+private:
+  caf::actor_system* sys_;
+  std::string prod_name_;
+  node node_;
+  spawn_options opts_;
+  std::map<std::string, caf::actor> spawned_;
+  std::vector<std::string> peers_; ///< declared edges from this node
+};
+
+/// The running actors of a production.
+struct running_production {
+  std::map<std::string, caf::actor> actors; ///< by node id
+  std::shared_ptr<run_control> runs;
+
+  const caf::actor& at(const std::string& id) const { return actors.at(id); }
+  /// Sends every actor an exit (user_shutdown).
+  void shutdown() const;
+};
+
+/// Validates and spawns `prod`. Throws std::logic_error for a declaration
+/// that does not hold together (production::validate) or a spawner that
+/// asks for an undeclared peer.
+running_production spawn(caf::actor_system& sys, const production& prod,
+                         spawn_options opts = {});
+
+} // namespace engine

@@ -1,0 +1,178 @@
+// The engine's worker pool, driven deterministically (CAF's test
+// coordinator, simulated time): pull dispatch in priority order, the job
+// time limit and the replacement of a hung worker, and a cancelled run's
+// jobs dropped.
+#include "engine/worker_pool.hpp"
+
+#include "tests/engine_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct job_request {
+  uint64_t run_id = 0;
+  int id = 0;
+  uint64_t priority = 0;
+};
+
+struct job_reply {
+  int id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_request& x) {
+  return f(caf::meta::type_name("job_request"), x.run_id, x.id, x.priority);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_reply& x) {
+  return f(caf::meta::type_name("job_reply"), x.id);
+}
+
+using worker = engine::worker_actor<job_request, job_reply>;
+using pool = engine::pool_actor<job_request, job_reply>;
+
+/// What the workers saw and what the client got back.
+struct record {
+  std::vector<int> worked;      ///< job ids, in the order workers took them
+  std::vector<int> replies;     ///< job ids answered
+  std::vector<caf::error> errors;
+  int workers_made = 0;
+};
+
+/// Answers at once, noting the job.
+worker::behavior_type quick_worker(worker::pointer, std::shared_ptr<record> rec) {
+  return {[rec](const job_request& r) -> caf::result<job_reply> {
+    rec->worked.push_back(r.id);
+    return job_reply{r.id};
+  }};
+}
+
+struct stuck_state {
+  std::vector<caf::typed_response_promise<job_reply>> held;
+};
+
+/// Never answers job 0 (a hung transfer); answers the others at once.
+worker::behavior_type stuck_on_zero(worker::stateful_pointer<stuck_state> self,
+                                    std::shared_ptr<record> rec) {
+  return {[self, rec](const job_request& r) -> caf::result<job_reply> {
+    rec->worked.push_back(r.id);
+    if (r.id != 0) return job_reply{r.id};
+    auto rp = self->make_response_promise<job_reply>();
+    self->state.held.push_back(rp);
+    return rp;
+  }};
+}
+
+struct fixture : gaia::test::deterministic_system {
+  std::shared_ptr<record> rec = std::make_shared<record>();
+  std::shared_ptr<engine::run_control> runs = std::make_shared<engine::run_control>();
+
+  fixture()
+    : deterministic_system([](caf::actor_system_config& c) {
+        c.add_message_type<job_request>("job_request");
+        c.add_message_type<job_reply>("job_reply");
+      }) {}
+
+  template <class Worker>
+  pool make_pool(int size, Worker w, caf::duration timeout = caf::infinite) {
+    engine::pool_config<job_request, job_reply> cfg;
+    cfg.name = "jobs";
+    cfg.size = size;
+    cfg.job_timeout = timeout;
+    cfg.job_timeout_text = "no reply within job_timeout_s";
+    cfg.runs = runs;
+    auto r = rec;
+    auto& s = *sys;
+    cfg.make_worker = [&s, r, w] {
+      ++r->workers_made;
+      return s.spawn(w, r);
+    };
+    return sys->spawn(engine::worker_pool<job_request, job_reply>, cfg);
+  }
+
+  /// An event-based client sending `jobs` to `p` in one go.
+  void send_all(const pool& p, std::vector<job_request> jobs) {
+    auto r = rec;
+    sys->spawn([p, jobs, r](caf::event_based_actor* self) {
+      for (const auto& j : jobs)
+        self->request(p, caf::infinite, j)
+          .then([r](const job_reply& rep) { r->replies.push_back(rep.id); },
+                [r](caf::error& e) { r->errors.push_back(e); });
+    });
+  }
+};
+
+} // namespace
+
+TEST_CASE("engine pool: an idle worker takes the next job, highest priority "
+          "first, ties in arrival order") {
+  fixture f;
+  auto p = f.make_pool(1, quick_worker);
+  f.send_all(p, {{1, 10, 0}, {1, 11, 1}, {1, 12, 9}, {1, 13, 5}, {1, 14, 5}});
+  f.run();
+  // Job 10 found the worker idle; the others waited for it, best first.
+  CHECK(f.rec->worked == std::vector<int>{10, 12, 13, 14, 11});
+  CHECK(f.rec->replies == std::vector<int>{10, 12, 13, 14, 11});
+  CHECK(f.rec->errors.empty());
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("engine pool: a job past its time limit is answered with "
+          "job_timeout, and its hung worker is replaced") {
+  fixture f;
+  auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)});
+  f.send_all(p, {{1, 0, 0}, {1, 1, 0}});
+  f.run();
+  CHECK(f.rec->worked == std::vector<int>{0});
+  f.advance(59s);
+  CHECK(f.rec->errors.empty()); // the time in the job is what counts
+  f.advance(2s);
+  REQUIRE(f.rec->errors.size() == 1);
+  CHECK(engine::is_error(f.rec->errors[0], engine::errc::job_timeout));
+  CHECK(engine::error_text(f.rec->errors[0]) == "no reply within job_timeout_s");
+  // A fresh worker took the queued job; the hung one is gone.
+  CHECK(f.rec->workers_made == 2);
+  CHECK(f.rec->worked == std::vector<int>{0, 1});
+  CHECK(f.rec->replies == std::vector<int>{1});
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("engine pool: the jobs of a cancelled run are not dispatched") {
+  fixture f;
+  auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)});
+  // Run 1's first job hangs; its others queue; run 2 also queues.
+  f.send_all(p, {{1, 0, 0}, {1, 1, 0}, {1, 2, 0}, {2, 3, 0}});
+  f.run();
+  CHECK(f.rec->worked == std::vector<int>{0});
+  f.runs->cancel(1);
+  SUBCASE("cancel_atom drops the queued jobs of the run at once") {
+    caf::anon_send(p, engine::cancel_atom::value, uint64_t{1});
+    f.run();
+    REQUIRE(f.rec->errors.size() == 2);
+    for (const auto& e : f.rec->errors) {
+      CHECK(engine::is_error(e, engine::errc::cancelled));
+      CHECK(engine::error_text(e) == "jobs: run 1 was cancelled");
+    }
+    CHECK(f.rec->replies.empty()); // run 2 still waits for the worker
+  }
+  SUBCASE("a cancelled run's job that comes up is answered, not dispatched") {
+    f.advance(61s); // the hung job times out; a fresh worker comes
+    CHECK(f.rec->worked == std::vector<int>{0, 3});
+    CHECK(f.rec->replies == std::vector<int>{3});
+    REQUIRE(f.rec->errors.size() == 3); // the timeout, then jobs 1 and 2
+    CHECK(engine::is_error(f.rec->errors[0], engine::errc::job_timeout));
+    CHECK(engine::is_error(f.rec->errors[1], engine::errc::cancelled));
+    CHECK(engine::is_error(f.rec->errors[2], engine::errc::cancelled));
+  }
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
