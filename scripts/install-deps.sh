@@ -9,6 +9,7 @@ BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libcaf-dev              # CAF 0.17.6, the actor framework
   libcurl4-openssl-dev    # downloads (https:// and file://)
+  libssl-dev              # MD5 of the downloads (libcrypto's EVP)
   zlib1g-dev              # gzip fallback inflater
   libisal-dev             # ISA-L: the fast inflater
   libfast-float-dev       # correctly rounded double parsing
@@ -20,7 +21,7 @@ BUILD_PACKAGES=(
 # What build/gaia-dr3 links (ldd), CA certificates for https, and curl for
 # the synthetic mirror's healthcheck in docker-compose.yml.
 RUNTIME_PACKAGES=(
-  libcaf-core0.17 libcurl4 zlib1g libisal2 libcpp-httplib0.11
+  libcaf-core0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
   ca-certificates curl
 )
 
