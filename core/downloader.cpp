@@ -298,18 +298,15 @@ text_result downloader::fetch_text(const std::string& url, const download_option
   return r;
 }
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(verified_stamp, size, mtime_ns, source)
+
 std::optional<verified_stamp> verified_stamp_of(const std::string& path,
                                                 const std::string& file) {
   std::ifstream in(stamp_path(path));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    auto j = nlohmann::json::parse(text);
-    verified_stamp s;
-    s.size = j.at("size").get<uint64_t>();
-    s.mtime_ns = j.at("mtime_ns").get<int64_t>();
-    auto source = source_version::from_json(j.at("source").dump());
-    if (!source) return std::nullopt;
-    s.source = *source;
+    auto s = nlohmann::json::parse(text).get<verified_stamp>();
+    if (s.source.url.empty()) return std::nullopt;
     if (!(fingerprint_of(file.empty() ? path : file) == input_fingerprint{s.size, s.mtime_ns}))
       return std::nullopt;
     return s;
@@ -323,9 +320,7 @@ std::optional<verified_stamp> verified_stamp_of(const std::string& path,
 void mark_verified_download(const std::string& path, const source_version& source,
                             const std::string& file) {
   auto fp = fingerprint_of(file.empty() ? path : file);
-  nlohmann::json j{{"size", fp.size},
-                   {"mtime_ns", fp.mtime_ns},
-                   {"source", nlohmann::json::parse(source.to_json())}};
+  nlohmann::json j = verified_stamp{fp.size, fp.mtime_ns, source};
   write_file_atomic(stamp_path(path), j.dump() + "\n", durability::cache);
 }
 

@@ -4,21 +4,16 @@
 
 namespace gaia {
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(source_version, url, etag,
+                                                last_modified, size, md5)
+
 std::string source_version::to_json() const {
-  nlohmann::json j{{"url", url},   {"etag", etag}, {"last_modified", last_modified},
-                   {"size", size}, {"md5", md5}};
-  return j.dump();
+  return nlohmann::json(*this).dump();
 }
 
 std::optional<source_version> source_version::from_json(const std::string& text) {
   try {
-    auto j = nlohmann::json::parse(text);
-    source_version v;
-    v.url = j.at("url").get<std::string>();
-    v.etag = j.value("etag", "");
-    v.last_modified = j.value("last_modified", "");
-    v.size = j.value("size", uint64_t{0});
-    v.md5 = j.value("md5", "");
+    auto v = nlohmann::json::parse(text).get<source_version>();
     if (v.url.empty()) return std::nullopt;
     return v;
   } catch (const nlohmann::json::exception&) {

@@ -5,6 +5,8 @@
 // the same output_dir never reuses a file of the other source.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +25,10 @@ struct source_version {
   /// Parses to_json()'s text; nothing when it is not such a text.
   static std::optional<source_version> from_json(const std::string& text);
 };
+
+/// JSON (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT in the .cpp).
+void to_json(nlohmann::json& j, const source_version& v);
+void from_json(const nlohmann::json& j, source_version& v);
 
 /// True when a file recorded as `cached` can stand for `wanted`, the file
 /// a run asks for now: the same URL, and when both know it, the same MD5
