@@ -121,9 +121,9 @@ std::string not_gzip_text(const response_head& h, const file_sink& sink, uint64_
 }
 
 /// A body kept in memory, up to a limit.
-class text_sink : public body_sink {
+class memory_body : public body_sink {
 public:
-  explicit text_sink(size_t max) : max_(max) {}
+  explicit memory_body(size_t max) : max_(max) {}
   bool begin(const response_head&) override { return true; }
   bool write(const char* data, size_t n) override {
     if (text.size() + n > max_) {
@@ -264,7 +264,7 @@ download_result downloader::fetch(const std::string& url, const std::string& des
 source_version downloader::head(const std::string& url, const download_options& opts) {
   source_version v;
   with_retries(url, opts, [&](int) -> attempt_result {
-    text_sink none(0);
+    memory_body none(0);
     transfer_request req{url, 0, "", true};
     transfer_outcome o = perform_transfer(impl_->curl, req, opts, none);
     if (auto failed = transfer_failure(url, o, opts)) return failed;
@@ -280,7 +280,7 @@ text_result downloader::fetch_text(const std::string& url, const download_option
                                    size_t max_bytes) {
   text_result r;
   with_retries(url, opts, [&](int) -> attempt_result {
-    text_sink sink(max_bytes);
+    memory_body sink(max_bytes);
     transfer_outcome o = perform_transfer(impl_->curl, transfer_request{url, 0, "", false}, opts, sink);
     r.status = o.head.status;
     const long s = o.head.status;

@@ -348,59 +348,102 @@ struct text_buffer {
 
 } // namespace
 
-import_stats read_epoch_photometry(
-  byte_source& src, const std::function<void(const source_aggregate&)>& on_row,
-  const read_options& opts) {
+struct ecsv_stream::impl {
+  std::string name;
+  std::function<void(const source_aggregate&)> on_row;
+  uint64_t limit;
   import_stats stats;
-  const uint64_t limit = std::max<uint64_t>(opts.max_line_bytes, 1);
-  epoch_parser parser(src.name(), on_row, stats, limit);
-  text_buffer buf(initial_buffer_size);
+  epoch_parser parser;
+  text_buffer buf{initial_buffer_size};
   // [start, len) holds text not parsed yet: at most one incomplete record.
   // One byte of the capacity stays free for the '\n' appended to an
   // unterminated last line; the slack holds the '\n' sentinel.
   size_t start = 0;
   size_t len = 0;
-  for (;;) {
-    if (len + 1 >= buf.capacity) {
-      if (start > 0) {
-        std::memmove(buf.data.get(), buf.data.get() + start, len - start);
-        len -= start;
-        start = 0;
-      } else {
-        // One record fills the whole buffer: double it, up to the limit.
-        if (len > limit) line_too_long(src.name(), parser.line(), limit);
-        text_buffer bigger(std::max<uint64_t>(
-          buf.capacity + 1, std::min<uint64_t>(buf.capacity * 2, limit + 2)));
-        std::memcpy(bigger.data.get(), buf.data.get(), len);
-        buf = std::move(bigger);
-      }
-    }
+  bool done = false;
+
+  impl(std::string n, std::function<void(const source_aggregate&)> f,
+       const read_options& opts)
+    : name(std::move(n)), on_row(std::move(f)),
+      limit(std::max<uint64_t>(opts.max_line_bytes, 1)),
+      parser(name, on_row, stats, limit) {}
+
+  void check_limit() const {
+    if (len - start > limit) line_too_long(name, parser.line(), limit);
+  }
+
+  void parse(bool at_eof) {
     char* base = buf.data.get();
-    const size_t got = src.read(base + len, buf.capacity - 1 - len);
-    stats.uncompressed_bytes += got;
-    const bool at_eof = got == 0;
-    if (at_eof) {
-      if (start == len) break;
-      if (base[len - 1] != '\n') base[len++] = '\n';
-    } else {
-      // Only new bytes with a line end can complete a record.
-      const bool line_end = std::memchr(base + len, '\n', got) != nullptr;
-      len += got;
-      if (!line_end) {
-        if (len - start > limit) line_too_long(src.name(), parser.line(), limit);
-        continue;
-      }
-    }
     base[len] = '\n'; // the sentinel that stops every scan
     const char* stop = parser.parse(base + start, base + len, at_eof);
     start = static_cast<size_t>(stop - base);
-    if (at_eof) break;
-    if (len - start > limit) line_too_long(src.name(), parser.line(), limit);
   }
-  if (!parser.has_header())
-    throw input_error(src.name() +
-                      ": no header row (empty or only '#' lines)");
-  return stats;
+};
+
+ecsv_stream::ecsv_stream(std::string name,
+                         std::function<void(const source_aggregate&)> on_row,
+                         const read_options& opts)
+  : impl_(std::make_unique<impl>(std::move(name), std::move(on_row), opts)) {}
+
+ecsv_stream::~ecsv_stream() = default;
+
+std::pair<char*, size_t> ecsv_stream::room() {
+  auto& m = *impl_;
+  if (m.len + 1 >= m.buf.capacity) {
+    if (m.start > 0) {
+      std::memmove(m.buf.data.get(), m.buf.data.get() + m.start, m.len - m.start);
+      m.len -= m.start;
+      m.start = 0;
+    } else {
+      // One record fills the whole buffer: double it, up to the limit.
+      m.check_limit();
+      text_buffer bigger(std::max<uint64_t>(
+        m.buf.capacity + 1, std::min<uint64_t>(m.buf.capacity * 2, m.limit + 2)));
+      std::memcpy(bigger.data.get(), m.buf.data.get(), m.len);
+      m.buf = std::move(bigger);
+    }
+  }
+  return {m.buf.data.get() + m.len, m.buf.capacity - 1 - m.len};
+}
+
+void ecsv_stream::wrote(size_t n) {
+  auto& m = *impl_;
+  m.stats.uncompressed_bytes += n;
+  // Only new bytes with a line end can complete a record.
+  const bool line_end = std::memchr(m.buf.data.get() + m.len, '\n', n) != nullptr;
+  m.len += n;
+  if (line_end) m.parse(false);
+  m.check_limit();
+}
+
+import_stats ecsv_stream::finish() {
+  auto& m = *impl_;
+  if (!m.done) {
+    m.done = true;
+    if (m.start < m.len) {
+      char* base = m.buf.data.get();
+      if (base[m.len - 1] != '\n') base[m.len++] = '\n';
+      m.parse(true);
+    }
+    if (!m.parser.has_header())
+      throw input_error(m.name + ": no header row (empty or only '#' lines)");
+  }
+  return m.stats;
+}
+
+const import_stats& ecsv_stream::stats() const { return impl_->stats; }
+
+import_stats read_epoch_photometry(
+  byte_source& src, const std::function<void(const source_aggregate&)>& on_row,
+  const read_options& opts) {
+  ecsv_stream stream(src.name(), on_row, opts);
+  for (;;) {
+    auto [room, cap] = stream.room();
+    const size_t got = src.read(room, cap);
+    if (got == 0) break;
+    stream.wrote(got);
+  }
+  return stream.finish();
 }
 
 file_aggregates import_archive_file(const std::string& path,

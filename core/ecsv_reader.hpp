@@ -13,10 +13,12 @@
 #include "core/byte_source.hpp"
 #include "core/defaults.hpp"
 #include "core/gzip_reader.hpp"
+#include "core/gzip_stream.hpp"
 #include "core/source_aggregate.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,30 @@ struct read_options {
 /// '+' is allowed. NaN, null, Infinity, empty and malformed tokens return
 /// false.
 bool parse_flux_token(std::string_view token, double& out);
+
+/// The import as a text_sink: text goes in as it is decompressed (from a
+/// file or straight from a download), each valid row comes out to `on_row`
+/// as soon as it is complete. Throws input_error naming `name` like
+/// read_epoch_photometry.
+class ecsv_stream final : public text_sink {
+public:
+  ecsv_stream(std::string name, std::function<void(const source_aggregate&)> on_row,
+              const read_options& opts = {});
+  ~ecsv_stream() override;
+  ecsv_stream(const ecsv_stream&) = delete;
+  ecsv_stream& operator=(const ecsv_stream&) = delete;
+
+  std::pair<char*, size_t> room() override;
+  void wrote(size_t n) override;
+  /// The text ended: reads an unterminated last line, checks there was a
+  /// header row. Returns the counts.
+  import_stats finish();
+  const import_stats& stats() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 /// Calls `on_row` for each valid data row, in file order. Skips a UTF-8
 /// BOM, '#' lines and blank lines before the header row, finds source_id,

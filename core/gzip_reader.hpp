@@ -1,7 +1,9 @@
-// Streaming gzip decompression of an archive file, one buffer at a time.
+// Pull-style decompression of a gzip file as a byte_source (gzip_stream
+// underneath, reading the file straight into its input buffer).
 #pragma once
 
 #include "core/byte_source.hpp"
+#include "core/gzip_stream.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -9,18 +11,9 @@
 
 namespace gaia {
 
-/// Which inflater decompresses. ISA-L is ~4x faster than zlib on these
-/// machines; zlib stays as the fallback and the benchmark's reference.
-enum class inflate_backend { isal, zlib };
-
-/// "isal" / "zlib".
-const char* to_string(inflate_backend b);
-
 /// Decompresses a (possibly multi-member, possibly zero-padded) gzip file
-/// as a byte_source.
-/// Verifies every member's CRC32 and ISIZE; a truncated or corrupt file
-/// throws corrupt_gzip_error naming the file; a file that does not start
-/// with the gzip magic bytes throws corrupt_gzip_error too.
+/// as a byte_source. Verifies every member's CRC32 and ISIZE; a truncated,
+/// corrupt or non-gzip file throws corrupt_gzip_error naming the file.
 class gzip_reader final : public byte_source {
 public:
   explicit gzip_reader(std::string path,
@@ -32,7 +25,7 @@ public:
   size_t read(char* out, size_t n) override;
   const std::string& name() const override { return path_; }
 
-  /// Compressed bytes consumed so far.
+  /// Compressed bytes read from the file so far.
   uint64_t compressed_bytes() const;
   /// Uncompressed bytes produced so far.
   uint64_t uncompressed_bytes() const;
@@ -42,11 +35,6 @@ private:
   std::string path_;
   std::unique_ptr<impl> impl_;
 };
-
-/// True for gzip's two magic bytes 1f 8b at `b`.
-inline bool gzip_magic(const unsigned char* b) {
-  return b[0] == 0x1f && b[1] == 0x8b;
-}
 
 /// True when the file starts with the gzip magic bytes 1f 8b.
 bool has_gzip_magic(const std::string& path);

@@ -280,3 +280,61 @@ TEST_CASE("gzip: backend names") {
   CHECK(std::string(to_string(inflate_backend::isal)) == "isal");
   CHECK(std::string(to_string(inflate_backend::zlib)) == "zlib");
 }
+
+namespace {
+
+/// Collects everything a gzip_stream writes, in rooms of `room_size`.
+struct string_sink final : text_sink {
+  std::string text;
+  std::vector<char> buf;
+  explicit string_sink(size_t room_size) : buf(room_size) {}
+  std::pair<char*, size_t> room() override { return {buf.data(), buf.size()}; }
+  void wrote(size_t n) override { text.append(buf.data(), n); }
+};
+
+/// Feeds `bytes` in pieces of `piece` bytes; returns the text.
+std::string push_all(const std::string& bytes, size_t piece, inflate_backend b,
+                     size_t room = 4096) {
+  gzip_stream s("pushed.gz", b);
+  string_sink sink(room);
+  for (size_t i = 0; i < bytes.size(); i += piece)
+    s.feed(bytes.data() + i, std::min(piece, bytes.size() - i), sink);
+  s.finish(sink);
+  CHECK(s.compressed_bytes() == bytes.size());
+  CHECK(s.uncompressed_bytes() == sink.text.size());
+  return sink.text;
+}
+
+} // namespace
+
+TEST_CASE("gzip stream: bytes pushed in any pieces give the same text and "
+          "the same errors as the file reader") {
+  std::string text = sample_text(300 * 1024, 9);
+  const std::string members = gzip_member(text.substr(0, 7777)) +
+                              gzip_member(text.substr(7777)) + std::string(3000, '\0');
+  for (auto b : both_backends) {
+    CAPTURE(to_string(b));
+    for (size_t piece : {size_t{1}, size_t{2}, size_t{3}, size_t{1000}, size_t{1} << 20}) {
+      CAPTURE(piece);
+      CHECK(push_all(members, piece, b, piece == 1 ? 7 : 65536) == text);
+    }
+    auto fails = [&](const std::string& bytes) {
+      try {
+        push_all(bytes, 333, b);
+      } catch (const corrupt_gzip_error& e) {
+        return std::string(e.what());
+      }
+      return std::string("no error");
+    };
+    const std::string one = gzip_member(text);
+    CHECK(fails(one.substr(0, one.size() - 9)).rfind("pushed.gz: truncated gzip stream", 0) == 0);
+    CHECK(fails("not gzip at all") == "pushed.gz: not a gzip file");
+    CHECK(fails("") == "pushed.gz: not a gzip file");
+    CHECK(fails(one + "x").find("trailing garbage") != std::string::npos);
+    CHECK(fails(one + std::string(10, '\0') + "\x1f\x8b").find("trailing garbage")
+          != std::string::npos);
+    std::string flipped = one;
+    flipped[flipped.size() - 6] ^= 1; // the CRC32
+    CHECK(fails(flipped).find("corrupt gzip data") != std::string::npos);
+  }
+}
