@@ -13,7 +13,9 @@
 // slices error bodies, and for ranges past the end it answers a bogus 206
 // and asks the provider for bytes beyond the file. So the handler clears
 // req.ranges and does ranges itself (the Request object is httplib's own
-// non-const local; only the handler's view is const).
+// non-const local; only the handler's view is const). A Range header httplib
+// cannot parse it answers with a bare 416 before any handler runs; RFC 9110
+// says to ignore such a header, so the error handler serves those requests.
 #include "core/mirror.hpp"
 #include "core/mirror_internal.hpp"
 
@@ -25,7 +27,7 @@
 
 #include <atomic>
 #include <cctype>
-#include <charconv>
+#include <cstdint>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -89,10 +91,23 @@ std::optional<fs::path> resolve(const fs::path& root, const std::string& path) {
   return real;
 }
 
-bool parse_u64(const std::string& s, uint64_t& v) {
+/// RFC 9110 range-unit names compare case-insensitively.
+bool is_bytes_unit(const std::string& unit) {
+  return unit.size() == 5 && ieq_prefix(unit, 0, "bytes");
+}
+
+/// A byte position: digits only, at least one. Values beyond 64 bits
+/// saturate: such a first position is past any file's end, such a last
+/// position or suffix length covers the whole file.
+bool parse_pos(const std::string& s, uint64_t& v) {
   if (s.empty()) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  return true;
 }
 
 /// The validators of a file version: an ETag from size and mtime, and the
@@ -109,23 +124,27 @@ void set_validators(const struct stat& st, serve_plan& plan) {
   plan.last_modified = buf;
 }
 
-/// Applies a Range header to the plan. Anything but one well-formed byte
-/// range is ignored (a full 200, which RFC 9110 allows); a range that starts
-/// past the end gives 416. An If-Range that names another version of the
-/// file (ETag or exact Last-Modified) also gives the full 200.
+/// Applies a Range header (RFC 9110 section 14.2) to the plan. One range of
+/// unit "bytes" (any case) is honoured. Another unit, invalid syntax
+/// ("bytes=5-1", "bytes=abc", "bytes= 0-1") or several ranges are ignored:
+/// the whole file, 200, as the RFC asks (several ranges it allows to
+/// ignore). A range that starts past the end, or a zero-length suffix,
+/// gives 416. An If-Range that names another version of the file (ETag or
+/// exact Last-Modified) also gives the whole file.
 void apply_range(const std::string& header, const std::string& if_range, serve_plan& plan) {
   plan.offset = 0;
   plan.length = plan.size;
   plan.status = 200;
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return;
-  if (!if_range.empty() && if_range != plan.etag && if_range != plan.last_modified) return;
-  const std::string spec = header.substr(6);
+  const size_t eq = header.find('=');
+  if (eq == std::string::npos || !is_bytes_unit(header.substr(0, eq))) return;
+  const std::string spec = header.substr(eq + 1);
   const size_t dash = spec.find('-');
-  if (dash == std::string::npos) return;
+  if (dash == std::string::npos || spec.find(',') != std::string::npos) return;
+  if (!if_range.empty() && if_range != plan.etag && if_range != plan.last_modified) return;
   const std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
   uint64_t first = 0, last = 0;
   if (a.empty()) { // suffix: the last b bytes
-    if (!parse_u64(b, last)) return;
+    if (!parse_pos(b, last)) return;
     if (last == 0 || plan.size == 0) {
       plan.status = 416;
       return;
@@ -133,10 +152,10 @@ void apply_range(const std::string& header, const std::string& if_range, serve_p
     first = last >= plan.size ? 0 : plan.size - last;
     last = plan.size - 1;
   } else {
-    if (!parse_u64(a, first)) return;
+    if (!parse_pos(a, first)) return;
     if (b.empty())
-      last = plan.size == 0 ? 0 : plan.size - 1;
-    else if (!parse_u64(b, last) || last < first)
+      last = UINT64_MAX;
+    else if (!parse_pos(b, last) || last < first)
       return;
     if (first >= plan.size) {
       plan.status = 416;
@@ -271,6 +290,17 @@ void mirror_server::start() {
     m.handle(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
+  // httplib's own 416 for a Range header it cannot parse comes before any
+  // handler and carries no Content-Range (ours always does): serve the
+  // request as if the header were not there.
+  using handler_response = httplib::Server::HandlerResponse;
+  m.server.set_error_handler(httplib::Server::HandlerWithResponse(
+    [&m](const httplib::Request& req, httplib::Response& res) {
+      if (res.status != 416 || res.has_header("Content-Range")) return handler_response::Unhandled;
+      res.status = -1;
+      m.handle(req, res);
+      return handler_response::Handled;
+    }));
   m.server.set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
     m.log(req, res);
   });
