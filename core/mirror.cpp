@@ -16,6 +16,10 @@
 // non-const local; only the handler's view is const). A Range header httplib
 // cannot parse it answers with a bare 416 before any handler runs; RFC 9110
 // says to ignore such a header, so the error handler serves those requests.
+//
+// Slow clients: every connection holds a worker thread while it sends its
+// request and while it reads the answer. Enough workers, and timeouts on
+// each read and write, keep a few dozen stuck clients from starving the rest.
 #include "core/mirror.hpp"
 #include "core/mirror_internal.hpp"
 
@@ -45,7 +49,13 @@ using mirror_detail::serve_plan;
 
 namespace {
 
-constexpr int worker_threads = 32; ///< concurrent connections served
+/// Connections served at once; a further one waits for a free worker. Idle
+/// workers only cost a parked thread each.
+constexpr int worker_threads = 256;
+/// A client that sends nothing of its request for this long, or accepts no
+/// bytes of the answer for this long, is dropped (idle keep-alive: 2 s).
+constexpr int read_timeout_s = 10;
+constexpr int write_timeout_s = 30;
 
 bool ieq_prefix(const std::string& s, size_t at, const char* p) {
   for (; *p != '\0'; ++p, ++at)
@@ -307,6 +317,8 @@ void mirror_server::start() {
   // Idle keep-alive connections hold a worker; a short timeout also keeps
   // stop() quick.
   m.server.set_keep_alive_timeout(2);
+  m.server.set_read_timeout(read_timeout_s, 0);
+  m.server.set_write_timeout(write_timeout_s, 0);
 
   const std::string where = m.opts.bind + ":" + std::to_string(m.opts.port);
   if (m.opts.port == 0) {
