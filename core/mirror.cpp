@@ -201,7 +201,8 @@ struct mirror_server::impl {
   int port = -1;
   std::mutex mu; ///< start/stop
   bool started = false, stopped = false;
-  std::atomic<bool> stopping{false}; ///< ends injected stalls early
+  /// Bumped by stop() and clear_faults(): ends injected stalls early.
+  std::atomic<uint64_t> stall_epoch{0};
   mirror_detail::fault_table faults;
   mutable std::mutex requests_mu;
   std::vector<mirror_request> requests;
@@ -262,8 +263,9 @@ struct mirror_server::impl {
     set_validators(st, plan);
     apply_range(req.get_header_value("Range"), req.get_header_value("If-Range"), plan);
     mirror_detail::body_fault body;
+    body.epoch = stall_epoch.load();
     if (inject_fault(req, res, plan, body, fault)) return;
-    mirror_detail::send(plan, res, body, stopping);
+    mirror_detail::send(plan, res, body, stall_epoch);
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {
@@ -351,7 +353,7 @@ void mirror_server::stop() {
   auto& m = *impl_;
   if (!m.started || m.stopped) return;
   m.stopped = true;
-  m.stopping = true;
+  ++m.stall_epoch;
   m.server.stop();
   if (m.thread.joinable()) m.thread.join();
 }
@@ -360,7 +362,10 @@ void mirror_server::set_fault(const std::string& file_name, const mirror_fault& 
   impl_->faults.set(file_name, fault);
 }
 
-void mirror_server::clear_faults() { impl_->faults.clear(); }
+void mirror_server::clear_faults() {
+  impl_->faults.clear();
+  ++impl_->stall_epoch;
+}
 
 std::vector<mirror_request> mirror_server::requests() const {
   std::lock_guard<std::mutex> lock(impl_->requests_mu);

@@ -52,17 +52,17 @@ const char* reason_of(int status) {
   }
 }
 
-/// Sleeps `ms` in short slices, ending early when the server stops.
-void stall(int ms, const std::atomic<bool>& stopping) {
+/// Sleeps `ms` in short slices, ending early when the epoch moves on.
+void stall(int ms, const std::atomic<uint64_t>& epoch, uint64_t planned) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!stopping && std::chrono::steady_clock::now() < until)
+  while (epoch == planned && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 } // namespace
 
 void send(const serve_plan& plan, httplib::Response& res, const body_fault& fault,
-          const std::atomic<bool>& stopping) {
+          const std::atomic<uint64_t>& stall_epoch) {
   res.status = plan.status;
   res.set_header("Accept-Ranges", "bytes");
   const std::string size = std::to_string(plan.size);
@@ -83,7 +83,7 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
   auto stalled = std::make_shared<bool>(false);
   res.set_content_provider(
     static_cast<size_t>(plan.length), type,
-    [fd = plan.fd, base = plan.offset, fault, stalled, &stopping](
+    [fd = plan.fd, base = plan.offset, fault, stalled, &stall_epoch](
       size_t offset, size_t length, httplib::DataSink& sink) {
       using action = body_fault::action;
       size_t want = std::min(length, read_chunk);
@@ -92,7 +92,7 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
           if (fault.what == action::drop) return false; // closes the connection
           if (!*stalled) {
             *stalled = true;
-            stall(fault.stall_ms, stopping);
+            stall(fault.stall_ms, stall_epoch, fault.epoch);
           }
         } else {
           want = std::min<size_t>(want, fault.at - offset);

@@ -326,6 +326,24 @@ TEST_CASE("mirror: dozens of slow clients do not keep others from being "
   }
 }
 
+TEST_CASE("mirror: clear_faults ends a stall in progress") {
+  mirror_fixture f;
+  mirror_fault hold;
+  hold.what = mirror_fault::kind::stall_mid_body;
+  hold.stall_ms = 600000; // until cleared
+  f.server->set_fault(f.file_name, hold);
+  std::string body;
+  std::thread get([&] {
+    auto cli = f.client(); // read timeout 20 s: far below the stall
+    if (auto res = cli.Get(("/" + f.file_name).c_str())) body = res->body;
+  });
+  for (int i = 0; i < 2000 && f.server->requests().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  f.server->clear_faults();
+  get.join();
+  CHECK(body == f.content);
+}
+
 TEST_CASE("mirror: stop is idempotent and start fails on a missing directory") {
   mirror_fixture f;
   const int port = f.server->port();
