@@ -109,7 +109,7 @@ run_outcome lock_failure(const state_ptr& st, std::string error) {
 /// mode reports.
 void finish(caf::event_based_actor* self, const state_ptr& st,
             const run_outcome& o) {
-  st->lock.reset(); // removes results.lock
+  st->lock.reset(); // removes results.lock if it is still ours
   if (!o.ok)
     back_off_unless_marked(st);
   report_once(self, st, o);
@@ -128,16 +128,17 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
   }
   if (!got.lock) {
     // Another instance is working: no back-off, poll again as usual.
-    st->note("another run holds " + st->layout.lock_marker + " (pid "
-             + (got.holder.empty() ? "unknown" : got.holder) + ")");
+    auto holder = got.holder.describe();
+    st->note("another run holds " + st->layout.lock_marker + " (" + holder
+             + ")");
     report_once(self, st,
-                lock_failure(st, "another run holds the lock (pid "
-                                   + got.holder + ")"));
+                lock_failure(st, "another run holds the lock (" + holder + ")"));
     return;
   }
   if (got.took_over_stale)
-    log_line("service", "took over a stale results.lock left by pid "
-                          + got.stale_owner + " (no process held it)");
+    log_line("service", "took over a stale results.lock left by "
+                          + got.stale_owner.describe()
+                          + " (no process held it)");
   st->lock = std::move(got.lock);
   st->last_note.clear();
   uint64_t id = next_run_id();
