@@ -250,7 +250,7 @@ private:
                        + std::to_string(run->id) + " finished " + utc_now()
                        + " after " + seconds_text(run->outcome.seconds) + "\n";
     try {
-      write_file_atomic(layout_.done_marker, text);
+      layout_.write_verdict(verdict::done, text);
     } catch (const std::exception& e) {
       fail(run, "finish", layout_.done_marker, e.what());
       return;
@@ -290,7 +290,7 @@ private:
                          + seconds_text(run->outcome.seconds) + "\n";
       try {
         remove_if_exists(layout_.results_csv);
-        write_file_atomic(layout_.err_marker, text);
+        layout_.write_verdict(verdict::failed, text);
       } catch (const std::exception& e) {
         log_line("process", std::string("cannot write results.err: ")
                               + e.what());

@@ -3,7 +3,6 @@
 #include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "core/atomic_file.hpp"
 #include "core/output_layout.hpp"
 #include "core/run_lock.hpp"
 #include "core/run_status.hpp"
@@ -78,9 +77,9 @@ bool config_still_valid(caf::event_based_actor* self, const state_ptr& st) {
   } catch (const config_error& e) {
     log_line("service", std::string("config error: ") + e.what());
     try {
-      write_file_atomic(st->layout.err_marker,
-                        "config failed: " + st->opts.config_path + "\n"
-                          + e.what() + "\n");
+      st->layout.write_verdict(verdict::failed,
+                               "config failed: " + st->opts.config_path + "\n"
+                                 + e.what() + "\n");
     } catch (const std::exception& w) {
       log_line("service", std::string("cannot write results.err: ") + w.what());
     }

@@ -1,7 +1,8 @@
-// One run per output directory, whatever happens to results.lock: real
-// `serve`, `run` and `status` processes against a loopback mirror that
-// holds a run in flight for exactly as long as a test needs. Deleting or
-// replacing results.lock mid-run never lets a second run in.
+// One run per output directory, whatever happens to results.lock, and one
+// verdict: real `serve`, `run` and `status` processes against a loopback
+// mirror that holds a run in flight for exactly as long as a test needs.
+// Deleting or replacing results.lock mid-run never lets a second run in;
+// results.done and results.err never both exist.
 #include "core/mirror.hpp"
 #include "core/output_layout.hpp"
 #include "core/synth.hpp"
@@ -153,4 +154,34 @@ TEST_CASE("lock: deleting or replacing results.lock mid-run lets no second "
     CHECK_FALSE(fs::exists(layout.lock_marker));
   else
     CHECK(test::read_file(layout.lock_marker) == foreign_lock);
+}
+
+TEST_CASE("markers: a run's verdict replaces the other marker, so "
+          "results.done and results.err never both exist") {
+  test::temp_dir dir;
+  held_archive a(dir);
+  const auto& layout = a.layout;
+  // One download at a time: the second file waits behind the held first.
+  auto config = a.write_config(dir / "run.json", 50, 2, 1);
+  test::child_process run({"run", "--config", config}, {}, log_dir(dir, "run"));
+  REQUIRE(test::eventually([&] { return a.holding(); }, 60s));
+
+  SUBCASE("success over a results.err written mid-run") {
+    test::write_file(layout.err_marker, "download failed: a stale marker\n");
+    a.release();
+    CHECK(run.wait(60s) == 0);
+    CHECK(fs::exists(layout.done_marker));
+    CHECK_FALSE(fs::exists(layout.err_marker));
+    test::check_results_equal(layout.results_csv, test::expected_rows(a.archive));
+  }
+  SUBCASE("failure over a results.done written mid-run") {
+    test::write_file(layout.done_marker, "ok: a stale marker\n");
+    fs::remove(dir / "mirror" / a.archive.ranges[1].archive_file_name()); // 404
+    a.release();
+    CHECK(run.wait(60s) == 1);
+    REQUIRE(fs::exists(layout.err_marker));
+    CHECK_FALSE(fs::exists(layout.done_marker));
+    CHECK(contains(test::read_file(layout.err_marker),
+                   a.archive.ranges[1].archive_file_name()));
+  }
 }

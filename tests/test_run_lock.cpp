@@ -1,6 +1,6 @@
 // The run lock and the markers: exclusive across processes, whatever
 // happens to results.lock; stale locks taken over by flock state (never by
-// pid).
+// pid); one verdict marker at a time.
 #include "core/output_layout.hpp"
 #include "core/run_lock.hpp"
 #include "core/run_status.hpp"
@@ -180,6 +180,19 @@ TEST_CASE("lock: status probes never make a starting run look busy") {
   done = true;
   prober.join();
   CHECK(refused == 0);
+}
+
+TEST_CASE("markers: a verdict removes the other marker") {
+  test::temp_dir dir;
+  output_layout layout(dir.path().string());
+  layout.write_verdict(verdict::done, "ok: 1\n");
+  CHECK(test::read_file(layout.done_marker) == "ok: 1\n");
+  layout.write_verdict(verdict::failed, "download failed: x\ny\n");
+  CHECK(test::read_file(layout.err_marker) == "download failed: x\ny\n");
+  CHECK_FALSE(std::filesystem::exists(layout.done_marker));
+  layout.write_verdict(verdict::done, "ok: 2\n");
+  CHECK(test::read_file(layout.done_marker) == "ok: 2\n");
+  CHECK_FALSE(std::filesystem::exists(layout.err_marker));
 }
 
 TEST_CASE("markers: done or err means idle, lock alone does not") {
