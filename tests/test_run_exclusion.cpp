@@ -2,7 +2,8 @@
 // verdict: real `serve`, `run` and `status` processes against a loopback
 // mirror that holds a run in flight for exactly as long as a test needs.
 // Deleting or replacing results.lock mid-run never lets a second run in;
-// results.done and results.err never both exist.
+// the run that lost its lock stops without a verdict; results.done and
+// results.err never both exist.
 #include "core/mirror.hpp"
 #include "core/output_layout.hpp"
 #include "core/synth.hpp"
@@ -154,6 +155,115 @@ TEST_CASE("lock: deleting or replacing results.lock mid-run lets no second "
     CHECK_FALSE(fs::exists(layout.lock_marker));
   else
     CHECK(test::read_file(layout.lock_marker) == foreign_lock);
+}
+
+TEST_CASE("lock: a run whose results.lock is deleted or replaced stops "
+          "without a verdict; the service then runs again") {
+  test::temp_dir dir;
+  held_archive a(dir);
+  const auto& layout = a.layout;
+  auto config = a.write_config(dir / "serve.json", 50);
+  test::child_process serve({"serve", "--config", config}, {},
+                            log_dir(dir, "serve"));
+  REQUIRE(test::eventually([&] {
+    return a.holding() && fs::exists(layout.lock_marker);
+  }, 60s));
+
+  std::string line;
+  bool foreign = true;
+  SUBCASE("deleted") {
+    fs::remove(layout.lock_marker);
+    line = "results.lock was deleted while run 1 worked; stopping run 1";
+    foreign = false;
+  }
+  SUBCASE("replaced by a copy from another host") {
+    replace_file(layout.lock_marker, foreign_lock);
+    line = "results.lock was replaced while run 1 worked (it now says pid "
+           "4242 on host elsewhere); stopping run 1";
+  }
+  SUBCASE("overwritten in place") {
+    test::write_file(layout.lock_marker, foreign_lock);
+    line = "results.lock was replaced while run 1 worked (it now says pid "
+           "4242 on host elsewhere); stopping run 1";
+  }
+  REQUIRE(test::eventually([&] { return contains(serve.err(), line); }, 30s));
+  // The held download is cancelled, the run ends without a verdict, and a
+  // new run (whose download is not held) finishes the job.
+  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  auto log = serve.err();
+  INFO(log);
+  CHECK(contains(log, "run 1 stopped without a verdict"));
+  CHECK_FALSE(contains(log, "run 1 failed"));
+  CHECK(contains(log, "starting run 2"));
+  if (foreign)
+    CHECK(contains(log, "took over a stale results.lock left by pid 4242 on "
+                        "host elsewhere"));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+  test::check_results_equal(layout.results_csv, test::expected_rows(a.archive));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
+  CHECK_FALSE(fs::exists(layout.lock_marker));
+}
+
+TEST_CASE("lock: `run` whose results.lock is deleted stops: exit 1 naming "
+          "it, no marker") {
+  test::temp_dir dir;
+  held_archive a(dir);
+  const auto& layout = a.layout;
+  auto config = a.write_config(dir / "run.json", 50);
+  test::child_process run({"run", "--config", config}, {}, log_dir(dir, "run"));
+  REQUIRE(test::eventually([&] {
+    return a.holding() && fs::exists(layout.lock_marker);
+  }, 60s));
+  fs::remove(layout.lock_marker);
+  CHECK(run.wait(30s) == 1);
+  INFO(run.err());
+  CHECK(contains(run.err(), "gaia-dr3 run: lock failed: " + layout.lock_marker
+                              + ": results.lock was deleted while run 1 worked; "
+                                "the run was stopped"));
+  CHECK_FALSE(contains(run.err(), "run 1 failed"));
+  CHECK_FALSE(fs::exists(layout.done_marker));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+  CHECK_FALSE(fs::exists(layout.lock_marker));
+}
+
+TEST_CASE("markers: the service reports a config error only under the lock, "
+          "so a run elsewhere ends with results.done alone") {
+  test::temp_dir dir;
+  held_archive a(dir);
+  const auto& layout = a.layout;
+  auto serve_config = a.write_config(dir / "serve.json", 50);
+  auto run_config = a.write_config(dir / "run.json", 50);
+  layout.create_directories();
+  test::write_file(layout.done_marker, "ok: an earlier run\n");
+  test::child_process serve({"serve", "--config", serve_config}, {},
+                            log_dir(dir, "serve"));
+  REQUIRE(test::eventually([&] { return contains(serve.err(), "idle: delete"); }, 30s));
+  a.write_config(dir / "serve.json", 50, 0); // invalid from now on
+
+  // `run` removes results.done and works; the service sees no marker.
+  test::child_process run({"run", "--config", run_config}, {}, log_dir(dir, "run"));
+  REQUIRE(test::eventually([&] { return a.holding(); }, 60s));
+  REQUIRE(test::eventually([&] {
+    return contains(serve.err(), "another run holds") || fs::exists(layout.err_marker);
+  }, 30s));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+
+  a.release();
+  CHECK(run.wait(60s) == 0);
+  CHECK(fs::exists(layout.done_marker));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+  test::check_results_equal(layout.results_csv, test::expected_rows(a.archive));
+  // The service is idle again: a marker exists, the broken config is not
+  // even read.
+  REQUIRE(test::eventually([&] {
+    auto log = serve.err();
+    return log.rfind("idle: delete") > log.rfind("another run holds");
+  }, 30s));
+  CHECK_FALSE(fs::exists(layout.err_marker));
+  CHECK_FALSE(contains(serve.err(), "config error"));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
 }
 
 TEST_CASE("markers: a run's verdict replaces the other marker, so "
