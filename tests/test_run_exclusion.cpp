@@ -158,7 +158,7 @@ TEST_CASE("lock: deleting or replacing results.lock mid-run lets no second "
 }
 
 TEST_CASE("lock: a run whose results.lock is deleted or replaced stops "
-          "without a verdict; the service then runs again") {
+          "without a verdict, and the service then runs again") {
   test::temp_dir dir;
   held_archive a(dir);
   const auto& layout = a.layout;

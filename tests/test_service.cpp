@@ -132,7 +132,7 @@ TEST_CASE("service: status and trigger") {
   CHECK(serve.wait(20s) == 0);
 }
 
-TEST_CASE("service: SIGTERM mid-run stops within seconds; the next start "
+TEST_CASE("service: SIGTERM mid-run stops within seconds, the next start "
           "finishes the run") {
   test::temp_dir dir;
   service_setup setup(dir, 6, 3.0);
@@ -158,7 +158,7 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds; the next start "
   CHECK(serve.wait(20s) == 0);
 }
 
-TEST_CASE("service: a full disk ends in results.err; with space the next "
+TEST_CASE("service: a full disk ends in results.err, with space the next "
           "run succeeds") {
   test::temp_dir dir;
   service_setup setup(dir, 2, 2.0);
