@@ -226,7 +226,18 @@ private:
       compute(run);
   }
 
+  /// A cancelled run (it lost its lock, or a shutdown) goes no further.
+  bool stopped(const run_ptr& run, const std::string& step,
+               const std::string& file) {
+    if (!run_cancelled(run->id))
+      return false;
+    fail(run, step, file, "run cancelled");
+    return true;
+  }
+
   void compute(const run_ptr& run) {
+    if (stopped(run, "compute", layout_.aggregates_dir))
+      return;
     report(run, "compute");
     auto me = shared_from_this();
     std::vector<std::string> checkpoints;
@@ -252,6 +263,8 @@ private:
   }
 
   void export_results(const run_ptr& run) {
+    if (stopped(run, "export", layout_.results_csv))
+      return;
     report(run, "export");
     auto me = shared_from_this();
     export_request req{run->id, layout_.qualifying_path(),
@@ -270,7 +283,7 @@ private:
   }
 
   void succeed(const run_ptr& run) {
-    if (run->finished)
+    if (run->finished || stopped(run, "finish", layout_.done_marker))
       return;
     run->outcome.seconds = seconds_since(run->started);
     std::string text = "ok: " + std::to_string(run->outcome.qualifying)
@@ -282,8 +295,7 @@ private:
                        + std::to_string(run->id) + " finished " + utc_now()
                        + " after " + seconds_text(run->outcome.seconds) + "\n";
     try {
-      release_space(layout_.reserve_path());
-      write_file_atomic(layout_.done_marker, text);
+      layout_.write_verdict(verdict::done, text);
     } catch (const std::exception& e) {
       fail(run, "finish", layout_.done_marker, e.what());
       return;
@@ -309,11 +321,14 @@ private:
     run->outcome.file = file;
     run->outcome.error = error;
     run->outcome.seconds = seconds_since(run->started);
-    report(run, shutting_down() ? "interrupted" : "failed");
-    if (shutting_down()) {
-      // Stopped by a signal: no verdict; the next start resumes the run.
-      log_line("process", "run " + std::to_string(run->id)
-                            + " abandoned: shutting down");
+    const bool no_verdict = run_abandoned(run->id);
+    report(run, no_verdict ? "interrupted" : "failed");
+    if (no_verdict) {
+      // Stopped by a signal, or the run lost its results.lock: no verdict;
+      // the next run resumes the work.
+      log_line("process", "run " + std::to_string(run->id) + " abandoned: "
+                            + (shutting_down() ? "shutting down"
+                                               : "it lost its results.lock"));
     } else {
       log_line("process", "run " + std::to_string(run->id) + " failed: "
                             + step + " " + file + ": " + error);
@@ -323,8 +338,7 @@ private:
                          + seconds_text(run->outcome.seconds) + "\n";
       try {
         remove_if_exists(layout_.results_csv);
-        release_space(layout_.reserve_path());
-        write_file_atomic(layout_.err_marker, text);
+        layout_.write_verdict(verdict::failed, text);
       } catch (const std::exception& e) {
         log_line("process", std::string("cannot write results.err: ")
                               + e.what());

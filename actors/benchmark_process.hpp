@@ -9,6 +9,10 @@
 //     -> results.done, reply run_outcome
 //   any failure -> cancel the run's other jobs, results.err (step, file,
 //   error), reply run_outcome{ok = false}
+//   a run abandoned (lost results.lock) or cut short by a shutdown -> no
+//   marker at all, reply run_outcome{ok = false}
+// results.done and results.err are written by output_layout::write_verdict,
+// which removes the other first: the two never exist together.
 #pragma once
 
 #include "core/settings.hpp"

@@ -3,7 +3,6 @@
 #include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "core/atomic_file.hpp"
 #include "core/output_layout.hpp"
 #include "core/run_lock.hpp"
 #include "core/run_status.hpp"
@@ -23,6 +22,9 @@ struct service_state {
   caf::actor process;
   service_options opts;
   std::unique_ptr<run_lock> lock; ///< held while a run is in flight
+  uint64_t run_id = 0;            ///< the run in flight
+  /// Set when that run's results.lock was deleted or replaced: how.
+  std::string lock_lost;
   std::string last_note;          ///< to log a repeated condition once
   /// After a failure that left no marker (full disk, unwritable output),
   /// wait before trying again, doubling up to 5 minutes.
@@ -61,31 +63,31 @@ void back_off_unless_marked(const state_ptr& st) {
                         + std::to_string(st->backoff.count()) + " s");
 }
 
-/// Re-reads the config before a run. False when the run must not start:
-/// the config changed (the listener respawns the production) or is invalid
-/// (reported in results.err).
-bool config_still_valid(caf::event_based_actor* self, const state_ptr& st) {
+enum class config_check { unchanged, changed, invalid };
+
+/// Re-reads the config before a run, holding the lock: an invalid one is
+/// reported in results.err, which no other run can be writing meanwhile.
+config_check check_config(const state_ptr& st) {
   if (st->opts.config_path.empty())
-    return true;
+    return config_check::unchanged;
   try {
     auto fresh = load_settings(st->opts.config_path, process_env());
     if (to_json(fresh) == to_json(st->cfg))
-      return true;
+      return config_check::unchanged;
     log_line("service", st->opts.config_path
                           + " changed; restarting the production with it");
-    self->send(st->opts.listener, config_changed_atom::value);
-    self->quit();
+    return config_check::changed;
   } catch (const config_error& e) {
     log_line("service", std::string("config error: ") + e.what());
     try {
-      write_file_atomic(st->layout.err_marker,
-                        "config failed: " + st->opts.config_path + "\n"
-                          + e.what() + "\n");
+      st->layout.write_verdict(verdict::failed,
+                               "config failed: " + st->opts.config_path + "\n"
+                                 + e.what() + "\n");
     } catch (const std::exception& w) {
       log_line("service", std::string("cannot write results.err: ") + w.what());
     }
+    return config_check::invalid;
   }
-  return false;
 }
 
 void report_once(caf::event_based_actor* self, const state_ptr& st,
@@ -96,7 +98,7 @@ void report_once(caf::event_based_actor* self, const state_ptr& st,
   }
 }
 
-/// A run that could not start: no lock.
+/// A run that could not start, or lost its lock: `error` about results.lock.
 run_outcome lock_failure(const state_ptr& st, std::string error) {
   run_outcome o;
   o.step = "lock";
@@ -105,17 +107,38 @@ run_outcome lock_failure(const state_ptr& st, std::string error) {
   return o;
 }
 
+/// True when a run ended without a verdict because it lost its lock (it
+/// may have finished with one just before it noticed).
+bool stopped_by_lock_loss(const state_ptr& st, const run_outcome& o) {
+  return !o.ok && !st->lock_lost.empty() && !st->layout.has_outcome_marker();
+}
+
 /// Every attempt ends here: the lock goes, a failure backs off, run-once
-/// mode reports.
+/// mode reports. A run stopped because it lost its lock has no marker, and
+/// needs none: the service starts a new run at the next poll.
 void finish(caf::event_based_actor* self, const state_ptr& st,
-            const run_outcome& o) {
-  st->lock.reset(); // removes results.lock
-  if (!o.ok)
+            run_outcome o) {
+  const bool lost = stopped_by_lock_loss(st, o);
+  st->lock.reset(); // removes results.lock if it is still ours
+  if (lost) {
+    log_line("service", "run " + std::to_string(o.run_id)
+                          + " stopped without a verdict"
+                          + (st->opts.run_once
+                               ? ""
+                               : "; a new run starts at the next poll"));
+    auto id = o.run_id;
+    o = lock_failure(st, "results.lock " + st->lock_lost
+                           + "; the run was stopped");
+    o.run_id = id;
+  } else if (!o.ok) {
     back_off_unless_marked(st);
+  }
+  st->lock_lost.clear();
   report_once(self, st, o);
 }
 
-void start_run(caf::event_based_actor* self, const state_ptr& st) {
+/// Takes the lock for a run; false (noted, reported) when it cannot.
+bool take_lock(caf::event_based_actor* self, const state_ptr& st) {
   run_lock::attempt got;
   try {
     std::error_code ec;
@@ -124,31 +147,79 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
   } catch (const output_error& e) {
     st->note(std::string("cannot take the lock: ") + e.what());
     finish(self, st, lock_failure(st, e.what()));
-    return;
+    return false;
   }
   if (!got.lock) {
     // Another instance is working: no back-off, poll again as usual.
-    st->note("another run holds " + st->layout.lock_marker + " (pid "
-             + (got.holder.empty() ? "unknown" : got.holder) + ")");
+    auto holder = got.holder.describe();
+    st->note("another run holds " + st->layout.lock_marker + " (" + holder
+             + ")");
     report_once(self, st,
-                lock_failure(st, "another run holds the lock (pid "
-                                   + got.holder + ")"));
-    return;
+                lock_failure(st, "another run holds the lock (" + holder + ")"));
+    return false;
   }
   if (got.took_over_stale)
-    log_line("service", "took over a stale results.lock left by pid "
-                          + got.stale_owner + " (no process held it)");
+    log_line("service", "took over a stale results.lock left by "
+                          + got.stale_owner.describe()
+                          + " (no process held it)");
   st->lock = std::move(got.lock);
+  return true;
+}
+
+/// While a run is in flight: results.lock must still be the file its lock
+/// wrote. Someone deleted or replaced it: that run stops, without a
+/// verdict (the directory lock still keeps other runs out until it ends).
+void watch_lock(const state_ptr& st) {
+  if (!st->lock_lost.empty())
+    return;
+  auto found = st->lock->check();
+  if (found.what == run_lock::state::intact)
+    return;
+  std::string run = "run " + std::to_string(st->run_id);
+  st->lock_lost = found.what == run_lock::state::deleted
+                    ? "was deleted while " + run + " worked"
+                    : "was replaced while " + run + " worked (it now says "
+                        + found.now.describe() + ")";
+  log_line("service", st->layout.lock_marker + " " + st->lock_lost
+                        + "; stopping " + run + " without a verdict");
+  abandon_run(st->run_id);
+}
+
+void start_run(caf::event_based_actor* self, const state_ptr& st) {
+  if (!take_lock(self, st))
+    return;
+  if (!st->opts.run_once) {
+    // Under the lock nobody else writes markers. A run elsewhere may have
+    // ended with one since the last look.
+    if (st->layout.has_outcome_marker()) {
+      st->lock.reset();
+      return;
+    }
+    switch (check_config(st)) {
+    case config_check::unchanged:
+      break;
+    case config_check::changed:
+      st->lock.reset();
+      self->send(st->opts.listener, config_changed_atom::value);
+      self->quit();
+      return;
+    case config_check::invalid:
+      st->lock.reset();
+      back_off_unless_marked(st); // when not even results.err was written
+      return;
+    }
+  }
   st->last_note.clear();
-  uint64_t id = next_run_id();
+  uint64_t id = st->run_id = next_run_id();
   log_line("service", "starting run " + std::to_string(id));
   self->request(st->process, caf::infinite, benchmark_request{id})
     .then(
       [self, st](run_outcome& o) {
-        log_line("service", "run " + std::to_string(o.run_id) + " "
-                              + (o.ok ? "succeeded" : "failed")
-                              + "; waiting for a marker to be deleted");
-        finish(self, st, o);
+        if (!stopped_by_lock_loss(st, o))
+          log_line("service", "run " + std::to_string(o.run_id) + " "
+                                + (o.ok ? "succeeded" : "failed")
+                                + "; waiting for a marker to be deleted");
+        finish(self, st, std::move(o));
       },
       [self, st, id](caf::error& err) {
         log_line("service", "run " + std::to_string(id)
@@ -157,7 +228,7 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
         o.run_id = id;
         o.step = "process";
         o.error = error_text(err);
-        finish(self, st, o);
+        finish(self, st, std::move(o));
       });
 }
 
@@ -170,22 +241,26 @@ caf::behavior polling_service(caf::event_based_actor* self, settings cfg,
   auto interval = std::chrono::milliseconds(st->cfg.poll_interval_ms);
   if (st->opts.run_once) {
     start_run(self, st);
-    return {[](poll_atom) {}};
+    self->delayed_send(self, interval, poll_atom::value);
+  } else {
+    log_line("service", "watching " + st->layout.dir + " every "
+                          + std::to_string(st->cfg.poll_interval_ms) + " ms");
+    self->send(self, poll_atom::value);
   }
-  log_line("service", "watching " + st->layout.dir + " every "
-                        + std::to_string(st->cfg.poll_interval_ms) + " ms");
-  self->send(self, poll_atom::value);
   return {
     [self, st, interval](poll_atom) {
       auto now = std::chrono::steady_clock::now();
-      if (now - st->last_heartbeat >= std::chrono::seconds(10)
+      if (!st->opts.run_once
+          && now - st->last_heartbeat >= std::chrono::seconds(10)
           && write_heartbeat(st->layout))
         st->last_heartbeat = now;
-      if (!st->lock && now >= st->not_before) {
+      if (st->lock) {
+        watch_lock(st);
+      } else if (!st->opts.run_once && now >= st->not_before) {
         if (st->layout.has_outcome_marker())
           st->note("idle: delete " + st->layout.done_marker + " or "
                    + st->layout.err_marker + " to start a new run");
-        else if (config_still_valid(self, st))
+        else
           start_run(self, st);
       }
       self->delayed_send(self, interval, poll_atom::value);

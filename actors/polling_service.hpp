@@ -1,10 +1,13 @@
 // The polling service: the production's only source of runs.
 //
 // Every poll_interval_ms it looks at output_dir. When neither results.done
-// nor results.err exists and it can take results.lock, it sends the process
-// a benchmark_request and holds the lock until the reply. Deleting a marker
+// nor results.err exists and it can take the run lock (core/run_lock:
+// output_dir itself, and results.lock), it sends the process a
+// benchmark_request and holds the lock until the reply. Deleting a marker
 // is how users ask for a new run. In run-once mode (`gaia-dr3 run`) it
 // starts at once whatever the markers say, and reports to a listener.
+// While a run is in flight, every poll checks that results.lock is still
+// the run's own; deleted or replaced, the run is stopped without a verdict.
 #pragma once
 
 #include "core/settings.hpp"

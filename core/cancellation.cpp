@@ -8,6 +8,7 @@ namespace gaia {
 namespace {
 std::atomic<uint64_t> cancelled_through{0};
 std::atomic<bool> shutdown{false};
+std::atomic<uint64_t> abandoned_through{0};
 std::atomic<uint64_t> last_run_id{0};
 } // namespace
 
@@ -27,5 +28,16 @@ void cancel_all_runs() {
 bool run_cancelled(uint64_t run_id) { return run_id <= cancelled_through; }
 
 bool shutting_down() { return shutdown; }
+
+void abandon_run(uint64_t run_id) {
+  uint64_t cur = abandoned_through.load();
+  while (cur < run_id && !abandoned_through.compare_exchange_weak(cur, run_id)) {
+  }
+  cancel_runs_through(run_id);
+}
+
+bool run_abandoned(uint64_t run_id) {
+  return shutting_down() || run_id <= abandoned_through;
+}
 
 } // namespace gaia

@@ -1,7 +1,8 @@
 // Cancelling a run's in-flight work. Runs have increasing ids; when one run
-// fails (or the service is told to stop) every job of it and of earlier runs
-// is abandoned: queued jobs are skipped, transfers abort at their next
-// progress callback. Plain atomics, readable from any worker thread.
+// fails, loses its lock, or the service is told to stop, every job of it and
+// of earlier runs is abandoned: queued jobs are skipped, transfers abort at
+// their next progress callback. Plain atomics, readable from any worker
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -19,5 +20,11 @@ void cancel_all_runs();
 bool run_cancelled(uint64_t run_id);
 /// True after cancel_all_runs().
 bool shutting_down();
+/// Cancels run `run_id` (and earlier ones) to be ended without a verdict,
+/// as on a shutdown: it lost its results.lock.
+void abandon_run(uint64_t run_id);
+/// True when `run_id` must end without a verdict: abandoned, or shutting
+/// down.
+bool run_abandoned(uint64_t run_id);
 
 } // namespace gaia

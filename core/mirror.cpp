@@ -13,7 +13,13 @@
 // slices error bodies, and for ranges past the end it answers a bogus 206
 // and asks the provider for bytes beyond the file. So the handler clears
 // req.ranges and does ranges itself (the Request object is httplib's own
-// non-const local; only the handler's view is const).
+// non-const local; only the handler's view is const). A Range header httplib
+// cannot parse it answers with a bare 416 before any handler runs; RFC 9110
+// says to ignore such a header, so the error handler serves those requests.
+//
+// Slow clients: every connection holds a worker thread while it sends its
+// request and while it reads the answer. Enough workers, and timeouts on
+// each read and write, keep a few dozen stuck clients from starving the rest.
 #include "core/mirror.hpp"
 #include "core/mirror_internal.hpp"
 
@@ -25,7 +31,7 @@
 
 #include <atomic>
 #include <cctype>
-#include <charconv>
+#include <cstdint>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -43,7 +49,13 @@ using mirror_detail::serve_plan;
 
 namespace {
 
-constexpr int worker_threads = 32; ///< concurrent connections served
+/// Connections served at once; a further one waits for a free worker. Idle
+/// workers only cost a parked thread each.
+constexpr int worker_threads = 256;
+/// A client that sends nothing of its request for this long, or accepts no
+/// bytes of the answer for this long, is dropped (idle keep-alive: 2 s).
+constexpr int read_timeout_s = 10;
+constexpr int write_timeout_s = 30;
 
 bool ieq_prefix(const std::string& s, size_t at, const char* p) {
   for (; *p != '\0'; ++p, ++at)
@@ -89,10 +101,23 @@ std::optional<fs::path> resolve(const fs::path& root, const std::string& path) {
   return real;
 }
 
-bool parse_u64(const std::string& s, uint64_t& v) {
+/// RFC 9110 range-unit names compare case-insensitively.
+bool is_bytes_unit(const std::string& unit) {
+  return unit.size() == 5 && ieq_prefix(unit, 0, "bytes");
+}
+
+/// A byte position: digits only, at least one. Values beyond 64 bits
+/// saturate: such a first position is past any file's end, such a last
+/// position or suffix length covers the whole file.
+bool parse_pos(const std::string& s, uint64_t& v) {
   if (s.empty()) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  return true;
 }
 
 /// The validators of a file version: an ETag from size and mtime, and the
@@ -109,23 +134,27 @@ void set_validators(const struct stat& st, serve_plan& plan) {
   plan.last_modified = buf;
 }
 
-/// Applies a Range header to the plan. Anything but one well-formed byte
-/// range is ignored (a full 200, which RFC 9110 allows); a range that starts
-/// past the end gives 416. An If-Range that names another version of the
-/// file (ETag or exact Last-Modified) also gives the full 200.
+/// Applies a Range header (RFC 9110 section 14.2) to the plan. One range of
+/// unit "bytes" (any case) is honoured. Another unit, invalid syntax
+/// ("bytes=5-1", "bytes=abc", "bytes= 0-1") or several ranges are ignored:
+/// the whole file, 200, as the RFC asks (several ranges it allows to
+/// ignore). A range that starts past the end, or a zero-length suffix,
+/// gives 416. An If-Range that names another version of the file (ETag or
+/// exact Last-Modified) also gives the whole file.
 void apply_range(const std::string& header, const std::string& if_range, serve_plan& plan) {
   plan.offset = 0;
   plan.length = plan.size;
   plan.status = 200;
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return;
-  if (!if_range.empty() && if_range != plan.etag && if_range != plan.last_modified) return;
-  const std::string spec = header.substr(6);
+  const size_t eq = header.find('=');
+  if (eq == std::string::npos || !is_bytes_unit(header.substr(0, eq))) return;
+  const std::string spec = header.substr(eq + 1);
   const size_t dash = spec.find('-');
-  if (dash == std::string::npos) return;
+  if (dash == std::string::npos || spec.find(',') != std::string::npos) return;
+  if (!if_range.empty() && if_range != plan.etag && if_range != plan.last_modified) return;
   const std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
   uint64_t first = 0, last = 0;
   if (a.empty()) { // suffix: the last b bytes
-    if (!parse_u64(b, last)) return;
+    if (!parse_pos(b, last)) return;
     if (last == 0 || plan.size == 0) {
       plan.status = 416;
       return;
@@ -133,10 +162,10 @@ void apply_range(const std::string& header, const std::string& if_range, serve_p
     first = last >= plan.size ? 0 : plan.size - last;
     last = plan.size - 1;
   } else {
-    if (!parse_u64(a, first)) return;
+    if (!parse_pos(a, first)) return;
     if (b.empty())
-      last = plan.size == 0 ? 0 : plan.size - 1;
-    else if (!parse_u64(b, last) || last < first)
+      last = UINT64_MAX;
+    else if (!parse_pos(b, last) || last < first)
       return;
     if (first >= plan.size) {
       plan.status = 416;
@@ -172,7 +201,8 @@ struct mirror_server::impl {
   int port = -1;
   std::mutex mu; ///< start/stop
   bool started = false, stopped = false;
-  std::atomic<bool> stopping{false}; ///< ends injected stalls early
+  /// Bumped by stop() and clear_faults(): ends injected stalls early.
+  std::atomic<uint64_t> stall_epoch{0};
   mirror_detail::fault_table faults;
   mutable std::mutex requests_mu;
   std::vector<mirror_request> requests;
@@ -233,8 +263,9 @@ struct mirror_server::impl {
     set_validators(st, plan);
     apply_range(req.get_header_value("Range"), req.get_header_value("If-Range"), plan);
     mirror_detail::body_fault body;
+    body.epoch = stall_epoch.load();
     if (inject_fault(req, res, plan, body, fault)) return;
-    mirror_detail::send(plan, res, body, stopping);
+    mirror_detail::send(plan, res, body, stall_epoch);
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {
@@ -271,12 +302,25 @@ void mirror_server::start() {
     m.handle(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
+  // httplib's own 416 for a Range header it cannot parse comes before any
+  // handler and carries no Content-Range (ours always does): serve the
+  // request as if the header were not there.
+  using handler_response = httplib::Server::HandlerResponse;
+  m.server.set_error_handler(httplib::Server::HandlerWithResponse(
+    [&m](const httplib::Request& req, httplib::Response& res) {
+      if (res.status != 416 || res.has_header("Content-Range")) return handler_response::Unhandled;
+      res.status = -1;
+      m.handle(req, res);
+      return handler_response::Handled;
+    }));
   m.server.set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
     m.log(req, res);
   });
   // Idle keep-alive connections hold a worker; a short timeout also keeps
   // stop() quick.
   m.server.set_keep_alive_timeout(2);
+  m.server.set_read_timeout(read_timeout_s, 0);
+  m.server.set_write_timeout(write_timeout_s, 0);
 
   const std::string where = m.opts.bind + ":" + std::to_string(m.opts.port);
   if (m.opts.port == 0) {
@@ -309,7 +353,7 @@ void mirror_server::stop() {
   auto& m = *impl_;
   if (!m.started || m.stopped) return;
   m.stopped = true;
-  m.stopping = true;
+  ++m.stall_epoch;
   m.server.stop();
   if (m.thread.joinable()) m.thread.join();
 }
@@ -318,7 +362,10 @@ void mirror_server::set_fault(const std::string& file_name, const mirror_fault& 
   impl_->faults.set(file_name, fault);
 }
 
-void mirror_server::clear_faults() { impl_->faults.clear(); }
+void mirror_server::clear_faults() {
+  impl_->faults.clear();
+  ++impl_->stall_epoch;
+}
 
 std::vector<mirror_request> mirror_server::requests() const {
   std::lock_guard<std::mutex> lock(impl_->requests_mu);

@@ -50,6 +50,7 @@ struct mirror_fault {
   double cut_fraction = 0.5; ///< reset/stall: where in the body
   uint64_t short_by = 100;   ///< short_body: bytes missing at the end
   int stall_ms = 5000;       ///< stall_mid_body: how long nothing comes
+                             ///< (less when the faults are cleared)
   uint64_t announced_bytes = uint64_t{1} << 40; ///< huge_length
 };
 
@@ -89,7 +90,7 @@ public:
   /// misbehave. Replaces an earlier fault of that name; a name's own fault
   /// wins over "*". Thread-safe, also while serving.
   void set_fault(const std::string& file_name, const mirror_fault& fault);
-  /// Serves faithfully again.
+  /// Serves faithfully again; stalls in progress end now.
   void clear_faults();
   /// Every request so far, in arrival order.
   std::vector<mirror_request> requests() const;

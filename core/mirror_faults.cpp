@@ -55,17 +55,17 @@ const char* reason_of(int status) {
   }
 }
 
-/// Sleeps `ms` in short slices, ending early when the server stops.
-void stall(int ms, const std::atomic<bool>& stopping) {
+/// Sleeps `ms` in short slices, ending early when the epoch moves on.
+void stall(int ms, const std::atomic<uint64_t>& epoch, uint64_t planned) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!stopping && std::chrono::steady_clock::now() < until)
+  while (epoch == planned && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 } // namespace
 
 void send(const serve_plan& plan, httplib::Response& res, const body_fault& fault,
-          const std::atomic<bool>& stopping) {
+          const std::atomic<uint64_t>& stall_epoch) {
   res.status = plan.status;
   res.set_header("Accept-Ranges", "bytes");
   const std::string size = std::to_string(plan.size);
@@ -81,8 +81,9 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
   const std::string type = content_type_of(plan.file);
   if (plan.endless) {
     res.set_chunked_content_provider(
-      type, [fd = plan.fd, size = plan.size, &stopping](size_t offset, httplib::DataSink& sink) {
-        if (stopping) return false;
+      type, [fd = plan.fd, size = plan.size, &stall_epoch, planned = fault.epoch](
+              size_t offset, httplib::DataSink& sink) {
+        if (stall_epoch != planned) return false; // faults cleared, or stopping
         char buf[read_chunk] = {};
         ssize_t got = offset < size ? ::pread(*fd, buf, read_chunk, static_cast<off_t>(offset))
                                     : static_cast<ssize_t>(read_chunk);
@@ -98,7 +99,7 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
   auto stalled = std::make_shared<bool>(false);
   res.set_content_provider(
     static_cast<size_t>(plan.length), type,
-    [fd = plan.fd, base = plan.offset, fault, stalled, &stopping](
+    [fd = plan.fd, base = plan.offset, fault, stalled, &stall_epoch](
       size_t offset, size_t length, httplib::DataSink& sink) {
       using action = body_fault::action;
       size_t want = std::min(length, read_chunk);
@@ -107,7 +108,7 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
           if (fault.what == action::drop) return false; // closes the connection
           if (!*stalled) {
             *stalled = true;
-            stall(fault.stall_ms, stopping);
+            stall(fault.stall_ms, stall_epoch, fault.epoch);
           }
         } else {
           want = std::min<size_t>(want, fault.at - offset);

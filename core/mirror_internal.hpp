@@ -37,12 +37,14 @@ struct body_fault {
   action what = action::none;
   uint64_t at = 0;  ///< offset in the body where it happens
   int stall_ms = 0;
+  uint64_t epoch = 0; ///< the stall epoch when planned: a newer one ends it
 };
 
 /// Makes the response of a plan; the body streams from the file, bent by
-/// `fault`. A stall ends early once `stopping` is set.
+/// `fault`. A stall ends early once `stall_epoch` moves past fault.epoch
+/// (the server stops, or the test clears its faults).
 void send(const serve_plan& plan, httplib::Response& res, const body_fault& fault,
-          const std::atomic<bool>& stopping);
+          const std::atomic<uint64_t>& stall_epoch);
 
 /// The faults of one mirror, by file name ("*" = any).
 class fault_table {

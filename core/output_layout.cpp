@@ -1,5 +1,6 @@
 #include "core/output_layout.hpp"
 
+#include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 
 #include <filesystem>
@@ -49,6 +50,15 @@ void output_layout::create_directories() const {
 bool output_layout::has_outcome_marker() const {
   std::error_code ec;
   return fs::exists(done_marker, ec) || fs::exists(err_marker, ec);
+}
+
+void output_layout::write_verdict(verdict v, const std::string& text) const {
+  const bool ok = v == verdict::done;
+  remove_if_exists(ok ? err_marker : done_marker);
+  // The space a run set aside is for this: on a full disk the verdict
+  // still fits.
+  release_space(reserve_path());
+  write_file_atomic(ok ? done_marker : err_marker, text);
 }
 
 } // namespace gaia

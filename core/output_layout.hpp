@@ -8,12 +8,15 @@
 
 namespace gaia {
 
+/// How a run ended, as its marker says.
+enum class verdict { done, failed };
+
 struct output_layout {
   explicit output_layout(const std::string& output_dir);
 
   std::string dir;
   std::string results_csv;     ///< the answer
-  std::string lock_marker;     ///< results.lock: a run holds it (flock)
+  std::string lock_marker;     ///< results.lock: who runs (core/run_lock)
   std::string done_marker;     ///< results.done: last run succeeded
   std::string err_marker;      ///< results.err: last run failed, and why
   std::string downloads_dir;   ///< EpochPhotometry_<range>.csv.gz
@@ -32,6 +35,11 @@ struct output_layout {
   /// True when results.done or results.err exists: nothing to do until a
   /// user deletes it.
   bool has_outcome_marker() const;
+  /// Writes results.done or results.err (durably, atomically) after
+  /// removing the other one, so the two never exist together: every writer
+  /// holds the run lock, and nothing shows both even for a moment. Throws
+  /// output_error naming the file.
+  void write_verdict(verdict v, const std::string& text) const;
 };
 
 } // namespace gaia

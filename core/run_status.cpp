@@ -1,14 +1,13 @@
 #include "core/run_status.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/run_lock.hpp"
 
 #include <ctime>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <signal.h>
 #include <sstream>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -95,23 +94,13 @@ std::optional<std::pair<int64_t, long>> heartbeat_age(const output_layout& layou
   return std::make_pair(static_cast<int64_t>(std::time(nullptr)) - when, pid);
 }
 
-bool run_in_progress(const output_layout& layout, std::string* holder_pid) {
-  int fd = ::open(layout.lock_marker.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+bool run_in_progress(const output_layout& layout, std::string* holder) {
+  lock_owner owner;
+  if (!run_lock::held(layout.lock_marker, &owner))
     return false;
-  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
-  if (!held)
-    ::flock(fd, LOCK_UN);
-  if (holder_pid != nullptr) {
-    char buf[64] = {0};
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    std::string s(buf, n > 0 ? static_cast<size_t>(n) : 0);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-      s.pop_back();
-    *holder_pid = s;
-  }
-  ::close(fd);
-  return held;
+  if (holder != nullptr)
+    *holder = owner.describe();
+  return true;
 }
 
 int remove_stale_temporaries(const output_layout& layout) {

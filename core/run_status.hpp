@@ -33,9 +33,11 @@ bool write_heartbeat(const output_layout& layout);
 /// Seconds since the last heartbeat and its pid, if there is one.
 std::optional<std::pair<int64_t, long>> heartbeat_age(const output_layout& layout);
 
-/// True when some process holds results.lock's flock right now. Probes with
-/// a shared lock released at once.
-bool run_in_progress(const output_layout& layout, std::string* holder_pid);
+/// True when a run holds the output directory right now (core/run_lock),
+/// with or without its results.lock; `holder` then gets who, as
+/// results.lock says ("pid 12 on host h", "pid unknown"). Probes with
+/// shared locks released at once.
+bool run_in_progress(const output_layout& layout, std::string* holder);
 
 /// Removes temporary files a killed process may have left ("*.tmp.<pid>"
 /// of atomic writes) in the output directory tree, except those of live

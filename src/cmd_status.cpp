@@ -54,7 +54,7 @@ int cmd_status(int argc, char** argv) {
                + std::to_string(std::time(nullptr) - progress->started_unix)
                + " s";
     }
-    std::printf("running: %s (pid %s)\n", where.c_str(), holder.c_str());
+    std::printf("running: %s (%s)\n", where.c_str(), holder.c_str());
   } else if (std::filesystem::exists(layout.done_marker)) {
     std::printf("idle: last run succeeded: %s\n",
                 first_line(layout.done_marker).c_str());
@@ -89,7 +89,7 @@ int cmd_trigger(int argc, char** argv) {
   output_layout layout(s->output_dir);
   std::string holder;
   if (run_in_progress(layout, &holder)) {
-    std::printf("a run is in progress (pid %s); nothing to trigger\n",
+    std::printf("a run is in progress (%s); nothing to trigger\n",
                 holder.c_str());
     return 0;
   }

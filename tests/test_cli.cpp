@@ -56,7 +56,9 @@ TEST_CASE("cli: serve runs, re-runs when results.done is deleted, stops on "
   auto first = test::read_file(layout.results_csv);
   test::check_results_equal(layout.results_csv, test::expected_rows(archive));
   auto done1 = test::read_file(layout.done_marker);
-  CHECK_FALSE(fs::exists(layout.lock_marker));
+  // The verdict is written while the run still holds its lock (so no other
+  // run can write one meanwhile); the lock goes right after.
+  CHECK(test::eventually([&] { return !fs::exists(layout.lock_marker); }, 20s));
 
   // Deleting the marker is how users ask for another run.
   fs::remove(layout.done_marker);

@@ -7,13 +7,19 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <atomic>
 #include <csignal>
 #include <fcntl.h>
 #include <cstdio>
 #include <filesystem>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace gaia;
 namespace fs = std::filesystem;
@@ -151,6 +157,51 @@ TEST_CASE("mirror: byte ranges") {
   CHECK(missing->get_header_value("Content-Range").empty());
 }
 
+TEST_CASE("mirror: a Range header of another unit or invalid syntax is "
+          "ignored: the whole file, 200 (RFC 9110)") {
+  mirror_fixture f;
+  auto cli = f.client();
+  const std::string path = "/" + f.file_name;
+  for (const char* range :
+       {"bytes=abc", "items=0-5", "bytes=5-1", "bytes=-", "bytes= 0-10",
+        "bytes=0-1,5-6", "bytes=0-1,5-3", "bytes=--5", "bytes=1-2-3", "bytes=0x10-20",
+        "bytes=+1-5", "bytes", "bytes0-5", "=0-5", "none"}) {
+    INFO("Range: " << std::string(range));
+    auto res = cli.Get(path.c_str(), {{"Range", range}});
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == f.content);
+    CHECK(res->get_header_value("Content-Length") == "1000");
+    CHECK_FALSE(res->has_header("Content-Range"));
+    auto head = cli.Head(path.c_str(), {{"Range", range}});
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(head->get_header_value("Content-Length") == "1000");
+  }
+  // The unit compares case-insensitively.
+  auto upper = cli.Get(path.c_str(), {{"Range", "Bytes=10-19"}});
+  REQUIRE(upper);
+  CHECK(upper->status == 206);
+  CHECK(upper->body == f.content.substr(10, 10));
+  // Positions beyond 64 bits: past the end (416), or up to the end.
+  auto far = cli.Get(path.c_str(), {{"Range", "bytes=123456789012345678901234567890-"}});
+  REQUIRE(far);
+  CHECK(far->status == 416);
+  CHECK(far->get_header_value("Content-Range") == "bytes */1000");
+  auto to_end = cli.Get(path.c_str(), {{"Range", "bytes=990-123456789012345678901234567890"}});
+  REQUIRE(to_end);
+  CHECK(to_end->status == 206);
+  CHECK(to_end->body == f.content.substr(990));
+  // An invalid Range on a missing file is still a plain 404.
+  auto missing = cli.Get("/nope.gz", {{"Range", "bytes=abc"}});
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  // The requests are recorded with their Range as sent.
+  bool seen = false;
+  for (const auto& r : f.server->requests()) seen = seen || r.range == "items=0-5";
+  CHECK(seen);
+}
+
 TEST_CASE("mirror: 404 for missing files, directories and the root") {
   mirror_fixture f;
   auto cli = f.client();
@@ -197,6 +248,100 @@ TEST_CASE("mirror: a 50 MB file streams intact") {
   REQUIRE(mid);
   CHECK(mid->status == 206);
   CHECK(mid->body == big.substr(30000000, 1000000));
+}
+
+namespace {
+
+/// TCP connections to the mirror from clients that take their time; closed
+/// at scope exit.
+struct slow_clients {
+  std::vector<int> fds;
+
+  /// Connects and sends `text`; false when either fails.
+  bool open(int port, const std::string& text, int receive_buffer = 0) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    fds.push_back(fd);
+    if (receive_buffer > 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+           ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
+
+  ~slow_clients() {
+    for (const int fd : fds) ::close(fd);
+  }
+};
+
+/// Sends one more byte on each connection every half second until
+/// destroyed (also when a REQUIRE fails).
+struct trickle {
+  const std::vector<int>& fds;
+  std::atomic<bool> done{false};
+  std::thread thread{[this] {
+    while (!done) {
+      for (const int fd : fds) (void) ::send(fd, "x", 1, MSG_NOSIGNAL);
+      for (int i = 0; i < 25 && !done; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }};
+
+  ~trickle() {
+    done = true;
+    thread.join();
+  }
+};
+
+} // namespace
+
+TEST_CASE("mirror: dozens of slow clients do not keep others from being "
+          "served") {
+  mirror_fixture f;
+  test::write_file(f.www / "big.bin", random_bytes(8u << 20, 3));
+  // Slowloris: 48 clients send their request headers a byte at a time, each
+  // byte well within the read timeout, and never finish. 16 more ask for
+  // 8 MB and never read the answer. Each holds a worker while it lasts.
+  slow_clients headers, readers;
+  for (int i = 0; i < 48; ++i)
+    REQUIRE(headers.open(f.server->port(),
+                         "GET /" + f.file_name + " HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  for (int i = 0; i < 16; ++i)
+    REQUIRE(readers.open(f.server->port(), "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n", 4096));
+  trickle trickler{headers.fds};
+
+  // Meanwhile ordinary requests are answered (the bound is a hang guard,
+  // far above the milliseconds they take).
+  for (int i = 0; i < 3; ++i) {
+    httplib::Client cli("127.0.0.1", f.server->port());
+    cli.set_connection_timeout(5);
+    cli.set_read_timeout(8);
+    auto res = cli.Get(("/" + f.file_name).c_str(), {{"Range", "bytes=100-199"}});
+    REQUIRE_MESSAGE(res, "request " << i << " was not served while slow clients waited");
+    CHECK(res->status == 206);
+    CHECK(res->body == f.content.substr(100, 100));
+  }
+}
+
+TEST_CASE("mirror: clear_faults ends a stall in progress") {
+  mirror_fixture f;
+  mirror_fault hold;
+  hold.what = mirror_fault::kind::stall_mid_body;
+  hold.stall_ms = 600000; // until cleared
+  f.server->set_fault(f.file_name, hold);
+  std::string body;
+  std::thread get([&] {
+    auto cli = f.client(); // read timeout 20 s: far below the stall
+    if (auto res = cli.Get(("/" + f.file_name).c_str())) body = res->body;
+  });
+  for (int i = 0; i < 2000 && f.server->requests().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  f.server->clear_faults();
+  get.join();
+  CHECK(body == f.content);
 }
 
 TEST_CASE("mirror: stop is idempotent and start fails on a missing directory") {

@@ -134,7 +134,7 @@ TEST_CASE("service: status and trigger") {
   CHECK(serve.wait(20s) == 0);
 }
 
-TEST_CASE("service: SIGTERM mid-run stops within seconds; the next start "
+TEST_CASE("service: SIGTERM mid-run stops within seconds, the next start "
           "finishes the run") {
   test::temp_dir dir;
   service_setup setup(dir, 6, 3.0);
@@ -161,7 +161,7 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds; the next start "
 }
 
 TEST_CASE("service: a disk that fills during a download ends in results.err "
-          "naming the file; with space again the next run is exact") {
+          "naming the file, and with space again the next run is exact") {
   test::temp_dir dir;
   service_setup setup(dir, 2, 2.0);
   const auto& layout = setup.layout;
