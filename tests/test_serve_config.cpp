@@ -108,6 +108,11 @@ TEST_CASE("serve: a bad config is reported in results.err and waited out; "
   REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
   test::check_results_equal(layout.results_csv,
                             test::expected_rows(setup.archive));
+  // results.done names the answer as it is true wherever the directory is
+  // mounted: beside the marker.
+  auto done = test::read_file(layout.done_marker);
+  CHECK(done.find("\nresults: results.csv (beside this file)\n")
+        != std::string::npos);
   {
     test::child_process status(setup.args("status"), {}, dir.path());
     CHECK(status.wait(20s) == 0);
