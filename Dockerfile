@@ -9,7 +9,13 @@ ARG BASE_IMAGE=debian:bookworm-20250520-slim
 FROM ${BASE_IMAGE} AS build
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
 RUN /src/scripts/install-deps.sh build && rm -rf /var/lib/apt/lists/*
-COPY . /src
+# Only what the binary is built from: a config, README or script edit
+# keeps the compiled layer.
+COPY CMakeLists.txt /src/CMakeLists.txt
+COPY actors /src/actors
+COPY core /src/core
+COPY messages /src/messages
+COPY src /src/src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build -j"$(nproc)" --target gaia-dr3
 
