@@ -3,11 +3,13 @@
 # to stderr). Exit 0 on success, 1 on failure.
 #
 #   ./RunChallenge.sh              the real archive (ESA CDN, ~378 MB)
-#   ./RunChallenge.sh --synthetic  a generated archive served on loopback
+#   ./RunChallenge.sh --synthetic  a generated archive, served by a mirror
 #   ./RunChallenge.sh --native     never use Docker, even if an engine runs
 #
-# With a running Docker engine it uses `docker compose up --build`;
-# otherwise it builds and runs natively (after scripts/install-deps.sh).
+# With a reachable Docker engine and Compose (`docker compose`, else
+# `docker-compose`) it runs the compose services; otherwise it builds and
+# runs natively (after scripts/install-deps.sh). RUNCHALLENGE_TIMEOUT_S
+# (default 7200) bounds the wait for a verdict.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     --synthetic) synthetic=1 ;;
     --native) native=1 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "RunChallenge.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -25,6 +27,7 @@ done
 log() { echo "RunChallenge: $*" >&2; }
 config=config/production.json
 out=output
+timeout_s=${RUNCHALLENGE_TIMEOUT_S:-7200}
 
 build_native() {
   if [ ! -x build/gaia-dr3 ] || [ -n "$(find CMakeLists.txt actors core messages src -newer build/gaia-dr3 2>/dev/null | head -1)" ]; then
@@ -46,34 +49,116 @@ print_result() {
   return 1
 }
 
-# Containers write ./output as the caller, so the files stay the caller's.
-export GAIA_UID="${GAIA_UID:-$(id -u)}" GAIA_GID="${GAIA_GID:-$(id -g)}"
-
-docker_engine() {
-  [ "$native" -eq 0 ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
+# Compose, when an engine answers: v2 (`docker compose`) where the plugin
+# exists, else v1 (`docker-compose`). Without either, the native build.
+compose=()
+find_compose() {
+  [ "$native" -eq 0 ] && command -v docker >/dev/null 2>&1 || return 1
+  if ! docker info >/dev/null 2>&1; then
+    log "no Docker engine answers (docker info failed): running natively"
+    return 1
+  fi
+  if docker compose version >/dev/null 2>&1; then
+    compose=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1 && docker-compose version >/dev/null 2>&1; then
+    compose=(docker-compose)
+  else
+    log "a Docker engine runs but neither 'docker compose' nor 'docker-compose' works: running natively"
+    return 1
+  fi
 }
 
-# Waits for results.done/results.err in $1 while the compose service $2 runs.
+# The containers write ./output as the caller, so the files stay the
+# caller's; never as root: run by root, they write as the owner of ./output,
+# or, when root owns it too, as the image's user 10001, which gets ./output.
+container_user() {
+  mkdir -p "$out"
+  if [ -n "${GAIA_UID:-}" ]; then
+    export GAIA_UID GAIA_GID="${GAIA_GID:-$GAIA_UID}"
+  elif [ "$(id -u)" -ne 0 ]; then
+    export GAIA_UID="$(id -u)" GAIA_GID="$(id -g)"
+  elif [ "$(stat -c %u "$out")" -ne 0 ]; then
+    export GAIA_UID="$(stat -c %u "$out")" GAIA_GID="$(stat -c %g "$out")"
+  else
+    log "run as root: the containers run as 10001:10001, which now owns $out"
+    chown -R 10001:10001 "$out"
+    export GAIA_UID=10001 GAIA_GID=10001
+  fi
+  log "containers run as $GAIA_UID:$GAIA_GID"
+}
+
+# The exit trap stops only the services this script started: one that was
+# already running is the user's and stays up.
+started=()
+remember_stopped() {
+  local running s
+  running=$("${compose[@]}" --profile synthetic ps --services --filter status=running 2>/dev/null || true)
+  for s in "$@"; do
+    grep -qx "$s" <<<"$running" || started+=("$s")
+  done
+}
+stop_started() {
+  if [ ${#started[@]} -gt 0 ]; then
+    log "stopping what this script started: ${started[*]}"
+    "${compose[@]}" --profile synthetic stop "${started[@]}" >&2 || true
+  fi
+}
+
+# Waits for results.done/results.err in $1 while the compose service $2
+# runs. Fails when its container is gone or stopped, restarts in a loop
+# (a crash or two are survived: the service resumes), or no verdict comes
+# within $timeout_s.
 await_compose() {
-  local dir=$1 service=$2
+  local dir=$1 service=$2 id state restarts first deadline=$((SECONDS + timeout_s))
+  id=$("${compose[@]}" --profile synthetic ps -q "$service" 2>/dev/null || true)
+  if [ -z "$id" ]; then
+    log "the service $service did not start:"
+    "${compose[@]}" --profile synthetic logs --tail 50 >&2 || true
+    return 1
+  fi
+  first=$(docker inspect -f '{{.RestartCount}}' "$id")
   while [ ! -f "$dir/results.done" ] && [ ! -f "$dir/results.err" ]; do
-    if [ -z "$(docker compose ps -q "$service" 2>/dev/null)" ]; then
-      log "the service stopped:"; docker compose logs --tail 50 >&2; exit 1
+    read -r state restarts < <(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$id" 2>/dev/null || echo "gone 0")
+    if [ "$state" != running ] && [ "$state" != restarting ]; then
+      log "the service $service is $state:"
+      "${compose[@]}" --profile synthetic logs --tail 50 "$service" >&2 || true
+      return 1
+    fi
+    if [ "$restarts" -gt $((first + 2)) ]; then
+      log "the service $service restarts in a loop ($((restarts - first)) restarts):"
+      "${compose[@]}" --profile synthetic logs --tail 50 "$service" >&2 || true
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "no results.done or results.err in $dir after ${timeout_s} s (RUNCHALLENGE_TIMEOUT_S)"
+      return 1
     fi
     sleep 2
   done
-  docker compose logs --tail 30 "$service" >&2 || true
+  "${compose[@]}" --profile synthetic logs --tail 30 "$service" >&2 || true
 }
 
-if [ "$synthetic" -eq 1 ] && docker_engine; then
-  log "Docker engine found: docker compose --profile synthetic up --build"
-  run_dir=$out/synthetic/run
-  mkdir -p "$out/synthetic/archive" "$run_dir"
-  rm -f "$run_dir/results.done" "$run_dir/results.err"
-  docker compose --profile synthetic up --build -d gaia-dr3-synthetic >&2
-  trap 'docker compose --profile synthetic stop >&2 || true' EXIT
-  await_compose "$run_dir" gaia-dr3-synthetic
-  print_result "$run_dir"
+# Runs the compose service $1 writing into $2 (the services it starts, its
+# dependencies included, follow), and prints the verdict.
+run_compose() {
+  local service=$1 dir=$2
+  shift 2
+  container_user
+  remember_stopped "$service" "$@"
+  trap stop_started EXIT
+  rm -f "$dir/results.done" "$dir/results.err"
+  log "${compose[*]} --profile synthetic up -d --build $service"
+  if ! "${compose[@]}" --profile synthetic up -d --build "$service" >&2; then
+    log "compose could not start $service:"
+    "${compose[@]}" --profile synthetic logs --tail 50 >&2 || true
+    return 1
+  fi
+  await_compose "$dir" "$service" || return 1
+  print_result "$dir"
+}
+
+if [ "$synthetic" -eq 1 ] && find_compose; then
+  run_compose gaia-dr3-synthetic "$out/synthetic/run" synthetic-mirror
   exit $?
 fi
 
@@ -107,14 +192,8 @@ if [ "$synthetic" -eq 1 ]; then
   exit $?
 fi
 
-if docker_engine; then
-  log "Docker engine found: docker compose up --build"
-  mkdir -p "$out"
-  rm -f "$out/results.done" "$out/results.err"
-  docker compose up --build -d gaia-dr3 >&2
-  trap 'docker compose stop gaia-dr3 >&2 || true' EXIT
-  await_compose "$out" gaia-dr3
-  print_result "$out"
+if find_compose; then
+  run_compose gaia-dr3 "$out"
   exit $?
 fi
 

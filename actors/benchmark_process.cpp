@@ -290,7 +290,10 @@ private:
                        + " qualifying sources of "
                        + std::to_string(run->outcome.sources) + " in "
                        + std::to_string(run->outcome.files) + " files\n"
-                       + "results: " + layout_.results_csv + "\n"
+                       // Relative: beside this marker is true wherever
+                       // the directory is mounted (in Docker, /app/output
+                       // means nothing on the host).
+                       + "results: results.csv (beside this file)\n"
                        + input_summary(run->outcome) + "\n" + "run "
                        + std::to_string(run->id) + " finished " + utc_now()
                        + " after " + seconds_text(run->outcome.seconds) + "\n";

@@ -3,6 +3,8 @@
 # set-up command, by .ci/run and by the Dockerfile, so they cannot drift apart.
 #   scripts/install-deps.sh          build + test dependencies (default)
 #   scripts/install-deps.sh runtime  only the shared libraries the binary loads
+#   scripts/install-deps.sh docker   a Docker engine and Compose, for
+#                                    scripts/docker-e2e.sh (and .ci/run)
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -25,10 +27,19 @@ RUNTIME_PACKAGES=(
   ca-certificates curl
 )
 
+# Debian's engine (dockerd 20.10) and Compose v1.29 (`docker-compose`; users
+# have v2, `docker compose`, and the files work with both), debootstrap to
+# make the base image where no registry can be reached, iptables for the
+# engine's bridge networking.
+DOCKER_PACKAGES=(
+  docker.io docker-compose debootstrap iptables ca-certificates curl git
+)
+
 case "${1:-build}" in
   build) packages=("${BUILD_PACKAGES[@]}") ;;
   runtime) packages=("${RUNTIME_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|runtime]" >&2; exit 2 ;;
+  docker) packages=("${DOCKER_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|runtime|docker]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -4,8 +4,14 @@
 
 #include "src/cli_common.hpp"
 
+#include "src/config_failure.hpp"
+
 #include "actors/production.hpp"
+#include "core/atomic_file.hpp"
+#include "core/defaults.hpp"
 #include "core/log.hpp"
+#include "core/output_layout.hpp"
+#include "core/run_status.hpp"
 #include "core/settings.hpp"
 #include "messages/messages.hpp"
 
@@ -13,24 +19,86 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
 namespace gaia::cli {
 
+namespace {
+
+/// serve's first settings. A config that does not load does not end serve:
+/// under a restart policy (Docker's) an exit would restart it in a loop, and
+/// without one the service would be gone. It is logged once (the error names
+/// the key), written to results.err where status and RunChallenge.sh look,
+/// and the config is read again every poll until it loads; the service then
+/// starts and, like after any failure, runs once results.err is deleted.
+/// Empty when a signal came first.
+std::optional<settings> await_valid_config(caf::scoped_actor& self,
+                                           const std::string& config) {
+  std::string reported;
+  auto last_heartbeat = std::chrono::steady_clock::time_point{};
+  for (;;) {
+    try {
+      auto s = load_settings(config, process_env());
+      if (!reported.empty())
+        log_line("main", config + " loads now");
+      return s;
+    } catch (const config_error& e) {
+      output_layout layout(output_dir_despite(config, process_env()));
+      bool changed = e.what() != reported;
+      if (changed)
+        log_line("main", std::string("config error: ") + e.what()
+                           + " (waiting for a valid config; results.err in "
+                           + layout.dir + ")");
+      if (changed || !std::filesystem::exists(layout.err_marker)) {
+        try {
+          std::filesystem::create_directories(layout.dir);
+          write_file_atomic(layout.err_marker,
+                            config_failure_text(config, e.what()));
+        } catch (const std::exception& w) {
+          if (changed)
+            log_line("main", std::string("cannot write results.err: ")
+                               + w.what());
+        }
+      }
+      reported = e.what();
+      // Alive, though unhealthy: status tells a waiting service from a
+      // dead one.
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_heartbeat >= std::chrono::seconds(10)
+          && write_heartbeat(layout))
+        last_heartbeat = now;
+    }
+    bool stop = false;
+    self->receive(
+      [&](shutdown_atom) { stop = true; },
+      caf::after(std::chrono::milliseconds(defaults::poll_interval_ms))
+        >> [] {});
+    if (stop)
+      return std::nullopt;
+  }
+}
+
+} // namespace
+
 int cmd_serve(int argc, char** argv) {
-  common_args args;
-  int exit_code = 0;
-  auto s = start_command(
-    "serve",
+  const char* what =
     "The unattended service. Every poll_interval_ms it looks at "
     "output_dir; when neither results.done nor results.err exists "
     "it re-reads the config, takes results.lock and runs the "
     "production. Delete a marker (or `gaia-dr3 trigger`) to run "
-    "again. Stops cleanly on SIGTERM/SIGINT.",
-    argc, argv, exit_code, args);
-  if (!s)
-    return exit_code;
+    "again. A config that does not load is reported in results.err "
+    "and waited out, never a reason to exit. Stops cleanly on "
+    "SIGTERM/SIGINT.";
+  common_args args;
+  if (auto err = parse_common(argc, argv, args))
+    return usage_error("serve", *err);
+  if (args.help) {
+    print_help("serve", what);
+    return 0;
+  }
   signal_waiter signals; // before the actor system: its threads inherit
   {
     caf::actor_system_config cfg;
@@ -38,15 +106,17 @@ int cmd_serve(int argc, char** argv) {
     caf::actor_system sys{cfg};
     caf::scoped_actor self{sys};
     caf::actor me = self;
-    // A signal becomes a message to the loop below.
+    // A signal becomes a message to the loops below.
     signals.start("shutting down",
                   [me] { caf::anon_send(me, shutdown_atom::value); });
-    log_line("main", "serving; config " + args.config + ", output "
-                       + s->output_dir);
+    auto s = await_valid_config(self, args.config);
+    bool stop = !s;
+    if (s)
+      log_line("main", "serving; config " + args.config + ", output "
+                         + s->output_dir);
     service_options opts;
     opts.listener = me;
     opts.config_path = args.config;
-    bool stop = false;
     while (!stop) {
       auto prod = spawn_production(sys, *s, opts);
       auto service = prod.service();

@@ -3,6 +3,7 @@
 #include "src/commands.hpp"
 
 #include "src/cli_common.hpp"
+#include "src/config_failure.hpp"
 
 #include "core/atomic_file.hpp"
 #include "core/output_layout.hpp"
@@ -18,19 +19,32 @@
 namespace gaia::cli {
 
 int cmd_status(int argc, char** argv) {
-  common_args args;
-  int exit_code = 0;
-  auto s = start_command(
-    "status",
+  const char* what =
     "Reports, from output_dir: whether a run is in progress (its "
     "step and progress), the last outcome, and whether a service "
     "is alive. Exit 0 when a service has sent a heartbeat in the "
-    "last 2 minutes or a run is in progress, 1 otherwise (a Docker "
-    "healthcheck).",
-    argc, argv, exit_code, args);
-  if (!s)
-    return exit_code;
-  output_layout layout(s->output_dir);
+    "last 2 minutes or a run is in progress, 1 otherwise, and 1 "
+    "while the config does not load or results.err reports a config "
+    "failure (a Docker healthcheck: a service that waits for a "
+    "config fix is alive but unhealthy).";
+  common_args args;
+  if (auto err = parse_common(argc, argv, args))
+    return usage_error("status", *err);
+  if (args.help) {
+    print_help("status", what);
+    return 0;
+  }
+  // A bad config is what status must report, not a reason to stop: the
+  // markers are read where serve wrote them (output_dir_despite).
+  std::string config_problem, dir;
+  try {
+    dir = load_settings(args.config, process_env()).output_dir;
+  } catch (const config_error& e) {
+    config_problem = e.what();
+    dir = output_dir_despite(args.config, process_env());
+    std::printf("config error: %s\n", e.what());
+  }
+  output_layout layout(dir);
   std::string holder;
   bool running = run_in_progress(layout, &holder);
   auto progress = read_progress(layout);
@@ -59,8 +73,13 @@ int cmd_status(int argc, char** argv) {
     std::printf("idle: last run succeeded: %s\n",
                 first_line(layout.done_marker).c_str());
   } else if (std::filesystem::exists(layout.err_marker)) {
-    std::printf("idle: last run failed: %s\n",
-                first_line(layout.err_marker).c_str());
+    auto failure = first_line(layout.err_marker);
+    std::printf("idle: last run failed: %s\n", failure.c_str());
+    if (is_config_failure(failure)) {
+      config_problem = config_problem.empty() ? failure : config_problem;
+      std::printf("  fix the config, then delete %s\n",
+                  layout.err_marker.c_str());
+    }
   } else {
     std::printf("idle: no outcome yet; a service starts a run at its next "
                 "poll\n");
@@ -72,7 +91,8 @@ int cmd_status(int argc, char** argv) {
                 alive ? "" : " (stale: is the service running?)");
   else
     std::printf("service: no heartbeat in %s\n", layout.dir.c_str());
-  return alive || running ? 0 : 1;
+  // 1, not 2, for a config error: Docker reserves a healthcheck's exit 2.
+  return (alive || running) && config_problem.empty() ? 0 : 1;
 }
 
 int cmd_trigger(int argc, char** argv) {
