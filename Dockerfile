@@ -11,11 +11,18 @@ COPY scripts/install-deps.sh /src/scripts/install-deps.sh
 RUN /src/scripts/install-deps.sh build && rm -rf /var/lib/apt/lists/*
 # Only what the binary is built from: a config, README or script edit
 # keeps the compiled layer.
+# One line per source folder of CMakeLists.txt (tests/test_deploy.cpp
+# checks that none is missing).
 COPY CMakeLists.txt /src/CMakeLists.txt
+COPY engine /src/engine
+COPY archive /src/archive
+COPY download /src/download
+COPY results /src/results
+COPY settings /src/settings
 COPY actors /src/actors
-COPY core /src/core
 COPY messages /src/messages
-COPY src /src/src
+COPY tools /src/tools
+COPY cli /src/cli
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build -j"$(nproc)" --target gaia-dr3
 

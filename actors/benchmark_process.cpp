@@ -1,12 +1,12 @@
 #include "actors/benchmark_process.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/cancellation.hpp"
-#include "core/errors.hpp"
-#include "core/file_range.hpp"
-#include "core/log.hpp"
-#include "core/output_layout.hpp"
-#include "core/run_status.hpp"
+#include "engine/atomic_file.hpp"
+#include "settings/cancellation.hpp"
+#include "settings/errors.hpp"
+#include "archive/file_range.hpp"
+#include "engine/log.hpp"
+#include "settings/output_layout.hpp"
+#include "settings/run_status.hpp"
 #include "messages/messages.hpp"
 
 #include <chrono>
@@ -88,7 +88,7 @@ public:
       fail(run, "prepare", layout_.dir, e.what());
       return rp;
     }
-    log_line("process", "run " + std::to_string(run->id) + ": "
+    engine::log_line("process", "run " + std::to_string(run->id) + ": "
                           + std::to_string(run->ranges.size())
                           + " files, download pool "
                           + std::to_string(cfg_.download_pool_size)
@@ -110,15 +110,15 @@ private:
     layout_.create_directories();
     for (const auto& p : {layout_.results_csv, layout_.done_marker,
                           layout_.err_marker})
-      remove_if_exists(p);
+      engine::remove_if_exists(p);
     // A process killed mid-write leaves its temporary; the finished file
     // was never renamed into place, so the temporary is just garbage.
     if (int n = remove_stale_temporaries(layout_))
-      log_line("process", "removed " + std::to_string(n)
+      engine::log_line("process", "removed " + std::to_string(n)
                             + " temporary files left by a killed run");
     // Space for the verdict, whatever fills the disk during the run.
-    if (!reserve_space(layout_.reserve_path()))
-      log_line("process", "cannot reserve space for the markers in "
+    if (!engine::reserve_space(layout_.reserve_path()))
+      engine::log_line("process", "cannot reserve space for the markers in "
                             + layout_.dir + " (is the disk full?)");
   }
 
@@ -156,9 +156,9 @@ private:
     if (run->finished)
       return;
     ++run->downloaded;
-    log_line("process", "download " + std::to_string(run->downloaded) + "/"
+    engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
                           + std::to_string(run->ranges.size()) + " "
-                          + rep.label + " " + format_mb(rep.bytes)
+                          + rep.label + " " + engine::format_mb(rep.bytes)
                           + (rep.reused ? " (reused)"
                                         : " in " + seconds_text(rep.seconds)));
     report(run, "download+import");
@@ -189,7 +189,7 @@ private:
     // would only be read the same way again).
     if (is_error(err, gaia_errc::corrupt_archive) && !in_place
         && run->fetched_again.insert(r.label()).second) {
-      log_line("process", "import " + r.label() + ": " + error_text(err)
+      engine::log_line("process", "import " + r.label() + ": " + error_text(err)
                             + "; downloading it again");
       --run->downloaded;
       download(run, r, true);
@@ -208,7 +208,7 @@ private:
     o.skipped_values += rep.skipped_values;
     if (rep.skipped_rows > 0 || rep.skipped_values > 0)
       ++o.unclean_files;
-    log_line("process",
+    engine::log_line("process",
              "import " + std::to_string(run->imported) + "/"
                + std::to_string(run->ranges.size()) + " " + rep.label + " "
                + std::to_string(rep.sources) + " sources"
@@ -250,7 +250,7 @@ private:
           if (run->finished)
             return;
           run->outcome.sources = rep.sources;
-          log_line("process", "compute: " + std::to_string(rep.qualifying)
+          engine::log_line("process", "compute: " + std::to_string(rep.qualifying)
                                 + " of " + std::to_string(rep.sources)
                                 + " sources qualify ("
                                 + seconds_text(rep.seconds) + ")");
@@ -273,7 +273,7 @@ private:
       .then(
         [me, run](export_reply& rep) {
           run->outcome.qualifying = rep.rows;
-          log_line("process", "export: " + std::to_string(rep.rows)
+          engine::log_line("process", "export: " + std::to_string(rep.rows)
                                 + " rows to " + rep.csv_path);
           me->succeed(run);
         },
@@ -285,7 +285,7 @@ private:
   void succeed(const run_ptr& run) {
     if (run->finished || stopped(run, "finish", layout_.done_marker))
       return;
-    run->outcome.seconds = seconds_since(run->started);
+    run->outcome.seconds = engine::seconds_since(run->started);
     std::string text = "ok: " + std::to_string(run->outcome.qualifying)
                        + " qualifying sources of "
                        + std::to_string(run->outcome.sources) + " in "
@@ -306,7 +306,7 @@ private:
     run->finished = true;
     run->outcome.ok = true;
     report(run, "done");
-    log_line("process", "run " + std::to_string(run->id) + " done: "
+    engine::log_line("process", "run " + std::to_string(run->id) + " done: "
                           + std::to_string(run->outcome.qualifying)
                           + " qualifying sources in "
                           + seconds_text(run->outcome.seconds));
@@ -323,27 +323,27 @@ private:
     run->outcome.step = step;
     run->outcome.file = file;
     run->outcome.error = error;
-    run->outcome.seconds = seconds_since(run->started);
+    run->outcome.seconds = engine::seconds_since(run->started);
     const bool no_verdict = run_abandoned(run->id);
     report(run, no_verdict ? "interrupted" : "failed");
     if (no_verdict) {
       // Stopped by a signal, or the run lost its results.lock: no verdict;
       // the next run resumes the work.
-      log_line("process", "run " + std::to_string(run->id) + " abandoned: "
+      engine::log_line("process", "run " + std::to_string(run->id) + " abandoned: "
                             + (shutting_down() ? "shutting down"
                                                : "it lost its results.lock"));
     } else {
-      log_line("process", "run " + std::to_string(run->id) + " failed: "
+      engine::log_line("process", "run " + std::to_string(run->id) + " failed: "
                             + step + " " + file + ": " + error);
       std::string text = step + " failed: " + file + "\n" + error + "\n"
                          + "run " + std::to_string(run->id) + " failed "
                          + utc_now() + " after "
                          + seconds_text(run->outcome.seconds) + "\n";
       try {
-        remove_if_exists(layout_.results_csv);
+        engine::remove_if_exists(layout_.results_csv);
         layout_.write_verdict(verdict::failed, text);
       } catch (const std::exception& e) {
-        log_line("process", std::string("cannot write results.err: ")
+        engine::log_line("process", std::string("cannot write results.err: ")
                               + e.what());
       }
     }

@@ -15,7 +15,7 @@
 // which removes the other first: the two never exist together.
 #pragma once
 
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <caf/all.hpp>
 

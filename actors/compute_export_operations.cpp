@@ -1,11 +1,11 @@
 // The compute and export operations: single detached actors around
-// core/compute and core/results_csv.
+// results/compute and results/results_csv.
 #include "actors/operations.hpp"
 
-#include "core/compute.hpp"
-#include "core/errors.hpp"
-#include "core/log.hpp"
-#include "core/results_csv.hpp"
+#include "results/compute.hpp"
+#include "settings/errors.hpp"
+#include "engine/log.hpp"
+#include "results/results_csv.hpp"
 #include "messages/messages.hpp"
 
 #include <chrono>
@@ -24,7 +24,7 @@ caf::behavior compute_operation(caf::event_based_actor*) {
         auto stats = compute_qualifying(req.checkpoint_paths,
                                         req.qualifying_path);
         return compute_reply{stats.sources, stats.qualifying,
-                             seconds_since(started)};
+                             engine::seconds_since(started)};
       } catch (const output_error& e) {
         return make_error(gaia_errc::output_failed, e.what());
       } catch (const std::exception& e) {
@@ -40,7 +40,7 @@ caf::behavior export_operation(caf::event_based_actor*) {
       auto started = std::chrono::steady_clock::now();
       try {
         auto rows = export_results_csv(req.qualifying_path, req.csv_path);
-        return export_reply{rows, req.csv_path, seconds_since(started)};
+        return export_reply{rows, req.csv_path, engine::seconds_since(started)};
       } catch (const output_error& e) {
         return make_error(gaia_errc::output_failed, e.what());
       } catch (const std::exception& e) {

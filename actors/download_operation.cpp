@@ -3,16 +3,16 @@
 // that are checked: complete, gzip, and the MD5 of the archive's
 // _MD5SUM.txt when it publishes one (read once per run, shared by the
 // workers). A file:// source is checked where it is, never copied.
-// Retries, backoff and resume live in core/downloader.cpp.
+// Retries, backoff and resume live in download/downloader.cpp.
 #include "actors/operations.hpp"
 
-#include "core/cancellation.hpp"
-#include "core/checksums.hpp"
-#include "core/downloader.hpp"
-#include "core/errors.hpp"
-#include "core/gzip_reader.hpp"
-#include "core/log.hpp"
-#include "core/md5.hpp"
+#include "settings/cancellation.hpp"
+#include "download/checksums.hpp"
+#include "download/downloader.hpp"
+#include "settings/errors.hpp"
+#include "archive/gzip_reader.hpp"
+#include "engine/log.hpp"
+#include "download/md5.hpp"
 #include "messages/messages.hpp"
 
 #include <chrono>
@@ -36,7 +36,7 @@ download_options options_of(const settings& cfg, const download_request& req) {
   opts.cancelled = [run] { return run_cancelled(run); };
   std::string label = req.label;
   opts.on_notice = [label](const std::string& text) {
-    log_line("download", label + ": " + text);
+    engine::log_line("download", label + ": " + text);
   };
   return opts;
 }
@@ -53,7 +53,7 @@ std::string published_md5(downloader& dl, const settings& cfg,
   auto list = run_checksums(req.run_id, src.url, [&] {
     download_options o = opts;
     o.on_notice = [](const std::string& text) {
-      log_line("download", "checksums: " + text);
+      engine::log_line("download", "checksums: " + text);
     };
     return fetch_checksums(dl, src, o);
   });
@@ -81,7 +81,7 @@ bool reusable(downloader& dl, const std::string& path, const source_version& wan
   auto stamp = verified_stamp_of(path);
   try {
     if (stamp && stamp->source.url != wanted.url) {
-      log_line("download", path + ": fetched from " + stamp->source.url + ", not "
+      engine::log_line("download", path + ": fetched from " + stamp->source.url + ", not "
                              + wanted.url + "; downloading it again");
       return false;
     }
@@ -89,7 +89,7 @@ bool reusable(downloader& dl, const std::string& path, const source_version& wan
       if (stamp && stamp->source.md5 == wanted.md5)
         return true;
       if (stamp && !stamp->source.md5.empty()) {
-        log_line("download", path + ": the published MD5 changed; "
+        engine::log_line("download", path + ": the published MD5 changed; "
                                "downloading it again");
         return false;
       }
@@ -101,7 +101,7 @@ bool reusable(downloader& dl, const std::string& path, const source_version& wan
         mark_verified_download(path, v);
         return true;
       }
-      log_line("download", path + ": does not match the published MD5; "
+      engine::log_line("download", path + ": does not match the published MD5; "
                              "downloading it again");
       return false;
     }
@@ -112,12 +112,12 @@ bool reusable(downloader& dl, const std::string& path, const source_version& wan
     auto now = dl.head(wanted.url, opts);
     if (same_server_version(stamp->source, now))
       return true;
-    log_line("download", path + ": " + wanted.url
+    engine::log_line("download", path + ": " + wanted.url
                            + " changed on the server (ETag, Last-Modified or size);"
                              " downloading it again");
     return false;
   } catch (const input_error& e) {
-    log_line("download", std::string("discarding local copy: ") + e.what());
+    engine::log_line("download", std::string("discarding local copy: ") + e.what());
     return false;
   }
 }
@@ -167,7 +167,7 @@ download_reply fetch(downloader& dl, const settings& cfg,
     discard_download(req.path);
   if (auto local = file_url_path(req.url)) {
     auto reply = check_in_place(cfg, req, *local, opts.expected_md5);
-    reply.seconds = seconds_since(started);
+    reply.seconds = engine::seconds_since(started);
     return reply;
   }
   download_reply reply;
@@ -181,21 +181,21 @@ download_reply fetch(downloader& dl, const settings& cfg,
   } else {
     std::string label = req.label;
     opts.on_progress = [label, started](uint64_t now, uint64_t total) {
-      double secs = seconds_since(started);
-      log_line("download", label + " " + format_mb(static_cast<double>(now))
-                             + (total > 0 ? " of " + format_mb(total) : "")
-                             + " at " + format_mb(now / (secs > 0 ? secs : 1))
+      double secs = engine::seconds_since(started);
+      engine::log_line("download", label + " " + engine::format_mb(static_cast<double>(now))
+                             + (total > 0 ? " of " + engine::format_mb(total) : "")
+                             + " at " + engine::format_mb(now / (secs > 0 ? secs : 1))
                              + "/s");
     };
     auto r = dl.fetch(req.url, req.path, opts);
     reply.bytes = r.bytes;
     reply.source = r.source;
     if (r.attempts > 1 || r.resumed)
-      log_line("download", label + ": complete after "
+      engine::log_line("download", label + ": complete after "
                              + std::to_string(r.attempts) + " attempts"
                              + (r.resumed ? " (resumed)" : ""));
   }
-  reply.seconds = seconds_since(started);
+  reply.seconds = engine::seconds_since(started);
   return reply;
 }
 

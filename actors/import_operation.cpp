@@ -3,11 +3,11 @@
 // unchanged since it was written.
 #include "actors/operations.hpp"
 
-#include "core/cancellation.hpp"
-#include "core/checkpoint.hpp"
-#include "core/ecsv_reader.hpp"
-#include "core/errors.hpp"
-#include "core/log.hpp"
+#include "settings/cancellation.hpp"
+#include "results/checkpoint.hpp"
+#include "archive/ecsv_reader.hpp"
+#include "settings/errors.hpp"
+#include "engine/log.hpp"
 #include "messages/messages.hpp"
 
 #include <chrono>
@@ -54,14 +54,14 @@ import_reply import_file(const import_request& req) {
       std::string examples;
       for (const auto& ex : result.stats.skip_examples)
         examples += "; " + ex;
-      log_line("import", req.archive_path + ": skipped "
+      engine::log_line("import", req.archive_path + ": skipped "
                            + std::to_string(info.skipped_rows)
                            + " malformed rows and "
                            + std::to_string(info.skipped_values)
                            + " flux values" + examples);
     }
   }
-  reply.seconds = seconds_since(started);
+  reply.seconds = engine::seconds_since(started);
   return reply;
 }
 

@@ -1,9 +1,9 @@
-// Behaviors of the operation workers. Each wraps plain code from core/ and
+// Behaviors of the operation workers. Each wraps plain domain code (archive/, download/, results/) and
 // turns its exceptions into gaia errors at the handler boundary. All of them
 // block (curl, inflate, file I/O), so they are spawned detached.
 #pragma once
 
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,11 +1,11 @@
 #include "actors/polling_service.hpp"
 
-#include "core/cancellation.hpp"
-#include "core/errors.hpp"
-#include "core/log.hpp"
-#include "core/output_layout.hpp"
-#include "core/run_lock.hpp"
-#include "core/run_status.hpp"
+#include "settings/cancellation.hpp"
+#include "settings/errors.hpp"
+#include "engine/log.hpp"
+#include "settings/output_layout.hpp"
+#include "engine/run_lock.hpp"
+#include "settings/run_status.hpp"
 #include "messages/messages.hpp"
 
 #include <filesystem>
@@ -21,7 +21,7 @@ struct service_state {
   output_layout layout;
   caf::actor process;
   service_options opts;
-  std::unique_ptr<run_lock> lock; ///< held while a run is in flight
+  std::unique_ptr<engine::run_lock> lock; ///< held while a run is in flight
   uint64_t run_id = 0;            ///< the run in flight
   /// Set when that run's results.lock was deleted or replaced: how.
   std::string lock_lost;
@@ -39,7 +39,7 @@ struct service_state {
 
   void note(const std::string& text) {
     if (text != last_note)
-      log_line("service", text);
+      engine::log_line("service", text);
     last_note = text;
   }
 };
@@ -59,7 +59,7 @@ void back_off_unless_marked(const state_ptr& st) {
     std::chrono::seconds(300),
     st->backoff.count() == 0 ? std::chrono::seconds(5) : st->backoff * 2);
   st->not_before = std::chrono::steady_clock::now() + st->backoff;
-  log_line("service", "no marker could be written; next attempt in "
+  engine::log_line("service", "no marker could be written; next attempt in "
                         + std::to_string(st->backoff.count()) + " s");
 }
 
@@ -74,17 +74,17 @@ config_check check_config(const state_ptr& st) {
     auto fresh = load_settings(st->opts.config_path, process_env());
     if (to_json(fresh) == to_json(st->cfg))
       return config_check::unchanged;
-    log_line("service", st->opts.config_path
+    engine::log_line("service", st->opts.config_path
                           + " changed; restarting the production with it");
     return config_check::changed;
   } catch (const config_error& e) {
-    log_line("service", std::string("config error: ") + e.what());
+    engine::log_line("service", std::string("config error: ") + e.what());
     try {
       st->layout.write_verdict(verdict::failed,
                                "config failed: " + st->opts.config_path + "\n"
                                  + e.what() + "\n");
     } catch (const std::exception& w) {
-      log_line("service", std::string("cannot write results.err: ") + w.what());
+      engine::log_line("service", std::string("cannot write results.err: ") + w.what());
     }
     return config_check::invalid;
   }
@@ -121,7 +121,7 @@ void finish(caf::event_based_actor* self, const state_ptr& st,
   const bool lost = stopped_by_lock_loss(st, o);
   st->lock.reset(); // removes results.lock if it is still ours
   if (lost) {
-    log_line("service", "run " + std::to_string(o.run_id)
+    engine::log_line("service", "run " + std::to_string(o.run_id)
                           + " stopped without a verdict"
                           + (st->opts.run_once
                                ? ""
@@ -139,11 +139,11 @@ void finish(caf::event_based_actor* self, const state_ptr& st,
 
 /// Takes the lock for a run; false (noted, reported) when it cannot.
 bool take_lock(caf::event_based_actor* self, const state_ptr& st) {
-  run_lock::attempt got;
+  engine::run_lock::attempt got;
   try {
     std::error_code ec;
     std::filesystem::create_directories(st->layout.dir, ec);
-    got = run_lock::try_acquire(st->layout.lock_marker);
+    got = engine::run_lock::try_acquire(st->layout.lock_marker);
   } catch (const output_error& e) {
     st->note(std::string("cannot take the lock: ") + e.what());
     finish(self, st, lock_failure(st, e.what()));
@@ -159,7 +159,7 @@ bool take_lock(caf::event_based_actor* self, const state_ptr& st) {
     return false;
   }
   if (got.took_over_stale)
-    log_line("service", "took over a stale results.lock left by "
+    engine::log_line("service", "took over a stale results.lock left by "
                           + got.stale_owner.describe()
                           + " (no process held it)");
   st->lock = std::move(got.lock);
@@ -173,14 +173,14 @@ void watch_lock(const state_ptr& st) {
   if (!st->lock_lost.empty())
     return;
   auto found = st->lock->check();
-  if (found.what == run_lock::state::intact)
+  if (found.what == engine::run_lock::state::intact)
     return;
   std::string run = "run " + std::to_string(st->run_id);
-  st->lock_lost = found.what == run_lock::state::deleted
+  st->lock_lost = found.what == engine::run_lock::state::deleted
                     ? "was deleted while " + run + " worked"
                     : "was replaced while " + run + " worked (it now says "
                         + found.now.describe() + ")";
-  log_line("service", st->layout.lock_marker + " " + st->lock_lost
+  engine::log_line("service", st->layout.lock_marker + " " + st->lock_lost
                         + "; stopping " + run + " without a verdict");
   abandon_run(st->run_id);
 }
@@ -211,18 +211,18 @@ void start_run(caf::event_based_actor* self, const state_ptr& st) {
   }
   st->last_note.clear();
   uint64_t id = st->run_id = next_run_id();
-  log_line("service", "starting run " + std::to_string(id));
+  engine::log_line("service", "starting run " + std::to_string(id));
   self->request(st->process, caf::infinite, benchmark_request{id})
     .then(
       [self, st](run_outcome& o) {
         if (!stopped_by_lock_loss(st, o))
-          log_line("service", "run " + std::to_string(o.run_id) + " "
+          engine::log_line("service", "run " + std::to_string(o.run_id) + " "
                                 + (o.ok ? "succeeded" : "failed")
                                 + "; waiting for a marker to be deleted");
         finish(self, st, std::move(o));
       },
       [self, st, id](caf::error& err) {
-        log_line("service", "run " + std::to_string(id)
+        engine::log_line("service", "run " + std::to_string(id)
                               + " got no outcome: " + error_text(err));
         run_outcome o;
         o.run_id = id;
@@ -243,7 +243,7 @@ caf::behavior polling_service(caf::event_based_actor* self, settings cfg,
     start_run(self, st);
     self->delayed_send(self, interval, poll_atom::value);
   } else {
-    log_line("service", "watching " + st->layout.dir + " every "
+    engine::log_line("service", "watching " + st->layout.dir + " every "
                           + std::to_string(st->cfg.poll_interval_ms) + " ms");
     self->send(self, poll_atom::value);
   }

@@ -1,7 +1,7 @@
 // The polling service: the production's only source of runs.
 //
 // Every poll_interval_ms it looks at output_dir. When neither results.done
-// nor results.err exists and it can take the run lock (core/run_lock:
+// nor results.err exists and it can take the run lock (engine/run_lock:
 // output_dir itself, and results.lock), it sends the process a
 // benchmark_request and holds the lock until the reply. Deleting a marker
 // is how users ask for a new run. In run-once mode (`gaia-dr3 run`) it
@@ -10,7 +10,7 @@
 // the run's own; deleted or replaced, the run is stopped without a verdict.
 #pragma once
 
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <caf/all.hpp>
 

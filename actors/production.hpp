@@ -2,7 +2,7 @@
 #pragma once
 
 #include "actors/polling_service.hpp"
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,6 +1,6 @@
 #include "actors/topology.hpp"
 
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <sstream>
 #include <stdexcept>

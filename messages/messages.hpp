@@ -8,7 +8,7 @@
 //   process --compute_request--> compute, --export_request--> export
 #pragma once
 
-#include "core/source_version.hpp"
+#include "download/source_version.hpp"
 
 #include <caf/all.hpp>
 

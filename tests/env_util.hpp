@@ -2,7 +2,7 @@
 // the error text of a bad config.
 #pragma once
 
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include <map>
 #include <optional>

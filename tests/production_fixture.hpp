@@ -3,9 +3,9 @@
 // min/max over the rows' own values, the rule written out inline.
 #pragma once
 
-#include "core/file_range.hpp"
-#include "core/settings.hpp"
-#include "core/synth.hpp"
+#include "archive/file_range.hpp"
+#include "settings/settings.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/test_util.hpp"
 

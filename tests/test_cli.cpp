@@ -2,8 +2,8 @@
 // deleted and stops cleanly on SIGTERM; run's exit codes; check and graph;
 // bad configs fail with one line and touch nothing.
 #include "actors/topology.hpp"
-#include "core/output_layout.hpp"
-#include "core/synth.hpp"
+#include "settings/output_layout.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"

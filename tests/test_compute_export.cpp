@@ -1,8 +1,8 @@
 // Checkpoints, the k-way merge, compute and the CSV export on real files.
-#include "core/checkpoint.hpp"
-#include "core/compute.hpp"
-#include "core/errors.hpp"
-#include "core/results_csv.hpp"
+#include "results/checkpoint.hpp"
+#include "results/compute.hpp"
+#include "settings/errors.hpp"
+#include "results/results_csv.hpp"
 
 #include "tests/test_util.hpp"
 

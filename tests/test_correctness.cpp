@@ -3,11 +3,11 @@
 // through the whole production, and compared bit for bit with the simple
 // reference reader of tests/reference_reader.hpp.
 #include "actors/production.hpp"
-#include "core/log.hpp"
-#include "core/mirror.hpp"
-#include "core/output_layout.hpp"
-#include "core/results_csv.hpp"
-#include "core/synth.hpp"
+#include "engine/log.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "settings/output_layout.hpp"
+#include "results/results_csv.hpp"
+#include "tools/synth/synth.hpp"
 #include "messages/messages.hpp"
 
 #include "tests/production_fixture.hpp"
@@ -106,8 +106,8 @@ std::string expected_csv(const std::vector<std::string>& files) {
 }
 
 struct quiet_logs {
-  quiet_logs() { set_log_quiet(true); }
-  ~quiet_logs() { set_log_quiet(false); }
+  quiet_logs() { engine::set_log_quiet(true); }
+  ~quiet_logs() { engine::set_log_quiet(false); }
 };
 
 } // namespace

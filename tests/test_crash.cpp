@@ -2,10 +2,10 @@
 // random times, and as soon as each step shows in progress.json), restarted
 // each time; no half-written result is ever visible, the final results.csv
 // equals the expected rows, and no temporary files are left.
-#include "core/checkpoint.hpp"
-#include "core/output_layout.hpp"
-#include "core/run_status.hpp"
-#include "core/synth.hpp"
+#include "results/checkpoint.hpp"
+#include "settings/output_layout.hpp"
+#include "settings/run_status.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"

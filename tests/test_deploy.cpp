@@ -5,7 +5,7 @@
 // status healthcheck, compose passes exactly the settings' environment
 // variables through, and scripts/docker-e2e.sh (which runs it all for real)
 // runs exactly the README's commands.
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
 #include "tests/test_util.hpp"
 
@@ -65,6 +65,19 @@ TEST_CASE("deploy: the Dockerfile copies files that exist and installs "
   CHECK(std::regex_search(text, std::regex(
     R"(\nHEALTHCHECK [^\n]*\\\n\s+CMD \["gaia-dr3", "status", "--config", "/app/config/production.json"\])")));
   CHECK(fs::exists(root / "scripts/install-deps.sh"));
+  // Every folder CMakeLists.txt builds from is copied into the build stage.
+  auto cmake = gaia::test::read_file(root / "CMakeLists.txt");
+  std::regex glob(R"(([a-z]+)/(\*/)?\*\.cpp)");
+  int folders = 0;
+  for (auto i = std::sregex_iterator(cmake.begin(), cmake.end(), glob);
+       i != std::sregex_iterator(); ++i) {
+    const std::string dir = (*i)[1].str();
+    if (dir == "tests") continue;
+    ++folders;
+    INFO("source folder " << dir);
+    CHECK(text.find("\nCOPY " + dir + " /src/" + dir + "\n") != std::string::npos);
+  }
+  CHECK(folders >= 8);
   // Sources only: a config or README edit must not recompile the image.
   CHECK(text.find("\nCOPY . ") == std::string::npos);
   // The build context must not carry output/ (archives, GBs) to dockerd.

@@ -1,10 +1,10 @@
 // The download settings as users set them (config keys, environment,
 // errors), and the offline path end to end with the real executables:
 // `synth` publishes _MD5SUM.txt, `mirror` serves it, `run` checks against it.
-#include "core/checksums.hpp"
-#include "core/md5.hpp"
-#include "core/output_layout.hpp"
-#include "core/settings.hpp"
+#include "download/checksums.hpp"
+#include "download/md5.hpp"
+#include "settings/output_layout.hpp"
+#include "settings/settings.hpp"
 
 #include "tests/env_util.hpp"
 #include "tests/process_util.hpp"

@@ -4,12 +4,12 @@
 // and the cause, within a bounded time: small backoff and stall limits keep
 // the whole file fast.
 #include "actors/production.hpp"
-#include "core/checksums.hpp"
-#include "core/downloader.hpp"
-#include "core/log.hpp"
-#include "core/md5.hpp"
-#include "core/mirror.hpp"
-#include "core/output_layout.hpp"
+#include "download/checksums.hpp"
+#include "download/downloader.hpp"
+#include "engine/log.hpp"
+#include "download/md5.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "settings/output_layout.hpp"
 #include "messages/messages.hpp"
 
 #include "tests/production_fixture.hpp"
@@ -39,7 +39,7 @@ struct faulty_mirror {
   double seconds = 0; ///< of the last run
 
   explicit faulty_mirror(bool checksums = true) {
-    set_log_quiet(true);
+    engine::set_log_quiet(true);
     archive.ranges = ranges_from_boundaries(boundaries);
     fs::create_directories(dir / "www");
     for (const auto& r : archive.ranges) {
@@ -64,7 +64,7 @@ struct faulty_mirror {
     s.stall_min_bytes_per_s = 1000;
     s.request_timeout_s = 60;
   }
-  ~faulty_mirror() { set_log_quiet(false); }
+  ~faulty_mirror() { engine::set_log_quiet(false); }
 
   std::string name(size_t i) const { return archive.ranges[i].archive_file_name(); }
   std::string url(size_t i) const { return server->base_url() + "/" + name(i); }

@@ -2,11 +2,11 @@
 // format, the backoff and Retry-After rules, the ".verified" stamp, and the
 // downloader against a real mirror on 127.0.0.1 (resume that never splices
 // two versions, cancellable backoff).
-#include "core/checksums.hpp"
-#include "core/downloader.hpp"
-#include "core/md5.hpp"
-#include "core/mirror.hpp"
-#include "core/retry.hpp"
+#include "download/checksums.hpp"
+#include "download/downloader.hpp"
+#include "download/md5.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "download/retry.hpp"
 
 #include "tests/test_util.hpp"
 

@@ -1,8 +1,8 @@
 // The ECSV import: flux token rules, correct rounding, the real 50-column
 // sample and its 48-column bulk form, CSV quoting, skipped rows, long lines,
 // and agreement with a slow reference parser on random rows.
-#include "core/ecsv_reader.hpp"
-#include "core/errors.hpp"
+#include "archive/ecsv_reader.hpp"
+#include "settings/errors.hpp"
 #include "tests/reference_reader.hpp"
 #include "tests/test_util.hpp"
 

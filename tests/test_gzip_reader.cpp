@@ -1,8 +1,8 @@
 // gzip_reader: both inflate backends on single- and multi-member files, and
 // every way a file can be broken (truncated, corrupt, not gzip, trailing
 // bytes, missing).
-#include "core/errors.hpp"
-#include "core/gzip_reader.hpp"
+#include "settings/errors.hpp"
+#include "archive/gzip_reader.hpp"
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // The HTTP mirror: files, HEAD, byte ranges, 404s, and nothing outside its
 // directory, through a real socket on 127.0.0.1.
-#include "core/mirror.hpp"
-#include "core/synth_rng.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "tools/synth/synth_rng.hpp"
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>

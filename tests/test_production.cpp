@@ -3,12 +3,12 @@
 // computation; failures end in results.err naming step and file.
 #include "actors/production.hpp"
 #include "actors/topology.hpp"
-#include "core/run_lock.hpp"
-#include "core/downloader.hpp"
-#include "core/checksums.hpp"
-#include "core/log.hpp"
-#include "core/mirror.hpp"
-#include "core/output_layout.hpp"
+#include "engine/run_lock.hpp"
+#include "download/downloader.hpp"
+#include "download/checksums.hpp"
+#include "engine/log.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "settings/output_layout.hpp"
 #include "messages/messages.hpp"
 
 #include "tests/production_fixture.hpp"
@@ -62,8 +62,8 @@ void write_archive(const test::small_archive& a, const fs::path& dir) {
 }
 
 struct quiet_logs {
-  quiet_logs() { set_log_quiet(true); }
-  ~quiet_logs() { set_log_quiet(false); }
+  quiet_logs() { engine::set_log_quiet(true); }
+  ~quiet_logs() { engine::set_log_quiet(false); }
 };
 
 } // namespace
@@ -236,7 +236,7 @@ TEST_CASE("production: run refuses while another process holds the lock") {
                                       (dir / "out").string());
   output_layout layout(s.output_dir);
   layout.create_directories();
-  auto held = run_lock::try_acquire(layout.lock_marker);
+  auto held = engine::run_lock::try_acquire(layout.lock_marker);
   REQUIRE(held.lock);
   auto outcome = run_production_once(s);
   CHECK_FALSE(outcome.ok);

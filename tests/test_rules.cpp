@@ -1,7 +1,7 @@
 // The benchmark rule on the reference's worked examples and at the line.
-#include "core/rules.hpp"
+#include "results/rules.hpp"
 
-#include "core/file_range.hpp"
+#include "archive/file_range.hpp"
 
 #include <doctest/doctest.h>
 

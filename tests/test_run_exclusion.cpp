@@ -4,9 +4,9 @@
 // Deleting or replacing results.lock mid-run never lets a second run in;
 // the run that lost its lock stops without a verdict; results.done and
 // results.err never both exist.
-#include "core/mirror.hpp"
-#include "core/output_layout.hpp"
-#include "core/synth.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "settings/output_layout.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"

@@ -1,9 +1,9 @@
 // The run lock and the markers: exclusive across processes, whatever
 // happens to results.lock; stale locks taken over by flock state (never by
 // pid); one verdict marker at a time.
-#include "core/output_layout.hpp"
-#include "core/run_lock.hpp"
-#include "core/run_status.hpp"
+#include "settings/output_layout.hpp"
+#include "engine/run_lock.hpp"
+#include "settings/run_status.hpp"
 
 #include "tests/test_util.hpp"
 
@@ -32,7 +32,7 @@ std::string host_name() {
 TEST_CASE("lock: taken, busy for a second taker, removed on release") {
   test::temp_dir dir;
   auto path = (dir / "results.lock").string();
-  auto first = run_lock::try_acquire(path);
+  auto first = engine::run_lock::try_acquire(path);
   REQUIRE(first.lock);
   CHECK_FALSE(first.took_over_stale);
   // For people: who runs, where, since when.
@@ -40,14 +40,14 @@ TEST_CASE("lock: taken, busy for a second taker, removed on release") {
   CHECK(text.rfind("pid " + std::to_string(::getpid()) + "\nhost " + host_name()
                      + "\nstarted 20", 0) == 0);
   CHECK(text.size() == text.find("started ") + 29); // "started YYYY-MM-DDTHH:MM:SSZ\n"
-  auto second = run_lock::try_acquire(path);
+  auto second = engine::run_lock::try_acquire(path);
   CHECK_FALSE(second.lock);
   CHECK(second.holder.pid == std::to_string(::getpid()));
   CHECK(second.holder.host == host_name());
   CHECK(test::read_file(path) == text); // the loser does not touch it
   first.lock->release();
   CHECK_FALSE(std::filesystem::exists(path));
-  auto third = run_lock::try_acquire(path);
+  auto third = engine::run_lock::try_acquire(path);
   CHECK(third.lock);
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("lock: a lock held by another live process is respected") {
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    auto got = run_lock::try_acquire(path);
+    auto got = engine::run_lock::try_acquire(path);
     char c = got.lock ? 'y' : 'n';
     (void) !::write(ready[1], &c, 1);
     ::pause(); // holds the lock until killed
@@ -68,7 +68,7 @@ TEST_CASE("lock: a lock held by another live process is respected") {
   char c = 0;
   REQUIRE(::read(ready[0], &c, 1) == 1);
   CHECK(c == 'y');
-  auto busy = run_lock::try_acquire(path);
+  auto busy = engine::run_lock::try_acquire(path);
   CHECK_FALSE(busy.lock);
   CHECK(busy.holder.pid == std::to_string(child));
   // The holder dies without cleaning up (kill -9): the file stays, the
@@ -76,7 +76,7 @@ TEST_CASE("lock: a lock held by another live process is respected") {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   CHECK(std::filesystem::exists(path));
-  auto taken = run_lock::try_acquire(path);
+  auto taken = engine::run_lock::try_acquire(path);
   REQUIRE(taken.lock);
   CHECK(taken.took_over_stale);
   CHECK(taken.stale_owner.pid == std::to_string(child));
@@ -90,7 +90,7 @@ TEST_CASE("lock: a stale lock with our own pid (container restart) is taken") {
   test::temp_dir dir;
   auto path = (dir / "results.lock").string();
   test::write_file(path, std::to_string(::getpid()) + "\n");
-  auto got = run_lock::try_acquire(path);
+  auto got = engine::run_lock::try_acquire(path);
   REQUIRE(got.lock);
   CHECK(got.took_over_stale);
 }
@@ -100,13 +100,13 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
   test::temp_dir dir;
   output_layout layout(dir.path().string());
   auto path = layout.lock_marker;
-  auto first = run_lock::try_acquire(path);
+  auto first = engine::run_lock::try_acquire(path);
   REQUIRE(first.lock);
-  CHECK(first.lock->check().what == run_lock::state::intact);
+  CHECK(first.lock->check().what == engine::run_lock::state::intact);
 
   std::filesystem::remove(path);
-  CHECK(first.lock->check().what == run_lock::state::deleted);
-  CHECK_FALSE(run_lock::try_acquire(path).lock);
+  CHECK(first.lock->check().what == engine::run_lock::state::deleted);
+  CHECK_FALSE(engine::run_lock::try_acquire(path).lock);
   CHECK_FALSE(std::filesystem::exists(path)); // the loser wrote nothing
   std::string holder;
   CHECK(run_in_progress(layout, &holder));
@@ -117,10 +117,10 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
   test::write_file(path + ".copy", foreign);
   std::filesystem::rename(path + ".copy", path);
   auto found = first.lock->check();
-  CHECK(found.what == run_lock::state::replaced);
+  CHECK(found.what == engine::run_lock::state::replaced);
   CHECK(found.now.describe() == "pid 4242 on host elsewhere");
   CHECK(found.now.started == "2020-01-01T00:00:00Z");
-  auto busy = run_lock::try_acquire(path);
+  auto busy = engine::run_lock::try_acquire(path);
   CHECK_FALSE(busy.lock);
   CHECK(busy.holder.describe() == "pid 4242 on host elsewhere");
   CHECK(run_in_progress(layout, &holder));
@@ -129,7 +129,7 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
   first.lock->release();
   CHECK(test::read_file(path) == foreign); // not ours to remove
   CHECK_FALSE(run_in_progress(layout, nullptr));
-  auto next = run_lock::try_acquire(path);
+  auto next = engine::run_lock::try_acquire(path);
   REQUIRE(next.lock);
   CHECK(next.took_over_stale);
   CHECK(next.stale_owner.describe() == "pid 4242 on host elsewhere");
@@ -139,11 +139,11 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
 TEST_CASE("lock: a results.lock rewritten in place is noticed") {
   test::temp_dir dir;
   auto path = (dir / "results.lock").string();
-  auto got = run_lock::try_acquire(path);
+  auto got = engine::run_lock::try_acquire(path);
   REQUIRE(got.lock);
   test::write_file(path, "12345\n"); // same file, an older version's text
   auto found = got.lock->check();
-  CHECK(found.what == run_lock::state::replaced);
+  CHECK(found.what == engine::run_lock::state::replaced);
   CHECK(found.now.describe() == "pid 12345");
   got.lock->release();
   CHECK(test::read_file(path) == "12345\n");
@@ -157,12 +157,12 @@ TEST_CASE("lock: an older gaia-dr3 holding only results.lock's flock is "
   int fd = ::open(layout.lock_marker.c_str(), O_RDWR | O_CLOEXEC);
   REQUIRE(fd >= 0);
   REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
-  auto busy = run_lock::try_acquire(layout.lock_marker);
+  auto busy = engine::run_lock::try_acquire(layout.lock_marker);
   CHECK_FALSE(busy.lock);
   CHECK(busy.holder.describe() == "pid 777");
   CHECK(run_in_progress(layout, nullptr));
   ::close(fd);
-  CHECK(run_lock::try_acquire(layout.lock_marker).lock);
+  CHECK(engine::run_lock::try_acquire(layout.lock_marker).lock);
 }
 
 TEST_CASE("lock: status probes never make a starting run look busy") {
@@ -175,7 +175,7 @@ TEST_CASE("lock: status probes never make a starting run look busy") {
   });
   int refused = 0;
   for (int i = 0; i < 300; ++i)
-    if (!run_lock::try_acquire(layout.lock_marker).lock)
+    if (!engine::run_lock::try_acquire(layout.lock_marker).lock)
       ++refused;
   done = true;
   prober.join();
@@ -214,7 +214,7 @@ TEST_CASE("markers: an unwritable directory is an error naming the lock") {
     // root ignores permissions; use a path under a regular file instead.
     test::temp_dir dir;
     test::write_file(dir / "file", "x");
-    CHECK_THROWS_WITH_AS(run_lock::try_acquire((dir / "file/results.lock")
+    CHECK_THROWS_WITH_AS(engine::run_lock::try_acquire((dir / "file/results.lock")
                                                  .string()),
                          doctest::Contains("results.lock"), std::exception);
     return;
@@ -222,7 +222,7 @@ TEST_CASE("markers: an unwritable directory is an error naming the lock") {
   test::temp_dir dir;
   std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read
                                              | std::filesystem::perms::owner_exec);
-  CHECK_THROWS_WITH_AS(run_lock::try_acquire((dir / "results.lock").string()),
+  CHECK_THROWS_WITH_AS(engine::run_lock::try_acquire((dir / "results.lock").string()),
                        doctest::Contains("results.lock"), std::exception);
   std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
 }

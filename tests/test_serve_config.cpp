@@ -2,8 +2,8 @@
 // exits (a restart policy would restart it in a loop) nor runs. results.err
 // says why, where status and RunChallenge.sh look; status exits 1 (the
 // healthcheck); a fixed config and a deleted marker start a run.
-#include "core/output_layout.hpp"
-#include "core/synth.hpp"
+#include "settings/output_layout.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"

@@ -1,11 +1,11 @@
 // Running unattended: config changes picked up at the next run, a config
 // that became invalid reported in results.err, status and trigger, SIGTERM
 // mid-run, and a disk that fills during a run which then succeeds with space.
-#include "core/checksums.hpp"
-#include "core/mirror.hpp"
-#include "core/output_layout.hpp"
-#include "core/run_status.hpp"
-#include "core/synth.hpp"
+#include "download/checksums.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "settings/output_layout.hpp"
+#include "settings/run_status.hpp"
+#include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"

@@ -1,8 +1,8 @@
 // Config loading: defaults, file values, environment overrides, and one
 // clear error naming the key for every kind of bad config.
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 
-#include "core/defaults.hpp"
+#include "settings/defaults.hpp"
 
 #include "tests/env_util.hpp"
 

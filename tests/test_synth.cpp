@@ -1,8 +1,8 @@
 // The synthetic archive: Java number forms, deterministic rows, and files
 // that have the real sample's shape.
-#include "core/synth.hpp"
-#include "core/synth_format.hpp"
-#include "core/synth_rng.hpp"
+#include "tools/synth/synth.hpp"
+#include "tools/synth/synth_format.hpp"
+#include "tools/synth/synth_rng.hpp"
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>

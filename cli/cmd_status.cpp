@@ -1,0 +1,128 @@
+// status and trigger: the commands that look at (and for trigger, clear)
+// the markers of output_dir while a service runs elsewhere.
+#include "cli/commands.hpp"
+
+#include "cli/cli_common.hpp"
+#include "settings/config_failure.hpp"
+
+#include "engine/atomic_file.hpp"
+#include "settings/output_layout.hpp"
+#include "settings/run_status.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace gaia::cli {
+
+int cmd_status(int argc, char** argv) {
+  const char* what =
+    "Reports, from output_dir: whether a run is in progress (its "
+    "step and progress), the last outcome, and whether a service "
+    "is alive. Exit 0 when a service has sent a heartbeat in the "
+    "last 2 minutes or a run is in progress, 1 otherwise, and 1 "
+    "while the config does not load or results.err reports a config "
+    "failure (a Docker healthcheck: a service that waits for a "
+    "config fix is alive but unhealthy).";
+  common_args args;
+  if (auto err = parse_common(argc, argv, args))
+    return usage_error("status", *err);
+  if (args.help) {
+    print_help("status", what);
+    return 0;
+  }
+  // A bad config is what status must report, not a reason to stop: the
+  // markers are read where serve wrote them (output_dir_despite).
+  std::string config_problem, dir;
+  try {
+    dir = load_settings(args.config, process_env()).output_dir;
+  } catch (const config_error& e) {
+    config_problem = e.what();
+    dir = output_dir_despite(args.config, process_env());
+    std::printf("config error: %s\n", e.what());
+  }
+  output_layout layout(dir);
+  std::string holder;
+  bool running = run_in_progress(layout, &holder);
+  auto progress = read_progress(layout);
+  auto heartbeat = heartbeat_age(layout);
+  auto first_line = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  if (running) {
+    std::string where = "starting";
+    if (progress) {
+      where = progress->step;
+      if (progress->step == "download+import")
+        where += " (downloaded " + std::to_string(progress->downloaded) + "/"
+                 + std::to_string(progress->files) + ", imported "
+                 + std::to_string(progress->imported) + "/"
+                 + std::to_string(progress->files) + ")";
+      where += ", run " + std::to_string(progress->run_id) + " for "
+               + std::to_string(std::time(nullptr) - progress->started_unix)
+               + " s";
+    }
+    std::printf("running: %s (%s)\n", where.c_str(), holder.c_str());
+  } else if (std::filesystem::exists(layout.done_marker)) {
+    std::printf("idle: last run succeeded: %s\n",
+                first_line(layout.done_marker).c_str());
+  } else if (std::filesystem::exists(layout.err_marker)) {
+    auto failure = first_line(layout.err_marker);
+    std::printf("idle: last run failed: %s\n", failure.c_str());
+    if (is_config_failure(failure)) {
+      config_problem = config_problem.empty() ? failure : config_problem;
+      std::printf("  fix the config, then delete %s\n",
+                  layout.err_marker.c_str());
+    }
+  } else {
+    std::printf("idle: no outcome yet; a service starts a run at its next "
+                "poll\n");
+  }
+  bool alive = heartbeat && heartbeat->first <= 120;
+  if (heartbeat)
+    std::printf("service: pid %ld, heartbeat %lld s ago%s\n", heartbeat->second,
+                static_cast<long long>(heartbeat->first),
+                alive ? "" : " (stale: is the service running?)");
+  else
+    std::printf("service: no heartbeat in %s\n", layout.dir.c_str());
+  // 1, not 2, for a config error: Docker reserves a healthcheck's exit 2.
+  return (alive || running) && config_problem.empty() ? 0 : 1;
+}
+
+int cmd_trigger(int argc, char** argv) {
+  common_args args;
+  int exit_code = 0;
+  auto s = start_command(
+    "trigger",
+    "Asks the service for a new run: removes results.done and "
+    "results.err (never results.lock). While a run is in "
+    "progress it changes nothing.",
+    argc, argv, exit_code, args);
+  if (!s)
+    return exit_code;
+  output_layout layout(s->output_dir);
+  std::string holder;
+  if (run_in_progress(layout, &holder)) {
+    std::printf("a run is in progress (%s); nothing to trigger\n",
+                holder.c_str());
+    return 0;
+  }
+  try {
+    engine::remove_if_exists(layout.done_marker);
+    engine::remove_if_exists(layout.err_marker);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gaia-dr3 trigger: %s\n", e.what());
+    return 1;
+  }
+  std::printf("markers removed: the service starts a new run within one "
+              "poll (%d ms)\n", s->poll_interval_ms);
+  return 0;
+}
+
+} // namespace gaia::cli

@@ -1,0 +1,150 @@
+#include "download/checksums.hpp"
+
+#include "engine/atomic_file.hpp"
+#include "download/downloader.hpp"
+#include "engine/log.hpp"
+#include "download/md5.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+namespace gaia {
+
+namespace {
+
+constexpr size_t remembered_runs = 4;
+
+bool is_md5_hex(const std::string& s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c));
+         });
+}
+
+/// One run's list: fetched under `mu` by the first caller.
+struct cache_entry {
+  std::mutex mu;
+  bool done = false;
+  std::shared_ptr<const checksum_list> list;
+  std::string error; ///< the download_error of the fetch, if it failed
+};
+
+struct cache_key {
+  uint64_t run_id;
+  std::string url;
+};
+
+std::mutex cache_mu;
+std::vector<std::pair<cache_key, std::shared_ptr<cache_entry>>> cache;
+
+std::shared_ptr<cache_entry> entry_for(uint64_t run_id, const std::string& url) {
+  std::lock_guard<std::mutex> lock(cache_mu);
+  for (auto& [key, e] : cache)
+    if (key.run_id == run_id && key.url == url) return e;
+  if (cache.size() >= remembered_runs) // forget the run asked about first
+    cache.erase(cache.begin());
+  cache.push_back({cache_key{run_id, url}, std::make_shared<cache_entry>()});
+  return cache.back().second;
+}
+
+} // namespace
+
+checksum_list parse_checksums(const std::string& text, const std::string& origin) {
+  checksum_list out;
+  std::istringstream in(text);
+  std::string line;
+  for (size_t no = 1; std::getline(in, line); ++no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    // "<md5>  <name>" (md5sum's text mode) or "<md5> *<name>" (binary).
+    const size_t sp = line.find_first_of(" \t");
+    const std::string sum = line.substr(0, sp);
+    size_t name_at = sp == std::string::npos ? sp : line.find_first_not_of(" \t", sp);
+    if (name_at != std::string::npos && line[name_at] == '*') ++name_at;
+    if (!is_md5_hex(sum) || name_at == std::string::npos || name_at >= line.size())
+      throw download_error(origin + ": line " + std::to_string(no)
+                           + " is not \"<md5>  <file name>\" (not a checksum list?)");
+    std::string name = line.substr(name_at);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+    name = name.substr(name.find_last_of('/') + 1);
+    std::string lower = sum;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out[name] = lower;
+  }
+  return out;
+}
+
+std::string derived_checksum_url(const std::string& url_template) {
+  const size_t slash = url_template.rfind('/');
+  if (slash == std::string::npos) return "";
+  const std::string folder = url_template.substr(0, slash + 1);
+  if (folder.find("%s") != std::string::npos || folder.find("://") == std::string::npos)
+    return "";
+  return folder + checksum_file_name;
+}
+
+checksum_source checksum_source_of(const settings& s) {
+  if (s.checksum_url) return {*s.checksum_url, !s.checksum_url->empty()};
+  return {derived_checksum_url(s.archive_url_template), false};
+}
+
+std::string url_file_name(const std::string& url) {
+  const std::string path = url.substr(0, url.find_first_of("?#"));
+  return path.substr(path.find_last_of('/') + 1);
+}
+
+std::shared_ptr<const checksum_list> fetch_checksums(downloader& dl, const checksum_source& src,
+                                                     const download_options& opts) {
+  if (src.url.empty()) return nullptr;
+  text_result r = dl.fetch_text(src.url, opts);
+  if (!r.found) {
+    const std::string status = r.status != 0 ? "HTTP " + std::to_string(r.status) : "no such file";
+    if (src.explicit_url) throw download_error(src.url + ": " + status);
+    engine::log_line("download", "no checksum list at " + src.url + " (" + status
+                           + "): downloads are not checked against published MD5s");
+    return nullptr;
+  }
+  auto list = std::make_shared<checksum_list>(parse_checksums(r.text, src.url));
+  engine::log_line("download", "checksums: " + std::to_string(list->size()) + " files listed in "
+                         + src.url);
+  return list;
+}
+
+std::shared_ptr<const checksum_list> run_checksums(
+  uint64_t run_id, const std::string& url,
+  const std::function<std::shared_ptr<const checksum_list>()>& fetch) {
+  auto e = entry_for(run_id, url);
+  std::lock_guard<std::mutex> lock(e->mu); // later callers wait for the first
+  if (!e->done) {
+    try {
+      e->list = fetch();
+    } catch (const download_cancelled&) {
+      throw; // no verdict on the list: a later caller tries again
+    } catch (const download_error& err) {
+      e->error = err.what();
+    }
+    e->done = true;
+  }
+  if (!e->error.empty()) throw download_error(e->error);
+  return e->list;
+}
+
+size_t write_checksum_file(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    const std::string name = f.path().filename().string();
+    if (f.is_regular_file() && name.size() > 7 && name.compare(name.size() - 7, 7, ".csv.gz") == 0)
+      names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const auto& n : names)
+    text += md5_file((std::filesystem::path(dir) / n).string()) + "  " + n + "\n";
+  engine::write_file_atomic((std::filesystem::path(dir) / checksum_file_name).string(), text);
+  return names.size();
+}
+
+} // namespace gaia

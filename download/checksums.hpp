@@ -1,0 +1,69 @@
+// The archive's published checksums: "_MD5SUM.txt" in the folder of the
+// files, one "<md5>  <file name>" line per file (the ESA CDN has one).
+// Parsed here, fetched once per run and shared by the download workers, and
+// written by `gaia-dr3 synth` so the offline mirror publishes one too.
+#pragma once
+
+#include "settings/settings.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gaia {
+
+class downloader;
+struct download_options;
+
+/// The name of the checksum file, beside the archive files.
+inline constexpr const char* checksum_file_name = "_MD5SUM.txt";
+
+/// File name -> MD5 as 32 lowercase hex digits.
+using checksum_list = std::map<std::string, std::string>;
+
+/// Parses _MD5SUM.txt text; `origin` (its URL) names it in errors. Blank
+/// lines are skipped; names keep only what follows the last '/'. Anything
+/// else that is not "<32 hex digits> <spaces> [*]<name>" (say, an HTML page
+/// from a proxy) throws download_error naming origin and the line number.
+checksum_list parse_checksums(const std::string& text,
+                              const std::string& origin);
+
+/// The default checksum URL of an archive URL template: the same folder +
+/// "_MD5SUM.txt". Empty when the folder itself varies (contains %s).
+std::string derived_checksum_url(const std::string& url_template);
+
+/// Where a run's checksums come from.
+struct checksum_source {
+  std::string url;           ///< empty: no checksums
+  bool explicit_url = false; ///< configured: a failure to fetch is an error
+};
+
+/// checksum_url when set ("" = none), else derived from the template.
+checksum_source checksum_source_of(const settings& s);
+
+/// The file name in a URL: after the last '/', before any '?' or '#'.
+std::string url_file_name(const std::string& url);
+
+/// Fetches and parses the checksum list (with the download retries of
+/// `opts`). A derived URL that is not there (404/403/410, or a missing
+/// file:// file) logs once and gives nullptr: checks are skipped. Any other
+/// failure, and every failure of an explicit URL, throws download_error.
+std::shared_ptr<const checksum_list> fetch_checksums(
+  downloader& dl, const checksum_source& src, const download_options& opts);
+
+/// The checksums of run `run_id` from `url`: the first caller fetches them
+/// with `fetch`, later callers of the same run share its result (or get its
+/// download_error again) without fetching, so the list is read once per
+/// run. The latest few runs are remembered.
+std::shared_ptr<const checksum_list> run_checksums(
+  uint64_t run_id, const std::string& url,
+  const std::function<std::shared_ptr<const checksum_list>()>& fetch);
+
+/// Writes dir/_MD5SUM.txt listing every "*.csv.gz" file of `dir`, sorted by
+/// name, in the ESA format. Returns the number of files listed. Throws
+/// input_error/output_error naming the file.
+size_t write_checksum_file(const std::string& dir);
+
+} // namespace gaia

@@ -1,0 +1,352 @@
+// downloader: attempts (http_transfer.cpp) under a retry policy.
+//
+//   fetch(url, dest)
+//     attempt ─► resume the ".part" with Range + If-Range when it can
+//             ─► 206 appends, 200 starts over (download_part.cpp)
+//             ─► complete? gzip? MD5 as published? ─► rename to dest
+//     failure ─► will it pass? (5xx/429, timeouts, stalls, drops, short
+//                body, not gzip, MD5) ─► backoff + jitter (Retry-After
+//                wins when longer), cancellable ─► next attempt
+//             ─► otherwise (404, 403, bad URL, certificates): at once
+#include "download/downloader.hpp"
+
+#include "engine/atomic_file.hpp"
+#include "results/checkpoint.hpp"
+#include "download/download_part.hpp"
+#include "settings/errors.hpp"
+#include "download/http_transfer.hpp"
+#include "engine/log.hpp"
+#include "download/retry.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <nlohmann/json.hpp>
+
+namespace gaia {
+
+namespace {
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string stamp_path(const std::string& path) { return path + ".verified"; }
+
+bool is_http(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+/// Why an attempt failed in a way another attempt may get past.
+struct retry_reason {
+  retry_reason(std::string w, std::optional<int> after = std::nullopt)
+    : why(std::move(w)), retry_after_s(after) {}
+  std::string why;
+  std::optional<int> retry_after_s; ///< the server's Retry-After
+};
+using attempt_result = std::optional<retry_reason>; ///< nullopt: success
+
+[[noreturn]] void cancelled(const std::string& url) {
+  throw download_cancelled(url + ": cancelled");
+}
+
+/// Runs attempt(n) until it succeeds, throws (a failure that will not
+/// pass), or the retries are used up; sleeps with backoff in between.
+/// Returns the number of attempts made.
+template <class Attempt>
+int with_retries(const std::string& url, const download_options& opts,
+                 Attempt&& attempt) {
+  const int attempts = opts.retries + 1;
+  for (int n = 1;; ++n) {
+    if (opts.cancelled && opts.cancelled()) cancelled(url);
+    attempt_result r = attempt(n);
+    if (!r) return n;
+    if (n >= attempts)
+      throw download_error(url + ": " + r->why
+                           + (attempts > 1 ? " (gave up after " + std::to_string(attempts)
+                                               + " attempts)"
+                                           : ""));
+    auto wait = backoff_delay(n, opts.retry_backoff_ms, random_jitter());
+    if (r->retry_after_s)
+      wait = std::max(wait, std::chrono::milliseconds(*r->retry_after_s * 1000LL));
+    if (opts.on_notice) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.1f s", wait.count() / 1000.0);
+      opts.on_notice(r->why + "; attempt " + std::to_string(n + 1) + " of "
+                     + std::to_string(attempts) + " in " + secs);
+    }
+    if (!sleep_unless_cancelled(wait, opts.cancelled)) cancelled(url);
+  }
+}
+
+/// The verdict on a transfer whose body was not (all) the file: a retry
+/// reason, a download_error thrown, or nullopt when it delivered.
+attempt_result transfer_failure(const std::string& url, const transfer_outcome& o,
+                                const download_options& opts) {
+  if (o.cancelled) cancelled(url);
+  if (o.stalled)
+    return retry_reason{"stalled: less than " + std::to_string(opts.stall_min_bytes_per_s)
+                        + " bytes/s for " + std::to_string(opts.stall_timeout_s) + " s"};
+  const long status = o.head.status;
+  if (!body_is_content(status)) {
+    std::string why = "HTTP " + std::to_string(status);
+    if (!retryable_status(status)) throw download_error(url + ": " + why);
+    return retry_reason{why, parse_retry_after(o.head.retry_after, std::time(nullptr))};
+  }
+  if (o.curl_code != CURLE_OK && !o.sink_aborted) {
+    if (!retryable_curl_code(o.curl_code)) throw download_error(url + ": " + o.curl_error);
+    return retry_reason{o.curl_error, std::nullopt};
+  }
+  return std::nullopt;
+}
+
+std::string not_gzip_text(const response_head& h, const file_sink& sink, uint64_t bytes) {
+  std::string what = "the response is not gzip";
+  if (bytes < 2 && !sink.began()) what += ": it is empty";
+  else if (sink.starts_like_html) what += ": it looks like an HTML page";
+  what += h.status != 0 ? " (HTTP " + std::to_string(h.status) : " (file://";
+  if (!h.content_type.empty()) what += ", " + h.content_type;
+  return what + ")";
+}
+
+/// A body kept in memory, up to a limit.
+class memory_body : public body_sink {
+public:
+  explicit memory_body(size_t max) : max_(max) {}
+  bool begin(const response_head&) override { return true; }
+  bool write(const char* data, size_t n) override {
+    if (text.size() + n > max_) {
+      too_large = true;
+      return false;
+    }
+    text.append(data, n);
+    return true;
+  }
+  std::string text;
+  bool too_large = false;
+
+private:
+  size_t max_;
+};
+
+} // namespace
+
+struct downloader::impl {
+  CURL* curl = nullptr;
+
+  /// One attempt at the file; see the file comment.
+  attempt_result attempt_file(const std::string& url, const std::string& dest,
+                              const download_options& opts, download_result& result) {
+    part_file part(dest);
+    part.load_info();
+    uint64_t have = part.size();
+    // Hashing costs as much CPU as receiving; only a published MD5 needs it.
+    const bool hashing = !opts.expected_md5.empty();
+    md5 hash;
+    unsigned char head[2] = {0, 0};
+    transfer_request req{url, 0, "", false};
+    // Resume only bytes whose version we know, of a file still incomplete.
+    bool resume = is_http(url) && have >= 2 && part.has_info &&
+                  (part.total == 0 || have < part.total) &&
+                  (!part.validator().empty() || part.total > 0);
+    if (resume) {
+      std::ifstream in(part.path, std::ios::binary);
+      resume = in.read(reinterpret_cast<char*>(head), 2) && gzip_magic(head);
+    }
+    if (resume) {
+      if (hashing)
+        md5_file_prefix(part.path, have, hash);
+      req.range_from = have;
+      req.if_range = part.validator();
+    } else if (have > 0 || part.has_info) {
+      part.discard();
+      have = 0;
+    }
+
+    file_sink sink(part, have, hashing ? &hash : nullptr, head, opts.max_file_bytes);
+    transfer_outcome o = perform_transfer(curl, req, opts, sink);
+    sink.close();
+    if (sink.write_failed) {
+      // The bytes that made it are not worth the space: a full disk needs
+      // every byte back for the markers and the next attempt.
+      part.discard();
+      throw output_error(part.path + ": cannot write: " + std::strerror(sink.write_errno));
+    }
+    if (o.cancelled) cancelled(url);
+    if (sink.too_large > 0) {
+      part.discard();
+      throw download_error(
+        url + ": " +
+        (sink.too_large == opts.max_file_bytes
+           ? "larger than max_file_bytes (" + std::to_string(opts.max_file_bytes) + " bytes)"
+           : "more bytes than the " + std::to_string(sink.too_large) + " the server announced"));
+    }
+    if (sink.resumed && opts.on_notice)
+      opts.on_notice("resumed at " + engine::format_mb(static_cast<double>(have)));
+    if (sink.restarted && opts.on_notice)
+      opts.on_notice("the server sent the whole file instead of the rest "
+                           "(range ignored or file changed): starting over");
+    result.resumed = result.resumed || sink.resumed;
+    if (sink.bad_range) {
+      part.discard();
+      return retry_reason{"HTTP 206 with Content-Range '" + o.head.content_range + "' for a request "
+                          + (req.range_from > 0 ? "from byte " + std::to_string(req.range_from)
+                                                : std::string("of the whole file"))
+                          + " (the bytes do not continue the local .part)"};
+    }
+    if (sink.not_gzip) {
+      part.discard();
+      return retry_reason{not_gzip_text(o.head, sink, 2)};
+    }
+    if (o.head.status == 416) { // the .part is not a prefix of the file
+      part.discard();
+      return retry_reason{"HTTP 416 on resume (the local .part does not fit)"};
+    }
+    if (auto failed = transfer_failure(url, o, opts)) return failed; // .part kept
+    const uint64_t size = part.size();
+    if (part.total > 0 && size != part.total) {
+      if (size > part.total) part.discard();
+      return retry_reason{"short body: " + std::to_string(size) + " of "
+                          + std::to_string(part.total) + " bytes"};
+    }
+    if (size < 2 || !has_gzip_magic(part.path)) {
+      part.discard();
+      return retry_reason{not_gzip_text(o.head, sink, size)};
+    }
+    const std::string got = hashing ? hash.hex() : std::string();
+    if (hashing && got != opts.expected_md5) {
+      part.discard();
+      return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
+                          + opts.expected_md5};
+    }
+    result.source = source_version{url, part.etag, part.last_modified, size, got};
+    // The stamp first, for the .part as it is: the file never appears
+    // under its name without a record of where it came from.
+    mark_verified_download(dest, result.source, part.path);
+    if (::rename(part.path.c_str(), dest.c_str()) != 0)
+      throw output_error(part.path + ": cannot rename: " + std::strerror(errno));
+    engine::remove_if_exists(part.info_path);
+    result.bytes = size;
+    result.md5 = got;
+    return std::nullopt;
+  }
+};
+
+downloader::downloader() : impl_(std::make_unique<impl>()) {
+  global_init_once();
+  impl_->curl = curl_easy_init();
+  if (impl_->curl == nullptr) throw std::runtime_error("curl_easy_init failed");
+}
+
+downloader::~downloader() { curl_easy_cleanup(impl_->curl); }
+
+download_result downloader::fetch(const std::string& url, const std::string& dest,
+                                  const download_options& opts) {
+  auto started = std::chrono::steady_clock::now();
+  download_result r;
+  r.attempts =
+    with_retries(url, opts, [&](int) { return impl_->attempt_file(url, dest, opts, r); });
+  r.seconds = engine::seconds_since(started);
+  return r;
+}
+
+source_version downloader::head(const std::string& url, const download_options& opts) {
+  source_version v;
+  with_retries(url, opts, [&](int) -> attempt_result {
+    memory_body none(0);
+    transfer_request req{url, 0, "", true};
+    transfer_outcome o = perform_transfer(impl_->curl, req, opts, none);
+    if (auto failed = transfer_failure(url, o, opts)) return failed;
+    v = source_version{url, o.head.etag, o.head.last_modified,
+                       o.head.content_length > 0 ? static_cast<uint64_t>(o.head.content_length) : 0,
+                       ""};
+    return std::nullopt;
+  });
+  return v;
+}
+
+text_result downloader::fetch_text(const std::string& url, const download_options& opts,
+                                   size_t max_bytes) {
+  text_result r;
+  with_retries(url, opts, [&](int) -> attempt_result {
+    memory_body sink(max_bytes);
+    transfer_outcome o = perform_transfer(impl_->curl, transfer_request{url, 0, "", false}, opts, sink);
+    r.status = o.head.status;
+    const long s = o.head.status;
+    if (s == 404 || s == 403 || s == 410 || o.curl_code == CURLE_FILE_COULDNT_READ_FILE) {
+      r.found = false;
+      return std::nullopt;
+    }
+    if (sink.too_large)
+      throw download_error(url + ": larger than " + std::to_string(max_bytes) + " bytes");
+    if (auto failed = transfer_failure(url, o, opts)) return failed;
+    r.found = true;
+    r.text = std::move(sink.text);
+    return std::nullopt;
+  });
+  return r;
+}
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(verified_stamp, size, mtime_ns, source)
+
+std::optional<verified_stamp> verified_stamp_of(const std::string& path,
+                                                const std::string& file) {
+  std::ifstream in(stamp_path(path));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    auto s = nlohmann::json::parse(text).get<verified_stamp>();
+    if (s.source.url.empty()) return std::nullopt;
+    if (!(fingerprint_of(file.empty() ? path : file) == input_fingerprint{s.size, s.mtime_ns}))
+      return std::nullopt;
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt; // none, or an older format: the file is checked anew
+  } catch (const input_error&) {
+    return std::nullopt;
+  }
+}
+
+void mark_verified_download(const std::string& path, const source_version& source,
+                            const std::string& file) {
+  auto fp = fingerprint_of(file.empty() ? path : file);
+  nlohmann::json j = verified_stamp{fp.size, fp.mtime_ns, source};
+  engine::write_file_atomic(stamp_path(path), j.dump() + "\n", engine::durability::cache);
+}
+
+std::optional<std::string> file_url_path(const std::string& url) {
+  const std::string scheme = "file://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  std::string rest = url.substr(scheme.size());
+  // file:///path or file://localhost/path.
+  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
+  if (rest.empty() || rest[0] != '/')
+    throw download_error(url + ": a file:// URL must name an absolute path on this machine");
+  global_init_once();
+  int len = 0;
+  char* raw = curl_easy_unescape(nullptr, rest.c_str(), static_cast<int>(rest.size()), &len);
+  if (raw == nullptr) throw download_error(url + ": cannot decode the path");
+  std::string path(raw, static_cast<size_t>(len));
+  curl_free(raw);
+  if (path.find('\0') != std::string::npos)
+    throw download_error(url + ": the path holds a NUL byte");
+  return path;
+}
+
+void discard_download(const std::string& path) {
+  part_file part(path);
+  for (const auto& p : {path, stamp_path(path), part.path, part.info_path})
+    engine::remove_if_exists(p);
+}
+
+} // namespace gaia

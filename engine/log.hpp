@@ -1,0 +1,25 @@
+// One log line = one write to stderr, prefixed with UTC time and the name of
+// the component (actor) that speaks. stdout stays free for results.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace engine {
+
+/// "2026-11-21T05:40:01.123Z process: download 3/20 000000-003111 18.2 MB"
+void log_line(const std::string& component, const std::string& text);
+
+/// Silences log_line (tests that spawn many productions).
+void set_log_quiet(bool quiet);
+
+/// "18.2 MB" (decimal megabytes, one decimal).
+std::string format_mb(double bytes);
+
+/// Seconds from `t` to now, for "in 0.3 s" log lines and replies.
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
+
+} // namespace engine

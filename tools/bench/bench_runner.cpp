@@ -1,0 +1,175 @@
+// The measuring half of `gaia-dr3 bench`. Every measured stage runs in a
+// child process of this executable, so wall time, CPU time and peak RSS are
+// its own (wait4).
+#include "tools/bench/bench_runner.hpp"
+
+#include "engine/log.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace gaia::cli::bench {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+} // namespace
+
+pid_t spawn_self(const std::vector<std::string>& args, char* const* envp,
+                 const std::string& out_path, const std::string& err_path) {
+  std::vector<std::string> argv_s = {"/proc/self/exe"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv.data(), envp) != 0)
+    pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+sample run_child(const std::vector<std::string>& args, const env_map& env_add,
+                 const std::string& out_path, const std::string& log_path) {
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string(*e).rfind("GAIA_", 0) != 0) env_s.push_back(*e);
+  for (const auto& [k, v] : env_add) env_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  sample s;
+  pid_t pid = spawn_self(args, envp.data(), out_path, log_path);
+  if (pid < 0) {
+    s.exit_code = -1;
+    return s;
+  }
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  s.wall_s = engine::seconds_since(t0);
+  s.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
+            + ru.ru_stime.tv_usec / 1e6;
+  s.rss_mb = ru.ru_maxrss / 1024.0;
+  s.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return s;
+}
+
+sample run_production(const std::string& config, const env_map& env_add,
+                      const std::string& log_path) {
+  return run_child({"run", "--config", config}, env_add, "/dev/null", log_path);
+}
+
+figure measure(const std::string& name, int repeat,
+               const std::function<void()>& before,
+               const std::function<sample()>& once) {
+  std::vector<double> wall, cpu, rss;
+  figure f{name};
+  for (int i = 0; i < repeat; ++i) {
+    if (before) before();
+    auto s = once();
+    if (s.exit_code != 0) f.ok = false;
+    wall.push_back(s.wall_s);
+    cpu.push_back(s.cpu_s);
+    rss.push_back(s.rss_mb);
+    std::fprintf(stderr, "bench: %s run %d: %.2f s wall, %.2f s CPU, %.0f MB%s\n",
+                 name.c_str(), i + 1, s.wall_s, s.cpu_s, s.rss_mb,
+                 s.exit_code != 0 ? " (FAILED)" : "");
+  }
+  f.wall = median(wall);
+  f.cpu = median(cpu);
+  f.rss = median(rss);
+  return f;
+}
+
+std::vector<fs::path> archive_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    auto name = e.path().filename().string();
+    if (name.rfind("EpochPhotometry_", 0) == 0
+        && name.size() > 7 && name.substr(name.size() - 7) == ".csv.gz")
+      files.push_back(e.path());
+  }
+  // Largest first, so the last file to finish is a small one.
+  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+    return fs::file_size(a) > fs::file_size(b);
+  });
+  return files;
+}
+
+std::string write_empty_config(const fs::path& work) {
+  auto config = (work / "bench-config.json").string();
+  std::FILE* cf = std::fopen(config.c_str(), "w");
+  std::fputs("{}\n", cf);
+  std::fclose(cf);
+  return config;
+}
+
+int inflate_stage(const fs::path& dir, inflate_backend backend, unsigned threads) {
+  auto files = archive_files(dir);
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> bytes{0};
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (size_t i; (i = next++) < files.size();)
+        bytes += verify_gzip_file(files[i].string(), backend);
+    });
+  for (auto& t : pool) t.join();
+  std::printf("%llu\n", static_cast<unsigned long long>(bytes.load()));
+  return 0;
+}
+
+mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
+  mirror_child m;
+  // Unlike run_child, the environment as it is: the mirror reads no GAIA_*
+  // variable.
+  m.pid = spawn_self({"mirror", "--dir", dir.string(), "--port", "0"}, environ,
+                     url_file, "/dev/null");
+  for (int i = 0; i < 100 && m.base_url.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::FILE* f = std::fopen(url_file.c_str(), "r");
+    char buf[256] = {0};
+    if (f != nullptr && std::fgets(buf, sizeof buf, f) != nullptr) {
+      m.base_url = buf;
+      while (!m.base_url.empty()
+             && (m.base_url.back() == '\n' || m.base_url.back() == '\r'))
+        m.base_url.pop_back();
+    }
+    if (f != nullptr) std::fclose(f);
+  }
+  return m;
+}
+
+void stop_mirror(const mirror_child& m) {
+  if (m.pid > 0) {
+    kill(m.pid, SIGTERM);
+    waitpid(m.pid, nullptr, 0);
+  }
+}
+
+} // namespace gaia::cli::bench

@@ -1,0 +1,85 @@
+// The measuring half of `gaia-dr3 bench` (cmd_bench.cpp prints the tables):
+// child processes of this executable timed with wait4, medians of repeated
+// runs, the hidden inflate stage and the loopback mirror child.
+#pragma once
+
+#include "archive/gzip_reader.hpp"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gaia::cli::bench {
+
+/// Extra environment variables for a child, name -> value.
+using env_map = std::map<std::string, std::string>;
+
+/// What one child process cost, from wait4.
+struct sample {
+  double wall_s = 0;
+  double cpu_s = 0;
+  double rss_mb = 0;
+  int exit_code = 0;
+};
+
+/// Starts this executable with `args` and environment `envp`; stdout
+/// truncated into `out_path`, stderr appended to `err_path`. Returns the
+/// child's pid, or -1 when it could not be started.
+pid_t spawn_self(const std::vector<std::string>& args, char* const* envp,
+                 const std::string& out_path, const std::string& err_path);
+
+/// Runs this executable with `args` and extra environment (the caller's
+/// GAIA_* variables are dropped) to its end; stdout to `out_path` (or
+/// /dev/null), stderr to `log_path`.
+sample run_child(const std::vector<std::string>& args, const env_map& env_add,
+                 const std::string& out_path, const std::string& log_path);
+
+/// One `gaia-dr3 run --config CONFIG` with `env_add`, stdout discarded.
+sample run_production(const std::string& config, const env_map& env_add,
+                      const std::string& log_path);
+
+/// One row of a table: medians of repeated samples.
+struct figure {
+  std::string name;
+  double wall = 0, cpu = 0, rss = 0;
+  bool ok = true;  ///< every run exited 0
+};
+
+/// Calls `before` (when set) and `once` `repeat` times, logging each run on
+/// stderr, and returns the medians.
+figure measure(const std::string& name, int repeat,
+               const std::function<void()>& before,
+               const std::function<sample()>& once);
+
+/// The EpochPhotometry_*.csv.gz files of `dir`, largest first.
+std::vector<std::filesystem::path> archive_files(
+  const std::filesystem::path& dir);
+
+/// Writes an empty JSON config ("{}") in `work`, so a run takes its
+/// settings from defaults and the environment; returns its path.
+std::string write_empty_config(const std::filesystem::path& work);
+
+/// The hidden floor stage: inflate every file of `dir` on `threads` threads
+/// and print the uncompressed byte count.
+int inflate_stage(const std::filesystem::path& dir, inflate_backend backend,
+                  unsigned threads);
+
+/// A `gaia-dr3 mirror` child process.
+struct mirror_child {
+  pid_t pid = -1;
+  std::string base_url;  ///< empty when it printed none within 5 s
+};
+
+/// Starts a mirror of `dir` on a free loopback port; its stdout (the base
+/// URL) goes to `url_file`.
+mirror_child start_mirror(const std::filesystem::path& dir,
+                          const std::string& url_file);
+
+/// Stops the mirror (SIGTERM) and waits for it.
+void stop_mirror(const mirror_child& m);
+
+} // namespace gaia::cli::bench
