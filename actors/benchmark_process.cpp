@@ -1,49 +1,19 @@
 #include "actors/benchmark_process.hpp"
 
-#include "engine/atomic_file.hpp"
-#include "settings/cancellation.hpp"
-#include "settings/errors.hpp"
-#include "archive/file_range.hpp"
+#include "download/checksums.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "engine/log.hpp"
-#include "settings/output_layout.hpp"
-#include "settings/run_status.hpp"
-#include "messages/messages.hpp"
 
-#include <chrono>
 #include <ctime>
-#include <memory>
 #include <filesystem>
-#include <set>
 #include <unistd.h>
 
 namespace gaia {
 
 namespace {
 
-/// Everything one run keeps while it is in flight.
-struct run_state {
-  uint64_t id = 0;
-  caf::response_promise promise;
-  std::vector<file_range> ranges;
-  size_t downloaded = 0;
-  size_t imported = 0;
-  std::set<std::string> fetched_again; ///< labels re-downloaded once
-  bool finished = false;
-  std::chrono::steady_clock::time_point started;
-  int64_t started_unix = 0;
-  run_outcome outcome;
-};
-
+using self_ptr = process_actor::stateful_pointer<process_state>;
 using run_ptr = std::shared_ptr<run_state>;
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -51,320 +21,333 @@ std::string seconds_text(double s) {
   return buf;
 }
 
-/// The results.done line on the input: a user sees at once whether every
+/// The done marker's line on the input: a user sees at once whether every
 /// row and value of the archive was read.
-std::string input_summary(const run_outcome& o) {
-  std::string text = "input: " + std::to_string(o.rows) + " rows";
-  if (o.skipped_rows == 0 && o.skipped_values == 0)
+std::string input_summary(const engine::run_outcome& o) {
+  std::string text = "input: " + std::to_string(o.count("rows")) + " rows";
+  if (o.count("skipped_rows") == 0 && o.count("skipped_values") == 0)
     return text + ", every row and flux value read";
-  return text + "; skipped " + std::to_string(o.skipped_rows)
-         + " malformed rows and " + std::to_string(o.skipped_values)
-         + " flux values in " + std::to_string(o.unclean_files)
+  return text + "; skipped " + std::to_string(o.count("skipped_rows"))
+         + " malformed rows and " + std::to_string(o.count("skipped_values"))
+         + " flux values in " + std::to_string(o.count("unclean_files"))
          + " files (the log names them)";
 }
 
-/// The process's wiring; one per actor, shared by its handlers.
-class orchestrator : public std::enable_shared_from_this<orchestrator> {
-public:
-  orchestrator(caf::event_based_actor* self, settings cfg, process_peers peers)
-    : self_(self), cfg_(std::move(cfg)), layout_(cfg_.output_dir),
-      peers_(std::move(peers)),
-      timeout_(std::chrono::seconds(cfg_.request_timeout_s)) {
-  }
+const output_layout& layout(self_ptr self) { return *self->state.layout; }
 
-  caf::response_promise start(const benchmark_request& req) {
-    auto run = std::make_shared<run_state>();
-    run->id = req.run_id;
-    run->promise = self_->make_response_promise();
-    run->started = std::chrono::steady_clock::now();
-    run->started_unix = static_cast<int64_t>(std::time(nullptr));
-    run->ranges = ranges_from_boundaries(cfg_.file_boundaries);
-    run->outcome.run_id = req.run_id;
-    run->outcome.files = run->ranges.size();
-    auto rp = run->promise;
-    try {
-      prepare();
-    } catch (const std::exception& e) {
-      fail(run, "prepare", layout_.dir, e.what());
-      return rp;
-    }
-    engine::log_line("process", "run " + std::to_string(run->id) + ": "
-                          + std::to_string(run->ranges.size())
-                          + " files, download pool "
-                          + std::to_string(cfg_.download_pool_size)
-                          + ", import pool "
-                          + std::to_string(cfg_.import_pool_size));
-    report(run, "download+import");
-    for (const auto& r : run->ranges)
-      download(run, r, false);
-    return rp;
-  }
+/// Rewrites progress.json for `gaia-dr3 status`.
+void report(self_ptr self, const run_ptr& run, const std::string& step) {
+  engine::run_progress p;
+  p.run_id = run->id;
+  p.pid = ::getpid();
+  p.step = step;
+  p.counts = {{"files", run->ranges.size()},
+              {"downloaded", run->downloaded},
+              {"imported", run->imported}};
+  p.started_unix = run->started_unix;
+  layout(self).state.write_progress(p);
+}
 
-private:
-  // Removes what an earlier run left, so nothing stale can be mistaken for
-  // this run's answer. results.lock stays: the service holds it.
-  void prepare() {
-    // work/ only holds compute's transient files (the qualifying rows,
-    // intermediate merges): whatever is there is from an earlier run.
-    std::filesystem::remove_all(layout_.work_dir);
-    layout_.create_directories();
-    for (const auto& p : {layout_.results_csv, layout_.done_marker,
-                          layout_.err_marker})
-      engine::remove_if_exists(p);
-    // A process killed mid-write leaves its temporary; the finished file
-    // was never renamed into place, so the temporary is just garbage.
-    if (int n = remove_stale_temporaries(layout_))
-      engine::log_line("process", "removed " + std::to_string(n)
-                            + " temporary files left by a killed run");
-    // Space for the verdict, whatever fills the disk during the run.
-    if (!engine::reserve_space(layout_.reserve_path()))
-      engine::log_line("process", "cannot reserve space for the markers in "
-                            + layout_.dir + " (is the disk full?)");
+/// Ends the run with a failure (once): its other jobs are cancelled, the
+/// half-made answer removed, and the service told (it writes the verdict,
+/// or none when the run was stopped from outside: `abandoned`, or a
+/// shutdown).
+void fail(self_ptr self, const run_ptr& run, const std::string& step,
+          const std::string& subject, const std::string& error,
+          bool abandoned = false) {
+  if (run->finished)
+    return;
+  run->finished = true;
+  auto& st = self->state;
+  st.runs->cancel(run->id);
+  // Queued jobs of the run go at once; running ones stop at their next check.
+  self->send(st.peers.download, engine::cancel_atom::value, run->id);
+  self->send(st.peers.import, engine::cancel_atom::value, run->id);
+  auto& o = run->outcome;
+  o.ok = false;
+  o.step = step;
+  o.subject = subject;
+  o.error = error;
+  o.seconds = engine::seconds_since(run->started);
+  o.abandoned = abandoned || st.runs->shutting_down();
+  report(self, run, o.abandoned ? "interrupted" : "failed");
+  engine::log_line("process", "run " + std::to_string(run->id)
+                                + (o.abandoned ? " stopped without a verdict: "
+                                                   + (st.runs->shutting_down() ? "shutting down"
+                                                                               : error)
+                                               : " failed: " + step + " " + subject + ": " + error));
+  try {
+    engine::remove_if_exists(layout(self).results_csv);
+  } catch (const std::exception& e) {
+    engine::log_line("process", e.what());
   }
+  run->promise.deliver(o);
+  st.run.reset();
+}
 
-  /// Rewrites progress.json for `gaia-dr3 status`.
-  void report(const run_ptr& run, const std::string& step) {
-    run_progress p;
-    p.run_id = run->id;
-    p.pid = ::getpid();
-    p.step = step;
-    p.files = run->ranges.size();
-    p.downloaded = run->downloaded;
-    p.imported = run->imported;
-    p.started_unix = run->started_unix;
-    write_progress(layout_, p);
-  }
+/// fail() for an operation's error. A job cancelled while its run was not
+/// finished here was cancelled from outside (this process finishes a run
+/// before it cancels the rest): the run stops without a verdict.
+void fail_on(self_ptr self, const run_ptr& run, const std::string& step,
+             const std::string& subject, const caf::error& err) {
+  fail(self, run, step, subject, error_text(err),
+       engine::is_error(err, engine::errc::cancelled));
+}
 
-  void download(const run_ptr& run, const file_range& r, bool force) {
-    download_request req{run->id, r.label(),
-                         expand_url_template(cfg_.archive_url_template,
-                                             r.label()),
-                         layout_.download_path(r), force};
-    auto me = shared_from_this();
-    // The pools time each job from when a worker takes it; here the
-    // request may wait in the queue behind any number of others.
-    self_->request(peers_.download_pool, caf::infinite, req)
-      .then(
-        [me, run, r](download_reply& rep) { me->downloaded(run, r, rep); },
-        [me, run, req](caf::error& err) {
-          me->fail(run, "download", req.url, error_text(err));
-        });
-  }
-
-  void downloaded(const run_ptr& run, const file_range& r,
-                  const download_reply& rep) {
-    if (run->finished)
-      return;
-    ++run->downloaded;
-    engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
-                          + std::to_string(run->ranges.size()) + " "
-                          + rep.label + " " + engine::format_mb(rep.bytes)
-                          + (rep.reused ? " (reused)"
-                                        : " in " + seconds_text(rep.seconds)));
-    report(run, "download+import");
-    import(run, r, rep);
-  }
-
-  void import(const run_ptr& run, const file_range& r,
-              const download_reply& got) {
-    import_request req{run->id, r.label(), got.path,
-                       layout_.checkpoint_path(r), got.source,
-                       static_cast<uint64_t>(cfg_.max_line_bytes)};
-    auto me = shared_from_this();
-    const bool in_place = got.in_place;
-    self_->request(peers_.import_pool, caf::infinite, req)
-      .then([me, run](import_reply& rep) { me->imported(run, rep); },
-            [me, run, r, req, in_place](caf::error& err) {
-              me->import_failed(run, r, req, in_place, err);
-            });
-  }
-
-  void import_failed(const run_ptr& run, const file_range& r,
-                     const import_request& req, bool in_place,
-                     const caf::error& err) {
-    if (run->finished)
-      return;
-    // A file that does not decompress was damaged on the way or on disk:
-    // fetch it once more before giving up (a file:// source read in place
-    // would only be read the same way again).
-    if (is_error(err, gaia_errc::corrupt_archive) && !in_place
-        && run->fetched_again.insert(r.label()).second) {
-      engine::log_line("process", "import " + r.label() + ": " + error_text(err)
-                            + "; downloading it again");
-      --run->downloaded;
-      download(run, r, true);
-      return;
-    }
-    fail(run, "import", req.archive_path, error_text(err));
-  }
-
-  void imported(const run_ptr& run, const import_reply& rep) {
-    if (run->finished)
-      return;
-    ++run->imported;
-    auto& o = run->outcome;
-    o.rows += rep.rows;
-    o.skipped_rows += rep.skipped_rows;
-    o.skipped_values += rep.skipped_values;
-    if (rep.skipped_rows > 0 || rep.skipped_values > 0)
-      ++o.unclean_files;
-    engine::log_line("process",
-             "import " + std::to_string(run->imported) + "/"
-               + std::to_string(run->ranges.size()) + " " + rep.label + " "
-               + std::to_string(rep.sources) + " sources"
-               + (rep.skipped_rows > 0
-                    ? ", " + std::to_string(rep.skipped_rows) + " rows skipped"
-                    : "")
-               + (rep.skipped_values > 0
-                    ? ", " + std::to_string(rep.skipped_values)
-                        + " flux values skipped"
-                    : "")
-               + (rep.reused ? " (checkpoint reused)"
-                             : " in " + seconds_text(rep.seconds)));
-    report(run, "download+import");
-    if (run->imported == run->ranges.size())
-      compute(run);
-  }
-
-  /// A cancelled run (it lost its lock, or a shutdown) goes no further.
-  bool stopped(const run_ptr& run, const std::string& step,
-               const std::string& file) {
-    if (!run_cancelled(run->id))
-      return false;
-    fail(run, step, file, "run cancelled");
+/// True when the run is over or was cancelled meanwhile: nothing more is
+/// started for it.
+bool stopped(self_ptr self, const run_ptr& run) {
+  if (run->finished)
+    return true;
+  if (self->state.runs->cancelled(run->id)) {
+    // Not by this process (it would have finished the run): from outside.
+    fail(self, run, "run", layout(self).dir, "cancelled by the service", true);
     return true;
   }
+  return false;
+}
 
-  void compute(const run_ptr& run) {
-    if (stopped(run, "compute", layout_.aggregates_dir))
-      return;
-    report(run, "compute");
-    auto me = shared_from_this();
-    std::vector<std::string> checkpoints;
-    for (const auto& r : run->ranges)
-      checkpoints.push_back(layout_.checkpoint_path(r));
-    compute_request req{run->id, checkpoints, layout_.qualifying_path()};
-    self_->request(peers_.compute, timeout_, req)
-      .then(
-        [me, run](compute_reply& rep) {
-          if (run->finished)
-            return;
-          run->outcome.sources = rep.sources;
-          engine::log_line("process", "compute: " + std::to_string(rep.qualifying)
-                                + " of " + std::to_string(rep.sources)
-                                + " sources qualify ("
-                                + seconds_text(rep.seconds) + ")");
-          me->export_results(run);
-        },
-        [me, run](caf::error& err) {
-          me->fail(run, "compute", me->layout_.aggregates_dir,
-                   error_text(err));
-        });
-  }
+void succeed(self_ptr self, const run_ptr& run) {
+  if (run->finished)
+    return;
+  run->finished = true;
+  auto& o = run->outcome;
+  o.ok = true;
+  o.seconds = engine::seconds_since(run->started);
+  o.summary = {"ok: " + std::to_string(o.count("qualifying")) + " qualifying sources of "
+                 + std::to_string(o.count("sources")) + " in "
+                 + std::to_string(o.count("files")) + " files",
+               // Relative: beside this marker is true wherever the
+               // directory is mounted (in Docker, /app/output means nothing
+               // on the host).
+               "results: results.csv (beside this file)", input_summary(o)};
+  report(self, run, "done");
+  engine::log_line("process", "run " + std::to_string(run->id) + " done: "
+                                + std::to_string(o.count("qualifying"))
+                                + " qualifying sources in " + seconds_text(o.seconds));
+  run->promise.deliver(o);
+  self->state.run.reset();
+}
 
-  void export_results(const run_ptr& run) {
-    if (stopped(run, "export", layout_.results_csv))
-      return;
-    report(run, "export");
-    auto me = shared_from_this();
-    export_request req{run->id, layout_.qualifying_path(),
-                       layout_.results_csv};
-    self_->request(peers_.exporter, timeout_, req)
-      .then(
-        [me, run](export_reply& rep) {
-          run->outcome.qualifying = rep.rows;
-          engine::log_line("process", "export: " + std::to_string(rep.rows)
-                                + " rows to " + rep.csv_path);
-          me->succeed(run);
-        },
-        [me, run](caf::error& err) {
-          me->fail(run, "export", me->layout_.results_csv, error_text(err));
-        });
-  }
+void export_results(self_ptr self, const run_ptr& run) {
+  report(self, run, "export");
+  const auto& l = layout(self);
+  export_request req{run->id, l.qualifying_path(), l.results_csv};
+  self->request(self->state.peers.exporter,
+                std::chrono::seconds(self->state.cfg.request_timeout_s), req)
+    .then(
+      [self, run](export_reply& rep) {
+        if (stopped(self, run)) return;
+        run->outcome.counts["qualifying"] = rep.rows;
+        engine::log_line("process", "export: " + std::to_string(rep.rows) + " rows to "
+                                      + rep.csv_path);
+        succeed(self, run);
+      },
+      [self, run](caf::error& err) {
+        fail_on(self, run, "export", layout(self).results_csv, err);
+      });
+}
 
-  void succeed(const run_ptr& run) {
-    if (run->finished || stopped(run, "finish", layout_.done_marker))
-      return;
-    run->outcome.seconds = engine::seconds_since(run->started);
-    std::string text = "ok: " + std::to_string(run->outcome.qualifying)
-                       + " qualifying sources of "
-                       + std::to_string(run->outcome.sources) + " in "
-                       + std::to_string(run->outcome.files) + " files\n"
-                       // Relative: beside this marker is true wherever
-                       // the directory is mounted (in Docker, /app/output
-                       // means nothing on the host).
-                       + "results: results.csv (beside this file)\n"
-                       + input_summary(run->outcome) + "\n" + "run "
-                       + std::to_string(run->id) + " finished " + utc_now()
-                       + " after " + seconds_text(run->outcome.seconds) + "\n";
-    try {
-      layout_.write_verdict(verdict::done, text);
-    } catch (const std::exception& e) {
-      fail(run, "finish", layout_.done_marker, e.what());
+void compute(self_ptr self, const run_ptr& run) {
+  report(self, run, "compute");
+  const auto& l = layout(self);
+  std::vector<std::string> checkpoints;
+  for (const auto& r : run->ranges)
+    checkpoints.push_back(l.checkpoint_path(r));
+  compute_request req{run->id, checkpoints, l.qualifying_path()};
+  self->request(self->state.peers.compute,
+                std::chrono::seconds(self->state.cfg.request_timeout_s), req)
+    .then(
+      [self, run](compute_reply& rep) {
+        if (stopped(self, run)) return;
+        run->outcome.counts["sources"] = rep.sources;
+        engine::log_line("process", "compute: " + std::to_string(rep.qualifying) + " of "
+                                      + std::to_string(rep.sources) + " sources qualify ("
+                                      + seconds_text(rep.seconds) + ")");
+        export_results(self, run);
+      },
+      [self, run](caf::error& err) {
+        fail_on(self, run, "compute", layout(self).aggregates_dir, err);
+      });
+}
+
+void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
+  if (stopped(self, run))
+    return;
+  ++run->imported;
+  auto& c = run->outcome.counts;
+  c["rows"] += rep.rows;
+  c["skipped_rows"] += rep.skipped_rows;
+  c["skipped_values"] += rep.skipped_values;
+  if (rep.skipped_rows > 0 || rep.skipped_values > 0)
+    ++c["unclean_files"];
+  engine::log_line(
+    "process",
+    "import " + std::to_string(run->imported) + "/" + std::to_string(run->ranges.size()) + " "
+      + rep.label + " " + std::to_string(rep.sources) + " sources"
+      + (rep.skipped_rows > 0 ? ", " + std::to_string(rep.skipped_rows) + " rows skipped" : "")
+      + (rep.skipped_values > 0
+           ? ", " + std::to_string(rep.skipped_values) + " flux values skipped"
+           : "")
+      + (rep.reused ? " (checkpoint reused)" : " in " + seconds_text(rep.seconds)));
+  report(self, run, "download+import");
+  if (run->imported == run->ranges.size())
+    compute(self, run);
+}
+
+void download(self_ptr self, const run_ptr& run, const file_range& r, bool force);
+
+void import(self_ptr self, const run_ptr& run, const file_range& r, const download_reply& got) {
+  const auto& st = self->state;
+  import_request req{run->id,   r.label(), got.path, layout(self).checkpoint_path(r),
+                     got.source, static_cast<uint64_t>(st.cfg.max_line_bytes), got.bytes};
+  const bool in_place = got.in_place;
+  // The pools time each job from when a worker takes it; here the request
+  // may wait in the queue behind any number of others.
+  self->request(st.peers.import, caf::infinite, req)
+    .then([self, run](import_reply& rep) { imported(self, run, rep); },
+          [self, run, r, req, in_place](caf::error& err) {
+            if (run->finished)
+              return;
+            // A file that does not decompress was damaged on the way or on
+            // disk: fetch it once more before giving up (a file:// source
+            // read in place would only be read the same way again).
+            if (is_error(err, gaia_errc::corrupt_archive) && !in_place
+                && run->fetched_again.insert(r.label()).second) {
+              engine::log_line("process", "import " + r.label() + ": " + error_text(err)
+                                            + "; downloading it again");
+              --run->downloaded;
+              download(self, run, r, true);
+              return;
+            }
+            fail_on(self, run, "import", req.archive_path, err);
+          });
+}
+
+void downloaded(self_ptr self, const run_ptr& run, const file_range& r, const download_reply& rep) {
+  if (stopped(self, run))
+    return;
+  ++run->downloaded;
+  engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
+                                + std::to_string(run->ranges.size()) + " " + rep.label + " "
+                                + engine::format_mb(static_cast<double>(rep.bytes))
+                                + (rep.reused ? " (reused)" : " in " + seconds_text(rep.seconds)));
+  report(self, run, "download+import");
+  import(self, run, r, rep);
+}
+
+void download(self_ptr self, const run_ptr& run, const file_range& r, bool force) {
+  const auto& st = self->state;
+  const std::string url = expand_url_template(st.cfg.archive_url_template, r.label());
+  std::string md5;
+  if (!run->checksum_url.empty()) {
+    const std::string name = url_file_name(url);
+    auto it = run->checksums.find(name);
+    if (it == run->checksums.end()) {
+      fail(self, run, "download", url,
+           url + ": " + name + " is not listed in " + run->checksum_url);
       return;
     }
-    run->finished = true;
-    run->outcome.ok = true;
-    report(run, "done");
-    engine::log_line("process", "run " + std::to_string(run->id) + " done: "
-                          + std::to_string(run->outcome.qualifying)
-                          + " qualifying sources in "
-                          + seconds_text(run->outcome.seconds));
-    run->promise.deliver(run->outcome);
+    md5 = it->second;
   }
+  download_request req{run->id, r.label(), url, layout(self).download_path(r), force, md5};
+  self->request(st.peers.download, caf::infinite, req)
+    .then([self, run, r](download_reply& rep) { downloaded(self, run, r, rep); },
+          [self, run, url](caf::error& err) {
+            fail_on(self, run, "download", url, err);
+          });
+}
 
-  void fail(const run_ptr& run, const std::string& step,
-            const std::string& file, const std::string& error) {
-    if (run->finished)
-      return;
-    run->finished = true;
-    cancel_runs_through(run->id);
-    run->outcome.ok = false;
-    run->outcome.step = step;
-    run->outcome.file = file;
-    run->outcome.error = error;
-    run->outcome.seconds = engine::seconds_since(run->started);
-    const bool no_verdict = run_abandoned(run->id);
-    report(run, no_verdict ? "interrupted" : "failed");
-    if (no_verdict) {
-      // Stopped by a signal, or the run lost its results.lock: no verdict;
-      // the next run resumes the work.
-      engine::log_line("process", "run " + std::to_string(run->id) + " abandoned: "
-                            + (shutting_down() ? "shutting down"
-                                               : "it lost its results.lock"));
-    } else {
-      engine::log_line("process", "run " + std::to_string(run->id) + " failed: "
-                            + step + " " + file + ": " + error);
-      std::string text = step + " failed: " + file + "\n" + error + "\n"
-                         + "run " + std::to_string(run->id) + " failed "
-                         + utc_now() + " after "
-                         + seconds_text(run->outcome.seconds) + "\n";
-      try {
-        engine::remove_if_exists(layout_.results_csv);
-        layout_.write_verdict(verdict::failed, text);
-      } catch (const std::exception& e) {
-        engine::log_line("process", std::string("cannot write results.err: ")
-                              + e.what());
-      }
-    }
-    run->promise.deliver(run->outcome);
+/// After the checksum list: one download per file, all queued at once.
+void fetch_all(self_ptr self, const run_ptr& run) {
+  const auto& cfg = self->state.cfg;
+  engine::log_line("process", "run " + std::to_string(run->id) + ": "
+                                + std::to_string(run->ranges.size()) + " files, download pool "
+                                + std::to_string(cfg.download_pool_size) + ", import pool "
+                                + std::to_string(cfg.import_pool_size));
+  report(self, run, "download+import");
+  for (const auto& r : run->ranges) {
+    if (run->finished) return;
+    download(self, run, r, false);
   }
+}
 
-  caf::event_based_actor* self_;
-  settings cfg_;
-  output_layout layout_;
-  process_peers peers_;
-  std::chrono::seconds timeout_;
-};
+/// Removes what an earlier run left, so nothing stale can be mistaken for
+/// this run's answer. The lock and the markers are the service's.
+void prepare_output(self_ptr self) {
+  const auto& l = layout(self);
+  // work/ only holds compute's transient files (the qualifying rows,
+  // intermediate merges): whatever is there is from an earlier run.
+  std::filesystem::remove_all(l.work_dir);
+  l.create_directories();
+  engine::remove_if_exists(l.results_csv);
+  // A process killed mid-write leaves its temporary; the finished file was
+  // never renamed into place, so the temporary is just garbage.
+  if (int n = l.state.remove_stale_temporaries({"downloads", "aggregates", "work"}))
+    engine::log_line("process", "removed " + std::to_string(n)
+                                  + " temporary files left by a killed run");
+}
+
+caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request& req) {
+  auto& st = self->state;
+  auto run = std::make_shared<run_state>();
+  run->id = req.run_id;
+  run->promise = self->make_response_promise<engine::run_outcome>();
+  run->started = std::chrono::steady_clock::now();
+  run->started_unix = static_cast<int64_t>(std::time(nullptr));
+  run->ranges = ranges_from_boundaries(st.cfg.file_boundaries);
+  run->outcome.run_id = req.run_id;
+  run->outcome.counts = {{"files", run->ranges.size()}, {"sources", 0}, {"qualifying", 0},
+                         {"rows", 0}, {"skipped_rows", 0}, {"skipped_values", 0},
+                         {"unclean_files", 0}};
+  st.run = run;
+  auto rp = run->promise;
+  try {
+    prepare_output(self);
+  } catch (const std::exception& e) {
+    fail(self, run, "prepare", layout(self).dir, e.what());
+    return rp;
+  }
+  report(self, run, "prepare");
+  const auto src = checksum_source_of(st.cfg);
+  run->checksum_url = src.url;
+  self->request(st.peers.prepare, std::chrono::seconds(st.cfg.request_timeout_s),
+                prepare_request{run->id, src.url, src.explicit_url})
+    .then(
+      [self, run](prepare_reply& rep) {
+        if (stopped(self, run)) return;
+        if (!rep.listed)
+          run->checksum_url.clear(); // no list at the default place: unchecked
+        run->checksums = std::move(rep.checksums);
+        fetch_all(self, run);
+      },
+      [self, run](caf::error& err) {
+        fail_on(self, run, "prepare", run->checksum_url, err);
+      });
+  return rp;
+}
 
 } // namespace
 
-caf::behavior benchmark_process(caf::event_based_actor* self, settings cfg,
-                                process_peers peers) {
-  auto orch = std::make_shared<orchestrator>(self, std::move(cfg),
-                                             std::move(peers));
+process_actor::behavior_type
+benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+                  process_peers peers, std::shared_ptr<engine::run_control> runs) {
+  auto& st = self->state;
+  st.layout.emplace(cfg.output_dir);
+  st.cfg = std::move(cfg);
+  st.peers = std::move(peers);
+  st.runs = std::move(runs);
   return {
-    [orch](benchmark_request& req) { return orch->start(req); },
+    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
+      return start(self, req);
+    },
+    [self](engine::cancel_atom, uint64_t run_id) {
+      auto run = self->state.run;
+      if (run && run->id == run_id) {
+        self->state.runs->cancel(run_id);
+        fail(self, run, "run", layout(self).dir, "cancelled by the service", true);
+      }
+    },
   };
 }
 

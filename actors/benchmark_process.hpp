@@ -1,34 +1,72 @@
-// The benchmark process: orchestrates one run.
+// The benchmark process (IoP's business process): orchestrates one run.
 //
-//   benchmark_request
-//     -> prepare (directories; remove old results.csv and markers)
-//     -> one download_request per file          (download pool)
-//          each reply at once -> import_request (import pool: pipelined)
+//   engine::run_request
+//     -> prepare the output (directories; remove the old results.csv)
+//     -> prepare_request (the run's checksum list, once)
+//     -> one download_request per file, with its MD5       (download pool)
+//          each reply at once -> import_request             (import pool:
+//          largest file first; downloads and imports overlap)
 //          a corrupt file -> downloaded again once, then imported again
 //     -> all imports done -> compute_request -> export_request
-//     -> results.done, reply run_outcome
-//   any failure -> cancel the run's other jobs, results.err (step, file,
-//   error), reply run_outcome{ok = false}
-//   a run abandoned (lost results.lock) or cut short by a shutdown -> no
-//   marker at all, reply run_outcome{ok = false}
-// results.done and results.err are written by output_layout::write_verdict,
-// which removes the other first: the two never exist together.
+//     -> reply engine::run_outcome (the service writes the verdict)
+//   any failure -> cancel the run's other jobs, reply run_outcome{ok=false}
+//   (cancel, run) from the service -> the same, without a verdict
 #pragma once
 
+#include "actors/interfaces.hpp"
+#include "archive/file_range.hpp"
+#include "engine/run_control.hpp"
+#include "engine/state/state_dir.hpp"
+#include "settings/output_layout.hpp"
 #include "settings/settings.hpp"
 
-#include <caf/all.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace gaia {
 
+/// The operations the process talks to, as its declared edges say.
 struct process_peers {
-  caf::actor download_pool;
-  caf::actor import_pool;
-  caf::actor compute;
-  caf::actor exporter;
+  prepare_actor prepare;
+  download_actor download;
+  import_actor import;
+  compute_actor compute;
+  export_actor exporter;
 };
 
-caf::behavior benchmark_process(caf::event_based_actor* self, settings cfg,
-                                process_peers peers);
+/// Everything one run keeps while it is in flight.
+struct run_state {
+  uint64_t id = 0;
+  caf::typed_response_promise<engine::run_outcome> promise;
+  std::vector<file_range> ranges;
+  std::map<std::string, std::string> checksums; ///< file name -> MD5
+  std::string checksum_url;                     ///< where they come from
+  size_t downloaded = 0;
+  size_t imported = 0;
+  std::set<std::string> fetched_again; ///< labels re-downloaded once
+  bool finished = false;
+  std::chrono::steady_clock::time_point started;
+  int64_t started_unix = 0;
+  engine::run_outcome outcome;
+};
+
+struct process_state {
+  settings cfg;
+  std::optional<output_layout> layout;
+  process_peers peers;
+  std::shared_ptr<engine::run_control> runs;
+  std::shared_ptr<run_state> run; ///< the run in flight, if any
+
+  static inline const char* name = "benchmark_process";
+};
+
+process_actor::behavior_type
+benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+                  process_peers peers, std::shared_ptr<engine::run_control> runs);
 
 } // namespace gaia

@@ -1,19 +1,16 @@
 // The download operation: one worker of the download pool. Owns a libcurl
 // handle (connection reuse) and turns download_requests into local files
-// that are checked: complete, gzip, and the MD5 of the archive's
-// _MD5SUM.txt when it publishes one (read once per run, shared by the
-// workers). A file:// source is checked where it is, never copied.
+// that are checked: complete, gzip, and the MD5 the archive's _MD5SUM.txt
+// publishes (the request carries it: the process read the list once for
+// the run). A file:// source is checked where it is, never copied.
 // Retries, backoff and resume live in download/downloader.cpp.
 #include "actors/operations.hpp"
 
-#include "settings/cancellation.hpp"
-#include "download/checksums.hpp"
-#include "download/downloader.hpp"
-#include "settings/errors.hpp"
 #include "archive/gzip_reader.hpp"
-#include "engine/log.hpp"
+#include "download/downloader.hpp"
 #include "download/md5.hpp"
-#include "messages/messages.hpp"
+#include "engine/log.hpp"
+#include "settings/errors.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -23,7 +20,8 @@ namespace gaia {
 
 namespace {
 
-download_options options_of(const settings& cfg, const download_request& req) {
+download_options options_of(const settings& cfg, const download_request& req,
+                             const std::shared_ptr<engine::run_control>& runs) {
   download_options opts;
   opts.connect_timeout_s = cfg.connect_timeout_s;
   opts.total_timeout_s = cfg.http_timeout_s;
@@ -33,38 +31,12 @@ download_options options_of(const settings& cfg, const download_request& req) {
   opts.retry_backoff_ms = cfg.retry_backoff_ms;
   opts.max_file_bytes = static_cast<uint64_t>(cfg.max_file_bytes);
   uint64_t run = req.run_id;
-  opts.cancelled = [run] { return run_cancelled(run); };
+  opts.cancelled = [runs, run] { return runs->cancelled(run); };
   std::string label = req.label;
   opts.on_notice = [label](const std::string& text) {
     engine::log_line("download", label + ": " + text);
   };
   return opts;
-}
-
-/// The published MD5 of the request's file, or "" when the run has no
-/// checksums. Throws download_error when the list cannot be had or does
-/// not list the file.
-std::string published_md5(downloader& dl, const settings& cfg,
-                          const download_request& req,
-                          const download_options& opts) {
-  const checksum_source src = checksum_source_of(cfg);
-  if (src.url.empty())
-    return "";
-  auto list = run_checksums(req.run_id, src.url, [&] {
-    download_options o = opts;
-    o.on_notice = [](const std::string& text) {
-      engine::log_line("download", "checksums: " + text);
-    };
-    return fetch_checksums(dl, src, o);
-  });
-  if (!list)
-    return "";
-  const std::string name = url_file_name(req.url);
-  auto it = list->find(name);
-  if (it == list->end())
-    throw download_error(req.url + ": " + name + " is not listed in "
-                         + src.url);
-  return it->second;
 }
 
 // A local copy is reused only when it is known to come from this URL, and
@@ -158,11 +130,11 @@ download_reply check_in_place(const settings& cfg, const download_request& req,
   return reply;
 }
 
-download_reply fetch(downloader& dl, const settings& cfg,
-                     const download_request& req) {
+download_reply fetch(downloader& dl, const settings& cfg, const download_request& req,
+                     const std::shared_ptr<engine::run_control>& runs) {
   auto started = std::chrono::steady_clock::now();
-  download_options opts = options_of(cfg, req);
-  opts.expected_md5 = published_md5(dl, cfg, req, opts);
+  download_options opts = options_of(cfg, req, runs);
+  opts.expected_md5 = req.expected_md5;
   if (req.force)
     discard_download(req.path);
   if (auto local = file_url_path(req.url)) {
@@ -201,23 +173,22 @@ download_reply fetch(downloader& dl, const settings& cfg,
 
 } // namespace
 
-caf::behavior download_worker(caf::event_based_actor*, settings cfg) {
+download_worker_actor::behavior_type
+download_operation(download_worker_actor::pointer, settings cfg,
+                   std::shared_ptr<engine::run_control> runs) {
   auto dl = std::make_shared<downloader>();
   return {
-    [dl, cfg](download_request& req) -> caf::result<download_reply> {
-      if (run_cancelled(req.run_id))
-        return make_error(gaia_errc::cancelled, req.url + ": run cancelled");
+    [dl, cfg, runs](const download_request& req) -> caf::result<download_reply> {
+      if (runs->cancelled(req.run_id))
+        return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
       try {
-        return fetch(*dl, cfg, req);
-      } catch (const output_error& e) {
-        return make_error(gaia_errc::output_failed, e.what());
+        return fetch(*dl, cfg, req, runs);
       } catch (const download_error& e) {
-        if (run_cancelled(req.run_id))
-          return make_error(gaia_errc::cancelled, e.what());
-        return make_error(gaia_errc::download_failed, e.what());
+        if (runs->cancelled(req.run_id))
+          return engine::make_error(engine::errc::cancelled, e.what());
+        return error_from(e, gaia_errc::download_failed);
       } catch (const std::exception& e) {
-        return make_error(gaia_errc::download_failed,
-                          req.url + ": " + e.what());
+        return error_from(e, gaia_errc::download_failed);
       }
     },
   };

@@ -3,7 +3,6 @@
 // unchanged since it was written.
 #include "actors/operations.hpp"
 
-#include "settings/cancellation.hpp"
 #include "results/checkpoint.hpp"
 #include "archive/ecsv_reader.hpp"
 #include "settings/errors.hpp"
@@ -67,20 +66,17 @@ import_reply import_file(const import_request& req) {
 
 } // namespace
 
-caf::behavior import_worker(caf::event_based_actor*) {
+import_worker_actor::behavior_type
+import_operation(import_worker_actor::pointer, std::shared_ptr<engine::run_control> runs) {
   return {
-    [](import_request& req) -> caf::result<import_reply> {
-      if (run_cancelled(req.run_id))
-        return make_error(gaia_errc::cancelled,
-                          req.archive_path + ": run cancelled");
+    [runs](const import_request& req) -> caf::result<import_reply> {
+      if (runs->cancelled(req.run_id))
+        return engine::make_error(engine::errc::cancelled,
+                                  req.archive_path + ": run cancelled");
       try {
         return import_file(req);
-      } catch (const corrupt_gzip_error& e) {
-        return make_error(gaia_errc::corrupt_archive, e.what());
-      } catch (const output_error& e) {
-        return make_error(gaia_errc::output_failed, e.what());
       } catch (const std::exception& e) {
-        return make_error(gaia_errc::import_failed, e.what());
+        return error_from(e, gaia_errc::import_failed);
       }
     },
   };

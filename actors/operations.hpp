@@ -1,24 +1,36 @@
-// Behaviors of the operation workers. Each wraps plain domain code (archive/, download/, results/) and
-// turns its exceptions into gaia errors at the handler boundary. All of them
-// block (curl, inflate, file I/O), so they are spawned detached.
+// The behaviors of the operations (IoP's business operations). Each wraps
+// plain domain code (archive/, download/, results/) and turns its
+// exceptions into caf::errors at the handler boundary (error_from). All of
+// them block (curl, inflate, file I/O), so they are spawned detached.
 #pragma once
 
+#include "actors/interfaces.hpp"
+#include "engine/run_control.hpp"
 #include "settings/settings.hpp"
 
-#include <caf/all.hpp>
+#include <memory>
 
 namespace gaia {
 
-/// Fetches archive files (download_request -> download_reply).
-caf::behavior download_worker(caf::event_based_actor* self, settings cfg);
+/// Reads the run's checksum list once (prepare_request -> prepare_reply).
+prepare_actor::behavior_type prepare_operation(prepare_actor::pointer self,
+                                               settings cfg);
+
+/// Fetches archive files (download_request -> download_reply); a cancelled
+/// run's transfer stops at its next progress tick.
+download_worker_actor::behavior_type
+download_operation(download_worker_actor::pointer self, settings cfg,
+                   std::shared_ptr<engine::run_control> runs);
 
 /// Reduces archive files to checkpoints (import_request -> import_reply).
-caf::behavior import_worker(caf::event_based_actor* self);
+import_worker_actor::behavior_type
+import_operation(import_worker_actor::pointer self,
+                 std::shared_ptr<engine::run_control> runs);
 
 /// Merges checkpoints (compute_request -> compute_reply).
-caf::behavior compute_operation(caf::event_based_actor* self);
+compute_actor::behavior_type compute_operation(compute_actor::pointer self);
 
 /// Writes results.csv (export_request -> export_reply).
-caf::behavior export_operation(caf::event_based_actor* self);
+export_actor::behavior_type export_operation(export_actor::pointer self);
 
 } // namespace gaia

@@ -1,112 +1,125 @@
+// The Gaia production, declared once (the IoP reference's production.py):
+// a polling service starts runs; the benchmark process prepares each run,
+// fans one download per archive file and one import per downloaded file
+// out to pooled operations, then drives compute and export.
 #include "actors/production.hpp"
 
 #include "actors/benchmark_process.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/operations.hpp"
-#include "actors/topology.hpp"
-#include "actors/worker_pool.hpp"
-#include "messages/messages.hpp"
+#include "engine/polling_service.hpp"
+#include "engine/runner.hpp"
+#include "engine/worker_pool.hpp"
+#include "settings/output_layout.hpp"
 
-#include <filesystem>
-#include <functional>
-#include <stdexcept>
+#include <nlohmann/json.hpp>
 
 namespace gaia {
 
 namespace {
 
-/// What a spawner may use: the system, the settings and the actors its
-/// node's declared edges lead to (and no others).
-class spawn_context {
-public:
-  spawn_context(caf::actor_system& sys, const settings& cfg,
-                const service_options& opts, const topology::node& node,
-                const std::map<std::string, caf::actor>& spawned)
-    : sys(sys), cfg(cfg), opts(opts), node(node), spawned_(spawned) {
-  }
-
-  caf::actor peer(const std::string& to) const {
-    if (!topology::has_edge(node.id, to))
-      throw std::logic_error(std::string("topology declares no edge ")
-                             + node.id + " -> " + to);
-    auto i = spawned_.find(to);
-    if (i == spawned_.end())
-      throw std::logic_error(std::string(node.id) + " needs " + to
-                             + ", which is not spawned yet");
-    return i->second;
-  }
-
-  int workers() const { return topology::workers_of(node, cfg); }
-
-  caf::actor_system& sys;
-  const settings& cfg;
-  const service_options& opts;
-  const topology::node& node;
-
-private:
-  const std::map<std::string, caf::actor>& spawned_;
-};
-
-using spawner = std::function<caf::actor(const spawn_context&)>;
-
-template <class Request, class Reply>
-caf::actor spawn_pool(const spawn_context& ctx, worker_factory make,
-                      job_priority<Request> priority = nullptr) {
-  return ctx.sys.spawn(worker_pool<Request, Reply>, std::string(ctx.node.id),
-                       ctx.workers(), std::move(make), std::move(priority),
-                       caf::duration{std::chrono::seconds(
-                         ctx.cfg.request_timeout_s)});
-}
-
-/// Largest archive files are imported first.
-uint64_t archive_size(const import_request& req) {
-  std::error_code ec;
-  auto n = std::filesystem::file_size(req.archive_path, ec);
-  return ec ? 0 : n;
-}
-
-const std::map<std::string, spawner>& spawners() {
-  static const std::map<std::string, spawner> table = {
-    {"service",
-     [](const spawn_context& ctx) {
-       return ctx.sys.spawn(polling_service, ctx.cfg, ctx.peer("process"),
-                            ctx.opts);
-     }},
-    {"process",
-     [](const spawn_context& ctx) {
-       process_peers peers{ctx.peer("download_pool"), ctx.peer("import_pool"),
-                           ctx.peer("compute"), ctx.peer("export")};
-       return ctx.sys.spawn(benchmark_process, ctx.cfg, peers);
-     }},
-    {"download_pool",
-     [](const spawn_context& ctx) {
-       settings cfg = ctx.cfg;
-       return spawn_pool<download_request, download_reply>(
-         ctx, [cfg](caf::actor_system& sys) {
-           return sys.spawn<caf::detached>(download_worker, cfg);
-         });
-     }},
-    {"import_pool",
-     [](const spawn_context& ctx) {
-       return spawn_pool<import_request, import_reply>(
-         ctx,
-         [](caf::actor_system& sys) {
-           return sys.spawn<caf::detached>(import_worker);
-         },
-         archive_size);
-     }},
-    {"compute",
-     [](const spawn_context& ctx) {
-       return ctx.sys.spawn<caf::detached>(compute_operation);
-     }},
-    {"export",
-     [](const spawn_context& ctx) {
-       return ctx.sys.spawn<caf::detached>(export_operation);
-     }},
+/// What the service asks before each run: is the config file still the
+/// one the production was spawned with?
+std::function<engine::config_check()> config_watch(const settings& s,
+                                                   const std::string& path) {
+  if (path.empty()) return nullptr;
+  return [s, path] {
+    try {
+      auto fresh = load_settings(path, process_env());
+      if (to_json(fresh) == to_json(s)) return engine::config_check{};
+      return engine::config_check{engine::config_check::state::changed, ""};
+    } catch (const config_error& e) {
+      return engine::config_check{engine::config_check::state::invalid, e.what()};
+    }
   };
-  return table;
+}
+
+/// A detached actor: the operations block (curl, inflate, file I/O).
+template <class F, class... Ts>
+engine::spawner detached(F f, Ts... args) {
+  return [f, args...](engine::spawn_context& ctx) {
+    return caf::actor_cast<caf::actor>(ctx.system().spawn<caf::detached>(f, args...));
+  };
 }
 
 } // namespace
+
+engine::production gaia_production(const settings& s, const std::string& config_path) {
+  engine::production prod("gaia-dr3");
+
+  engine::service_config svc;
+  svc.state = output_layout(s.output_dir).state;
+  svc.poll_interval = std::chrono::milliseconds(s.poll_interval_ms);
+  svc.check_config = config_watch(s, config_path);
+  svc.config_name = config_path;
+  prod.service("service", "Polling service",
+               "polls output_dir; starts a run when no marker exists and results.lock "
+               "can be taken; writes results.done / results.err",
+               engine::polling_service(svc));
+
+  prod.process("process", "Benchmark process",
+               "prepares the run, pipelines downloads into imports, then compute and export",
+               [s](engine::spawn_context& ctx) {
+                 process_peers peers{ctx.peer_as<prepare_actor>("prepare"),
+                                     ctx.peer_as<download_actor>("download"),
+                                     ctx.peer_as<import_actor>("import"),
+                                     ctx.peer_as<compute_actor>("compute"),
+                                     ctx.peer_as<export_actor>("export")};
+                 return caf::actor_cast<caf::actor>(
+                   ctx.system().spawn(benchmark_process, s, peers, ctx.runs()));
+               });
+
+  prod.operation("prepare", "Prepare operation",
+                 "reads the run's checksum list (_MD5SUM.txt) once",
+                 detached(prepare_operation, s));
+  prod.operation<download_request, download_reply>(
+    "download", "Download operation",
+    "fetches archive files with libcurl to downloads/ (.part, then rename), "
+    "checked against their MD5; file:// read in place",
+    [s](engine::spawn_context& ctx) {
+      return caf::actor_cast<caf::actor>(
+        ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs()));
+    },
+    engine::pool_setting{"download_pool_size", 4});
+  prod.operation<import_request, import_reply>(
+    "import", "Import operation",
+    "streams gzip + ECSV, writes one sorted aggregate checkpoint per file",
+    [](engine::spawn_context& ctx) {
+      return caf::actor_cast<caf::actor>(
+        ctx.system().spawn<caf::detached>(import_operation, ctx.runs()));
+    },
+    engine::pool_setting{"import_pool_size", 2});
+  prod.operation("compute", "Compute operation",
+                 "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
+                 detached(compute_operation));
+  prod.operation("export", "Export operation",
+                 "writes results.csv (temporary name, then rename)",
+                 detached(export_operation));
+
+  prod.connect<engine::run_request>("service", "process");
+  prod.connect<prepare_request>("process", "prepare");
+  prod.connect<download_request>("process", "download");
+  prod.connect<import_request>("process", "import");
+  prod.connect<compute_request>("process", "compute");
+  prod.connect<export_request>("process", "export");
+  return prod;
+}
+
+engine::pool_sizes pool_sizes_of(const settings& s) {
+  const auto j = to_json(s);
+  return [j](const engine::pool_setting& p) {
+    auto it = j.find(p.key);
+    return it != j.end() && it->is_number_integer() ? it->get<int>() : p.default_size;
+  };
+}
+
+engine::spawn_options spawn_options_of(const settings& s) {
+  engine::spawn_options o;
+  o.sizes = pool_sizes_of(s);
+  o.job_timeout = caf::duration{std::chrono::seconds(s.request_timeout_s)};
+  o.job_timeout_text = "no reply within request_timeout_s";
+  return o;
+}
 
 void configure_actor_system(caf::actor_system_config& cfg) {
   register_messages(cfg);
@@ -118,60 +131,14 @@ void configure_actor_system(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
-run_outcome run_production_once(const settings& s) {
-  run_outcome outcome;
+engine::run_outcome run_production_once(const settings& s,
+                                        std::shared_ptr<engine::run_control> runs) {
   caf::actor_system_config cfg;
   configure_actor_system(cfg);
   caf::actor_system sys{cfg};
-  {
-    caf::scoped_actor self{sys};
-    service_options opts;
-    opts.run_once = true;
-    opts.listener = caf::actor{self};
-    auto prod = spawn_production(sys, s, opts);
-    self->monitor(prod.service());
-    bool waiting = true;
-    while (waiting) {
-      self->receive(
-        [&](run_outcome& o) {
-          outcome = std::move(o);
-          waiting = false;
-        },
-        [&](caf::down_msg& d) {
-          outcome.step = "service";
-          outcome.error = "stopped: " + caf::to_string(d.reason);
-          waiting = false;
-        });
-    }
-    prod.shutdown();
-  }
-  return outcome;
-}
-
-void production::shutdown() const {
-  for (const auto& [id, a] : actors)
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-}
-
-production spawn_production(caf::actor_system& sys, const settings& cfg,
-                            const service_options& opts) {
-  const auto& nodes = topology::nodes();
-  const auto& table = spawners();
-  for (const auto& [id, fn] : table) {
-    (void) fn;
-    topology::find(id); // every spawner belongs to a declared node
-  }
-  production p;
-  // Declared so that each node talks only to later ones: spawn backwards.
-  for (auto n = nodes.rbegin(); n != nodes.rend(); ++n) {
-    auto fn = table.find(n->id);
-    if (fn == table.end())
-      throw std::logic_error(std::string("no spawner for topology node ")
-                             + n->id);
-    spawn_context ctx(sys, cfg, opts, *n, p.actors);
-    p.actors[n->id] = fn->second(ctx);
-  }
-  return p;
+  auto opts = spawn_options_of(s);
+  opts.runs = runs ? runs : std::make_shared<engine::run_control>();
+  return engine::run_once(sys, gaia_production(s), opts);
 }
 
 } // namespace gaia

@@ -1,39 +1,38 @@
-// Spawns the production exactly as actors/topology.cpp declares it.
+// The Gaia production: declared once, as data, in production.cpp; spawning,
+// `gaia-dr3 graph` and the README's graph all read that declaration.
 #pragma once
 
-#include "actors/polling_service.hpp"
+#include "engine/messages.hpp"
+#include "engine/production.hpp"
+#include "engine/spawn.hpp"
 #include "settings/settings.hpp"
 
 #include <caf/all.hpp>
 
-#include <map>
 #include <string>
 
 namespace gaia {
 
-/// The running actors, by topology node id.
-struct production {
-  std::map<std::string, caf::actor> actors;
+/// The production for these settings. `config_path` (when given) is
+/// re-read by the service before each run: a changed config respawns the
+/// production, an invalid one is reported in results.err.
+engine::production gaia_production(const settings& s, const std::string& config_path = "");
 
-  const caf::actor& service() const { return actors.at("service"); }
-  /// Sends every actor an exit (user_shutdown).
-  void shutdown() const;
-};
+/// How to spawn it: pool sizes from the settings, request_timeout_s as the
+/// time limit of one job.
+engine::spawn_options spawn_options_of(const settings& s);
 
-/// Spawns every node of the topology, giving each exactly the peers its
-/// declared edges name. Throws std::logic_error when the declaration and
-/// the spawners disagree (a node without spawner or an undeclared edge).
-production spawn_production(caf::actor_system& sys, const settings& cfg,
-                            const service_options& opts);
-
-struct run_outcome;
+/// The pool sizes the settings give, for `gaia-dr3 graph`.
+engine::pool_sizes pool_sizes_of(const settings& s);
 
 /// Adds the production's message types and scheduler settings to `cfg`.
 void configure_actor_system(caf::actor_system_config& cfg);
 
-/// One run now (`gaia-dr3 run`): an actor system with the whole production,
-/// the service in run-once mode; returns when the run has ended and every
-/// actor has stopped. cancel_all_runs() from another thread ends it early.
-run_outcome run_production_once(const settings& cfg);
+/// One run now (`gaia-dr3 run`, tests): an actor system with the whole
+/// production, the service in run-once mode; returns when the run has
+/// ended and every actor has stopped. `runs` (optional) lets another
+/// thread cancel it (a signal).
+engine::run_outcome run_production_once(const settings& s,
+                                        std::shared_ptr<engine::run_control> runs = nullptr);
 
 } // namespace gaia

@@ -26,21 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* bench_usage =
-  "usage: gaia-dr3 bench [--archive DIR] [--work DIR] [--repeat N]\n"
-  "\n"
-  "Measures, on the archive files in DIR (default output/synthetic/archive,\n"
-  "made by `gaia-dr3 synth --out DIR`): the inflate floor (every file\n"
-  "decompressed in parallel, ISA-L and zlib), the import stage (files already\n"
-  "local) and a whole run from a loopback mirror; wall time, MB/s of\n"
-  "uncompressed input, CPU time, peak RSS, ratio to the floor. Medians of N\n"
-  "runs (default 3). It reports; it never fails on a slow figure.\n"
-  "\n"
-  "  --archive DIR  EpochPhotometry_*.csv.gz files\n"
-  "  --work DIR     scratch space (default output/bench)\n"
-  "  --repeat N     runs per figure (default 3)\n"
-  "  --scaling      instead: peak RSS of whole runs over 20 and 200 small\n"
-  "                 synthetic files (memory must not grow with the archive)\n";
 
 /// Peak RSS of a whole run over 20 and over 200 small files of the same
 /// size: the compute step merges checkpoints as a stream, so memory must
@@ -92,39 +77,25 @@ int scaling_table(const fs::path& work, int repeat) {
   return 0;
 }
 
-} // namespace
 
-int cmd_bench(int argc, char** argv) {
-  fs::path archive = "output/synthetic/archive";
-  fs::path work = "output/bench";
+/// What `bench` was given.
+struct bench_args {
+  std::string archive = "output/synthetic/archive";
+  std::string work = "output/bench";
   int repeat = 3;
   bool scaling = false;
-  std::string stage, backend = "isal";
+  std::string stage;           ///< internal: the child of one measurement
+  std::string backend = "isal";
+};
+
+int bench_main(const bench_args& a) {
+  fs::path archive = a.archive;
+  fs::path work = a.work;
+  const int repeat = a.repeat;
+  const bool scaling = a.scaling;
+  const std::string& stage = a.stage;
+  const std::string& backend = a.backend;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "gaia-dr3 bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::fputs(bench_usage, stdout);
-      return 0;
-    } else if (a == "--archive") archive = value();
-    else if (a == "--work") work = value();
-    else if (a == "--repeat") repeat = std::max(1, std::atoi(value().c_str()));
-    else if (a == "--scaling") scaling = true;
-    else if (a == "--stage") stage = value();       // internal
-    else if (a == "--backend") backend = value();   // internal
-    else {
-      std::fprintf(stderr, "gaia-dr3 bench: unknown argument '%s' (see --help)\n",
-                   a.c_str());
-      return 2;
-    }
-  }
   if (stage == "inflate")
     return inflate_stage(archive, backend == "zlib" ? inflate_backend::zlib
                                                     : inflate_backend::isal,
@@ -226,6 +197,32 @@ int cmd_bench(int argc, char** argv) {
                 f.ok ? "" : " (FAILED)", f.wall, f.wall > 0 ? mb / f.wall : 0,
                 f.cpu, f.rss, isal.wall > 0 ? f.wall / isal.wall : 0);
   return 0;
+}
+
+} // namespace
+
+void add_bench(CLI::App& app, command_list& out) {
+  auto a = std::make_shared<bench_args>();
+  auto* cmd = app.add_subcommand(
+    "bench",
+    "Measures, on the archive files in DIR (made by `gaia-dr3 synth --out "
+    "DIR`): the inflate floor (every file decompressed in parallel, ISA-L and "
+    "zlib), the import stage (files already local) and a whole run from a "
+    "loopback mirror; wall time, MB/s of uncompressed input, CPU time, peak "
+    "RSS, ratio to the floor. Medians of N runs. It reports; it never fails on "
+    "a slow figure.");
+  cmd->add_option("--archive", a->archive, "EpochPhotometry_*.csv.gz files")
+    ->default_val("output/synthetic/archive")
+    ->type_name("DIR");
+  cmd->add_option("--work", a->work, "scratch space")->default_val("output/bench")->type_name("DIR");
+  cmd->add_option("--repeat", a->repeat, "runs per figure")->default_val(3)->check(CLI::Range(1, 100));
+  cmd->add_flag("--scaling", a->scaling,
+                "instead: peak RSS of whole runs over 20 and 200 small synthetic files "
+                "(memory must not grow with the archive)");
+  // The measured children: not for people.
+  cmd->add_option("--stage", a->stage)->group("");
+  cmd->add_option("--backend", a->backend)->group("")->check(CLI::IsMember({"isal", "zlib"}));
+  out.push_back({cmd, [a] { return bench_main(*a); }});
 }
 
 } // namespace gaia::cli

@@ -3,13 +3,13 @@
 // skipped. For checking a file someone hands you before a run uses it.
 #include "cli/commands.hpp"
 
-#include "cli/cli_args.hpp"
 
 #include "archive/ecsv_reader.hpp"
 #include "settings/errors.hpp"
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,39 +17,15 @@ namespace gaia::cli {
 
 namespace {
 
-const char* inspect_usage =
-  "usage: gaia-dr3 inspect [--max-line-bytes N] FILE.csv.gz...\n"
-  "\n"
-  "Imports each epoch photometry file exactly as a run does (gzip, ECSV,\n"
-  "RFC 4180 rows, flux values) without writing anything, and prints per\n"
-  "file: data rows, sources, rows and flux values that would be skipped,\n"
-  "and the first few reasons. Exit 0 when every file was read, 1 when one\n"
-  "could not be (corrupt gzip, no header row, a row over the limit).\n"
-  "\n"
-  "  --max-line-bytes N  the longest row accepted (default 33554432, as\n"
-  "                      the max_line_bytes setting)\n";
-
-} // namespace
-
-int cmd_inspect(int argc, char** argv) {
+/// What `inspect` was given.
+struct inspect_args {
   read_options opts;
   std::vector<std::string> files;
-  const option_reader args("inspect", inspect_usage, argc, argv, {"--max-line-bytes"});
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i][0] != '-') {
-      files.push_back(argv[i]);
-      continue;
-    }
-    std::string arg, value;
-    if (auto end = args.next(i, arg, value)) return *end;
-    if (arg == "--max-line-bytes") {
-      if (!parse_number(value, opts.max_line_bytes) || opts.max_line_bytes < 1)
-        return args.bad_argument("--max-line-bytes must be a number >= 1, not '" + value + "'");
-    } else {
-      return args.bad_argument("unknown argument '" + arg + "'");
-    }
-  }
-  if (files.empty()) return args.bad_argument("name at least one FILE.csv.gz");
+};
+
+int inspect_main(const inspect_args& a) {
+  const auto& opts = a.opts;
+  const auto& files = a.files;
   int status = 0;
   for (const auto& f : files) {
     try {
@@ -68,6 +44,27 @@ int cmd_inspect(int argc, char** argv) {
     }
   }
   return status;
+}
+
+} // namespace
+
+void add_inspect(CLI::App& app, command_list& out) {
+  auto a = std::make_shared<inspect_args>();
+  auto* cmd = app.add_subcommand(
+    "inspect",
+    "Imports each epoch photometry file exactly as a run does (gzip, ECSV, RFC "
+    "4180 rows, flux values) without writing anything, and prints per file: "
+    "data rows, sources, rows and flux values that would be skipped, and the "
+    "first few reasons. Exit 0 when every file was read, 1 when one could not "
+    "be (corrupt gzip, no header row, a row over the limit).");
+  cmd->add_option("--max-line-bytes", a->opts.max_line_bytes,
+                  "the longest row accepted, as the max_line_bytes setting")
+    ->default_val(a->opts.max_line_bytes)
+    ->check(CLI::PositiveNumber);
+  cmd->add_option("files", a->files, "EpochPhotometry_*.csv.gz files")
+    ->required()
+    ->type_name("FILE.csv.gz");
+  out.push_back({cmd, [a] { return inspect_main(*a); }});
 }
 
 } // namespace gaia::cli

@@ -2,53 +2,40 @@
 // the markers of output_dir while a service runs elsewhere.
 #include "cli/commands.hpp"
 
-#include "cli/cli_common.hpp"
+#include "cli/config_option.hpp"
 #include "settings/config_failure.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "settings/output_layout.hpp"
-#include "settings/run_status.hpp"
 
 #include <cstdio>
 #include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 namespace gaia::cli {
 
-int cmd_status(int argc, char** argv) {
-  const char* what =
-    "Reports, from output_dir: whether a run is in progress (its "
-    "step and progress), the last outcome, and whether a service "
-    "is alive. Exit 0 when a service has sent a heartbeat in the "
-    "last 2 minutes or a run is in progress, 1 otherwise, and 1 "
-    "while the config does not load or results.err reports a config "
-    "failure (a Docker healthcheck: a service that waits for a "
-    "config fix is alive but unhealthy).";
-  common_args args;
-  if (auto err = parse_common(argc, argv, args))
-    return usage_error("status", *err);
-  if (args.help) {
-    print_help("status", what);
-    return 0;
-  }
+namespace {
+
+int status(const config_option& config) {
   // A bad config is what status must report, not a reason to stop: the
   // markers are read where serve wrote them (output_dir_despite).
   std::string config_problem, dir;
   try {
-    dir = load_settings(args.config, process_env()).output_dir;
+    dir = load_settings(config.path, process_env()).output_dir;
   } catch (const config_error& e) {
     config_problem = e.what();
-    dir = output_dir_despite(args.config, process_env());
+    dir = output_dir_despite(config.path, process_env());
     std::printf("config error: %s\n", e.what());
   }
   output_layout layout(dir);
   std::string holder;
-  bool running = run_in_progress(layout, &holder);
-  auto progress = read_progress(layout);
-  auto heartbeat = heartbeat_age(layout);
+  bool running = layout.state.run_in_progress(&holder);
+  auto progress = layout.state.read_progress();
+  auto heartbeat = layout.state.heartbeat_age();
   auto first_line = [](const std::string& path) {
     std::ifstream in(path);
     std::string line;
@@ -60,10 +47,10 @@ int cmd_status(int argc, char** argv) {
     if (progress) {
       where = progress->step;
       if (progress->step == "download+import")
-        where += " (downloaded " + std::to_string(progress->downloaded) + "/"
-                 + std::to_string(progress->files) + ", imported "
-                 + std::to_string(progress->imported) + "/"
-                 + std::to_string(progress->files) + ")";
+        where += " (downloaded " + std::to_string(progress->count("downloaded")) + "/"
+                 + std::to_string(progress->count("files")) + ", imported "
+                 + std::to_string(progress->count("imported")) + "/"
+                 + std::to_string(progress->count("files")) + ")";
       where += ", run " + std::to_string(progress->run_id) + " for "
                + std::to_string(std::time(nullptr) - progress->started_unix)
                + " s";
@@ -95,20 +82,13 @@ int cmd_status(int argc, char** argv) {
   return (alive || running) && config_problem.empty() ? 0 : 1;
 }
 
-int cmd_trigger(int argc, char** argv) {
-  common_args args;
-  int exit_code = 0;
-  auto s = start_command(
-    "trigger",
-    "Asks the service for a new run: removes results.done and "
-    "results.err (never results.lock). While a run is in "
-    "progress it changes nothing.",
-    argc, argv, exit_code, args);
+int trigger(const config_option& config) {
+  auto s = load_or_report(config);
   if (!s)
-    return exit_code;
+    return 2;
   output_layout layout(s->output_dir);
   std::string holder;
-  if (run_in_progress(layout, &holder)) {
+  if (layout.state.run_in_progress(&holder)) {
     std::printf("a run is in progress (%s); nothing to trigger\n",
                 holder.c_str());
     return 0;
@@ -123,6 +103,30 @@ int cmd_trigger(int argc, char** argv) {
   std::printf("markers removed: the service starts a new run within one "
               "poll (%d ms)\n", s->poll_interval_ms);
   return 0;
+}
+
+} // namespace
+
+void add_status_trigger(CLI::App& app, command_list& out) {
+  auto status_config = std::make_shared<config_option>();
+  auto* status_cmd = app.add_subcommand(
+    "status",
+    "Reports, from output_dir: whether a run is in progress (its step and "
+    "progress), the last outcome, and whether a service is alive. Exit 0 when "
+    "a service has sent a heartbeat in the last 2 minutes or a run is in "
+    "progress, 1 otherwise, and 1 while the config does not load or "
+    "results.err reports a config failure (a Docker healthcheck: a service "
+    "that waits for a config fix is alive but unhealthy).");
+  status_config->add_to(status_cmd);
+  out.push_back({status_cmd, [status_config] { return status(*status_config); }});
+
+  auto trigger_config = std::make_shared<config_option>();
+  auto* trigger_cmd = app.add_subcommand(
+    "trigger",
+    "Asks the service for a new run: removes results.done and results.err "
+    "(never results.lock). While a run is in progress it changes nothing.");
+  trigger_config->add_to(trigger_cmd);
+  out.push_back({trigger_cmd, [trigger_config] { return trigger(*trigger_config); }});
 }
 
 } // namespace gaia::cli

@@ -1,88 +1,54 @@
 // synth: writes a synthetic archive shaped like the real bulk files.
 #include "cli/commands.hpp"
 
-#include "cli/cli_args.hpp"
-
 #include "download/checksums.hpp"
 #include "settings/defaults.hpp"
 #include "archive/file_range.hpp"
 #include "engine/log.hpp"
 #include "tools/synth/synth.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <sstream>
+#include <memory>
 #include <string>
 
 namespace gaia::cli {
 
 namespace {
 
-const char* synth_usage =
-  "usage: gaia-dr3 synth --out DIR [--files N] [--scale S] [--seed K] [--threads T]\n"
-  "\n"
-  "Writes EpochPhotometry_<range>.csv.gz files shaped like the Gaia DR3 bulk\n"
-  "files (365-line ECSV header, 48 columns, gzip) for the first N ranges of\n"
-  "the benchmark's file boundaries. The same seed gives the same files.\n"
-  "Like the ESA folder, DIR also gets _MD5SUM.txt (\"<md5>  <file name>\"\n"
-  "for every *.csv.gz in it), which `gaia-dr3 mirror` serves with them.\n"
-  "\n"
-  "  --out DIR      output directory (created if missing)\n"
-  "  --files N      number of files (default 20; at most the ranges given)\n"
-  "  --boundaries B file boundaries: a comma list (like GAIA_FILE_BOUNDARIES)\n"
-  "                 or START:STEP for N ranges of STEP indices (default: the\n"
-  "                 benchmark's 21 bounds)\n"
-  "  --scale S      sources per file relative to the real ones (default 1.0:\n"
-  "                 ~75,000 sources, ~1.5 GB text, ~380 MB gzip for 20 files)\n"
-  "  --seed K       random seed (default 1)\n"
-  "  --threads T    parallel files, 0 = all cores (default 0)\n"
-  "\n"
-  "Progress goes to stderr; stdout stays empty.\n";
-
-} // namespace
-
-int cmd_synth(int argc, char** argv) {
+/// What `synth` was given.
+struct synth_args {
   synth::archive_options opts;
-  bool out_given = false;
   std::string boundaries_text;
-  const option_reader args("synth", synth_usage, argc, argv,
-                           {"--out", "--files", "--scale", "--seed", "--threads", "--boundaries"});
-  for (int i = 1; i < argc; ++i) {
-    std::string arg, value;
-    if (auto end = args.next(i, arg, value)) return *end;
-    if (arg == "--out") {
-      if (value.empty()) return args.bad_argument("--out needs a directory");
-      opts.out_dir = value;
-      out_given = true;
-    } else if (arg == "--files") {
-      if (!parse_number(value, opts.files) || opts.files < 1)
-        return args.bad_argument("--files must be a whole number >= 1, not '" + value + "'");
-    } else if (arg == "--boundaries") {
-      boundaries_text = value;
-    } else if (arg == "--scale") {
-      if (!parse_number(value, opts.scale) || !(opts.scale > 0) || !std::isfinite(opts.scale))
-        return args.bad_argument("--scale must be a number > 0, not '" + value + "'");
-    } else if (arg == "--seed") {
-      if (!parse_number(value, opts.seed))
-        return args.bad_argument("--seed must be an unsigned integer, not '" + value + "'");
-    } else if (arg == "--threads") {
-      if (!parse_number(value, opts.threads) || opts.threads > 1024)
-        return args.bad_argument("--threads must be 0..1024, not '" + value + "'");
-    } else {
-      return args.bad_argument("unknown argument '" + arg + "'");
-    }
-  }
-  if (!out_given) return args.bad_argument("--out DIR is required");
+};
+
+/// True when all of `s` (not empty) is a whole number.
+bool parse_number(const std::string& s, int64_t& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+/// A bad argument: one line, exit 2, as CLI11's own errors.
+int bad_argument(const std::string& what) {
+  std::fprintf(stderr, "gaia-dr3 synth: %s (see gaia-dr3 synth --help)\n", what.c_str());
+  return 2;
+}
+
+int synth_main(synth_args& a) {
+  auto& opts = a.opts;
+  const auto& boundaries_text = a.boundaries_text;
   if (!boundaries_text.empty()) {
     auto colon = boundaries_text.find(':');
     if (colon != std::string::npos) {
       int64_t start = 0, step = 0;
       if (!parse_number(boundaries_text.substr(0, colon), start) ||
           !parse_number(boundaries_text.substr(colon + 1), step) || start < 0 || step < 1)
-        return args.bad_argument("--boundaries START:STEP needs whole numbers, STEP >= 1, not '" +
+        return bad_argument("--boundaries START:STEP needs whole numbers, STEP >= 1, not '" +
                             boundaries_text + "'");
       for (int i = 0; i <= opts.files; ++i) opts.boundaries.push_back(start + step * i);
     } else {
@@ -90,7 +56,7 @@ int cmd_synth(int argc, char** argv) {
       for (std::string item; std::getline(ss, item, ',');) {
         int64_t b = 0;
         if (!parse_number(item, b) || (!opts.boundaries.empty() && b <= opts.boundaries.back()))
-          return args.bad_argument("--boundaries must be increasing whole numbers, not '" +
+          return bad_argument("--boundaries must be increasing whole numbers, not '" +
                               boundaries_text + "'");
         opts.boundaries.push_back(b);
       }
@@ -99,7 +65,7 @@ int cmd_synth(int argc, char** argv) {
   const auto& bounds = opts.boundaries.empty() ? defaults::file_boundaries : opts.boundaries;
   const int max_files = static_cast<int>(bounds.size()) - 1;
   if (opts.files > max_files)
-    return args.bad_argument("--files must be 1.." + std::to_string(max_files) +
+    return bad_argument("--files must be 1.." + std::to_string(max_files) +
                         " for these boundaries, not " + std::to_string(opts.files));
 
   opts.on_file = [](const synth::file_summary& s) {
@@ -128,6 +94,40 @@ int cmd_synth(int argc, char** argv) {
                files.size(), rows, engine::format_mb(text).c_str(), engine::format_mb(compressed).c_str(), secs,
                opts.out_dir.c_str());
   return 0;
+}
+
+} // namespace
+
+void add_synth(CLI::App& app, command_list& out) {
+  auto a = std::make_shared<synth_args>();
+  auto* cmd = app.add_subcommand(
+    "synth",
+    "Writes EpochPhotometry_<range>.csv.gz files shaped like the Gaia DR3 bulk "
+    "files (365-line ECSV header, 48 columns, gzip) for the first N ranges of "
+    "the file boundaries. The same seed gives the same files. Like the ESA "
+    "folder, DIR also gets _MD5SUM.txt (\"<md5>  <file name>\" for every "
+    "*.csv.gz in it), which `gaia-dr3 mirror` serves with them. Progress goes "
+    "to stderr; stdout stays empty.");
+  cmd->add_option("--out", a->opts.out_dir, "output directory (created if missing)")
+    ->required()
+    ->type_name("DIR");
+  cmd->add_option("--files", a->opts.files, "number of files")
+    ->default_val(20)
+    ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--boundaries", a->boundaries_text,
+                  "file boundaries: a comma list (like GAIA_FILE_BOUNDARIES) or "
+                  "START:STEP for N ranges of STEP indices (default: the benchmark's "
+                  "21 bounds)");
+  cmd->add_option("--scale", a->opts.scale,
+                  "sources per file relative to the real ones (1.0: ~75,000 sources, "
+                  "~1.5 GB text, ~380 MB gzip for 20 files)")
+    ->default_val(1.0)
+    ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", a->opts.seed, "random seed")->default_val(1);
+  cmd->add_option("--threads", a->opts.threads, "parallel files, 0 = all cores")
+    ->default_val(0)
+    ->check(CLI::Range(0, 1024));
+  out.push_back({cmd, [a] { return synth_main(*a); }});
 }
 
 } // namespace gaia::cli

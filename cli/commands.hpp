@@ -1,18 +1,27 @@
-// The subcommands of the gaia-dr3 executable. Each takes the arguments after
-// its own name (argv[0] is the subcommand) and returns the process exit code.
+// The subcommands of the gaia-dr3 executable, each added to the one CLI11
+// parser by a function of its own file. A command is its CLI11 sub-app and
+// what runs, returning the exit code, when it was the one given.
 #pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
 
 namespace gaia::cli {
 
-int cmd_serve(int argc, char** argv);   ///< unattended service
-int cmd_run(int argc, char** argv);     ///< one run now
-int cmd_check(int argc, char** argv);   ///< validate + print settings
-int cmd_status(int argc, char** argv);  ///< idle / running / last outcome
-int cmd_trigger(int argc, char** argv); ///< remove markers: run again
-int cmd_graph(int argc, char** argv);   ///< Mermaid graph of the topology
-int cmd_synth(int argc, char** argv);   ///< write a synthetic archive
-int cmd_mirror(int argc, char** argv);  ///< serve a directory over HTTP
-int cmd_bench(int argc, char** argv);   ///< benchmark table
-int cmd_inspect(int argc, char** argv); ///< what an import reads of files
+struct command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+using command_list = std::vector<command>;
+
+void add_serve_run(CLI::App& app, command_list& out);      ///< serve, run
+void add_check_graph(CLI::App& app, command_list& out);    ///< check, graph
+void add_status_trigger(CLI::App& app, command_list& out); ///< status, trigger
+void add_synth(CLI::App& app, command_list& out);          ///< synth
+void add_mirror(CLI::App& app, command_list& out);         ///< mirror
+void add_bench(CLI::App& app, command_list& out);          ///< bench
+void add_inspect(CLI::App& app, command_list& out);        ///< inspect
 
 } // namespace gaia::cli

@@ -1,6 +1,6 @@
 #include "download/checksums.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "download/downloader.hpp"
 #include "engine/log.hpp"
 #include "download/md5.hpp"
@@ -16,38 +16,10 @@ namespace gaia {
 
 namespace {
 
-constexpr size_t remembered_runs = 4;
-
 bool is_md5_hex(const std::string& s) {
   return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
            return std::isxdigit(static_cast<unsigned char>(c));
          });
-}
-
-/// One run's list: fetched under `mu` by the first caller.
-struct cache_entry {
-  std::mutex mu;
-  bool done = false;
-  std::shared_ptr<const checksum_list> list;
-  std::string error; ///< the download_error of the fetch, if it failed
-};
-
-struct cache_key {
-  uint64_t run_id;
-  std::string url;
-};
-
-std::mutex cache_mu;
-std::vector<std::pair<cache_key, std::shared_ptr<cache_entry>>> cache;
-
-std::shared_ptr<cache_entry> entry_for(uint64_t run_id, const std::string& url) {
-  std::lock_guard<std::mutex> lock(cache_mu);
-  for (auto& [key, e] : cache)
-    if (key.run_id == run_id && key.url == url) return e;
-  if (cache.size() >= remembered_runs) // forget the run asked about first
-    cache.erase(cache.begin());
-  cache.push_back({cache_key{run_id, url}, std::make_shared<cache_entry>()});
-  return cache.back().second;
 }
 
 } // namespace
@@ -111,25 +83,6 @@ std::shared_ptr<const checksum_list> fetch_checksums(downloader& dl, const check
   engine::log_line("download", "checksums: " + std::to_string(list->size()) + " files listed in "
                          + src.url);
   return list;
-}
-
-std::shared_ptr<const checksum_list> run_checksums(
-  uint64_t run_id, const std::string& url,
-  const std::function<std::shared_ptr<const checksum_list>()>& fetch) {
-  auto e = entry_for(run_id, url);
-  std::lock_guard<std::mutex> lock(e->mu); // later callers wait for the first
-  if (!e->done) {
-    try {
-      e->list = fetch();
-    } catch (const download_cancelled&) {
-      throw; // no verdict on the list: a later caller tries again
-    } catch (const download_error& err) {
-      e->error = err.what();
-    }
-    e->done = true;
-  }
-  if (!e->error.empty()) throw download_error(e->error);
-  return e->list;
 }
 
 size_t write_checksum_file(const std::string& dir) {

@@ -1,7 +1,8 @@
 // The archive's published checksums: "_MD5SUM.txt" in the folder of the
 // files, one "<md5>  <file name>" line per file (the ESA CDN has one).
-// Parsed here, fetched once per run and shared by the download workers, and
-// written by `gaia-dr3 synth` so the offline mirror publishes one too.
+// Parsed here, fetched once per run by the prepare operation (each download
+// request then carries its file's MD5), and written by `gaia-dr3 synth` so
+// the offline mirror publishes one too.
 #pragma once
 
 #include "settings/settings.hpp"
@@ -52,14 +53,6 @@ std::string url_file_name(const std::string& url);
 /// failure, and every failure of an explicit URL, throws download_error.
 std::shared_ptr<const checksum_list> fetch_checksums(
   downloader& dl, const checksum_source& src, const download_options& opts);
-
-/// The checksums of run `run_id` from `url`: the first caller fetches them
-/// with `fetch`, later callers of the same run share its result (or get its
-/// download_error again) without fetching, so the list is read once per
-/// run. The latest few runs are remembered.
-std::shared_ptr<const checksum_list> run_checksums(
-  uint64_t run_id, const std::string& url,
-  const std::function<std::shared_ptr<const checksum_list>()>& fetch);
 
 /// Writes dir/_MD5SUM.txt listing every "*.csv.gz" file of `dir`, sorted by
 /// name, in the ESA format. Returns the number of files listed. Throws

@@ -1,6 +1,6 @@
 #include "download/download_part.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include <cctype>
 #include <cerrno>

@@ -10,7 +10,7 @@
 //             ─► otherwise (404, 403, bad URL, certificates): at once
 #include "download/downloader.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "results/checkpoint.hpp"
 #include "download/download_part.hpp"
 #include "settings/errors.hpp"

@@ -4,17 +4,46 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <unistd.h>
 
 namespace engine {
 
 namespace {
+
 std::atomic<bool> quiet{false};
+
+using listener = std::function<void(const std::string&, const std::string&)>;
+
+/// The listeners, and whether there are any (checked without the lock).
+std::mutex listeners_mu;
+std::map<int, listener> listeners;
+std::atomic<bool> any_listener{false};
+int next_listener = 0;
+
 } // namespace
 
 void set_log_quiet(bool q) { quiet = q; }
 
+int add_log_listener(listener l) {
+  std::lock_guard<std::mutex> lock(listeners_mu);
+  listeners[++next_listener] = std::move(l);
+  any_listener = true;
+  return next_listener;
+}
+
+void remove_log_listener(int id) {
+  std::lock_guard<std::mutex> lock(listeners_mu);
+  listeners.erase(id);
+  any_listener = !listeners.empty();
+}
+
 void log_line(const std::string& component, const std::string& text) {
+  if (any_listener) {
+    std::lock_guard<std::mutex> lock(listeners_mu);
+    for (const auto& [id, l] : listeners) l(component, text);
+  }
   if (quiet)
     return;
   using namespace std::chrono;

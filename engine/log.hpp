@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace engine {
@@ -10,8 +11,16 @@ namespace engine {
 /// "2026-11-21T05:40:01.123Z process: download 3/20 000000-003111 18.2 MB"
 void log_line(const std::string& component, const std::string& text);
 
-/// Silences log_line (tests that spawn many productions).
+/// Silences log_line on stderr (tests that spawn many productions);
+/// listeners still hear every line.
 void set_log_quiet(bool quiet);
+
+/// Hears every log line (component, text) as it is written, from any
+/// thread: the live view's event log, tests. Returns an id for
+/// remove_log_listener.
+int add_log_listener(std::function<void(const std::string& component,
+                                        const std::string& text)> listener);
+void remove_log_listener(int id);
 
 /// "18.2 MB" (decimal megabytes, one decimal).
 std::string format_mb(double bytes);

@@ -18,7 +18,7 @@ inline std::string demangled(const char* mangled) {
   std::unique_ptr<char, void (*)(void*)> name(
     abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
   std::string out = status == 0 && name ? name.get() : mangled;
-  // Drop the namespaces: "gaia::download_request" -> "download_request".
+  // Drop the namespaces: "app::fetch_request" -> "fetch_request".
   auto colon = out.rfind("::");
   return colon == std::string::npos ? out : out.substr(colon + 2);
 }

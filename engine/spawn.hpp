@@ -23,6 +23,10 @@ struct spawn_options {
   std::string job_timeout_text = "no reply in time"; ///< the error a late job gets
   std::shared_ptr<run_control> runs;  ///< none: a new one
   std::shared_ptr<trace_sink> trace;  ///< none: no tracing
+  /// The service: one run now, then report it to `listener` and stop
+  /// (a command like `run`); serving, `listener` hears of a changed config.
+  bool run_once = false;
+  caf::actor listener;
 };
 
 /// What a spawner may use: the system, its node, and the actors its node's
@@ -44,6 +48,8 @@ public:
   const std::shared_ptr<run_control>& runs() const { return opts_.runs; }
   const std::shared_ptr<trace_sink>& trace() const { return opts_.trace; }
   caf::duration job_timeout() const { return opts_.job_timeout; }
+  bool run_once() const { return opts_.run_once; }
+  const caf::actor& listener() const { return opts_.listener; }
   /// What a job over the time limit is told ("no reply within
   /// request_timeout_s").
   const std::string& job_timeout_text() const { return opts_.job_timeout_text; }

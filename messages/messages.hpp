@@ -1,61 +1,48 @@
-// Every message of the production: plain structs with inspect() beside
-// them, plus the atoms and the one error enum. Registered in one place
-// (messages/register.cpp) so they could cross the network unchanged.
+// Every message of the Gaia production: plain structs with inspect() beside
+// them, and the one error enum. Registered in one place
+// (messages/register.cpp), so they could cross the network unchanged.
 //
-//   polling service --benchmark_request--> benchmark process
+//   service --engine::run_request--> benchmark process
+//   process --prepare_request--> prepare (the run's checksum list)
 //   process --download_request--> download pool --> download workers
 //   process --import_request--> import pool --> import workers
 //   process --compute_request--> compute, --export_request--> export
 #pragma once
 
 #include "download/source_version.hpp"
+#include "engine/messages.hpp"
 
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace gaia {
 
-/// Timer tick of the polling service.
-using poll_atom = caf::atom_constant<caf::atom("poll")>;
-
-/// The service found a changed, valid config: respawn the production.
-using config_changed_atom = caf::atom_constant<caf::atom("cfgchanged")>;
-
-/// Stop serving (SIGTERM/SIGINT).
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-
-/// Start one benchmark run now.
-struct benchmark_request {
+/// Read the run's checksum list (_MD5SUM.txt), once per run.
+struct prepare_request {
   uint64_t run_id = 0;
+  std::string checksum_url;  ///< empty: the run has no checksums
+  bool explicit_url = false; ///< configured: a failure to fetch it is an error
 };
 
-/// How a run ended (the process's reply to benchmark_request).
-struct run_outcome {
-  uint64_t run_id = 0;
-  bool ok = false;
-  std::string step;      ///< on failure: prepare/download/import/compute/export
-  std::string file;      ///< on failure: the file concerned, or empty
-  std::string error;     ///< on failure: what went wrong
-  uint64_t files = 0;
-  uint64_t sources = 0;
-  uint64_t qualifying = 0;
-  uint64_t rows = 0;           ///< data rows read in all files
-  uint64_t skipped_rows = 0;   ///< of them skipped (malformed)
-  uint64_t skipped_values = 0; ///< flux values skipped in the rows kept
-  uint64_t unclean_files = 0;  ///< files with a skipped row or value
-  double seconds = 0;
+struct prepare_reply {
+  /// File name -> MD5; empty with `listed` false when the run has none.
+  std::map<std::string, std::string> checksums;
+  bool listed = false;
 };
 
-/// Fetch one archive file to `path` (reuse it when already there and intact).
+/// Fetch one archive file to `path` (reuse it when already there and
+/// intact), or check a file:// source where it is.
 struct download_request {
   uint64_t run_id = 0;
-  std::string label;  ///< "000000-003111"
+  std::string label;        ///< "000000-003111"
   std::string url;
   std::string path;
-  bool force = false; ///< discard any local copy first (it was corrupt)
+  bool force = false;       ///< discard any local copy first (it was corrupt)
+  std::string expected_md5; ///< the published MD5; empty: unchecked
 };
 
 struct download_reply {
@@ -76,6 +63,7 @@ struct import_request {
   std::string checkpoint_path;
   source_version source;   ///< recorded in the checkpoint
   uint64_t max_line_bytes = 0;
+  uint64_t priority = 0;   ///< the file's size: the largest files go first
 };
 
 struct import_reply {
@@ -122,19 +110,18 @@ typename Inspector::result_type inspect(Inspector& f, source_version& x) {
            x.last_modified, x.size, x.md5);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, benchmark_request& x) {
-  return f(caf::meta::type_name("benchmark_request"), x.run_id);
+typename Inspector::result_type inspect(Inspector& f, prepare_request& x) {
+  return f(caf::meta::type_name("prepare_request"), x.run_id, x.checksum_url,
+           x.explicit_url);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
-  return f(caf::meta::type_name("run_outcome"), x.run_id, x.ok, x.step, x.file,
-           x.error, x.files, x.sources, x.qualifying, x.rows, x.skipped_rows,
-           x.skipped_values, x.unclean_files, x.seconds);
+typename Inspector::result_type inspect(Inspector& f, prepare_reply& x) {
+  return f(caf::meta::type_name("prepare_reply"), x.checksums, x.listed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_request& x) {
   return f(caf::meta::type_name("download_request"), x.run_id, x.label, x.url,
-           x.path, x.force);
+           x.path, x.force, x.expected_md5);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
@@ -144,7 +131,8 @@ typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_request& x) {
   return f(caf::meta::type_name("import_request"), x.run_id, x.label,
-           x.archive_path, x.checkpoint_path, x.source, x.max_line_bytes);
+           x.archive_path, x.checkpoint_path, x.source, x.max_line_bytes,
+           x.priority);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_reply& x) {
@@ -173,6 +161,12 @@ typename Inspector::result_type inspect(Inspector& f, export_reply& x) {
            x.seconds);
 }
 
+/// Short texts of requests and replies for traces (engine/trace.hpp).
+std::string trace_summary(const download_request& x);
+std::string trace_summary(const download_reply& x);
+std::string trace_summary(const import_request& x);
+std::string trace_summary(const import_reply& x);
+
 /// Why an operation failed. The error's context carries one string: the
 /// message for results.err (it names the file or URL).
 enum class gaia_errc : uint8_t {
@@ -182,7 +176,7 @@ enum class gaia_errc : uint8_t {
   compute_failed,
   export_failed,
   output_failed,     ///< disk full, unwritable directory
-  cancelled,         ///< the run was cancelled (another job failed, shutdown)
+  prepare_failed,    ///< the run's checksum list could not be had
 };
 
 /// "gaia" errors' category atom.
@@ -191,14 +185,21 @@ using gaia_error_atom = caf::atom_constant<caf::atom("gaia")>;
 /// Builds a caf::error of category "gaia" with `text` as context.
 caf::error make_error(gaia_errc code, std::string text);
 
-/// The text of an error: the context string of ours, CAF's rendering of
-/// others (timeouts, dead actors).
+/// The error for an exception caught at an operation's handler: a damaged
+/// archive, a full disk or an unwritable file, a cancelled run (an engine
+/// error), else `otherwise`. Exceptions never cross a handler.
+caf::error error_from(const std::exception& e, gaia_errc otherwise);
+
+/// The text of an error for people: the context string of ours and the
+/// engine's, "no reply within request_timeout_s" for a request's timeout,
+/// CAF's rendering of others (dead actors).
 std::string error_text(const caf::error& e);
 
 /// True when `e` is a gaia error with this code.
 bool is_error(const caf::error& e, gaia_errc code);
 
-/// Registers every message type and the error category.
+/// Registers every message type (the engine's too) and the error
+/// categories, the only registration there is.
 void register_messages(caf::actor_system_config& cfg);
 
 } // namespace gaia

@@ -1,4 +1,10 @@
+// The one registration of the production's message types and error
+// categories, and the error helpers every operation uses.
 #include "messages/messages.hpp"
+
+#include "download/downloader.hpp"
+#include "engine/log.hpp"
+#include "settings/errors.hpp"
 
 namespace gaia {
 
@@ -12,7 +18,7 @@ const char* code_name(uint8_t code) {
     case gaia_errc::compute_failed: return "compute_failed";
     case gaia_errc::export_failed: return "export_failed";
     case gaia_errc::output_failed: return "output_failed";
-    case gaia_errc::cancelled: return "cancelled";
+    case gaia_errc::prepare_failed: return "prepare_failed";
   }
   return "unknown";
 }
@@ -30,13 +36,21 @@ caf::error make_error(gaia_errc code, std::string text) {
                     caf::make_message(std::move(text))};
 }
 
+caf::error error_from(const std::exception& e, gaia_errc otherwise) {
+  if (dynamic_cast<const download_cancelled*>(&e) != nullptr)
+    return engine::make_error(engine::errc::cancelled, e.what());
+  if (dynamic_cast<const corrupt_gzip_error*>(&e) != nullptr)
+    return make_error(gaia_errc::corrupt_archive, e.what());
+  if (dynamic_cast<const output_error*>(&e) != nullptr)
+    return make_error(gaia_errc::output_failed, e.what());
+  return make_error(otherwise, e.what());
+}
+
 std::string error_text(const caf::error& e) {
-  if (e.category() == gaia_error_atom::value)
-    return context_text(e.context());
   if (e.category() == caf::atom("system")
       && e.code() == static_cast<uint8_t>(caf::sec::request_timeout))
     return "no reply within request_timeout_s";
-  return caf::to_string(e);
+  return engine::error_text(e);
 }
 
 bool is_error(const caf::error& e, gaia_errc code) {
@@ -44,18 +58,33 @@ bool is_error(const caf::error& e, gaia_errc code) {
          && e.code() == static_cast<uint8_t>(code);
 }
 
+std::string trace_summary(const download_request& x) { return x.url; }
+std::string trace_summary(const download_reply& x) {
+  return engine::format_mb(static_cast<double>(x.bytes)) + (x.reused ? " (reused)" : "");
+}
+std::string trace_summary(const import_request& x) { return x.archive_path; }
+std::string trace_summary(const import_reply& x) {
+  return std::to_string(x.sources) + " sources, " + std::to_string(x.rows) + " rows"
+         + (x.skipped_rows + x.skipped_values > 0
+              ? ", skipped " + std::to_string(x.skipped_rows) + " rows and "
+                  + std::to_string(x.skipped_values) + " values"
+              : "")
+         + (x.reused ? " (checkpoint reused)" : "");
+}
+
 void register_messages(caf::actor_system_config& cfg) {
-  cfg.add_message_type<source_version>("source_version");
-  cfg.add_message_type<benchmark_request>("benchmark_request");
-  cfg.add_message_type<run_outcome>("run_outcome");
-  cfg.add_message_type<download_request>("download_request");
-  cfg.add_message_type<download_reply>("download_reply");
-  cfg.add_message_type<import_request>("import_request");
-  cfg.add_message_type<import_reply>("import_reply");
-  cfg.add_message_type<compute_request>("compute_request");
-  cfg.add_message_type<compute_reply>("compute_reply");
-  cfg.add_message_type<export_request>("export_request");
-  cfg.add_message_type<export_reply>("export_reply");
+  engine::register_engine_messages(cfg);
+  cfg.add_message_type<source_version>("gaia::source_version");
+  cfg.add_message_type<prepare_request>("gaia::prepare_request");
+  cfg.add_message_type<prepare_reply>("gaia::prepare_reply");
+  cfg.add_message_type<download_request>("gaia::download_request");
+  cfg.add_message_type<download_reply>("gaia::download_reply");
+  cfg.add_message_type<import_request>("gaia::import_request");
+  cfg.add_message_type<import_reply>("gaia::import_reply");
+  cfg.add_message_type<compute_request>("gaia::compute_request");
+  cfg.add_message_type<compute_reply>("gaia::compute_reply");
+  cfg.add_message_type<export_request>("gaia::export_request");
+  cfg.add_message_type<export_reply>("gaia::export_reply");
   cfg.add_error_category(
     gaia_error_atom::value,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -1,6 +1,6 @@
 #include "results/checkpoint.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "settings/errors.hpp"
 
 #include <cerrno>

@@ -1,6 +1,6 @@
 #include "results/compute.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "results/checkpoint.hpp"
 #include "settings/errors.hpp"
 #include "results/rules.hpp"

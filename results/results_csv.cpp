@@ -1,6 +1,6 @@
 #include "results/results_csv.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include <charconv>
 

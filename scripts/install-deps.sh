@@ -17,6 +17,7 @@ BUILD_PACKAGES=(
   libfast-float-dev       # correctly rounded double parsing
   nlohmann-json3-dev      # configuration
   libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
+  libcli11-dev            # command-line parsing (CLI11)
   doctest-dev             # tests
   ca-certificates curl procps
 )

@@ -1,7 +1,7 @@
 // The gaia-dr3 executable as users run it: serve re-runs when a marker is
 // deleted and stops cleanly on SIGTERM; run's exit codes; check and graph;
 // bad configs fail with one line and touch nothing.
-#include "actors/topology.hpp"
+#include "actors/production.hpp"
 #include "settings/output_layout.hpp"
 #include "tools/synth/synth.hpp"
 
@@ -169,28 +169,61 @@ TEST_CASE("cli: graph prints the Mermaid flowchart of the topology") {
   CHECK(p.wait(20s) == 0);
   auto out = p.out();
   CHECK(out.rfind("flowchart LR\n", 0) == 0);
-  CHECK(out == topology::to_mermaid());
-  for (const auto& e : topology::edges())
-    CHECK(out.find(std::string(e.from) + " -- " + e.message + " --> " + e.to)
-          != std::string::npos);
+  auto prod = gaia_production(default_settings());
+  CHECK(out == prod.to_mermaid());
+  for (const auto& e : prod.edges())
+    CHECK(out.find(e.from + " -- " + e.message + " --> " + e.to) != std::string::npos);
+  // Grouped as the IoP portal draws a production.
+  for (const char* group : {"Services", "Processes", "Operations"})
+    CHECK(out.find(std::string("[\"") + group + "\"]") != std::string::npos);
   test::child_process sized({"graph", "--config", config_path()},
                             {{"GAIA_DOWNLOAD_POOL", "7"}}, dir.path());
   CHECK(sized.wait(20s) == 0);
-  CHECK(sized.out().find("Download operation pool x7") != std::string::npos);
+  CHECK(sized.out().find("Download operation x7") != std::string::npos);
 }
 
 TEST_CASE("cli: --help works for every command") {
   test::temp_dir dir;
   for (const char* cmd : {"serve", "run", "check", "status", "trigger", "graph",
-                          "synth", "mirror", "bench"}) {
+                          "synth", "mirror", "bench", "inspect"}) {
     INFO(cmd);
     test::child_process p({cmd, "--help"}, {}, dir.path());
     CHECK(p.wait(20s) == 0);
-    CHECK(p.out().find("usage: gaia-dr3") != std::string::npos);
+    CHECK(p.out().find("Usage: gaia-dr3 " + std::string(cmd)) != std::string::npos);
   }
   test::child_process top({"--help"}, {}, dir.path());
   CHECK(top.wait(20s) == 0);
   CHECK(top.out().find("serve") != std::string::npos);
   test::child_process bad({"frobnicate"}, {}, dir.path());
   CHECK(bad.wait(20s) == 2);
+  CHECK(bad.err() == "gaia-dr3: unknown command 'frobnicate' (see gaia-dr3 --help)\n");
+}
+
+TEST_CASE("cli: every command's arguments are checked by one parser") {
+  // CLI11 for every command: a value that is not a number, an unknown
+  // option, a missing required one: one line naming the command, exit 2.
+  test::temp_dir dir;
+  struct bad_args {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const auto& c : std::vector<bad_args>{
+         {{"bench", "--repeat", "abc"}, "gaia-dr3 bench: --repeat"},
+         {{"bench", "--repeat", "0"}, "gaia-dr3 bench: --repeat"},
+         {{"synth", "--files", "x", "--out", "d"}, "gaia-dr3 synth: --files"},
+         {{"synth"}, "gaia-dr3 synth: --out is required"},
+         {{"synth", "--out", "d", "--scale", "-1"}, "gaia-dr3 synth: --scale"},
+         {{"mirror", "--dir", ".", "--port", "70000"}, "gaia-dr3 mirror: --port"},
+         {{"run", "--colour", "blue"}, "gaia-dr3 run: "},
+         {{"status", "--config"}, "gaia-dr3 status: --config"},
+         {{"inspect"}, "gaia-dr3 inspect: files is required"},
+       }) {
+    INFO(c.args[0] << " " << (c.args.size() > 1 ? c.args[1] : ""));
+    test::child_process p(c.args, {}, dir.path());
+    CHECK(p.wait(20s) == 2);
+    const std::string err = p.err();
+    CHECK(err.rfind(c.says, 0) == 0);
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    CHECK(p.out().empty());
+  }
 }

@@ -4,7 +4,6 @@
 // equals the expected rows, and no temporary files are left.
 #include "results/checkpoint.hpp"
 #include "settings/output_layout.hpp"
-#include "settings/run_status.hpp"
 #include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
@@ -63,7 +62,7 @@ TEST_CASE("crash: SIGKILL at 24 points, restart each time, same answer") {
       // As soon as a given step shows up.
       const auto& want = steps[(kill / 3) % steps.size()];
       test::eventually([&] {
-        auto p = read_progress(layout);
+        auto p = layout.state.read_progress();
         return p && p->pid == run.pid() && p->step == want;
       }, 10s);
     } else {
@@ -71,7 +70,7 @@ TEST_CASE("crash: SIGKILL at 24 points, restart each time, same answer") {
         0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
       std::this_thread::sleep_for(std::chrono::microseconds(delay(rng)));
     }
-    auto p = read_progress(layout);
+    auto p = layout.state.read_progress();
     std::string step = p && p->pid == run.pid() ? p->step : "start";
     run.signal(SIGKILL);
     run.wait(20s);

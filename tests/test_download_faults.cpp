@@ -70,7 +70,7 @@ struct faulty_mirror {
   std::string url(size_t i) const { return server->base_url() + "/" + name(i); }
   output_layout layout() const { return output_layout(s.output_dir); }
 
-  run_outcome run() {
+  engine::run_outcome run() {
     auto t0 = std::chrono::steady_clock::now();
     auto o = run_production_once(s);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -85,17 +85,18 @@ struct faulty_mirror {
     return out;
   }
 
-  void check_exact(const run_outcome& o) const {
-    INFO(o.step << " " << o.file << " " << o.error);
+  void check_exact(const engine::run_outcome& o) const {
+    INFO(o.step << " " << o.subject << " " << o.error);
     REQUIRE(o.ok);
     test::check_results_equal(layout().results_csv, expected);
     CHECK_FALSE(fs::exists(layout().err_marker));
   }
 
   /// results.err's first two lines, after checking there is no answer.
-  std::string check_failed(const run_outcome& o) const {
+  std::string check_failed(const engine::run_outcome& o,
+                           const std::string& step = "download") const {
     CHECK_FALSE(o.ok);
-    CHECK(o.step == "download");
+    CHECK(o.step == step);
     CHECK_FALSE(fs::exists(layout().results_csv));
     CHECK_FALSE(fs::exists(layout().done_marker));
     REQUIRE(fs::exists(layout().err_marker));
@@ -292,8 +293,11 @@ TEST_CASE("download faults: the checksum list itself") {
   SUBCASE("an explicitly configured list that is missing is an error") {
     faulty_mirror m(false);
     m.s.checksum_url = m.server->base_url() + "/" + checksum_file_name;
-    auto err = m.check_failed(m.run());
-    CHECK(err.find(*m.s.checksum_url + ": HTTP 404") != std::string::npos);
+    // The run's prepare step reads it, before any download.
+    auto err = m.check_failed(m.run(), "prepare");
+    CHECK(err == "prepare failed: " + *m.s.checksum_url + "\n" + *m.s.checksum_url
+                   + ": HTTP 404");
+    for (size_t i = 0; i < 3; ++i) CHECK(m.gets(m.name(i)).empty());
   }
   SUBCASE("checksums off: nothing is asked") {
     faulty_mirror m;

@@ -283,26 +283,3 @@ TEST_CASE("download: a cancelled run stops a backoff sleep at once") {
   CHECK(f.server->requests().size() == 1);
 }
 
-TEST_CASE("download: the checksum list is fetched once per run and shared") {
-  std::atomic<int> fetches{0};
-  auto fetch = [&] {
-    ++fetches;
-    std::this_thread::sleep_for(50ms);
-    return std::make_shared<const checksum_list>(checksum_list{{"a", "b"}});
-  };
-  std::vector<std::thread> workers;
-  for (int i = 0; i < 4; ++i)
-    workers.emplace_back([&] { CHECK(run_checksums(1'000'001, "u", fetch)->at("a") == "b"); });
-  for (auto& w : workers) w.join();
-  CHECK(fetches == 1);
-  run_checksums(1'000'002, "u", fetch); // a new run reads it again
-  CHECK(fetches == 2);
-  // A failure is shared too, without fetching again.
-  auto failing = [&]() -> std::shared_ptr<const checksum_list> {
-    ++fetches;
-    throw download_error("u: HTTP 500 (gave up after 3 attempts)");
-  };
-  CHECK_THROWS_AS(run_checksums(1'000'003, "u", failing), download_error);
-  CHECK_THROWS_AS(run_checksums(1'000'003, "u", failing), download_error);
-  CHECK(fetches == 3);
-}

@@ -2,8 +2,7 @@
 // served by file://, compared value by value with an independent
 // computation; failures end in results.err naming step and file.
 #include "actors/production.hpp"
-#include "actors/topology.hpp"
-#include "engine/run_lock.hpp"
+#include "engine/state/run_lock.hpp"
 #include "download/downloader.hpp"
 #include "download/checksums.hpp"
 #include "engine/log.hpp"
@@ -79,11 +78,11 @@ TEST_CASE("production: a file:// run equals the independent computation") {
   REQUIRE(expected.size() > 20);
 
   auto outcome = run_production_once(s);
-  INFO(outcome.step << " " << outcome.file << " " << outcome.error);
+  INFO(outcome.step << " " << outcome.subject << " " << outcome.error);
   REQUIRE(outcome.ok);
   output_layout layout(s.output_dir);
   test::check_results_equal(layout.results_csv, expected);
-  CHECK(outcome.qualifying == expected.size());
+  CHECK(outcome.count("qualifying") == expected.size());
   CHECK(fs::exists(layout.done_marker));
   CHECK_FALSE(fs::exists(layout.err_marker));
   CHECK_FALSE(fs::exists(layout.lock_marker));
@@ -131,7 +130,7 @@ TEST_CASE("production: another archive_url_template in the same output_dir "
   output_layout layout(out);
   auto expect = [&](const settings& s, const test::small_archive& arch) {
     auto o = run_production_once(s);
-    INFO(o.step << " " << o.file << " " << o.error);
+    INFO(o.step << " " << o.subject << " " << o.error);
     REQUIRE(o.ok);
     test::check_results_equal(layout.results_csv, test::expected_rows(arch));
   };
@@ -245,7 +244,7 @@ TEST_CASE("production: run refuses while another process holds the lock") {
   CHECK(fs::exists(layout.lock_marker)); // still the holder's
 }
 
-TEST_CASE("production: the topology spawns every declared node") {
+TEST_CASE("production: spawning gives every declared node an actor") {
   quiet_logs quiet;
   test::temp_dir dir;
   // An output directory below a regular file can never be created (not
@@ -257,15 +256,16 @@ TEST_CASE("production: the topology spawns every declared node") {
   caf::actor_system_config cfg;
   configure_actor_system(cfg);
   caf::actor_system sys{cfg};
-  service_options opts;
+  auto decl = gaia_production(s);
+  auto opts = spawn_options_of(s);
   opts.run_once = true;
   caf::scoped_actor self{sys};
   opts.listener = caf::actor{self};
-  auto prod = spawn_production(sys, s, opts);
-  CHECK(prod.actors.size() == topology::nodes().size());
-  for (const auto& n : topology::nodes())
+  auto prod = engine::spawn(sys, decl, opts);
+  CHECK(prod.actors.size() == decl.nodes().size());
+  for (const auto& n : decl.nodes())
     CHECK(prod.actors.count(n.id) == 1);
-  self->receive([](run_outcome& o) {
+  self->receive([](engine::run_outcome& o) {
     CHECK_FALSE(o.ok);
     CHECK(o.step == "lock");
   });

@@ -1,5 +1,6 @@
-// The README stays true: its graph is the one the topology generates.
-#include "actors/topology.hpp"
+// The README stays true: its graph is the one the production declaration
+// generates.
+#include "actors/production.hpp"
 
 #include "tests/test_util.hpp"
 
@@ -12,5 +13,5 @@ TEST_CASE("readme: the Mermaid graph equals `gaia-dr3 graph`") {
   start += 11;
   auto end = readme.find("```", start);
   REQUIRE(end != std::string::npos);
-  CHECK(readme.substr(start, end - start) == gaia::topology::to_mermaid());
+  CHECK(readme.substr(start, end - start) == gaia::gaia_production(gaia::default_settings()).to_mermaid());
 }

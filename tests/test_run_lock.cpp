@@ -2,8 +2,7 @@
 // happens to results.lock; stale locks taken over by flock state (never by
 // pid); one verdict marker at a time.
 #include "settings/output_layout.hpp"
-#include "engine/run_lock.hpp"
-#include "settings/run_status.hpp"
+#include "engine/state/run_lock.hpp"
 
 #include "tests/test_util.hpp"
 
@@ -109,7 +108,7 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
   CHECK_FALSE(engine::run_lock::try_acquire(path).lock);
   CHECK_FALSE(std::filesystem::exists(path)); // the loser wrote nothing
   std::string holder;
-  CHECK(run_in_progress(layout, &holder));
+  CHECK(layout.state.run_in_progress(&holder));
   CHECK(holder == "pid unknown");
 
   // A copy from another machine moved into place.
@@ -123,12 +122,12 @@ TEST_CASE("lock: deleting or replacing results.lock frees nothing, is "
   auto busy = engine::run_lock::try_acquire(path);
   CHECK_FALSE(busy.lock);
   CHECK(busy.holder.describe() == "pid 4242 on host elsewhere");
-  CHECK(run_in_progress(layout, &holder));
+  CHECK(layout.state.run_in_progress(&holder));
   CHECK(holder == "pid 4242 on host elsewhere");
 
   first.lock->release();
   CHECK(test::read_file(path) == foreign); // not ours to remove
-  CHECK_FALSE(run_in_progress(layout, nullptr));
+  CHECK_FALSE(layout.state.run_in_progress(nullptr));
   auto next = engine::run_lock::try_acquire(path);
   REQUIRE(next.lock);
   CHECK(next.took_over_stale);
@@ -160,7 +159,7 @@ TEST_CASE("lock: an older gaia-dr3 holding only results.lock's flock is "
   auto busy = engine::run_lock::try_acquire(layout.lock_marker);
   CHECK_FALSE(busy.lock);
   CHECK(busy.holder.describe() == "pid 777");
-  CHECK(run_in_progress(layout, nullptr));
+  CHECK(layout.state.run_in_progress(nullptr));
   ::close(fd);
   CHECK(engine::run_lock::try_acquire(layout.lock_marker).lock);
 }
@@ -171,7 +170,7 @@ TEST_CASE("lock: status probes never make a starting run look busy") {
   std::atomic<bool> done{false};
   std::thread prober([&] {
     while (!done)
-      run_in_progress(layout, nullptr);
+      layout.state.run_in_progress(nullptr);
   });
   int refused = 0;
   for (int i = 0; i < 300; ++i)
@@ -185,12 +184,12 @@ TEST_CASE("lock: status probes never make a starting run look busy") {
 TEST_CASE("markers: a verdict removes the other marker") {
   test::temp_dir dir;
   output_layout layout(dir.path().string());
-  layout.write_verdict(verdict::done, "ok: 1\n");
+  layout.state.write_verdict(engine::verdict::done, "ok: 1\n");
   CHECK(test::read_file(layout.done_marker) == "ok: 1\n");
-  layout.write_verdict(verdict::failed, "download failed: x\ny\n");
+  layout.state.write_verdict(engine::verdict::failed, "download failed: x\ny\n");
   CHECK(test::read_file(layout.err_marker) == "download failed: x\ny\n");
   CHECK_FALSE(std::filesystem::exists(layout.done_marker));
-  layout.write_verdict(verdict::done, "ok: 2\n");
+  layout.state.write_verdict(engine::verdict::done, "ok: 2\n");
   CHECK(test::read_file(layout.done_marker) == "ok: 2\n");
   CHECK_FALSE(std::filesystem::exists(layout.err_marker));
 }

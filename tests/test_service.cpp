@@ -4,7 +4,6 @@
 #include "download/checksums.hpp"
 #include "tools/mirror/mirror.hpp"
 #include "settings/output_layout.hpp"
-#include "settings/run_status.hpp"
 #include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
@@ -142,8 +141,8 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds, the next start "
   {
     test::child_process serve(setup.args("serve"), {}, dir.path());
     REQUIRE(test::eventually([&] {
-      auto p = read_progress(layout);
-      return p && p->step == "download+import" && p->downloaded >= 1;
+      auto p = layout.state.read_progress();
+      return p && p->step == "download+import" && p->count("downloaded") >= 1;
     }, 60s));
     auto t0 = std::chrono::steady_clock::now();
     serve.signal(SIGTERM);
@@ -230,8 +229,8 @@ TEST_CASE("service: run stops on SIGINT mid-run, also when started with "
   const auto& layout = setup.layout;
   test::child_process run(setup.args("run"), {}, dir.path(), 0, true);
   REQUIRE(test::eventually([&] {
-    auto p = read_progress(layout);
-    return p && p->step == "download+import" && p->downloaded >= 1;
+    auto p = layout.state.read_progress();
+    return p && p->step == "download+import" && p->count("downloaded") >= 1;
   }, 60s));
   run.signal(SIGINT);
   CHECK(run.wait(20s) == 130);

@@ -14,10 +14,10 @@ enum class durability {
   /// fsync the file and its directory: results.csv and the markers, which
   /// people and scripts act on.
   durable,
-  /// rename only: caches whose readers validate them (checkpoints carry a
-  /// CRC and the input's fingerprint, stamps the file's size and mtime), so
-  /// a power cut costs at most a recomputation. Skipping the fsyncs saves
-  /// several per file on the hot path.
+  /// rename only: caches whose readers validate them (a CRC, the size and
+  /// mtime of what they were made from), so a power cut costs at most a
+  /// recomputation. Skipping the fsyncs saves several per file on a hot
+  /// path.
   cache,
 };
 

@@ -1,4 +1,4 @@
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include "engine/errors.hpp"
 

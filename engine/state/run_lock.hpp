@@ -32,7 +32,7 @@ struct lock_owner {
 /// directory, for people and `status` to read: whatever was there (a
 /// crashed run's file, a copy from another host) is replaced. The owner
 /// also holds a flock on its results.lock, the lock older versions of
-/// gaia-dr3 take and respect.
+/// the program take and respect.
 class run_lock {
 public:
   /// What try_acquire found.

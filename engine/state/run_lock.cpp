@@ -1,6 +1,6 @@
-#include "engine/run_lock.hpp"
+#include "engine/state/run_lock.hpp"
 
-#include "engine/atomic_file.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "engine/errors.hpp"
 
 #include <cerrno>
@@ -82,8 +82,8 @@ bool lock_directory(int dir_fd, const std::string& path) {
   }
 }
 
-/// True when a process holds an exclusive flock on the file at `path`: an
-/// older gaia-dr3, which locks results.lock only.
+/// True when a process holds an exclusive flock on the file at `path`, as
+/// older versions of the program, which lock the lock marker only.
 bool file_locked(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -149,7 +149,7 @@ lock_owner lock_owner::parse(const std::string& text) {
       o.started = value;
     else if (first && !line.empty()
              && line.find_first_not_of("0123456789") == std::string::npos)
-      o.pid = line; // an older gaia-dr3's lock: the bare pid
+      o.pid = line; // an older version's lock: the bare pid
   }
   return o;
 }

@@ -1,0 +1,36 @@
+// Every typed actor interface of the Gaia production, in one place (as
+// tenzir/vast's system/actors.hpp): a message an actor does not handle
+// fails to compile instead of failing at run time.
+#pragma once
+
+#include "engine/polling_service.hpp"
+#include "engine/worker_pool.hpp"
+#include "messages/messages.hpp"
+
+namespace gaia {
+
+/// The run's checksum list: prepare_request -> prepare_reply.
+using prepare_actor = engine::worker_actor<prepare_request, prepare_reply>;
+
+/// One download worker: download_request -> download_reply.
+using download_worker_actor = engine::worker_actor<download_request, download_reply>;
+/// The download pool: a worker's interface, and (cancel, run) to drop a
+/// run's queued downloads.
+using download_actor = engine::pool_actor<download_request, download_reply>;
+
+/// One import worker: import_request -> import_reply.
+using import_worker_actor = engine::worker_actor<import_request, import_reply>;
+/// The import pool, likewise.
+using import_actor = engine::pool_actor<import_request, import_reply>;
+
+/// The merge of the checkpoints: compute_request -> compute_reply.
+using compute_actor = engine::worker_actor<compute_request, compute_reply>;
+
+/// results.csv: export_request -> export_reply.
+using export_actor = engine::worker_actor<export_request, export_reply>;
+
+/// The benchmark process: engine::run_request -> engine::run_outcome, and
+/// (cancel, run) from the service.
+using process_actor = engine::process_actor;
+
+} // namespace gaia

@@ -1,0 +1,43 @@
+// The prepare operation (IoP's PrepareOperation): what a run needs before
+// its downloads, read once per run: the archive's checksum list
+// (_MD5SUM.txt). The process then sends each download its file's MD5.
+#include "actors/operations.hpp"
+
+#include "download/checksums.hpp"
+#include "download/downloader.hpp"
+#include "engine/log.hpp"
+
+namespace gaia {
+
+prepare_actor::behavior_type prepare_operation(prepare_actor::pointer, settings cfg) {
+  auto dl = std::make_shared<downloader>();
+  return {
+    [dl, cfg](const prepare_request& req) -> caf::result<prepare_reply> {
+      prepare_reply reply;
+      if (req.checksum_url.empty())
+        return reply;
+      download_options opts;
+      opts.connect_timeout_s = cfg.connect_timeout_s;
+      opts.total_timeout_s = cfg.http_timeout_s;
+      opts.stall_timeout_s = cfg.stall_timeout_s;
+      opts.stall_min_bytes_per_s = cfg.stall_min_bytes_per_s;
+      opts.retries = cfg.download_retries;
+      opts.retry_backoff_ms = cfg.retry_backoff_ms;
+      opts.on_notice = [](const std::string& text) {
+        engine::log_line("prepare", "checksums: " + text);
+      };
+      try {
+        auto list = fetch_checksums(*dl, {req.checksum_url, req.explicit_url}, opts);
+        if (list) {
+          reply.checksums = *list;
+          reply.listed = true;
+        }
+        return reply;
+      } catch (const std::exception& e) {
+        return error_from(e, gaia_errc::prepare_failed);
+      }
+    },
+  };
+}
+
+} // namespace gaia

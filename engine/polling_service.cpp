@@ -1,0 +1,343 @@
+#include "engine/polling_service.hpp"
+
+#include "engine/state/atomic_file.hpp"
+#include "engine/errors.hpp"
+#include "engine/log.hpp"
+#include "engine/run_control.hpp"
+#include "engine/state/run_lock.hpp"
+#include "engine/spawn.hpp"
+
+#include <ctime>
+#include <filesystem>
+#include <memory>
+
+namespace engine {
+
+namespace {
+
+constexpr auto heartbeat_every = std::chrono::seconds(10);
+constexpr auto first_backoff = std::chrono::seconds(5);
+constexpr auto max_backoff = std::chrono::seconds(300);
+
+struct service_state {
+  service_config cfg;
+  process_actor process;
+  std::shared_ptr<run_control> runs;
+  bool run_once = false;
+  caf::actor listener;
+  std::unique_ptr<run_lock> lock; ///< held while a run is in flight
+  uint64_t run_id = 0;            ///< the run in flight
+  std::string lock_lost;          ///< set when its lock marker went: how
+  std::string last_note;          ///< a repeated condition is logged once
+  /// After a failure that left no marker (full disk, unwritable output),
+  /// wait before trying again, doubling up to 5 minutes.
+  caf::actor_clock::time_point not_before;
+  caf::timespan backoff{0};
+  caf::actor_clock::time_point last_heartbeat;
+  bool heartbeat_written = false;
+
+  static inline const char* name = "polling_service";
+};
+
+using service_actor = caf::stateful_actor<service_state>;
+
+void note(service_actor* self, const std::string& text) {
+  auto& st = self->state;
+  if (text != st.last_note)
+    log_line("service", text);
+  st.last_note = text;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+/// Called after a failed attempt: when no marker records it, retrying at
+/// once would fail the same way every poll. (Run-once mode does not retry.)
+void back_off_unless_marked(service_actor* self) {
+  auto& st = self->state;
+  if (st.run_once)
+    return;
+  if (st.cfg.state.has_outcome_marker()) {
+    st.backoff = caf::timespan{0};
+    return;
+  }
+  st.backoff = st.backoff.count() == 0 ? caf::timespan{first_backoff}
+                                       : std::min(caf::timespan{max_backoff}, st.backoff * 2);
+  st.not_before = self->clock().now() + st.backoff;
+  log_line("service", "no marker could be written; next attempt in "
+                        + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           st.backoff).count())
+                        + " s");
+}
+
+run_outcome lock_failure(service_actor* self, std::string error) {
+  run_outcome o;
+  o.step = "lock";
+  o.subject = self->state.cfg.state.lock_marker;
+  o.error = std::move(error);
+  return o;
+}
+
+void report_once(service_actor* self, const run_outcome& o) {
+  auto& st = self->state;
+  if (st.run_once) {
+    self->send(st.listener, o);
+    self->quit();
+  }
+}
+
+/// The verdict of a finished run, in its marker. False when none could be
+/// written.
+bool write_verdict(service_actor* self, const run_outcome& o) {
+  auto& st = self->state;
+  const auto& dir = st.cfg.state;
+  const std::string tail = "run " + std::to_string(o.run_id)
+                           + (o.ok ? " finished " : " failed ") + utc_now()
+                           + " after " + seconds_text(o.seconds) + "\n";
+  try {
+    if (o.ok) {
+      std::string text;
+      for (const auto& line : o.summary) text += line + "\n";
+      try {
+        dir.write_verdict(verdict::done, text + tail);
+        return true;
+      } catch (const std::exception& e) {
+        log_line("service", std::string("cannot write the done marker: ") + e.what());
+        dir.write_verdict(verdict::failed, "finish failed: " + dir.done_marker + "\n"
+                                             + e.what() + "\n" + tail);
+        return true;
+      }
+    }
+    dir.write_verdict(verdict::failed, o.step + " failed: " + o.subject + "\n" + o.error
+                                         + "\n" + tail);
+    return true;
+  } catch (const std::exception& e) {
+    log_line("service", std::string("cannot write the err marker: ") + e.what());
+    return false;
+  }
+}
+
+/// Every attempt ends here: the verdict, the lock goes, a failure without
+/// a marker backs off, run-once mode reports.
+void finish(service_actor* self, run_outcome o) {
+  auto& st = self->state;
+  const bool lost = !st.lock_lost.empty();
+  const bool no_verdict = lost || o.abandoned || st.runs->shutting_down();
+  bool marked = true;
+  // A run that never started (no lock) has nothing to say.
+  if (!no_verdict && o.step != "lock")
+    marked = write_verdict(self, o);
+  st.lock.reset(); // removes the lock marker if it is still ours
+  if (lost) {
+    log_line("service", "run " + std::to_string(o.run_id) + " stopped without a verdict"
+                          + (st.run_once ? "" : "; a new run starts at the next poll"));
+    auto id = o.run_id;
+    o = lock_failure(self, std::filesystem::path(st.cfg.state.lock_marker).filename().string()
+                             + " " + st.lock_lost + "; the run was stopped");
+    o.run_id = id;
+  } else if (!no_verdict && (!o.ok || !marked)) {
+    back_off_unless_marked(self);
+  }
+  st.lock_lost.clear();
+  report_once(self, o);
+}
+
+/// Takes the lock for a run; false (noted, reported) when it cannot.
+bool take_lock(service_actor* self) {
+  auto& st = self->state;
+  const auto& dir = st.cfg.state;
+  run_lock::attempt got;
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(dir.dir, ec);
+    got = run_lock::try_acquire(dir.lock_marker);
+  } catch (const output_error& e) {
+    note(self, std::string("cannot take the lock: ") + e.what());
+    finish(self, lock_failure(self, e.what()));
+    return false;
+  }
+  if (!got.lock) {
+    // Another instance is working: no back-off, poll again as usual.
+    auto holder = got.holder.describe();
+    note(self, "another run holds " + dir.lock_marker + " (" + holder + ")");
+    report_once(self, lock_failure(self, "another run holds the lock (" + holder + ")"));
+    return false;
+  }
+  if (got.took_over_stale)
+    log_line("service", "took over a stale " +
+                          std::filesystem::path(dir.lock_marker).filename().string()
+                          + " left by " + got.stale_owner.describe()
+                          + " (no process held it)");
+  st.lock = std::move(got.lock);
+  return true;
+}
+
+/// While a run is in flight: the lock marker must still be the file its
+/// lock wrote. Someone deleted or replaced it: that run stops, without a
+/// verdict (the directory lock still keeps other runs out until it ends).
+void watch_lock(service_actor* self) {
+  auto& st = self->state;
+  if (!st.lock_lost.empty())
+    return;
+  auto found = st.lock->check();
+  if (found.what == run_lock::state::intact)
+    return;
+  std::string run = "run " + std::to_string(st.run_id);
+  st.lock_lost = found.what == run_lock::state::deleted
+                   ? "was deleted while " + run + " worked"
+                   : "was replaced while " + run + " worked (it now says "
+                       + found.now.describe() + ")";
+  log_line("service", st.cfg.state.lock_marker + " " + st.lock_lost + "; stopping " + run
+                        + " without a verdict");
+  st.runs->cancel(st.run_id);
+  self->send(st.process, cancel_atom::value, st.run_id);
+}
+
+/// Before a run, under the lock: an invalid config is reported in the err
+/// marker, which no other run can be writing meanwhile.
+config_check::state check_config(service_actor* self) {
+  auto& st = self->state;
+  if (!st.cfg.check_config)
+    return config_check::state::unchanged;
+  auto c = st.cfg.check_config();
+  if (c.what == config_check::state::changed) {
+    log_line("service", st.cfg.config_name + " changed; restarting the production with it");
+  } else if (c.what == config_check::state::invalid) {
+    log_line("service", "config error: " + c.error);
+    try {
+      st.cfg.state.write_verdict(verdict::failed,
+                                 "config failed: " + st.cfg.config_name + "\n" + c.error + "\n");
+    } catch (const std::exception& w) {
+      log_line("service", std::string("cannot write the err marker: ") + w.what());
+    }
+  }
+  return c.what;
+}
+
+void start_run(service_actor* self) {
+  auto& st = self->state;
+  if (!take_lock(self))
+    return;
+  if (!st.run_once) {
+    // Under the lock nobody else writes markers. A run elsewhere may have
+    // ended with one since the last look.
+    if (st.cfg.state.has_outcome_marker()) {
+      st.lock.reset();
+      return;
+    }
+    switch (check_config(self)) {
+    case config_check::state::unchanged:
+      break;
+    case config_check::state::changed:
+      st.lock.reset();
+      self->send(st.listener, config_changed_atom::value);
+      self->quit();
+      return;
+    case config_check::state::invalid:
+      st.lock.reset();
+      back_off_unless_marked(self); // when not even the err marker was written
+      return;
+    }
+  } else {
+    // One run now, whatever the markers said: an earlier verdict must not
+    // outlive this run if it ends without one (a signal).
+    try {
+      remove_if_exists(st.cfg.state.done_marker);
+      remove_if_exists(st.cfg.state.err_marker);
+    } catch (const std::exception& e) {
+      log_line("service", e.what());
+    }
+  }
+  // Space for the verdict, whatever fills the disk during the run.
+  if (!st.cfg.state.reserve())
+    log_line("service", "cannot set space aside for the markers in " + st.cfg.state.dir
+                          + " (is the disk full?)");
+  st.last_note.clear();
+  uint64_t last = 0;
+  if (auto p = st.cfg.state.read_progress()) last = p->run_id;
+  const uint64_t id = st.run_id = st.runs->next_run_id(last);
+  log_line("service", "starting run " + std::to_string(id));
+  self->request(st.process, caf::infinite, run_request{id})
+    .then(
+      [self](run_outcome& o) {
+        if (self->state.lock_lost.empty())
+          log_line("service", "run " + std::to_string(o.run_id) + " "
+                                + (o.ok ? "succeeded" : o.abandoned ? "stopped" : "failed")
+                                + (self->state.run_once ? ""
+                                                        : "; waiting for a marker to be deleted"));
+        finish(self, std::move(o));
+      },
+      [self, id](caf::error& err) {
+        log_line("service", "run " + std::to_string(id) + " got no outcome: " + error_text(err));
+        run_outcome o;
+        o.run_id = id;
+        o.step = "process";
+        o.error = error_text(err);
+        finish(self, std::move(o));
+      });
+}
+
+caf::behavior service(service_actor* self, service_config cfg, process_actor process,
+                      std::shared_ptr<run_control> runs, bool run_once, caf::actor listener) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.process = std::move(process);
+  st.runs = std::move(runs);
+  st.run_once = run_once;
+  st.listener = std::move(listener);
+  const auto interval = st.cfg.poll_interval;
+  if (st.run_once) {
+    start_run(self);
+    self->delayed_send(self, interval, poll_atom::value);
+  } else {
+    log_line("service", "watching " + st.cfg.state.dir + " every "
+                          + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             interval).count())
+                          + " ms");
+    self->send(self, poll_atom::value);
+  }
+  return {
+    [self, interval](poll_atom) {
+      auto& st = self->state;
+      auto now = self->clock().now();
+      if (!st.run_once && (!st.heartbeat_written || now - st.last_heartbeat >= heartbeat_every)
+          && st.cfg.state.write_heartbeat()) {
+        st.last_heartbeat = now;
+        st.heartbeat_written = true;
+      }
+      if (st.lock) {
+        watch_lock(self);
+      } else if (!st.run_once && now >= st.not_before) {
+        if (st.cfg.state.has_outcome_marker())
+          note(self, "idle: delete " + st.cfg.state.done_marker + " or "
+                       + st.cfg.state.err_marker + " to start a new run");
+        else
+          start_run(self);
+      }
+      self->delayed_send(self, interval, poll_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+spawner polling_service(service_config cfg, std::string process) {
+  return [cfg = std::move(cfg), process = std::move(process)](spawn_context& ctx) {
+    auto proc = ctx.peer_as<process_actor>(process);
+    return ctx.system().spawn(service, cfg, proc, ctx.runs(), ctx.run_once(), ctx.listener());
+  };
+}
+
+} // namespace engine

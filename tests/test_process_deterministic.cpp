@@ -1,0 +1,212 @@
+// The Gaia benchmark process driven deterministically (CAF's test
+// coordinator) with stand-ins for its operations: a corrupt file fetched
+// once more, one failure cancelling the run's other jobs, a cancel from the
+// service ending the run without a verdict.
+#include "actors/benchmark_process.hpp"
+#include "actors/production.hpp"
+#include "engine/log.hpp"
+
+#include "tests/engine_fixture.hpp"
+#include "tests/production_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace gaia;
+
+namespace {
+
+/// What the stand-ins saw, and how they answer.
+struct stage {
+  std::vector<std::pair<std::string, bool>> downloads; ///< label, force
+  std::vector<std::string> imports;                    ///< labels
+  std::vector<uint64_t> download_cancels, import_cancels;
+  std::map<std::string, int> corrupt_times;  ///< label -> corrupt imports left
+  std::string failing_download;              ///< this label's download fails
+  bool hold_downloads = false;               ///< never answer downloads
+  std::vector<caf::typed_response_promise<download_reply>> held;
+  int computes = 0, exports = 0;
+};
+
+prepare_actor::behavior_type fake_prepare(prepare_actor::pointer) {
+  return {[](const prepare_request&) -> caf::result<prepare_reply> { return prepare_reply{}; }};
+}
+
+download_actor::behavior_type fake_downloads(download_actor::pointer self,
+                                             std::shared_ptr<stage> st) {
+  return {
+    [self, st](const download_request& r) -> caf::result<download_reply> {
+      st->downloads.push_back({r.label, r.force});
+      if (r.label == st->failing_download)
+        return make_error(gaia_errc::download_failed, r.url + ": HTTP 404");
+      if (st->hold_downloads) {
+        auto rp = self->make_response_promise<download_reply>();
+        st->held.push_back(rp);
+        return rp;
+      }
+      download_reply rep;
+      rep.label = r.label;
+      rep.path = r.path;
+      rep.bytes = 1000;
+      rep.source.url = r.url;
+      return rep;
+    },
+    [st](engine::cancel_atom, uint64_t run) { st->download_cancels.push_back(run); },
+  };
+}
+
+import_actor::behavior_type fake_imports(import_actor::pointer, std::shared_ptr<stage> st) {
+  return {
+    [st](const import_request& r) -> caf::result<import_reply> {
+      st->imports.push_back(r.label);
+      auto& left = st->corrupt_times[r.label];
+      if (left > 0) {
+        --left;
+        return make_error(gaia_errc::corrupt_archive, r.archive_path + ": truncated gzip stream");
+      }
+      import_reply rep;
+      rep.label = r.label;
+      rep.rows = 10;
+      rep.sources = 10;
+      return rep;
+    },
+    [st](engine::cancel_atom, uint64_t run) { st->import_cancels.push_back(run); },
+  };
+}
+
+compute_actor::behavior_type fake_compute(compute_actor::pointer, std::shared_ptr<stage> st) {
+  return {[st](const compute_request&) -> caf::result<compute_reply> {
+    ++st->computes;
+    return compute_reply{30, 7, 0.0};
+  }};
+}
+
+export_actor::behavior_type fake_export(export_actor::pointer, std::shared_ptr<stage> st) {
+  return {[st](const export_request& r) -> caf::result<export_reply> {
+    ++st->exports;
+    return export_reply{7, r.csv_path, 0.0};
+  }};
+}
+
+struct fixture : gaia::test::deterministic_system {
+  gaia::test::temp_dir dir;
+  std::shared_ptr<stage> st = std::make_shared<stage>();
+  std::shared_ptr<engine::run_control> runs = std::make_shared<engine::run_control>();
+  settings s;
+  process_actor process;
+  std::shared_ptr<engine::run_outcome> outcome = std::make_shared<engine::run_outcome>();
+  bool answered = false;
+
+  fixture() : deterministic_system(register_messages) {
+    engine::set_log_quiet(true);
+    s = gaia::test::file_mirror_settings({0, 10, 20, 30}, "/nowhere", (dir / "out").string());
+    s.checksum_url = "";
+    process_peers peers{sys->spawn(fake_prepare), sys->spawn(fake_downloads, st),
+                        sys->spawn(fake_imports, st), sys->spawn(fake_compute, st),
+                        sys->spawn(fake_export, st)};
+    process = sys->spawn(benchmark_process, s, peers, runs);
+    actors = {caf::actor_cast<caf::actor>(peers.prepare), caf::actor_cast<caf::actor>(peers.download),
+              caf::actor_cast<caf::actor>(peers.import), caf::actor_cast<caf::actor>(peers.compute),
+              caf::actor_cast<caf::actor>(peers.exporter), caf::actor_cast<caf::actor>(process)};
+  }
+  ~fixture() {
+    // The system waits for every actor: stop them all.
+    for (const auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    st->held.clear();
+    run();
+    engine::set_log_quiet(false);
+  }
+  std::vector<caf::actor> actors;
+
+  void start() {
+    auto out = outcome;
+    auto* done = &answered;
+    auto p = process;
+    sys->spawn([p, out, done](caf::event_based_actor* self) {
+      self->request(p, caf::infinite, engine::run_request{1})
+        .then([out, done](engine::run_outcome& o) {
+                *out = std::move(o);
+                *done = true;
+              },
+              [done](caf::error&) { *done = true; });
+    });
+    run();
+  }
+
+  int downloads_of(const std::string& label, bool force) const {
+    int n = 0;
+    for (const auto& [l, f] : st->downloads) n += l == label && f == force;
+    return n;
+  }
+};
+
+} // namespace
+
+TEST_CASE("process: a file that turns out corrupt is downloaded once more, "
+          "then imported") {
+  fixture f;
+  f.st->corrupt_times["000010-000019"] = 1;
+  f.start();
+  REQUIRE(f.answered);
+  INFO(f.outcome->error);
+  CHECK(f.outcome->ok);
+  CHECK(f.downloads_of("000010-000019", false) == 1);
+  CHECK(f.downloads_of("000010-000019", true) == 1); // the second, forced
+  CHECK(f.downloads_of("000000-000009", true) == 0);
+  CHECK(f.st->imports.size() == 4);
+  CHECK(f.outcome->count("files") == 3);
+  CHECK(f.outcome->count("rows") == 30);
+  CHECK(f.outcome->count("qualifying") == 7);
+  CHECK(f.outcome->summary.at(0) == "ok: 7 qualifying sources of 30 in 3 files");
+}
+
+TEST_CASE("process: a file corrupt twice fails the run, naming it") {
+  fixture f;
+  f.st->corrupt_times["000020-000029"] = 2;
+  f.start();
+  REQUIRE(f.answered);
+  CHECK_FALSE(f.outcome->ok);
+  CHECK_FALSE(f.outcome->abandoned);
+  CHECK(f.outcome->step == "import");
+  CHECK(f.outcome->subject == f.s.output_dir + "/downloads/EpochPhotometry_000020-000029.csv.gz");
+  CHECK(f.outcome->error.find("truncated gzip stream") != std::string::npos);
+  CHECK(f.downloads_of("000020-000029", true) == 1); // once more, not twice
+  CHECK(f.st->computes == 0);
+}
+
+TEST_CASE("process: one failure cancels the run's other jobs") {
+  fixture f;
+  f.st->failing_download = "000000-000009";
+  f.start();
+  REQUIRE(f.answered);
+  CHECK_FALSE(f.outcome->ok);
+  CHECK(f.outcome->step == "download");
+  CHECK(f.outcome->subject == "file:///nowhere/EpochPhotometry_000000-000009.csv.gz");
+  CHECK(f.outcome->error == f.outcome->subject + ": HTTP 404");
+  // Running jobs see the flag; queued ones are dropped by the pools.
+  CHECK(f.runs->cancelled(1));
+  CHECK(f.st->download_cancels == std::vector<uint64_t>{1});
+  CHECK(f.st->import_cancels == std::vector<uint64_t>{1});
+  // The downloads that came back after the failure were not imported.
+  CHECK(f.st->imports.empty());
+  CHECK(f.st->computes == 0);
+}
+
+TEST_CASE("process: a cancel from the service ends the run without a verdict") {
+  fixture f;
+  f.st->hold_downloads = true;
+  f.start();
+  CHECK_FALSE(f.answered);
+  CHECK(f.st->downloads.size() == 3); // all three waiting
+  caf::anon_send(f.process, engine::cancel_atom::value, uint64_t{1});
+  f.run();
+  REQUIRE(f.answered);
+  CHECK_FALSE(f.outcome->ok);
+  CHECK(f.outcome->abandoned);
+  CHECK(f.runs->cancelled(1));
+  CHECK(f.st->download_cancels == std::vector<uint64_t>{1});
+}
