@@ -174,15 +174,19 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
 } // namespace
 
 download_worker_actor::behavior_type
-download_operation(download_worker_actor::pointer, settings cfg,
+download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
                    std::shared_ptr<engine::run_control> runs) {
-  auto dl = std::make_shared<downloader>();
+  self->state.cfg = std::move(cfg);
+  self->state.runs = std::move(runs);
   return {
-    [dl, cfg, runs](const download_request& req) -> caf::result<download_reply> {
+    [self](const download_request& req) -> caf::result<download_reply> {
+      const auto& cfg = self->state.cfg;
+      const auto& runs = self->state.runs;
+      auto& dl = self->state.dl;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
       try {
-        return fetch(*dl, cfg, req, runs);
+        return fetch(dl, cfg, req, runs);
       } catch (const download_error& e) {
         if (runs->cancelled(req.run_id))
           return engine::make_error(engine::errc::cancelled, e.what());

@@ -67,9 +67,12 @@ import_reply import_file(const import_request& req) {
 } // namespace
 
 import_worker_actor::behavior_type
-import_operation(import_worker_actor::pointer, std::shared_ptr<engine::run_control> runs) {
+import_operation(import_worker_actor::stateful_pointer<import_state> self,
+                 std::shared_ptr<engine::run_control> runs) {
+  self->state.runs = std::move(runs);
   return {
-    [runs](const import_request& req) -> caf::result<import_reply> {
+    [self](const import_request& req) -> caf::result<import_reply> {
+      const auto& runs = self->state.runs;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled,
                                   req.archive_path + ": run cancelled");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "download/downloader.hpp"
 #include "engine/run_control.hpp"
 #include "settings/settings.hpp"
 
@@ -12,19 +13,41 @@
 
 namespace gaia {
 
+/// The prepare operation's state: its settings and curl handle.
+struct prepare_state {
+  settings cfg;
+  downloader dl;
+  static inline const char* name = "prepare_operation";
+};
+
 /// Reads the run's checksum list once (prepare_request -> prepare_reply).
-prepare_actor::behavior_type prepare_operation(prepare_actor::pointer self,
-                                               settings cfg);
+prepare_actor::behavior_type
+prepare_operation(prepare_actor::stateful_pointer<prepare_state> self, settings cfg);
+
+/// A download worker's state: its settings, its curl handle (reused, so
+/// connections to the same host are kept alive), the runs it serves.
+struct download_state {
+  settings cfg;
+  downloader dl;
+  std::shared_ptr<engine::run_control> runs;
+  static inline const char* name = "download_operation";
+};
 
 /// Fetches archive files (download_request -> download_reply); a cancelled
 /// run's transfer stops at its next progress tick.
 download_worker_actor::behavior_type
-download_operation(download_worker_actor::pointer self, settings cfg,
+download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
                    std::shared_ptr<engine::run_control> runs);
+
+/// An import worker's state: the runs it serves.
+struct import_state {
+  std::shared_ptr<engine::run_control> runs;
+  static inline const char* name = "import_operation";
+};
 
 /// Reduces archive files to checkpoints (import_request -> import_reply).
 import_worker_actor::behavior_type
-import_operation(import_worker_actor::pointer self,
+import_operation(import_worker_actor::stateful_pointer<import_state> self,
                  std::shared_ptr<engine::run_control> runs);
 
 /// Merges checkpoints (compute_request -> compute_reply).

@@ -9,10 +9,12 @@
 
 namespace gaia {
 
-prepare_actor::behavior_type prepare_operation(prepare_actor::pointer, settings cfg) {
-  auto dl = std::make_shared<downloader>();
+prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<prepare_state> self,
+                                               settings cfg) {
+  self->state.cfg = std::move(cfg);
   return {
-    [dl, cfg](const prepare_request& req) -> caf::result<prepare_reply> {
+    [self](const prepare_request& req) -> caf::result<prepare_reply> {
+      const auto& cfg = self->state.cfg;
       prepare_reply reply;
       if (req.checksum_url.empty())
         return reply;
@@ -27,7 +29,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::pointer, settings 
         engine::log_line("prepare", "checksums: " + text);
       };
       try {
-        auto list = fetch_checksums(*dl, {req.checksum_url, req.explicit_url}, opts);
+        auto list = fetch_checksums(self->state.dl, {req.checksum_url, req.explicit_url}, opts);
         if (list) {
           reply.checksums = *list;
           reply.listed = true;
