@@ -1,11 +1,13 @@
 #include "actors/benchmark_process.hpp"
 
 #include "download/checksums.hpp"
+#include "download/downloader.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "engine/log.hpp"
 
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 namespace gaia {
@@ -35,17 +37,41 @@ std::string input_summary(const engine::run_outcome& o) {
 
 const output_layout& layout(self_ptr self) { return *self->state.layout; }
 
-/// Rewrites progress.json for `gaia-dr3 status`.
+/// Rewrites progress.json for `gaia-dr3 status`: at every step change, and
+/// otherwise at most once a second (with thousands of files, a write per
+/// file would be a file creation per file). Every 10 s the log gets a line
+/// with the rate and the time left.
 void report(self_ptr self, const run_ptr& run, const std::string& step) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool step_changed = step != run->step;
+  if (!step_changed && now - run->last_report < std::chrono::seconds(1))
+    return;
+  run->step = step;
+  run->last_report = now;
+  const double secs = engine::seconds_since(run->started);
+  const uint64_t files = run->ranges.size();
   engine::run_progress p;
   p.run_id = run->id;
   p.pid = ::getpid();
   p.step = step;
-  p.counts = {{"files", run->ranges.size()},
+  p.counts = {{"files", files},
               {"downloaded", run->downloaded},
-              {"imported", run->imported}};
+              {"imported", run->imported},
+              {"bytes", run->bytes},
+              {"elapsed_ms", static_cast<uint64_t>(secs * 1000)}};
   p.started_unix = run->started_unix;
   layout(self).state.write_progress(p);
+  if (step == "download+import" && run->imported > 0 && run->imported < files
+      && now - run->last_log >= std::chrono::seconds(10)) {
+    run->last_log = now;
+    const double rate = run->imported / secs;
+    engine::log_line("process", "progress: " + std::to_string(run->imported) + "/"
+                                  + std::to_string(files) + " files, "
+                                  + engine::format_mb(static_cast<double>(run->bytes)) + " at "
+                                  + engine::format_mb(run->bytes / secs) + "/s, "
+                                  + std::to_string(static_cast<long long>((files - run->imported) / rate))
+                                  + " s left");
+  }
 }
 
 /// Ends the run with a failure (once): its other jobs are cancelled, the
@@ -171,10 +197,11 @@ void compute(self_ptr self, const run_ptr& run) {
       });
 }
 
+/// A file's import is in (from the download pool, streamed, or from the
+/// import pool, read in place).
 void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
-  if (stopped(self, run))
-    return;
   ++run->imported;
+  run->bytes += rep.bytes;
   auto& c = run->outcome.counts;
   c["rows"] += rep.rows;
   c["skipped_rows"] += rep.skipped_rows;
@@ -197,78 +224,87 @@ void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
 
 void download(self_ptr self, const run_ptr& run, const file_range& r, bool force);
 
-void import(self_ptr self, const run_ptr& run, const file_range& r, const download_reply& got) {
+/// The published MD5 of a URL's file, "" when the run has no checksums;
+/// nothing (the run failed) when the list does not name the file.
+std::optional<std::string> md5_of(self_ptr self, const run_ptr& run, const std::string& url) {
+  if (run->checksum_url.empty()) return std::string();
+  const std::string name = url_file_name(url);
+  auto it = run->checksums.find(name);
+  if (it == run->checksums.end()) {
+    fail(self, run, "download", url, url + ": " + name + " is not listed in " + run->checksum_url);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+/// A file:// file: read where it is, by the import pool.
+void import(self_ptr self, const run_ptr& run, const file_range& r, const std::string& url) {
   const auto& st = self->state;
-  import_request req{run->id,   r.label(), got.path, layout(self).checkpoint_path(r),
-                     got.source, static_cast<uint64_t>(st.cfg.max_line_bytes), got.bytes};
-  const bool in_place = got.in_place;
+  auto md5 = md5_of(self, run, url);
+  if (!md5) return;
+  std::error_code ec;
+  auto path = file_url_path(url);
+  const uint64_t size = path ? std::filesystem::file_size(*path, ec) : 0;
+  import_request req{run->id, r.label(), url, layout(self).checkpoint_path(r), *md5,
+                     static_cast<uint64_t>(st.cfg.max_line_bytes), ec ? 0 : size};
   // The pools time each job from when a worker takes it; here the request
   // may wait in the queue behind any number of others.
   self->request(st.peers.import, caf::infinite, req)
-    .then([self, run](import_reply& rep) { imported(self, run, rep); },
-          [self, run, r, req, in_place](caf::error& err) {
-            if (run->finished)
-              return;
-            // A file that does not decompress was damaged on the way or on
-            // disk: fetch it once more before giving up (a file:// source
-            // read in place would only be read the same way again).
-            if (is_error(err, gaia_errc::corrupt_archive) && !in_place
-                && run->fetched_again.insert(r.label()).second) {
-              engine::log_line("process", "import " + r.label() + ": " + error_text(err)
-                                            + "; downloading it again");
-              --run->downloaded;
-              download(self, run, r, true);
-              return;
-            }
-            fail_on(self, run, "import", req.archive_path, err);
-          });
+    .then(
+      [self, run](import_reply& rep) {
+        if (stopped(self, run)) return;
+        ++run->downloaded;
+        imported(self, run, rep);
+      },
+      [self, run, url](caf::error& err) { fail_on(self, run, "import", url, err); });
 }
 
-void downloaded(self_ptr self, const run_ptr& run, const file_range& r, const download_reply& rep) {
-  if (stopped(self, run))
-    return;
-  ++run->downloaded;
-  engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
-                                + std::to_string(run->ranges.size()) + " " + rep.label + " "
-                                + engine::format_mb(static_cast<double>(rep.bytes))
-                                + (rep.reused ? " (reused)" : " in " + seconds_text(rep.seconds)));
-  report(self, run, "download+import");
-  import(self, run, r, rep);
-}
-
+/// An http(s) file: fetched and imported as it streams in, by the download
+/// pool.
 void download(self_ptr self, const run_ptr& run, const file_range& r, bool force) {
   const auto& st = self->state;
   const std::string url = expand_url_template(st.cfg.archive_url_template, r.label());
-  std::string md5;
-  if (!run->checksum_url.empty()) {
-    const std::string name = url_file_name(url);
-    auto it = run->checksums.find(name);
-    if (it == run->checksums.end()) {
-      fail(self, run, "download", url,
-           url + ": " + name + " is not listed in " + run->checksum_url);
-      return;
-    }
-    md5 = it->second;
-  }
-  download_request req{run->id, r.label(), url, layout(self).download_path(r), force, md5};
+  auto md5 = md5_of(self, run, url);
+  if (!md5) return;
+  download_request req{run->id,  r.label(), url,   layout(self).download_path(r),
+                       layout(self).checkpoint_path(r), st.cfg.keep_downloads, force, *md5,
+                       static_cast<uint64_t>(st.cfg.max_line_bytes)};
   self->request(st.peers.download, caf::infinite, req)
-    .then([self, run, r](download_reply& rep) { downloaded(self, run, r, rep); },
-          [self, run, url](caf::error& err) {
-            fail_on(self, run, "download", url, err);
-          });
+    .then(
+      [self, run](download_reply& rep) {
+        if (stopped(self, run)) return;
+        ++run->downloaded;
+        if (!rep.reused)
+          engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
+                                        + std::to_string(run->ranges.size()) + " " + rep.label
+                                        + " " + engine::format_mb(static_cast<double>(rep.bytes))
+                                        + " in " + seconds_text(rep.seconds));
+        rep.import.seconds = rep.seconds;
+        imported(self, run, rep.import);
+      },
+      [self, run, url](caf::error& err) {
+        fail_on(self, run, is_error(err, gaia_errc::import_failed) ? "import" : "download", url,
+                err);
+      });
 }
 
-/// After the checksum list: one download per file, all queued at once.
+/// One job per file, all queued at once: the pools take them as workers
+/// come free.
 void fetch_all(self_ptr self, const run_ptr& run) {
   const auto& cfg = self->state.cfg;
   engine::log_line("process", "run " + std::to_string(run->id) + ": "
                                 + std::to_string(run->ranges.size()) + " files, download pool "
                                 + std::to_string(cfg.download_pool_size) + ", import pool "
-                                + std::to_string(cfg.import_pool_size));
+                                + std::to_string(cfg.import_pool_size)
+                                + (cfg.keep_downloads ? "" : ", archive files not kept"));
   report(self, run, "download+import");
   for (const auto& r : run->ranges) {
     if (run->finished) return;
-    download(self, run, r, false);
+    const std::string url = expand_url_template(cfg.archive_url_template, r.label());
+    if (url.rfind("file://", 0) == 0)
+      import(self, run, r, url);
+    else
+      download(self, run, r, false);
   }
 }
 
@@ -295,7 +331,8 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   run->promise = self->make_response_promise<engine::run_outcome>();
   run->started = std::chrono::steady_clock::now();
   run->started_unix = static_cast<int64_t>(std::time(nullptr));
-  run->ranges = ranges_from_boundaries(st.cfg.file_boundaries);
+  if (!st.cfg.files.from_list)
+    run->ranges = ranges_from_boundaries(st.cfg.file_boundaries);
   run->outcome.run_id = req.run_id;
   run->outcome.counts = {{"files", run->ranges.size()}, {"sources", 0}, {"qualifying", 0},
                          {"rows", 0}, {"skipped_rows", 0}, {"skipped_values", 0},
@@ -311,14 +348,20 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   report(self, run, "prepare");
   const auto src = checksum_source_of(st.cfg);
   run->checksum_url = src.url;
+  const auto& sel = st.cfg.files;
   self->request(st.peers.prepare, std::chrono::seconds(st.cfg.request_timeout_s),
-                prepare_request{run->id, src.url, src.explicit_url})
+                prepare_request{run->id, src.url, src.explicit_url, sel.from_list, sel.first,
+                                sel.last})
     .then(
       [self, run](prepare_reply& rep) {
         if (stopped(self, run)) return;
         if (!rep.listed)
           run->checksum_url.clear(); // no list at the default place: unchecked
         run->checksums = std::move(rep.checksums);
+        if (self->state.cfg.files.from_list) {
+          run->ranges = std::move(rep.files);
+          run->outcome.counts["files"] = run->ranges.size();
+        }
         fetch_all(self, run);
       },
       [self, run](caf::error& err) {

@@ -3,10 +3,11 @@
 //   engine::run_request
 //     -> prepare the output (directories; remove the old results.csv)
 //     -> prepare_request (the run's checksum list, once)
-//     -> one download_request per file, with its MD5       (download pool)
-//          each reply at once -> import_request             (import pool:
-//          largest file first; downloads and imports overlap)
-//          a corrupt file -> downloaded again once, then imported again
+//        (with file_boundaries "all": also the run's files, from that list)
+//     -> per file, with its MD5:
+//          http(s): download_request (download pool: fetched and imported as
+//                   it streams in; a damaged stream is fetched again there)
+//          file://: import_request   (import pool: read where it is)
 //     -> all imports done -> compute_request -> export_request
 //     -> reply engine::run_outcome (the service writes the verdict)
 //   any failure -> cancel the run's other jobs, reply run_outcome{ok=false}
@@ -48,9 +49,12 @@ struct run_state {
   std::string checksum_url;                     ///< where they come from
   size_t downloaded = 0;
   size_t imported = 0;
-  std::set<std::string> fetched_again; ///< labels re-downloaded once
+  uint64_t bytes = 0;   ///< compressed bytes of the files imported
   bool finished = false;
+  std::string step;     ///< the last step reported
   std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point last_report; ///< progress.json
+  std::chrono::steady_clock::time_point last_log;    ///< the progress line
   int64_t started_unix = 0;
   engine::run_outcome outcome;
 };

@@ -33,21 +33,24 @@ struct download_state {
   static inline const char* name = "download_operation";
 };
 
-/// Fetches archive files (download_request -> download_reply); a cancelled
-/// run's transfer stops at its next progress tick.
+/// Fetches archive files and imports them as they stream in
+/// (download_request -> download_reply); a cancelled run's transfer stops
+/// at its next progress tick.
 download_worker_actor::behavior_type
 download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
                    std::shared_ptr<engine::run_control> runs);
 
-/// An import worker's state: the runs it serves.
+/// An import worker's state: its settings, the runs it serves.
 struct import_state {
+  settings cfg;
   std::shared_ptr<engine::run_control> runs;
   static inline const char* name = "import_operation";
 };
 
-/// Reduces archive files to checkpoints (import_request -> import_reply).
+/// Reduces local archive files to checkpoints (import_request ->
+/// import_reply).
 import_worker_actor::behavior_type
-import_operation(import_worker_actor::stateful_pointer<import_state> self,
+import_operation(import_worker_actor::stateful_pointer<import_state> self, settings cfg,
                  std::shared_ptr<engine::run_control> runs);
 
 /// Merges checkpoints (compute_request -> compute_reply).

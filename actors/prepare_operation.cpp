@@ -17,7 +17,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
       const auto& cfg = self->state.cfg;
       prepare_reply reply;
       if (req.checksum_url.empty())
-        return reply;
+        return reply; // (settings refuse a file list without a checksum list)
       download_options opts;
       opts.connect_timeout_s = cfg.connect_timeout_s;
       opts.total_timeout_s = cfg.http_timeout_s;
@@ -29,10 +29,27 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
         engine::log_line("prepare", "checksums: " + text);
       };
       try {
-        auto list = fetch_checksums(self->state.dl, {req.checksum_url, req.explicit_url}, opts);
-        if (list) {
-          reply.checksums = *list;
-          reply.listed = true;
+        // A file list must come from somewhere: a missing list is an error.
+        const bool required = req.explicit_url || req.from_list;
+        auto list = fetch_checksums(self->state.dl, {req.checksum_url, required}, opts);
+        if (!list)
+          return reply;
+        reply.checksums = list->sums;
+        reply.listed = true;
+        if (req.from_list) {
+          auto all = archive_files_listed(list->entries, req.checksum_url);
+          const uint64_t last = req.last == 0 ? all.size() : std::min<uint64_t>(req.last, all.size());
+          if (req.first > last)
+            return make_error(gaia_errc::prepare_failed,
+                              req.checksum_url + ": lists " + std::to_string(all.size())
+                                + " archive files; the run asks for files from the "
+                                + std::to_string(req.first) + "th on");
+          reply.files.assign(all.begin() + static_cast<long>(req.first - 1),
+                             all.begin() + static_cast<long>(last));
+          engine::log_line("prepare", std::to_string(reply.files.size()) + " of "
+                                        + std::to_string(all.size()) + " archive files, "
+                                        + reply.files.front().label() + " to "
+                                        + reply.files.back().label());
         }
         return reply;
       } catch (const std::exception& e) {

@@ -74,8 +74,8 @@ engine::production gaia_production(const settings& s, const std::string& config_
                  detached(prepare_operation, s));
   prod.operation<download_request, download_reply>(
     "download", "Download operation",
-    "fetches archive files with libcurl to downloads/ (.part, then rename), "
-    "checked against their MD5; file:// read in place",
+    "fetches an archive file with libcurl and imports it as it streams in "
+    "(MD5, inflate, parse in one pass), kept in downloads/ or not",
     [s](engine::spawn_context& ctx) {
       return caf::actor_cast<caf::actor>(
         ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs()));
@@ -83,10 +83,10 @@ engine::production gaia_production(const settings& s, const std::string& config_
     engine::pool_setting{"download_pool_size", 4});
   prod.operation<import_request, import_reply>(
     "import", "Import operation",
-    "streams gzip + ECSV, writes one sorted aggregate checkpoint per file",
-    [](engine::spawn_context& ctx) {
+    "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
+    [s](engine::spawn_context& ctx) {
       return caf::actor_cast<caf::actor>(
-        ctx.system().spawn<caf::detached>(import_operation, ctx.runs()));
+        ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs()));
     },
     engine::pool_setting{"import_pool_size", 2});
   prod.operation("compute", "Compute operation",

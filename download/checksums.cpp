@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
@@ -24,8 +25,9 @@ bool is_md5_hex(const std::string& s) {
 
 } // namespace
 
-checksum_list parse_checksums(const std::string& text, const std::string& origin) {
-  checksum_list out;
+std::vector<checksum_entry> parse_checksum_lines(const std::string& text,
+                                                 const std::string& origin) {
+  std::vector<checksum_entry> out;
   std::istringstream in(text);
   std::string line;
   for (size_t no = 1; std::getline(in, line); ++no) {
@@ -44,8 +46,40 @@ checksum_list parse_checksums(const std::string& text, const std::string& origin
     name = name.substr(name.find_last_of('/') + 1);
     std::string lower = sum;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out[name] = lower;
+    out.push_back({name, lower, no});
   }
+  return out;
+}
+
+checksum_list parse_checksums(const std::string& text, const std::string& origin) {
+  checksum_list out;
+  for (auto& e : parse_checksum_lines(text, origin)) out[e.name] = e.md5;
+  return out;
+}
+
+std::vector<file_range> archive_files_listed(const std::vector<checksum_entry>& lines,
+                                             const std::string& origin) {
+  std::vector<file_range> out;
+  size_t previous_line = 0;
+  for (const auto& e : lines) {
+    long long first = -1, last = -1;
+    char tail = 0;
+    int n = std::sscanf(e.name.c_str(), "EpochPhotometry_%lld-%lld.csv.gz%c", &first, &last, &tail);
+    if (n != 2 || e.name.size() != 36) continue; // not an archive file
+    const std::string where = origin + ": line " + std::to_string(e.line) + ": " + e.name;
+    if (last < first)
+      throw download_error(where + " ends before it starts");
+    if (!out.empty() && first != out.back().last + 1)
+      throw download_error(where + (first <= out.back().last ? " overlaps or goes back from"
+                                                             : " leaves a gap after")
+                           + " the file of line " + std::to_string(previous_line) + " ("
+                           + out.back().archive_file_name() + "): the files must be contiguous "
+                             "and increasing");
+    out.push_back({first, last});
+    previous_line = e.line;
+  }
+  if (out.empty())
+    throw download_error(origin + ": lists no EpochPhotometry_<first>-<last>.csv.gz file");
   return out;
 }
 
@@ -68,8 +102,9 @@ std::string url_file_name(const std::string& url) {
   return path.substr(path.find_last_of('/') + 1);
 }
 
-std::shared_ptr<const checksum_list> fetch_checksums(downloader& dl, const checksum_source& src,
-                                                     const download_options& opts) {
+std::shared_ptr<const published_list> fetch_checksums(downloader& dl,
+                                                      const checksum_source& src,
+                                                      const download_options& opts) {
   if (src.url.empty()) return nullptr;
   text_result r = dl.fetch_text(src.url, opts);
   if (!r.found) {
@@ -79,9 +114,11 @@ std::shared_ptr<const checksum_list> fetch_checksums(downloader& dl, const check
                            + "): downloads are not checked against published MD5s");
     return nullptr;
   }
-  auto list = std::make_shared<checksum_list>(parse_checksums(r.text, src.url));
-  engine::log_line("download", "checksums: " + std::to_string(list->size()) + " files listed in "
-                         + src.url);
+  auto list = std::make_shared<published_list>();
+  list->entries = parse_checksum_lines(r.text, src.url);
+  for (const auto& e : list->entries) list->sums[e.name] = e.md5;
+  engine::log_line("download", "checksums: " + std::to_string(list->sums.size())
+                                 + " files listed in " + src.url);
   return list;
 }
 

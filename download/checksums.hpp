@@ -5,6 +5,7 @@
 // the offline mirror publishes one too.
 #pragma once
 
+#include "archive/file_range.hpp"
 #include "settings/settings.hpp"
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gaia {
 
@@ -28,6 +30,31 @@ using checksum_list = std::map<std::string, std::string>;
 /// lines are skipped; names keep only what follows the last '/'. Anything
 /// else that is not "<32 hex digits> <spaces> [*]<name>" (say, an HTML page
 /// from a proxy) throws download_error naming origin and the line number.
+/// One line of a checksum list, in the list's order.
+struct checksum_entry {
+  std::string name;
+  std::string md5;
+  size_t line = 0; ///< 1-based
+};
+
+/// The lines of a checksum list, as parse_checksums reads them.
+std::vector<checksum_entry> parse_checksum_lines(const std::string& text,
+                                                 const std::string& origin);
+
+/// What fetch_checksums read: the sums by name, and the lines in order.
+struct published_list {
+  checksum_list sums;
+  std::vector<checksum_entry> entries;
+};
+
+/// The archive files a checksum list names, in its order:
+/// "EpochPhotometry_<first>-<last>.csv.gz" as HEALPix ranges; other names
+/// are not archive files and are passed over. Throws download_error naming
+/// `origin`, the line and the file when a file does not continue the one
+/// before it (a gap, an overlap, a step back), or none is listed.
+std::vector<file_range> archive_files_listed(const std::vector<checksum_entry>& lines,
+                                             const std::string& origin);
+
 checksum_list parse_checksums(const std::string& text,
                               const std::string& origin);
 
@@ -51,7 +78,7 @@ std::string url_file_name(const std::string& url);
 /// `opts`). A derived URL that is not there (404/403/410, or a missing
 /// file:// file) logs once and gives nullptr: checks are skipped. Any other
 /// failure, and every failure of an explicit URL, throws download_error.
-std::shared_ptr<const checksum_list> fetch_checksums(
+std::shared_ptr<const published_list> fetch_checksums(
   downloader& dl, const checksum_source& src, const download_options& opts);
 
 /// Writes dir/_MD5SUM.txt listing every "*.csv.gz" file of `dir`, sorted by

@@ -9,6 +9,20 @@
 
 namespace gaia {
 
+namespace {
+
+/// A kept transfer running this long gets its ".part.info", so that a
+/// crash does not cost the bytes already here.
+constexpr auto info_after = std::chrono::seconds(5);
+
+} // namespace
+
+std::string part_version::validator() const {
+  // A weak ETag ("W/...") may not be used in If-Range (RFC 9110 13.1.5).
+  if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
+  return last_modified;
+}
+
 part_file::part_file(const std::string& dest)
   : path(dest + ".part"), info_path(dest + ".part.info") {}
 
@@ -18,62 +32,42 @@ uint64_t part_file::size() const {
   return static_cast<uint64_t>(st.st_size);
 }
 
-void part_file::load_info() {
-  has_info = false;
-  total = 0;
-  etag.clear();
-  last_modified.clear();
+bool part_file::load_info(part_version& v) const {
   std::ifstream in(info_path);
   std::string line;
-  if (!in || !std::getline(in, line)) return;
+  if (!in || !std::getline(in, line)) return false;
   try {
-    total = std::stoull(line);
+    v.total = std::stoull(line);
   } catch (const std::exception&) {
-    return;
+    return false;
   }
-  std::getline(in, etag);
-  std::getline(in, last_modified);
-  has_info = true;
+  std::getline(in, v.etag);
+  std::getline(in, v.last_modified);
+  return true;
 }
 
-void part_file::save_info() {
+void part_file::save_info(const part_version& v) const {
   engine::write_file_atomic(info_path,
-                    std::to_string(total) + "\n" + etag + "\n" + last_modified + "\n",
-                    engine::durability::cache);
-  has_info = true;
+                            std::to_string(v.total) + "\n" + v.etag + "\n" + v.last_modified + "\n",
+                            engine::durability::cache);
 }
 
-void part_file::discard() {
+void part_file::discard() const {
   engine::remove_if_exists(path);
   engine::remove_if_exists(info_path);
-  has_info = false;
-  total = 0;
-  etag.clear();
-  last_modified.clear();
 }
 
-std::string part_file::validator() const {
-  // A weak ETag ("W/...") may not be used in If-Range (RFC 9110 13.1.5).
-  if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
-  return last_modified;
-}
+stream_sink::stream_sink(stream_state& st, const part_file* part, stream_consumer* consumer,
+                         uint64_t max_bytes)
+  : st_(st), part_(part), consumer_(consumer), max_bytes_(max_bytes) {}
 
-file_sink::file_sink(part_file& part, uint64_t offset, md5* hash,
-                     const unsigned char* head, uint64_t max_bytes)
-  : part_(part), offset_(offset), hash_(hash), max_bytes_(max_bytes) {
-  if (offset >= 2 && head != nullptr) {
-    head_[0] = head[0];
-    head_[1] = head[1];
-    head_len_ = 2;
-  }
-}
-
-file_sink::~file_sink() {
+stream_sink::~stream_sink() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-bool file_sink::open(const char* mode) {
-  file_ = std::fopen(part_.path.c_str(), mode);
+bool stream_sink::open(const char* mode) {
+  if (part_ == nullptr) return true;
+  file_ = std::fopen(part_->path.c_str(), mode);
   if (file_ == nullptr) {
     write_failed = true;
     write_errno = errno;
@@ -83,45 +77,7 @@ bool file_sink::open(const char* mode) {
   return true;
 }
 
-bool file_sink::begin(const response_head& h) {
-  began_ = true;
-  // A 206 whose range starts at 0 is the file from its start, whatever was
-  // asked: some servers answer a plain GET that way.
-  if (h.status == 206 && !(h.has_content_range && h.range_first == 0)) {
-    // Otherwise only the exact continuation of the bytes we have, of the
-    // same file.
-    if (offset_ == 0 || !h.has_content_range || h.range_first != offset_ ||
-        h.range_total == 0 || (part_.total != 0 && h.range_total != part_.total)) {
-      bad_range = true;
-      return false;
-    }
-    part_.total = h.range_total;
-    resumed = true;
-    size_ = offset_;
-    if (!set_limit(part_.total)) return false;
-    return open("ab");
-  }
-  // 200 (or file://, or a 206 from 0): the whole file, whatever we asked
-  // for. The server ignores ranges, or If-Range said the file changed:
-  // start over.
-  restarted = offset_ > 0;
-  offset_ = 0;
-  size_ = 0;
-  if (hash_ != nullptr)
-    hash_->reset();
-  head_len_ = 0;
-  if (h.status == 206)
-    part_.total = h.range_total;
-  else
-    part_.total = h.content_length > 0 ? static_cast<uint64_t>(h.content_length) : 0;
-  part_.etag = h.etag;
-  part_.last_modified = h.last_modified;
-  if (!set_limit(part_.total)) return false;
-  part_.save_info();
-  return open("wb");
-}
-
-bool file_sink::set_limit(uint64_t announced) {
+bool stream_sink::set_limit(uint64_t announced) {
   limit_ = max_bytes_;
   if (announced > 0 && (limit_ == 0 || announced < limit_)) limit_ = announced;
   if (max_bytes_ > 0 && announced > max_bytes_) {
@@ -131,36 +87,89 @@ bool file_sink::set_limit(uint64_t announced) {
   return true;
 }
 
-bool file_sink::write(const char* data, size_t n) {
-  for (size_t i = 0; i < n && head_len_ < 2; ++i) {
-    if (head_len_ == 0)
-      starts_like_html = data[i] == '<' || std::isspace(static_cast<unsigned char>(data[i]));
-    head_[head_len_++] = static_cast<unsigned char>(data[i]);
+void stream_sink::restart_stream() {
+  st_.fed = 0;
+  if (st_.hashing) st_.hash.reset();
+  if (consumer_ != nullptr) consumer_->restart();
+}
+
+bool stream_sink::begin(const response_head& h) {
+  began_ = true;
+  started_ = std::chrono::steady_clock::now();
+  // A 206 whose range starts at 0 is the file from its start, whatever was
+  // asked: some servers answer a plain GET that way.
+  if (h.status == 206 && !(h.has_content_range && h.range_first == 0)) {
+    // Otherwise only the exact continuation of the bytes we have, of the
+    // same file.
+    if (st_.fed == 0 || !h.has_content_range || h.range_first != st_.fed ||
+        h.range_total == 0 || (st_.version.total != 0 && h.range_total != st_.version.total)) {
+      bad_range = true;
+      return false;
+    }
+    st_.version.total = h.range_total;
+    resumed = true;
+    if (!set_limit(st_.version.total)) return false;
+    return open("ab");
   }
-  // Stop at once on a body that is not gzip (a proxy's HTML page): no
-  // need to fetch all of it to know.
-  if (head_len_ == 2 && !gzip_magic(head_)) {
-    not_gzip = true;
-    return false;
+  // 200 (or file://, or a 206 from 0): the whole file, whatever we asked
+  // for. The server ignores ranges, or If-Range said the file changed:
+  // start over.
+  restarted = st_.fed > 0;
+  restart_stream();
+  st_.version.total = h.status == 206 ? h.range_total
+                      : h.content_length > 0 ? static_cast<uint64_t>(h.content_length)
+                                             : 0;
+  st_.version.etag = h.etag;
+  st_.version.last_modified = h.last_modified;
+  if (!set_limit(st_.version.total)) return false;
+  return open("wb");
+}
+
+bool stream_sink::write(const char* data, size_t n) {
+  // Stop at once on a body that is not gzip (a proxy's HTML page): no need
+  // to fetch all of it to know.
+  for (size_t i = 0; i < n && st_.fed + i < 2; ++i) {
+    if (st_.fed + i == 0)
+      starts_like_html = data[i] == '<' || std::isspace(static_cast<unsigned char>(data[i]));
+    head_[st_.fed + i] = static_cast<unsigned char>(data[i]);
+    if (st_.fed + i == 1 && !gzip_magic(head_)) {
+      not_gzip = true;
+      return false;
+    }
   }
   // A body beyond its announced size or max_file_bytes (an endless chunked
-  // stream, say) must not fill the disk.
-  if (limit_ > 0 && size_ + n > limit_) {
+  // stream, say) must not fill the disk nor the memory.
+  if (limit_ > 0 && st_.fed + n > limit_) {
     too_large = limit_;
     return false;
   }
-  size_ += n;
-  if (std::fwrite(data, 1, n, file_) != n) {
+  if (file_ != nullptr && std::fwrite(data, 1, n, file_) != n) {
     write_failed = true;
     write_errno = errno;
     return false;
   }
-  if (hash_ != nullptr)
-    hash_->update(data, n);
+  if (st_.hashing) st_.hash.update(data, n);
+  if (consumer_ != nullptr) {
+    try {
+      consumer_->feed(data, n);
+    } catch (...) {
+      consumer_error = std::current_exception();
+      return false;
+    }
+  }
+  st_.fed += n;
+  if (part_ != nullptr && !info_saved && std::chrono::steady_clock::now() - started_ >= info_after) {
+    info_saved = true;
+    try {
+      part_->save_info(st_.version);
+    } catch (const std::exception&) {
+      // Only a later run's resume is lost; the disk's state shows soon.
+    }
+  }
   return true;
 }
 
-bool file_sink::close() {
+bool stream_sink::close() {
   if (file_ == nullptr) return true;
   int rc = std::fclose(file_);
   file_ = nullptr;

@@ -1,67 +1,94 @@
-// The ".part" file of a download in progress, and the sink that streams a
-// response body into it. What is known of the version the bytes came from
-// (total size, ETag, Last-Modified) lives in "<dest>.part.info", so a later
-// attempt, or a later run, can resume with a Range request without ever
-// splicing bytes of two versions.
+// Where a download's bytes go as they arrive: the MD5, the streamed import
+// (a stream_consumer), and, when the archive is kept, "<dest>.part". What
+// is known of the version the bytes came from (total size, ETag,
+// Last-Modified) is kept in memory across the attempts of one fetch, and
+// in "<dest>.part.info" only when a kept transfer is interrupted or runs
+// long, so a later run can resume it: the happy path creates no small file.
 #pragma once
 
-#include "archive/gzip_reader.hpp"
-
+#include "archive/gzip_stream.hpp"
 #include "download/http_transfer.hpp"
 #include "download/md5.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 namespace gaia {
 
-/// "<dest>.part" and "<dest>.part.info".
+/// Receives the bytes of a download as they arrive (the streamed import).
+class stream_consumer {
+public:
+  virtual ~stream_consumer() = default;
+  /// Everything fed so far is void: the file starts again from byte 0.
+  virtual void restart() = 0;
+  /// The next bytes. May throw corrupt_gzip_error (damaged bytes) or
+  /// input_error (a file that cannot be imported).
+  virtual void feed(const char* data, size_t n) = 0;
+  /// Every byte has arrived: checks the end (the gzip CRCs). Throws like
+  /// feed().
+  virtual void finish() = 0;
+};
+
+/// The version a download's bytes belong to.
+struct part_version {
+  uint64_t total = 0;        ///< the whole file's size; 0 = unknown
+  std::string etag;
+  std::string last_modified;
+
+  /// What If-Range should carry: a strong ETag, else Last-Modified, else
+  /// nothing (then only the total size guards a resume).
+  std::string validator() const;
+  bool known() const { return total > 0 || !validator().empty(); }
+};
+
+/// "<dest>.part" and "<dest>.part.info" of a kept download.
 struct part_file {
   explicit part_file(const std::string& dest);
 
   std::string path;
   std::string info_path;
-  bool has_info = false;     ///< the info file was read (or written)
-  uint64_t total = 0;        ///< the whole file's size; 0 = unknown
-  std::string etag;
-  std::string last_modified;
 
   /// Bytes in the ".part" now (0 when there is none).
   uint64_t size() const;
-  /// Reads the info file; has_info says whether there was a usable one.
-  void load_info();
+  /// The version the ".part" bytes are of, when an info file says so.
+  bool load_info(part_version& v) const;
   /// Writes the info file (atomically).
-  void save_info();
-  /// Removes both files and forgets the info.
-  void discard();
-  /// What If-Range should carry: a strong ETag, else Last-Modified, else
-  /// nothing (then only the total size guards a resume).
-  std::string validator() const;
+  void save_info(const part_version& v) const;
+  /// Removes both files.
+  void discard() const;
 };
 
-/// Streams a 200/206 body into a part_file, hashing it (when `hash` is
-/// set: only a published MD5 needs it) and watching the gzip magic and the
-/// size. A 206 that continues at `offset` appends after the bytes already
-/// in the file (whose MD5 `hash` already holds); a 200, or a 206 whose
-/// Content-Range starts at 0, starts the file over.
-class file_sink : public body_sink {
+/// What one fetch knows across its attempts.
+struct stream_state {
+  part_version version;
+  uint64_t fed = 0;   ///< bytes given to the hash and the consumer
+  md5 hash;
+  bool hashing = false;
+};
+
+/// A 200/206 body into the stream's hash, its consumer and (kept) its
+/// ".part", watching the gzip magic and the size. A 206 that continues at
+/// the stream's position appends; a 200, or a 206 whose Content-Range starts
+/// at 0, starts the file over.
+class stream_sink : public body_sink {
 public:
-  /// `head` holds the file's first two bytes when `offset` >= 2. The file
-  /// may not grow beyond `max_bytes` (0: no limit) nor beyond the size the
-  /// server announced.
-  file_sink(part_file& part, uint64_t offset, md5* hash,
-            const unsigned char* head, uint64_t max_bytes = 0);
-  ~file_sink() override;
+  /// `part` is null when the download is not kept. The file may not grow
+  /// beyond `max_bytes` (0: no limit) nor beyond the size the server
+  /// announced.
+  stream_sink(stream_state& st, const part_file* part, stream_consumer* consumer,
+              uint64_t max_bytes);
+  ~stream_sink() override;
 
   bool begin(const response_head& h) override;
   bool write(const char* data, size_t n) override;
-  /// Flushes and closes the file; false (with errno) when that failed.
+  /// Flushes and closes the ".part"; false (with errno) when that failed.
   bool close();
 
   bool began() const { return began_; }
-  /// The size limit the file ran into (0: none): max_bytes, or the size
-  /// the server announced when smaller.
+  /// The size limit the file ran into (0: none).
   uint64_t too_large = 0;
   bool bad_range = false;   ///< a 206 that is not the continuation asked for
   bool not_gzip = false;    ///< the body does not start with gzip's magic
@@ -70,22 +97,25 @@ public:
   bool starts_like_html = false;
   bool write_failed = false;
   int write_errno = 0;
+  /// The consumer threw: why (rethrown by the downloader after the transfer).
+  std::exception_ptr consumer_error;
+  /// The ".part.info" was written (a long transfer): keep it in mind.
+  bool info_saved = false;
 
 private:
   bool open(const char* mode);
-  /// The size limit for a file announced as `announced` bytes (0:
-  /// unknown); false when the announcement itself is too large.
   bool set_limit(uint64_t announced);
-  part_file& part_;
-  uint64_t offset_;
-  md5* hash_;
+  void restart_stream();
+
+  stream_state& st_;
+  const part_file* part_;
+  stream_consumer* consumer_;
   uint64_t max_bytes_;
-  uint64_t limit_ = 0;      ///< the size the file may reach (0: none)
-  uint64_t size_ = 0;       ///< bytes in the file so far
-  unsigned char head_[2] = {0, 0};
-  size_t head_len_ = 0;
+  uint64_t limit_ = 0;
   std::FILE* file_ = nullptr;
   bool began_ = false;
+  std::chrono::steady_clock::time_point started_;
+  unsigned char head_[2] = {0, 0};
 };
 
 } // namespace gaia

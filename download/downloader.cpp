@@ -11,7 +11,6 @@
 #include "download/downloader.hpp"
 
 #include "engine/state/atomic_file.hpp"
-#include "results/checkpoint.hpp"
 #include "download/download_part.hpp"
 #include "settings/errors.hpp"
 #include "download/http_transfer.hpp"
@@ -22,12 +21,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <memory>
+#include <vector>
 #include <ctime>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -41,8 +44,6 @@ void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-std::string stamp_path(const std::string& path) { return path + ".verified"; }
 
 bool is_http(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
@@ -111,7 +112,7 @@ attempt_result transfer_failure(const std::string& url, const transfer_outcome& 
   return std::nullopt;
 }
 
-std::string not_gzip_text(const response_head& h, const file_sink& sink, uint64_t bytes) {
+std::string not_gzip_text(const response_head& h, const stream_sink& sink, uint64_t bytes) {
   std::string what = "the response is not gzip";
   if (bytes < 2 && !sink.began()) what += ": it is empty";
   else if (sink.starts_like_html) what += ": it looks like an HTML page";
@@ -140,6 +141,35 @@ private:
   size_t max_;
 };
 
+/// Feeds `n` bytes of a local file, from its start, to the stream's hash
+/// and consumer: a kept ".part" of an earlier run before it is resumed.
+void feed_prefix(const std::string& path, uint64_t n, stream_state& st,
+                 stream_consumer* consumer) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw input_error(path + ": cannot read: " + std::strerror(errno));
+  std::vector<char> buf(1 << 20);
+  while (n > 0) {
+    size_t want = std::min<uint64_t>(n, buf.size());
+    size_t got = std::fread(buf.data(), 1, want, f.get());
+    if (got == 0) throw input_error(path + ": shorter than expected");
+    if (st.hashing) st.hash.update(buf.data(), got);
+    if (consumer != nullptr) consumer->feed(buf.data(), got);
+    st.fed += got;
+    n -= got;
+  }
+}
+
+/// A consumer's failure: a damaged stream is worth another attempt (the
+/// bytes may have been damaged on the way); a file that cannot be
+/// imported is not.
+attempt_result consumer_failure(const std::string& url, std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const corrupt_gzip_error& c) {
+    return retry_reason{c.what() + std::string(" (while streaming ") + url + ")"};
+  }
+}
+
 } // namespace
 
 struct downloader::impl {
@@ -147,45 +177,71 @@ struct downloader::impl {
 
   /// One attempt at the file; see the file comment.
   attempt_result attempt_file(const std::string& url, const std::string& dest,
-                              const download_options& opts, download_result& result) {
-    part_file part(dest);
-    part.load_info();
-    uint64_t have = part.size();
-    // Hashing costs as much CPU as receiving; only a published MD5 needs it.
-    const bool hashing = !opts.expected_md5.empty();
-    md5 hash;
-    unsigned char head[2] = {0, 0};
-    transfer_request req{url, 0, "", false};
-    // Resume only bytes whose version we know, of a file still incomplete.
-    bool resume = is_http(url) && have >= 2 && part.has_info &&
-                  (part.total == 0 || have < part.total) &&
-                  (!part.validator().empty() || part.total > 0);
-    if (resume) {
-      std::ifstream in(part.path, std::ios::binary);
-      resume = in.read(reinterpret_cast<char*>(head), 2) && gzip_magic(head);
+                              const download_options& opts, stream_state& st,
+                              stream_consumer* consumer, download_result& result) {
+    const bool keep = !dest.empty();
+    const part_file part(keep ? dest : std::string("/dev/null"));
+    // What the next transfer may continue: the kept .part, or (not kept)
+    // the bytes the hash and the consumer already took in this fetch.
+    uint64_t have = keep ? part.size() : st.fed;
+    bool resume = is_http(url) && have >= 2 && st.version.known() &&
+                  (st.version.total == 0 || have < st.version.total);
+    if (resume && keep && st.fed != have) {
+      // A .part of an earlier run (or attempt): its bytes go through the
+      // hash and the import first.
+      st.fed = 0;
+      if (st.hashing) st.hash.reset();
+      if (consumer != nullptr) consumer->restart();
+      try {
+        feed_prefix(part.path, have, st, consumer);
+      } catch (const input_error&) {
+        resume = false; // damaged: start over
+      }
     }
+    transfer_request req{url, 0, "", false};
     if (resume) {
-      if (hashing)
-        md5_file_prefix(part.path, have, hash);
       req.range_from = have;
-      req.if_range = part.validator();
-    } else if (have > 0 || part.has_info) {
-      part.discard();
+      req.if_range = st.version.validator();
+    } else {
+      if (keep) part.discard();
+      st.fed = 0;
+      if (st.hashing) st.hash.reset();
+      if (consumer != nullptr) consumer->restart();
       have = 0;
     }
 
-    file_sink sink(part, have, hashing ? &hash : nullptr, head, opts.max_file_bytes);
+    stream_sink sink(st, keep ? &part : nullptr, consumer, opts.max_file_bytes);
     transfer_outcome o = perform_transfer(curl, req, opts, sink);
     sink.close();
+    auto drop = [&] {
+      if (keep) part.discard();
+      st.fed = 0;
+    };
+    // Interrupted with bytes worth resuming in a later run: say what they are.
+    auto keep_for_resume = [&] {
+      if (keep && !sink.info_saved && part.size() >= 2) {
+        try {
+          part.save_info(st.version);
+        } catch (const std::exception&) {
+        }
+      }
+    };
     if (sink.write_failed) {
       // The bytes that made it are not worth the space: a full disk needs
       // every byte back for the markers and the next attempt.
-      part.discard();
+      drop();
       throw output_error(part.path + ": cannot write: " + std::strerror(sink.write_errno));
     }
-    if (o.cancelled) cancelled(url);
+    if (o.cancelled) {
+      keep_for_resume();
+      cancelled(url);
+    }
+    if (sink.consumer_error) {
+      drop();
+      return consumer_failure(url, sink.consumer_error);
+    }
     if (sink.too_large > 0) {
-      part.discard();
+      drop();
       throw download_error(
         url + ": " +
         (sink.too_large == opts.max_file_bytes
@@ -196,47 +252,58 @@ struct downloader::impl {
       opts.on_notice("resumed at " + engine::format_mb(static_cast<double>(have)));
     if (sink.restarted && opts.on_notice)
       opts.on_notice("the server sent the whole file instead of the rest "
-                           "(range ignored or file changed): starting over");
+                     "(range ignored or file changed): starting over");
     result.resumed = result.resumed || sink.resumed;
     if (sink.bad_range) {
-      part.discard();
+      drop();
       return retry_reason{"HTTP 206 with Content-Range '" + o.head.content_range + "' for a request "
                           + (req.range_from > 0 ? "from byte " + std::to_string(req.range_from)
                                                 : std::string("of the whole file"))
                           + " (the bytes do not continue the local .part)"};
     }
     if (sink.not_gzip) {
-      part.discard();
+      drop();
       return retry_reason{not_gzip_text(o.head, sink, 2)};
     }
     if (o.head.status == 416) { // the .part is not a prefix of the file
-      part.discard();
+      drop();
       return retry_reason{"HTTP 416 on resume (the local .part does not fit)"};
     }
-    if (auto failed = transfer_failure(url, o, opts)) return failed; // .part kept
-    const uint64_t size = part.size();
-    if (part.total > 0 && size != part.total) {
-      if (size > part.total) part.discard();
-      return retry_reason{"short body: " + std::to_string(size) + " of "
-                          + std::to_string(part.total) + " bytes"};
+    if (auto failed = transfer_failure(url, o, opts)) {
+      keep_for_resume(); // the bytes so far stay: the next attempt continues
+      return failed;
     }
-    if (size < 2 || !has_gzip_magic(part.path)) {
-      part.discard();
+    const uint64_t size = st.fed;
+    if (st.version.total > 0 && size != st.version.total) {
+      if (size > st.version.total) drop();
+      else keep_for_resume();
+      return retry_reason{"short body: " + std::to_string(size) + " of "
+                          + std::to_string(st.version.total) + " bytes"};
+    }
+    if (size < 2) {
+      drop();
       return retry_reason{not_gzip_text(o.head, sink, size)};
     }
-    const std::string got = hashing ? hash.hex() : std::string();
-    if (hashing && got != opts.expected_md5) {
-      part.discard();
+    if (consumer != nullptr) {
+      try {
+        consumer->finish();
+      } catch (...) {
+        drop();
+        return consumer_failure(url, std::current_exception());
+      }
+    }
+    const std::string got = st.hashing ? st.hash.hex() : std::string();
+    if (st.hashing && got != opts.expected_md5) {
+      drop();
       return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
                           + opts.expected_md5};
     }
-    result.source = source_version{url, part.etag, part.last_modified, size, got};
-    // The stamp first, for the .part as it is: the file never appears
-    // under its name without a record of where it came from.
-    mark_verified_download(dest, result.source, part.path);
-    if (::rename(part.path.c_str(), dest.c_str()) != 0)
-      throw output_error(part.path + ": cannot rename: " + std::strerror(errno));
-    engine::remove_if_exists(part.info_path);
+    result.source = source_version{url, st.version.etag, st.version.last_modified, size, got};
+    if (keep) {
+      if (::rename(part.path.c_str(), dest.c_str()) != 0)
+        throw output_error(part.path + ": cannot rename: " + std::strerror(errno));
+      engine::remove_if_exists(part.info_path);
+    }
     result.bytes = size;
     result.md5 = got;
     return std::nullopt;
@@ -252,13 +319,57 @@ downloader::downloader() : impl_(std::make_unique<impl>()) {
 downloader::~downloader() { curl_easy_cleanup(impl_->curl); }
 
 download_result downloader::fetch(const std::string& url, const std::string& dest,
-                                  const download_options& opts) {
+                                  const download_options& opts, stream_consumer* consumer) {
+  if (dest.empty() && consumer == nullptr)
+    throw std::logic_error("downloader::fetch: neither kept nor streamed");
   auto started = std::chrono::steady_clock::now();
   download_result r;
-  r.attempts =
-    with_retries(url, opts, [&](int) { return impl_->attempt_file(url, dest, opts, r); });
+  stream_state st;
+  st.hashing = !opts.expected_md5.empty();
+  if (!dest.empty()) part_file(dest).load_info(st.version); // a .part to resume
+  r.attempts = with_retries(url, opts, [&](int) {
+    return impl_->attempt_file(url, dest, opts, st, consumer, r);
+  });
   r.seconds = engine::seconds_since(started);
   return r;
+}
+
+source_version read_local(const std::string& path, const std::string& url,
+                          const download_options& opts, stream_consumer& consumer) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) {
+    if (errno == ENOENT) throw download_error(url + ": no such file");
+    throw input_error(path + ": cannot read: " + std::strerror(errno));
+  }
+  ::posix_fadvise(::fileno(f.get()), 0, 0, POSIX_FADV_SEQUENTIAL);
+  std::setvbuf(f.get(), nullptr, _IONBF, 0);
+  const bool hashing = !opts.expected_md5.empty();
+  md5 hash;
+  consumer.restart();
+  std::vector<char> buf(512 * 1024);
+  uint64_t size = 0;
+  for (;;) {
+    if (opts.cancelled && opts.cancelled()) cancelled(url);
+    size_t got = std::fread(buf.data(), 1, buf.size(), f.get());
+    if (got == 0) break;
+    // A regular file reads in whole buffers: the first holds the magic.
+    if (size == 0 && got >= 2 && !gzip_magic(reinterpret_cast<unsigned char*>(buf.data())))
+      throw download_error(url + ": not a gzip file");
+    size += got;
+    if (opts.max_file_bytes > 0 && size > opts.max_file_bytes)
+      throw download_error(url + ": larger than max_file_bytes ("
+                           + std::to_string(opts.max_file_bytes) + " bytes)");
+    if (hashing) hash.update(buf.data(), got);
+    consumer.feed(buf.data(), got);
+  }
+  if (std::ferror(f.get())) throw input_error(path + ": read error");
+  if (size < 2) throw download_error(url + ": not a gzip file");
+  consumer.finish();
+  const std::string md5_hex = hashing ? hash.hex() : std::string();
+  if (hashing && md5_hex != opts.expected_md5)
+    throw download_error(url + ": MD5 mismatch: got " + md5_hex + ", the checksum list says "
+                         + opts.expected_md5);
+  return source_version{url, "", "", size, md5_hex};
 }
 
 source_version downloader::head(const std::string& url, const download_options& opts) {
@@ -298,32 +409,6 @@ text_result downloader::fetch_text(const std::string& url, const download_option
   return r;
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(verified_stamp, size, mtime_ns, source)
-
-std::optional<verified_stamp> verified_stamp_of(const std::string& path,
-                                                const std::string& file) {
-  std::ifstream in(stamp_path(path));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    auto s = nlohmann::json::parse(text).get<verified_stamp>();
-    if (s.source.url.empty()) return std::nullopt;
-    if (!(fingerprint_of(file.empty() ? path : file) == input_fingerprint{s.size, s.mtime_ns}))
-      return std::nullopt;
-    return s;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt; // none, or an older format: the file is checked anew
-  } catch (const input_error&) {
-    return std::nullopt;
-  }
-}
-
-void mark_verified_download(const std::string& path, const source_version& source,
-                            const std::string& file) {
-  auto fp = fingerprint_of(file.empty() ? path : file);
-  nlohmann::json j = verified_stamp{fp.size, fp.mtime_ns, source};
-  engine::write_file_atomic(stamp_path(path), j.dump() + "\n", engine::durability::cache);
-}
-
 std::optional<std::string> file_url_path(const std::string& url) {
   const std::string scheme = "file://";
   if (url.rfind(scheme, 0) != 0) return std::nullopt;
@@ -345,7 +430,7 @@ std::optional<std::string> file_url_path(const std::string& url) {
 
 void discard_download(const std::string& path) {
   part_file part(path);
-  for (const auto& p : {path, stamp_path(path), part.path, part.info_path})
+  for (const auto& p : {path, part.path, part.info_path})
     engine::remove_if_exists(p);
 }
 

@@ -1,9 +1,12 @@
-// One archive file from a URL (https://, http://, file://) to disk with
-// libcurl: streamed to "<dest>.part", checked (complete, gzip, MD5 when
-// published), renamed on success. Transient failures are retried with
-// backoff, and an interrupted ".part" is resumed with a Range request.
+// One archive file from a URL with libcurl, its bytes streamed as they
+// arrive into the MD5, the import (a stream_consumer) and, when the archive
+// is kept, "<dest>.part" (renamed on success). Checked: complete, gzip (its
+// CRCs, by the import), the published MD5. Transient failures are retried
+// with backoff, and an interrupted transfer is resumed with a Range request.
 #pragma once
 
+#include "download/download_part.hpp"
+#include "download/options.hpp"
 #include "download/source_version.hpp"
 
 #include <cstdint>
@@ -25,25 +28,6 @@ public:
 class download_cancelled : public download_error {
 public:
   using download_error::download_error;
-};
-
-/// How to download; the defaults are also the settings' defaults.
-struct download_options {
-  long connect_timeout_s = 30;
-  long total_timeout_s = 600;         ///< http_timeout_s, per attempt
-  long stall_timeout_s = 60;          ///< an attempt moving slower than
-  long stall_min_bytes_per_s = 1000;  ///< this (0 = never) this long fails
-  int retries = 5;                    ///< attempts after the first
-  int retry_backoff_ms = 1000;        ///< first wait; doubles per retry
-  uint64_t max_file_bytes = 0;        ///< a larger body is refused (0: no limit)
-  std::string expected_md5;           ///< lowercase hex; empty: unchecked
-  /// Polled during transfers and backoff sleeps; true aborts the download.
-  std::function<bool()> cancelled;
-  /// Called at most every few seconds with (bytes so far, total or 0).
-  std::function<void(uint64_t, uint64_t)> on_progress;
-  /// One log line per notable event: a retry (why, which attempt, how
-  /// long the wait), a resumed transfer, a server that ignored the range.
-  std::function<void(const std::string&)> on_notice;
 };
 
 struct download_result {
@@ -71,14 +55,18 @@ public:
   downloader(const downloader&) = delete;
   downloader& operator=(const downloader&) = delete;
 
-  /// Fetches `url` into `dest` via "<dest>.part", retrying what may pass
-  /// (timeouts, stalls, dropped connections, short bodies, HTTP 5xx/429,
-  /// a body that is not gzip, an MD5 mismatch) and resuming the ".part"
-  /// where the server allows. Throws download_error naming the URL and the
-  /// cause (e.g. "https://.../x.csv.gz: HTTP 404"), output_error when the
-  /// disk fails; `dest` is never left partial.
+  /// Fetches `url`, its bytes going to `consumer` (when given) and, when
+  /// `dest` is not empty, into `dest` via "<dest>.part" (resumed from an
+  /// earlier run where the server allows). Retries what may pass (timeouts,
+  /// stalls, dropped connections, short bodies, HTTP 5xx/429, a body that
+  /// is not gzip or is damaged, an MD5 mismatch); on a retry the consumer
+  /// continues where the bytes continue, or is restarted. Throws
+  /// download_error naming the URL and the cause (e.g.
+  /// "https://.../x.csv.gz: HTTP 404"), output_error when the disk fails,
+  /// and the consumer's input_error for a file that cannot be imported;
+  /// `dest` is never left partial.
   download_result fetch(const std::string& url, const std::string& dest,
-                        const download_options& opts);
+                        const download_options& opts, stream_consumer* consumer = nullptr);
 
   /// The headers a HEAD request for `url` gets (with the same retries);
   /// throws download_error like fetch(). For an https:// or http:// URL.
@@ -95,30 +83,20 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// What a "<path>.verified" stamp records: the file's size and mtime when
-/// it was downloaded and checked (complete, gzip, the published MD5 when
-/// there is one), and where it came from, so that a restart reuses it
-/// without hashing it again, and never for another source.
-struct verified_stamp {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  source_version source;
-};
+/// Reads the local file `path` (the source `url` names, or a kept copy)
+/// once: its bytes go to the hash and to `consumer`, then its MD5 is
+/// checked against opts.expected_md5. Throws download_error naming `url`
+/// (no such file, not gzip, too large, MD5 mismatch), and the consumer's
+/// errors. Returns what the file is.
+source_version read_local(const std::string& path, const std::string& url,
+                          const download_options& opts, stream_consumer& consumer);
 
-/// The stamp "<path>.verified" if there is one and it matches `file` (by
-/// default `path` itself) as it is now.
-std::optional<verified_stamp> verified_stamp_of(const std::string& path,
-                                                const std::string& file = "");
-/// Writes the "<path>.verified" stamp for `file` as it is now (by default
-/// `path` itself; a download stamps its ".part" just before renaming it).
-void mark_verified_download(const std::string& path, const source_version& source,
-                            const std::string& file = "");
 /// The local path a file:// URL names (percent-decoded), or nothing for
 /// another scheme or a file:// URL of another host. Throws download_error
 /// for a file:// URL that names no absolute path.
 std::optional<std::string> file_url_path(const std::string& url);
 
-/// Removes the file, its stamp and any ".part" (and its ".part.info").
+/// Removes the file and any ".part" (and its ".part.info").
 void discard_download(const std::string& path);
 
 } // namespace gaia

@@ -3,7 +3,7 @@
 // No policy here: downloader.cpp decides what to retry and what to keep.
 #pragma once
 
-#include "download/downloader.hpp"
+#include "download/options.hpp"
 
 #include <cstdint>
 #include <string>

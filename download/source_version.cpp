@@ -1,11 +1,25 @@
 #include "download/source_version.hpp"
 
+#include "settings/errors.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
 
 namespace gaia {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(source_version, url, etag,
                                                 last_modified, size, md5)
+
+input_fingerprint fingerprint_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw input_error(path + ": " + std::strerror(errno));
+  return {static_cast<uint64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
 
 std::string source_version::to_json() const {
   return nlohmann::json(*this).dump();

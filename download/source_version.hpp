@@ -26,6 +26,18 @@ struct source_version {
   static std::optional<source_version> from_json(const std::string& text);
 };
 
+/// Identifies the version of a local file: its size and mtime.
+struct input_fingerprint {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  friend bool operator==(const input_fingerprint& a, const input_fingerprint& b) {
+    return a.size == b.size && a.mtime_ns == b.mtime_ns;
+  }
+};
+
+/// Size and modification time of `path`; throws input_error when missing.
+input_fingerprint fingerprint_of(const std::string& path);
+
 /// JSON (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT in the .cpp).
 void to_json(nlohmann::json& j, const source_version& v);
 void from_json(const nlohmann::json& j, source_version& v);

@@ -9,6 +9,7 @@
 //   process --compute_request--> compute, --export_request--> export
 #pragma once
 
+#include "archive/file_range.hpp"
 #include "download/source_version.hpp"
 #include "engine/messages.hpp"
 
@@ -21,49 +22,35 @@
 
 namespace gaia {
 
-/// Read the run's checksum list (_MD5SUM.txt), once per run.
+/// Read the run's checksum list (_MD5SUM.txt), once per run; with
+/// `from_list`, the run's files are the ones it lists (first..last).
 struct prepare_request {
   uint64_t run_id = 0;
   std::string checksum_url;  ///< empty: the run has no checksums
   bool explicit_url = false; ///< configured: a failure to fetch it is an error
+  bool from_list = false;
+  uint64_t first = 1;        ///< 1-based
+  uint64_t last = 0;         ///< 0: to the end
 };
 
 struct prepare_reply {
   /// File name -> MD5; empty with `listed` false when the run has none.
   std::map<std::string, std::string> checksums;
   bool listed = false;
+  /// With from_list: the run's files, as the list has them.
+  std::vector<file_range> files;
 };
 
-/// Fetch one archive file to `path` (reuse it when already there and
-/// intact), or check a file:// source where it is.
-struct download_request {
-  uint64_t run_id = 0;
-  std::string label;        ///< "000000-003111"
-  std::string url;
-  std::string path;
-  bool force = false;       ///< discard any local copy first (it was corrupt)
-  std::string expected_md5; ///< the published MD5; empty: unchecked
-};
-
-struct download_reply {
-  std::string label;
-  std::string path;      ///< the file to import (the source itself for file://)
-  uint64_t bytes = 0;
-  bool reused = false;
-  bool in_place = false; ///< a file:// source read where it is, not copied
-  double seconds = 0;
-  source_version source; ///< where the file came from
-};
-
-/// Reduce one archive file to its per-source checkpoint.
+/// Reduce a local archive file (a file:// source, read where it is) to its
+/// per-source checkpoint, its MD5 checked in the same pass.
 struct import_request {
   uint64_t run_id = 0;
   std::string label;
-  std::string archive_path;
+  std::string url;             ///< file://...
   std::string checkpoint_path;
-  source_version source;   ///< recorded in the checkpoint
+  std::string expected_md5;    ///< the published MD5; empty: unchecked
   uint64_t max_line_bytes = 0;
-  uint64_t priority = 0;   ///< the file's size: the largest files go first
+  uint64_t priority = 0;       ///< larger first (file size when known)
 };
 
 struct import_reply {
@@ -73,9 +60,37 @@ struct import_reply {
   uint64_t skipped_rows = 0;
   uint64_t skipped_values = 0;
   uint64_t sources = 0;
+  uint64_t bytes = 0;              ///< compressed bytes read
   uint64_t uncompressed_bytes = 0;
   bool reused = false; ///< an existing checkpoint matched the input file
   double seconds = 0;
+  source_version source; ///< what was imported
+};
+
+/// Fetch one archive file and import it as its bytes arrive (inflate,
+/// parse and MD5 in one pass), writing its checkpoint; keep the file at
+/// `path` when `keep`. Reuse the checkpoint when it is of this very
+/// version of the file.
+struct download_request {
+  uint64_t run_id = 0;
+  std::string label;        ///< "000000-003111"
+  std::string url;
+  std::string path;         ///< where the kept archive file goes
+  std::string checkpoint_path;
+  bool keep = true;         ///< keep the archive file under downloads/
+  bool force = false;       ///< discard any local copy and checkpoint first
+  std::string expected_md5; ///< the published MD5; empty: unchecked
+  uint64_t max_line_bytes = 0;
+};
+
+struct download_reply {
+  std::string label;
+  std::string path;      ///< the kept file ("" when not kept)
+  uint64_t bytes = 0;    ///< of the archive file
+  bool reused = false;   ///< nothing fetched: the checkpoint or the kept file served
+  int attempts = 0;
+  double seconds = 0;
+  import_reply import;   ///< what the streamed import found
 };
 
 /// Merge all checkpoints, keep the qualifying sources.
@@ -110,35 +125,39 @@ typename Inspector::result_type inspect(Inspector& f, source_version& x) {
            x.last_modified, x.size, x.md5);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_range& x) {
+  return f(caf::meta::type_name("file_range"), x.first, x.last);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prepare_request& x) {
   return f(caf::meta::type_name("prepare_request"), x.run_id, x.checksum_url,
-           x.explicit_url);
+           x.explicit_url, x.from_list, x.first, x.last);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prepare_reply& x) {
-  return f(caf::meta::type_name("prepare_reply"), x.checksums, x.listed);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, download_request& x) {
-  return f(caf::meta::type_name("download_request"), x.run_id, x.label, x.url,
-           x.path, x.force, x.expected_md5);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
-  return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
-           x.reused, x.in_place, x.seconds, x.source);
+  return f(caf::meta::type_name("prepare_reply"), x.checksums, x.listed, x.files);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_request& x) {
-  return f(caf::meta::type_name("import_request"), x.run_id, x.label,
-           x.archive_path, x.checkpoint_path, x.source, x.max_line_bytes,
-           x.priority);
+  return f(caf::meta::type_name("import_request"), x.run_id, x.label, x.url,
+           x.checkpoint_path, x.expected_md5, x.max_line_bytes, x.priority);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_reply& x) {
   return f(caf::meta::type_name("import_reply"), x.label, x.checkpoint_path,
-           x.rows, x.skipped_rows, x.skipped_values, x.sources,
-           x.uncompressed_bytes, x.reused, x.seconds);
+           x.rows, x.skipped_rows, x.skipped_values, x.sources, x.bytes,
+           x.uncompressed_bytes, x.reused, x.seconds, x.source);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, download_request& x) {
+  return f(caf::meta::type_name("download_request"), x.run_id, x.label, x.url,
+           x.path, x.checkpoint_path, x.keep, x.force, x.expected_md5,
+           x.max_line_bytes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
+  return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
+           x.reused, x.attempts, x.seconds, x.import);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_request& x) {

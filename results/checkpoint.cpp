@@ -96,14 +96,6 @@ checkpoint_info info_of(const raw_header& h) {
 
 } // namespace
 
-input_fingerprint fingerprint_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw input_error(path + ": " + std::strerror(errno));
-  return {static_cast<uint64_t>(st.st_size),
-          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000
-            + st.st_mtim.tv_nsec};
-}
 
 checkpoint_writer::checkpoint_writer(const std::string& path,
                                      const source_version& source)

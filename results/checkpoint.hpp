@@ -27,19 +27,6 @@ class atomic_file;
 
 namespace gaia {
 
-/// Identifies the version of an input file a checkpoint was built from.
-struct input_fingerprint {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  friend bool operator==(const input_fingerprint& a,
-                         const input_fingerprint& b) {
-    return a.size == b.size && a.mtime_ns == b.mtime_ns;
-  }
-};
-
-/// Size and modification time of `path`; throws input_error when missing.
-input_fingerprint fingerprint_of(const std::string& path);
-
 /// What a checkpoint's header says.
 struct checkpoint_info {
   input_fingerprint input;

@@ -24,7 +24,9 @@ const std::vector<setting_doc> docs = {
   {"archive_url_template", "GAIA_ARCHIVE_URL_TEMPLATE",
    "URL of one archive file; %s is replaced by the range (000000-003111)"},
   {"file_boundaries", "GAIA_FILE_BOUNDARIES",
-   "N+1 increasing HEALPix level-8 bounds of the N files (env: comma list)"},
+   "N+1 increasing HEALPix level-8 bounds of the N files (env: comma list), or "
+   "\"all\" / \"all:N\" / \"all:A-B\": the files the archive's _MD5SUM.txt lists "
+   "(all, the first N, the A-th to the B-th)"},
   {"output_dir", "GAIA_OUTPUT_DIR",
    "where results.csv, the markers, downloads/ and aggregates/ live"},
   {"poll_interval_ms", "GAIA_POLL_INTERVAL_MS",
@@ -51,6 +53,9 @@ const std::vector<setting_doc> docs = {
    "a download larger than this (or than its Content-Length) is aborted"},
   {"max_line_bytes", "GAIA_MAX_LINE_BYTES",
    "a row longer than this ends the file's import with an error"},
+  {"keep_downloads", "GAIA_KEEP_DOWNLOADS",
+   "keep the archive files in downloads/ (true); false: only the checkpoints "
+   "stay, the files are imported as they stream in"},
   {"checksum_url", "GAIA_CHECKSUM_URL",
    "the _MD5SUM.txt downloads are checked against (default: beside the "
    "archive files; \"\" or \"none\" = no checks)"},
@@ -86,6 +91,38 @@ std::string string_value(const json& v, const std::string& where) {
   return v.get<std::string>();
 }
 
+/// "all", "all:N" or "all:A-B".
+file_selection selection_value(const std::string& text, const std::string& where) {
+  file_selection sel;
+  sel.from_list = true;
+  sel.text = text;
+  auto fail = [&]() -> file_selection {
+    throw config_error(where + ": expected \"all\", \"all:N\" or \"all:A-B\" (files "
+                       "counted from 1), got " + quoted(text));
+  };
+  if (text == "all") return sel;
+  if (text.rfind("all:", 0) != 0) return fail();
+  const std::string spec = text.substr(4);
+  auto number = [&](const std::string& t, uint64_t& out) {
+    auto r = std::from_chars(t.data(), t.data() + t.size(), out);
+    return !t.empty() && r.ec == std::errc() && r.ptr == t.data() + t.size() && out >= 1;
+  };
+  const auto dash = spec.find('-');
+  if (dash == std::string::npos) {
+    if (!number(spec, sel.last)) return fail();
+  } else if (!number(spec.substr(0, dash), sel.first) || !number(spec.substr(dash + 1), sel.last)
+             || sel.last < sel.first) {
+    return fail();
+  }
+  return sel;
+}
+
+bool bool_value(const json& v, const std::string& where) {
+  if (!v.is_boolean())
+    throw config_error(where + ": expected true or false, got " + v.dump());
+  return v.get<bool>();
+}
+
 std::vector<int64_t> boundaries_value(const json& v, const std::string& where) {
   if (!v.is_array())
     throw config_error(where + ": expected an array of integers, got "
@@ -117,6 +154,13 @@ json env_to_json(const std::string& key, const std::string& text,
   if (key == "archive_url_template" || key == "output_dir"
       || key == "checksum_url")
     return text;
+  if (key == "file_boundaries" && text.rfind("all", 0) == 0)
+    return text;
+  if (key == "keep_downloads") {
+    if (text == "true" || text == "1" || text == "yes") return true;
+    if (text == "false" || text == "0" || text == "no") return false;
+    throw config_error(var + ": expected true or false, got " + quoted(text));
+  }
   if (key == "file_boundaries") {
     json arr = json::array();
     std::stringstream ss(text);
@@ -132,8 +176,14 @@ void apply(settings& s, const std::string& key, const json& v,
            const std::string& where) {
   if (key == "archive_url_template")
     s.archive_url_template = string_value(v, where);
-  else if (key == "file_boundaries")
+  else if (key == "file_boundaries" && v.is_string()) {
+    s.files = selection_value(v.get<std::string>(), where);
+    s.file_boundaries.clear();
+  } else if (key == "file_boundaries") {
     s.file_boundaries = boundaries_value(v, where);
+    s.files = file_selection{};
+  } else if (key == "keep_downloads")
+    s.keep_downloads = bool_value(v, where);
   else if (key == "output_dir")
     s.output_dir = string_value(v, where);
   else if (key == "poll_interval_ms")
@@ -183,6 +233,13 @@ void validate(const settings& s, const std::string& origin) {
       throw config_error(origin + ": checksum_url: must be an https://, "
                          "http:// or file:// URL, \"\" or \"none\", got "
                          + quoted(u));
+  }
+  if (s.files.from_list) {
+    if (checksum_source_of(s).url.empty())
+      throw config_error(origin + ": file_boundaries: " + quoted(s.files.text)
+                         + " takes the files from the archive's _MD5SUM.txt, but "
+                           "checksum_url is none");
+    return;
   }
   const auto& b = s.file_boundaries;
   if (b.size() < 2)
@@ -236,6 +293,7 @@ settings default_settings() {
   s.retry_backoff_ms = d.retry_backoff_ms;
   s.max_file_bytes = defaults::max_file_bytes;
   s.max_line_bytes = defaults::max_line_bytes;
+  s.keep_downloads = true;
   return s;
 }
 
@@ -278,7 +336,7 @@ settings load_settings(const std::string& path, const env_lookup& env) {
 
 nlohmann::json to_json(const settings& s) {
   return json{{"archive_url_template", s.archive_url_template},
-              {"file_boundaries", s.file_boundaries},
+              {"file_boundaries", s.files.from_list ? json(s.files.text) : json(s.file_boundaries)},
               {"output_dir", s.output_dir},
               {"poll_interval_ms", s.poll_interval_ms},
               {"download_pool_size", s.download_pool_size},
@@ -292,6 +350,7 @@ nlohmann::json to_json(const settings& s) {
               {"retry_backoff_ms", s.retry_backoff_ms},
               {"max_file_bytes", s.max_file_bytes},
               {"max_line_bytes", s.max_line_bytes},
+              {"keep_downloads", s.keep_downloads},
               // resolved: the derived URL when none was configured
               {"checksum_url", checksum_source_of(s).url}};
 }

@@ -13,10 +13,21 @@
 
 namespace gaia {
 
+/// The files of a run taken from the archive's own list (its _MD5SUM.txt):
+/// file_boundaries "all", "all:N" (the first N) or "all:A-B" (the A-th to
+/// the B-th, counting from 1).
+struct file_selection {
+  bool from_list = false; ///< false: file_boundaries gives the files
+  uint64_t first = 1;     ///< 1-based
+  uint64_t last = 0;      ///< 0: to the end of the list
+  std::string text;       ///< as written ("all:20")
+};
+
 /// Everything a run needs to know. Field names are the JSON keys.
 struct settings {
   std::string archive_url_template;      ///< "%s" = file range
   std::vector<int64_t> file_boundaries;  ///< N+1 HEALPix bounds, N files
+  file_selection files;                  ///< or: the archive's list
   std::string output_dir;
   int poll_interval_ms = 0;
   int download_pool_size = 0;
@@ -30,6 +41,7 @@ struct settings {
   int retry_backoff_ms = 0;              ///< first wait; doubles per retry
   int64_t max_file_bytes = 0;            ///< a larger download is aborted
   int64_t max_line_bytes = 0;            ///< a longer row fails the import
+  bool keep_downloads = true;            ///< keep the archive files in downloads/
   /// _MD5SUM.txt to check downloads against. Unset: derived from the
   /// template (same folder); "" : no checksums.
   std::optional<std::string> checksum_url;

@@ -110,10 +110,11 @@ TEST_CASE("cli: run exits 0 with results.done and 1 with results.err") {
   CHECK(run.wait(60s) == 1);
   auto err = test::read_file(dir / "out2" / "results.err");
   auto first_line = err.substr(0, err.find('\n'));
+  // A file:// archive is read where it is: its step is the import.
   bool names_a_file =
-    first_line == "download failed: file:///nonexistent/E_000100-000129.csv.gz"
+    first_line == "import failed: file:///nonexistent/E_000100-000129.csv.gz"
     || first_line
-         == "download failed: file:///nonexistent/E_000130-000169.csv.gz";
+         == "import failed: file:///nonexistent/E_000130-000169.csv.gz";
   CHECK_MESSAGE(names_a_file, first_line);
   CHECK_FALSE(fs::exists(dir / "out2" / "results.csv"));
   CHECK_FALSE(fs::exists(dir / "out2" / "results.lock"));

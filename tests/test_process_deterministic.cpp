@@ -1,7 +1,8 @@
 // The Gaia benchmark process driven deterministically (CAF's test
-// coordinator) with stand-ins for its operations: a corrupt file fetched
-// once more, one failure cancelling the run's other jobs, a cancel from the
-// service ending the run without a verdict.
+// coordinator) with stand-ins for its operations: http files to the
+// download pool and file:// files to the import pool, an import failure of
+// a streamed file, one failure cancelling the run's other jobs, a cancel
+// from the service ending the run without a verdict.
 #include "actors/benchmark_process.hpp"
 #include "actors/production.hpp"
 #include "engine/log.hpp"
@@ -25,8 +26,8 @@ struct stage {
   std::vector<std::pair<std::string, bool>> downloads; ///< label, force
   std::vector<std::string> imports;                    ///< labels
   std::vector<uint64_t> download_cancels, import_cancels;
-  std::map<std::string, int> corrupt_times;  ///< label -> corrupt imports left
   std::string failing_download;              ///< this label's download fails
+  std::string unimportable;                  ///< this label's bytes are no archive
   bool hold_downloads = false;               ///< never answer downloads
   std::vector<caf::typed_response_promise<download_reply>> held;
   int computes = 0, exports = 0;
@@ -43,6 +44,8 @@ download_actor::behavior_type fake_downloads(download_actor::pointer self,
       st->downloads.push_back({r.label, r.force});
       if (r.label == st->failing_download)
         return make_error(gaia_errc::download_failed, r.url + ": HTTP 404");
+      if (r.label == st->unimportable)
+        return make_error(gaia_errc::import_failed, r.url + ": no header row");
       if (st->hold_downloads) {
         auto rp = self->make_response_promise<download_reply>();
         st->held.push_back(rp);
@@ -52,7 +55,10 @@ download_actor::behavior_type fake_downloads(download_actor::pointer self,
       rep.label = r.label;
       rep.path = r.path;
       rep.bytes = 1000;
-      rep.source.url = r.url;
+      rep.import.label = r.label;
+      rep.import.rows = 10;
+      rep.import.sources = 10;
+      rep.import.bytes = 1000;
       return rep;
     },
     [st](engine::cancel_atom, uint64_t run) { st->download_cancels.push_back(run); },
@@ -63,11 +69,6 @@ import_actor::behavior_type fake_imports(import_actor::pointer, std::shared_ptr<
   return {
     [st](const import_request& r) -> caf::result<import_reply> {
       st->imports.push_back(r.label);
-      auto& left = st->corrupt_times[r.label];
-      if (left > 0) {
-        --left;
-        return make_error(gaia_errc::corrupt_archive, r.archive_path + ": truncated gzip stream");
-      }
       import_reply rep;
       rep.label = r.label;
       rep.rows = 10;
@@ -101,9 +102,12 @@ struct fixture : gaia::test::deterministic_system {
   std::shared_ptr<engine::run_outcome> outcome = std::make_shared<engine::run_outcome>();
   bool answered = false;
 
-  fixture() : deterministic_system(register_messages) {
+  explicit fixture(const std::string& url_template =
+                     "http://mirror.invalid/EpochPhotometry_%s.csv.gz")
+    : deterministic_system(register_messages) {
     engine::set_log_quiet(true);
     s = gaia::test::file_mirror_settings({0, 10, 20, 30}, "/nowhere", (dir / "out").string());
+    s.archive_url_template = url_template;
     s.checksum_url = "";
     process_peers peers{sys->spawn(fake_prepare), sys->spawn(fake_downloads, st),
                         sys->spawn(fake_imports, st), sys->spawn(fake_compute, st),
@@ -137,44 +141,46 @@ struct fixture : gaia::test::deterministic_system {
     run();
   }
 
-  int downloads_of(const std::string& label, bool force) const {
-    int n = 0;
-    for (const auto& [l, f] : st->downloads) n += l == label && f == force;
-    return n;
-  }
 };
 
 } // namespace
 
-TEST_CASE("process: a file that turns out corrupt is downloaded once more, "
-          "then imported") {
+TEST_CASE("process: http files go to the download pool, imported as they "
+          "stream in, and the outcome sums them") {
   fixture f;
-  f.st->corrupt_times["000010-000019"] = 1;
   f.start();
   REQUIRE(f.answered);
   INFO(f.outcome->error);
   CHECK(f.outcome->ok);
-  CHECK(f.downloads_of("000010-000019", false) == 1);
-  CHECK(f.downloads_of("000010-000019", true) == 1); // the second, forced
-  CHECK(f.downloads_of("000000-000009", true) == 0);
-  CHECK(f.st->imports.size() == 4);
+  CHECK(f.st->downloads.size() == 3);
+  CHECK(f.st->imports.empty());
   CHECK(f.outcome->count("files") == 3);
   CHECK(f.outcome->count("rows") == 30);
   CHECK(f.outcome->count("qualifying") == 7);
   CHECK(f.outcome->summary.at(0) == "ok: 7 qualifying sources of 30 in 3 files");
+  CHECK(f.outcome->summary.at(2) == "input: 30 rows, every row and flux value read");
 }
 
-TEST_CASE("process: a file corrupt twice fails the run, naming it") {
+TEST_CASE("process: file:// files go to the import pool, read in place") {
+  fixture f("file:///data/EpochPhotometry_%s.csv.gz");
+  f.start();
+  REQUIRE(f.answered);
+  CHECK(f.outcome->ok);
+  CHECK(f.st->downloads.empty());
+  CHECK(f.st->imports.size() == 3);
+}
+
+TEST_CASE("process: a streamed file that is no archive fails the run at the "
+          "import step, naming its URL") {
   fixture f;
-  f.st->corrupt_times["000020-000029"] = 2;
+  f.st->unimportable = "000020-000029";
   f.start();
   REQUIRE(f.answered);
   CHECK_FALSE(f.outcome->ok);
   CHECK_FALSE(f.outcome->abandoned);
   CHECK(f.outcome->step == "import");
-  CHECK(f.outcome->subject == f.s.output_dir + "/downloads/EpochPhotometry_000020-000029.csv.gz");
-  CHECK(f.outcome->error.find("truncated gzip stream") != std::string::npos);
-  CHECK(f.downloads_of("000020-000029", true) == 1); // once more, not twice
+  CHECK(f.outcome->subject == "http://mirror.invalid/EpochPhotometry_000020-000029.csv.gz");
+  CHECK(f.outcome->error == f.outcome->subject + ": no header row");
   CHECK(f.st->computes == 0);
 }
 
@@ -185,14 +191,13 @@ TEST_CASE("process: one failure cancels the run's other jobs") {
   REQUIRE(f.answered);
   CHECK_FALSE(f.outcome->ok);
   CHECK(f.outcome->step == "download");
-  CHECK(f.outcome->subject == "file:///nowhere/EpochPhotometry_000000-000009.csv.gz");
+  CHECK(f.outcome->subject == "http://mirror.invalid/EpochPhotometry_000000-000009.csv.gz");
   CHECK(f.outcome->error == f.outcome->subject + ": HTTP 404");
   // Running jobs see the flag; queued ones are dropped by the pools.
   CHECK(f.runs->cancelled(1));
   CHECK(f.st->download_cancels == std::vector<uint64_t>{1});
   CHECK(f.st->import_cancels == std::vector<uint64_t>{1});
-  // The downloads that came back after the failure were not imported.
-  CHECK(f.st->imports.empty());
+  // What came back after the failure goes no further.
   CHECK(f.st->computes == 0);
 }
 

@@ -5,6 +5,7 @@
 #include "engine/state/run_lock.hpp"
 #include "download/downloader.hpp"
 #include "download/checksums.hpp"
+#include "results/checkpoint.hpp"
 #include "engine/log.hpp"
 #include "tools/mirror/mirror.hpp"
 #include "settings/output_layout.hpp"
@@ -90,11 +91,12 @@ TEST_CASE("production: a file:// run equals the independent computation") {
     // A file:// archive is read where it is, never copied.
     CHECK_FALSE(fs::exists(layout.download_path(r)));
     CHECK_FALSE(fs::exists(layout.download_path(r) + ".part"));
-    CHECK(fs::exists(layout.checkpoint_path(r)));
     auto source = (dir / "mirror" / r.archive_file_name()).string();
-    REQUIRE(verified_stamp_of(layout.download_path(r), source));
-    CHECK(verified_stamp_of(layout.download_path(r), source)->source.url
-          == expand_url_template(s.archive_url_template, r.label()));
+    // The checkpoint records the source it read, and that file as it was.
+    auto info = read_checkpoint_info(layout.checkpoint_path(r));
+    REQUIRE(info);
+    CHECK(info->source.url == expand_url_template(s.archive_url_template, r.label()));
+    CHECK(info->input == fingerprint_of(source));
   }
   // The two hard cases at the line: exactly 100 % is out, the tiny
   // minimum is in.
@@ -189,12 +191,13 @@ TEST_CASE("production: a missing file ends in results.err naming the URL") {
                                       (dir / "out").string());
   auto outcome = run_production_once(s);
   CHECK_FALSE(outcome.ok);
-  CHECK(outcome.step == "download");
+  CHECK(outcome.step == "import"); // a file:// archive is read in place
   output_layout layout(s.output_dir);
   REQUIRE(fs::exists(layout.err_marker));
   auto err = test::read_file(layout.err_marker);
   auto first_line = err.substr(0, err.find('\n'));
-  CHECK(first_line.find("download failed") == 0);
+  CHECK(first_line.find("import failed: file://") == 0);
+  CHECK(err.find(": no such file") != std::string::npos);
   CHECK(first_line.find(archive.ranges[2].archive_file_name())
         != std::string::npos);
   CHECK_FALSE(fs::exists(layout.results_csv));
@@ -219,8 +222,8 @@ TEST_CASE("production: a file:// source that is corrupt fails the import, "
   CHECK(outcome.step == "import");
   output_layout layout(s.output_dir);
   auto err = test::read_file(layout.err_marker);
-  CHECK(err.rfind("import failed: " + bad.string() + "\n", 0) == 0);
-  CHECK(err.find("truncated") != std::string::npos);
+  CHECK(err.rfind("import failed: file://" + bad.string() + "\n" + bad.string()
+                  + ": truncated gzip stream", 0) == 0);
   CHECK(test::read_file(bad) == bytes.substr(0, bytes.size() - 100)); // untouched
   CHECK_FALSE(fs::exists(layout.results_csv));
   CHECK_FALSE(fs::exists(layout.lock_marker));

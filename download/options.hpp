@@ -1,0 +1,31 @@
+// How to download: timeouts, stall limit, retries, limits, the expected
+// MD5, and the callbacks of a transfer. The defaults are also the settings'
+// defaults.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace gaia {
+
+/// How to download; the defaults are also the settings' defaults.
+struct download_options {
+  long connect_timeout_s = 30;
+  long total_timeout_s = 600;         ///< http_timeout_s, per attempt
+  long stall_timeout_s = 60;          ///< an attempt moving slower than
+  long stall_min_bytes_per_s = 1000;  ///< this (0 = never) this long fails
+  int retries = 5;                    ///< attempts after the first
+  int retry_backoff_ms = 1000;        ///< first wait; doubles per retry
+  uint64_t max_file_bytes = 0;        ///< a larger body is refused (0: no limit)
+  std::string expected_md5;           ///< lowercase hex; empty: unchecked
+  /// Polled during transfers and backoff sleeps; true aborts the download.
+  std::function<bool()> cancelled;
+  /// Called at most every few seconds with (bytes so far, total or 0).
+  std::function<void(uint64_t, uint64_t)> on_progress;
+  /// One log line per notable event: a retry (why, which attempt, how
+  /// long the wait), a resumed transfer, a server that ignored the range.
+  std::function<void(const std::string&)> on_notice;
+};
+
+} // namespace gaia
