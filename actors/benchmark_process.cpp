@@ -208,10 +208,12 @@ void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
   c["skipped_values"] += rep.skipped_values;
   if (rep.skipped_rows > 0 || rep.skipped_values > 0)
     ++c["unclean_files"];
+  // One line per file: fetched (or read) and imported in one pass.
   engine::log_line(
     "process",
-    "import " + std::to_string(run->imported) + "/" + std::to_string(run->ranges.size()) + " "
-      + rep.label + " " + std::to_string(rep.sources) + " sources"
+    "file " + std::to_string(run->imported) + "/" + std::to_string(run->ranges.size()) + " "
+      + rep.label + " " + engine::format_mb(static_cast<double>(rep.bytes)) + ", "
+      + std::to_string(rep.sources) + " sources"
       + (rep.skipped_rows > 0 ? ", " + std::to_string(rep.skipped_rows) + " rows skipped" : "")
       + (rep.skipped_values > 0
            ? ", " + std::to_string(rep.skipped_values) + " flux values skipped"
@@ -274,11 +276,6 @@ void download(self_ptr self, const run_ptr& run, const file_range& r, bool force
       [self, run](download_reply& rep) {
         if (stopped(self, run)) return;
         ++run->downloaded;
-        if (!rep.reused)
-          engine::log_line("process", "download " + std::to_string(run->downloaded) + "/"
-                                        + std::to_string(run->ranges.size()) + " " + rep.label
-                                        + " " + engine::format_mb(static_cast<double>(rep.bytes))
-                                        + " in " + seconds_text(rep.seconds));
         rep.import.seconds = rep.seconds;
         imported(self, run, rep.import);
       },

@@ -16,6 +16,7 @@
 //             max_line_bytes for it, then the import fails naming the line
 #include "archive/ecsv_reader.hpp"
 
+#include "archive/buffer_cache.hpp"
 #include "archive/csv_scan.hpp"
 #include "settings/errors.hpp"
 #include "archive/flux_tokens.hpp"
@@ -334,15 +335,13 @@ private:
 };
 
 /// An uninitialised char buffer with slack bytes after its capacity.
+/// (The buffer comes from this thread's spares: see buffer_cache.hpp.)
 struct text_buffer {
-  std::unique_ptr<char[]> data;
+  cached_buffer data;
   size_t capacity = 0;
 
-  explicit text_buffer(size_t cap) { reset(cap); }
-  void reset(size_t cap) {
-    data.reset(new char[cap + buffer_slack]);
+  explicit text_buffer(size_t cap) : data(cap + buffer_slack), capacity(cap) {
     std::memset(data.get() + cap, 0, buffer_slack);
-    capacity = cap;
   }
 };
 

@@ -8,6 +8,7 @@
 // trailing garbage.
 #include "archive/gzip_stream.hpp"
 
+#include "archive/buffer_cache.hpp"
 #include "settings/errors.hpp"
 
 #include <isa-l.h>
@@ -50,7 +51,9 @@ const char* to_string(inflate_backend b) {
 struct gzip_stream::impl {
   std::string name;
   inflate_backend backend;
-  std::vector<uint8_t> in;   ///< [pos, len) not inflated yet
+  cached_buffer in_buf;      ///< from this thread's spares (buffer_cache.hpp)
+  uint8_t* in;               ///< in_buf's bytes: [pos, len) not inflated yet
+  size_t in_size;
   size_t pos = 0;
   size_t len = 0;
   bool in_member = false;    ///< an inflater is inside a member
@@ -65,9 +68,11 @@ struct gzip_stream::impl {
   bool zlib_ready = false;
 
   impl(std::string n, inflate_backend b)
-    : name(std::move(n)), backend(b), in(input_buffer_size) {
+    : name(std::move(n)), backend(b), in_buf(input_buffer_size),
+      in(reinterpret_cast<uint8_t*>(in_buf.get())), in_size(input_buffer_size) {
+    // isal_inflate_init sets what a member needs: no zeroing of ~50 KB.
     if (backend == inflate_backend::isal)
-      isal = std::make_unique<inflate_state>();
+      isal.reset(new inflate_state);
   }
 
   ~impl() {
@@ -82,12 +87,18 @@ struct gzip_stream::impl {
 
   /// Room for `n` more input bytes at in[len].
   void make_room(size_t n) {
-    if (pos > 0 && (pos == len || len + n > in.size())) {
-      std::memmove(in.data(), in.data() + pos, len - pos);
+    if (pos > 0 && (pos == len || len + n > in_size)) {
+      std::memmove(in, in + pos, len - pos);
       len -= pos;
       pos = 0;
     }
-    if (len + n > in.size()) in.resize(std::max(in.size() * 2, len + n));
+    if (len + n > in_size) {
+      cached_buffer bigger(std::max(in_size * 2, len + n));
+      std::memcpy(bigger.get(), in, len);
+      in_buf = std::move(bigger);
+      in = reinterpret_cast<uint8_t*>(in_buf.get());
+      in_size = in_buf.capacity();
+    }
   }
 
   void start_member() {
@@ -114,7 +125,7 @@ struct gzip_stream::impl {
     const size_t have = std::min(avail(), max_inflate_chunk);
     if (backend == inflate_backend::isal) {
       inflate_state& s = *isal;
-      s.next_in = in.data() + pos;
+      s.next_in = in + pos;
       s.avail_in = static_cast<uint32_t>(have);
       s.next_out = reinterpret_cast<uint8_t*>(out);
       s.avail_out = static_cast<uint32_t>(n);
@@ -125,7 +136,7 @@ struct gzip_stream::impl {
       if (s.block_state == ISAL_BLOCK_FINISH) in_member = false;
       return n - s.avail_out;
     }
-    zs.next_in = in.data() + pos;
+    zs.next_in = in + pos;
     zs.avail_in = static_cast<uInt>(have);
     zs.next_out = reinterpret_cast<Bytef*>(out);
     zs.avail_out = static_cast<uInt>(n);
@@ -161,7 +172,7 @@ struct gzip_stream::impl {
       return true;
     }
     if (avail() < 2) return false;
-    if (!gzip_magic(in.data() + pos)) {
+    if (!gzip_magic(in + pos)) {
       if (members == 0) corrupt("not a gzip file");
       corrupt("trailing garbage after gzip member " + std::to_string(members) + " ("
               + std::to_string(avail()) + "+ bytes)");
@@ -220,7 +231,7 @@ void gzip_stream::feed(const void* data, size_t n, text_sink& out) {
     // holds when the sink keeps up.
     const size_t k = std::min(n, input_buffer_size);
     impl_->make_room(k);
-    std::memcpy(impl_->in.data() + impl_->len, p, k);
+    std::memcpy(impl_->in + impl_->len, p, k);
     impl_->len += k;
     impl_->fed += k;
     impl_->pump(out);
@@ -231,7 +242,7 @@ void gzip_stream::feed(const void* data, size_t n, text_sink& out) {
 
 std::pair<uint8_t*, size_t> gzip_stream::input_room() {
   impl_->make_room(input_buffer_size / 2);
-  return {impl_->in.data() + impl_->len, impl_->in.size() - impl_->len};
+  return {impl_->in + impl_->len, impl_->in_size - impl_->len};
 }
 
 void gzip_stream::input_added(size_t n) {

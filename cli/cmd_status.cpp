@@ -20,6 +20,25 @@ namespace gaia::cli {
 
 namespace {
 
+/// "1234/3386 files, 22.1 GB at 180.2 MB/s, about 3 min left".
+std::string files_progress(const engine::run_progress& p) {
+  const uint64_t files = p.count("files"), done = p.count("imported");
+  std::string out = std::to_string(done) + "/" + std::to_string(files) + " files";
+  const double secs = p.count("elapsed_ms") / 1000.0;
+  const double bytes = static_cast<double>(p.count("bytes"));
+  if (bytes > 0 && secs > 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", %.1f GB at %.1f MB/s", bytes / 1e9, bytes / 1e6 / secs);
+    out += buf;
+  }
+  if (done > 0 && done < files && secs > 0) {
+    const double left = (files - done) * secs / done;
+    out += left < 120 ? ", about " + std::to_string(static_cast<long long>(left)) + " s left"
+                      : ", about " + std::to_string(static_cast<long long>(left / 60)) + " min left";
+  }
+  return out;
+}
+
 int status(const config_option& config) {
   // A bad config is what status must report, not a reason to stop: the
   // markers are read where serve wrote them (output_dir_despite).
@@ -47,10 +66,7 @@ int status(const config_option& config) {
     if (progress) {
       where = progress->step;
       if (progress->step == "download+import")
-        where += " (downloaded " + std::to_string(progress->count("downloaded")) + "/"
-                 + std::to_string(progress->count("files")) + ", imported "
-                 + std::to_string(progress->count("imported")) + "/"
-                 + std::to_string(progress->count("files")) + ")";
+        where += " (" + files_progress(*progress) + ")";
       where += ", run " + std::to_string(progress->run_id) + " for "
                + std::to_string(std::time(nullptr) - progress->started_unix)
                + " s";

@@ -25,6 +25,7 @@ namespace {
 struct synth_args {
   synth::archive_options opts;
   std::string boundaries_text;
+  bool files_given = false;
 };
 
 /// True when all of `s` (not empty) is a whole number.
@@ -42,7 +43,11 @@ int bad_argument(const std::string& what) {
 int synth_main(synth_args& a) {
   auto& opts = a.opts;
   const auto& boundaries_text = a.boundaries_text;
-  if (!boundaries_text.empty()) {
+  if (boundaries_text == "all") {
+    // The whole archive's partition; all of its files unless --files says.
+    opts.boundaries = synth::dr3_partition();
+    if (!a.files_given) opts.files = static_cast<int>(opts.boundaries.size()) - 1;
+  } else if (!boundaries_text.empty()) {
     auto colon = boundaries_text.find(':');
     if (colon != std::string::npos) {
       int64_t start = 0, step = 0;
@@ -111,13 +116,14 @@ void add_synth(CLI::App& app, command_list& out) {
   cmd->add_option("--out", a->opts.out_dir, "output directory (created if missing)")
     ->required()
     ->type_name("DIR");
-  cmd->add_option("--files", a->opts.files, "number of files")
+  cmd->add_option("--files", a->opts.files, "number of files (with --boundaries all: all 3386)")
     ->default_val(20)
-    ->check(CLI::Range(1, 1 << 20));
+    ->check(CLI::Range(1, 1 << 20))
+    ->each([a](const std::string&) { a->files_given = true; });
   cmd->add_option("--boundaries", a->boundaries_text,
-                  "file boundaries: a comma list (like GAIA_FILE_BOUNDARIES) or "
-                  "START:STEP for N ranges of STEP indices (default: the benchmark's "
-                  "21 bounds)");
+                  "file boundaries: a comma list (like GAIA_FILE_BOUNDARIES), "
+                  "START:STEP for N ranges of STEP indices, or \"all\": the whole DR3 "
+                  "archive's 3,386 ranges (default: the benchmark's 21 bounds)");
   cmd->add_option("--scale", a->opts.scale,
                   "sources per file relative to the real ones (1.0: ~75,000 sources, "
                   "~1.5 GB text, ~380 MB gzip for 20 files)")

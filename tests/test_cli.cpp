@@ -102,7 +102,7 @@ TEST_CASE("cli: run exits 0 with results.done and 1 with results.err") {
     CHECK(run.wait(60s) == 0);
     CHECK(run.out().empty());
     CHECK(fs::exists(layout.done_marker));
-    CHECK(run.err().find("import 2/2") != std::string::npos);
+    CHECK(run.err().find("process: file 2/2 ") != std::string::npos);
   }
   env["GAIA_ARCHIVE_URL_TEMPLATE"] = "file:///nonexistent/E_%s.csv.gz";
   env["GAIA_OUTPUT_DIR"] = (dir / "out2").string();

@@ -11,7 +11,7 @@
 #include "messages/messages.hpp"
 
 #include "tests/production_fixture.hpp"
-#include "tests/reference_reader.hpp"
+#include "tests/reference_csv.hpp"
 
 #include <doctest/doctest.h>
 
@@ -79,32 +79,6 @@ void write_odd_token_file(const std::string& path) {
   test::write_file(path, out);
 }
 
-/// The expected results.csv text, from the reference reader.
-std::string expected_csv(const std::vector<std::string>& files) {
-  std::map<int64_t, test::reference::minmax> acc;
-  for (const auto& f : files)
-    test::reference::read_file(f, acc);
-  std::string csv = std::string(results_header) + "\n";
-  for (const auto& [id, m] : acc) {
-    double pct = test::reference::change(m);
-    if (!(pct > 100))
-      continue;
-    result_row r;
-    r.source.source_id = id;
-    if (!std::isnan(m.bp_min)) {
-      r.source.bp.add(m.bp_min);
-      r.source.bp.add(m.bp_max);
-    }
-    if (!std::isnan(m.rp_min)) {
-      r.source.rp.add(m.rp_min);
-      r.source.rp.add(m.rp_max);
-    }
-    r.percentage_change = pct;
-    append_result_line(csv, r);
-  }
-  return csv;
-}
-
 struct quiet_logs {
   quiet_logs() { engine::set_log_quiet(true); }
   ~quiet_logs() { engine::set_log_quiet(false); }
@@ -138,7 +112,7 @@ TEST_CASE("correctness: production equals the reference, bit for bit, over "
       fmt.gzip_members = i == 2 ? 4 : 1;
       synth::write_archive_file(path, files[i], fmt);
     }
-    auto expected = expected_csv(paths);
+    auto expected = test::reference::expected_csv(paths);
     REQUIRE(std::count(expected.begin(), expected.end(), '\n') > 50);
 
     mirror_options mo;

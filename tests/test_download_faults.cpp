@@ -411,3 +411,18 @@ TEST_CASE("download faults: a body beyond max_file_bytes is aborted, naming "
     CHECK_FALSE(fs::exists(m.layout().download_path(m.archive.ranges[0]) + ".part"));
   }
 }
+
+TEST_CASE("download faults: not kept, a dropped connection is resumed from "
+          "the bytes the streamed import already took") {
+  faulty_mirror m;
+  m.s.keep_downloads = false;
+  auto drop = fault(kind::reset_mid_body, 1);
+  drop.cut_fraction = 0.6;
+  m.server->set_fault(m.name(0), drop);
+  m.check_exact(m.run());
+  auto g = m.gets(m.name(0));
+  REQUIRE(g.size() == 2);
+  CHECK(g[1].range.rfind("bytes=", 0) == 0); // continued, not started over
+  CHECK(g[1].status == 206);
+  CHECK(fs::is_empty(m.layout().downloads_dir));
+}

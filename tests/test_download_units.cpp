@@ -252,3 +252,37 @@ TEST_CASE("download: a cancelled run stops a backoff sleep at once") {
   CHECK(f.server->requests().size() == 1);
 }
 
+
+TEST_CASE("download: the archive's files from _MD5SUM.txt, in order, "
+          "contiguous, named by line when not") {
+  auto list = [](const std::string& text) {
+    return archive_files_listed(parse_checksum_lines(text, "u/_MD5SUM.txt"), "u/_MD5SUM.txt");
+  };
+  const std::string a = std::string(32, 'a') + "  ";
+  auto files = list(a + "EpochPhotometry_000000-003111.csv.gz\n" + a + "README.txt\n"
+                    + a + "EpochPhotometry_003112-005263.csv.gz\n");
+  REQUIRE(files.size() == 2);
+  CHECK(files[1].first == 3112);
+  CHECK(files[1].last == 5263);
+  CHECK_THROWS_WITH_AS(list(a + "EpochPhotometry_000000-003111.csv.gz\n" + a
+                            + "EpochPhotometry_003113-005263.csv.gz\n"),
+                       "u/_MD5SUM.txt: line 2: EpochPhotometry_003113-005263.csv.gz leaves a "
+                       "gap after the file of line 1 (EpochPhotometry_000000-003111.csv.gz): "
+                       "the files must be contiguous and increasing",
+                       download_error);
+  CHECK_THROWS_WITH_AS(list(a + "EpochPhotometry_003112-005263.csv.gz\n" + a
+                            + "EpochPhotometry_000000-003111.csv.gz\n"),
+                       doctest::Contains("line 2: EpochPhotometry_000000-003111.csv.gz "
+                                         "overlaps or goes back from"),
+                       download_error);
+  CHECK_THROWS_WITH_AS(list(a + "notes.txt\n"), doctest::Contains("lists no EpochPhotometry"),
+                       download_error);
+  // The real archive's 3,386 names (the synthetic full archive uses them).
+  std::string all;
+  for (const auto& line : test::read_lines(std::string(GAIA_FIXTURES_DIR) + "/epoch_photometry_files.txt"))
+    all += a + line + "\n";
+  auto dr3 = list(all);
+  CHECK(dr3.size() == 3386);
+  CHECK(dr3.front().label() == "000000-003111");
+  CHECK(dr3.back().label() == "786097-786431");
+}

@@ -7,6 +7,7 @@
 #include "tests/env_util.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace gaia;
 
@@ -113,4 +114,46 @@ TEST_CASE("settings: a missing config file is named") {
     CHECK(std::string(e.what()).find("/nonexistent/prod.json")
           != std::string::npos);
   }
+}
+
+TEST_CASE("settings: file_boundaries \"all\" takes the archive's own list, or "
+          "the first N, or files A to B") {
+  auto all = parse_settings(R"({"file_boundaries": "all"})", "c.json", no_env);
+  CHECK(all.files.from_list);
+  CHECK(all.files.first == 1);
+  CHECK(all.files.last == 0);
+  CHECK(all.file_boundaries.empty());
+  auto first = parse_settings(R"({"file_boundaries": "all:20"})", "c.json", no_env);
+  CHECK(first.files.first == 1);
+  CHECK(first.files.last == 20);
+  auto range = parse_settings("{}", "c.json", env_of({{"GAIA_FILE_BOUNDARIES", "all:100-199"}}));
+  CHECK(range.files.first == 100);
+  CHECK(range.files.last == 199);
+  CHECK(to_json(range)["file_boundaries"] == "all:100-199");
+  // A list given again replaces the selection.
+  auto back = parse_settings(R"({"file_boundaries": "all"})", "c.json",
+                             env_of({{"GAIA_FILE_BOUNDARIES", "0,10,20"}}));
+  CHECK_FALSE(back.files.from_list);
+  CHECK(back.file_boundaries == std::vector<int64_t>{0, 10, 20});
+  for (const char* bad : {R"("everything")", R"("all:0")", R"("all:5-2")", R"("all:x")",
+                          R"("all:3-")"}) {
+    CAPTURE(bad);
+    auto e = error_of(std::string(R"({"file_boundaries": )") + bad + "}");
+    CHECK(e.find("file_boundaries") != std::string::npos);
+    CHECK(e.find("\"all\", \"all:N\" or \"all:A-B\"") != std::string::npos);
+  }
+  // The list comes from _MD5SUM.txt: without one there is no list.
+  auto none = error_of(R"({"file_boundaries": "all", "checksum_url": "none"})");
+  CHECK(none.find("checksum_url is none") != std::string::npos);
+}
+
+TEST_CASE("settings: keep_downloads is a boolean, also from the environment") {
+  CHECK(parse_settings("{}", "c.json", no_env).keep_downloads);
+  CHECK_FALSE(parse_settings(R"({"keep_downloads": false})", "c.json", no_env).keep_downloads);
+  CHECK_FALSE(
+    parse_settings("{}", "c.json", env_of({{"GAIA_KEEP_DOWNLOADS", "false"}})).keep_downloads);
+  CHECK(error_of(R"({"keep_downloads": "no"})").find("expected true or false")
+        != std::string::npos);
+  CHECK(error_of("{}", env_of({{"GAIA_KEEP_DOWNLOADS", "maybe"}})).find("GAIA_KEEP_DOWNLOADS")
+        != std::string::npos);
 }

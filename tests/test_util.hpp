@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <zlib.h>
 
 namespace gaia::test {
@@ -46,6 +47,14 @@ inline std::string read_file(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::istringstream in(read_file(p));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
 }
 
 inline void write_file(const std::filesystem::path& p, const std::string& s) {

@@ -44,6 +44,10 @@ uint64_t write_archive_file(const std::string& path,
                             const std::vector<row>& rows,
                             const file_format& format = {});
 
+/// The 3,387 HEALPix boundaries of the whole DR3 epoch photometry archive's
+/// 3,386 files (dr3_partition.cpp).
+const std::vector<int64_t>& dr3_partition();
+
 /// Java's Double.toString form with shortest round-trip digits: plain in
 /// [1e-3, 1e7) ("1820.8582445068785", "50.0"), else "1.0E7" / "1.01E-13".
 std::string java_double(double v);
