@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 namespace gaia {
@@ -225,16 +226,50 @@ gzip_stream::gzip_stream(std::string name, inflate_backend backend)
 gzip_stream::~gzip_stream() = default;
 
 void gzip_stream::feed(const void* data, size_t n, text_sink& out) {
+  auto& m = *impl_;
   auto* p = static_cast<const uint8_t*>(data);
+  m.fed += n;
+  if (m.avail() == 0 && n > 0) {
+    // Nothing buffered: inflate straight from the caller's bytes (a
+    // download's receive buffer) and keep only what the sink had no room
+    // for. Saves copying every compressed byte once.
+    uint8_t* const own = m.in;
+    const size_t own_size = m.in_size;
+    m.in = const_cast<uint8_t*>(p);
+    m.pos = 0;
+    m.len = n;
+    m.in_size = n;
+    struct restore {
+      impl& m;
+      uint8_t* own;
+      size_t own_size;
+      int unwinding = std::uncaught_exceptions();
+      ~restore() {
+        const uint8_t* left = m.in + m.pos;
+        const size_t k = m.len - m.pos;
+        m.in = own;
+        m.in_size = own_size;
+        m.pos = 0;
+        m.len = 0;
+        // After a throw the stream is void: nothing to keep.
+        if (k > 0 && std::uncaught_exceptions() == unwinding) {
+          m.make_room(k);
+          std::memcpy(m.in, left, k);
+          m.len = k;
+        }
+      }
+    } guard{m, own, own_size};
+    m.pump(out);
+    return;
+  }
   while (n > 0) {
     // In slices, so the buffer stays one slice beyond what the inflater
     // holds when the sink keeps up.
     const size_t k = std::min(n, input_buffer_size);
-    impl_->make_room(k);
-    std::memcpy(impl_->in + impl_->len, p, k);
-    impl_->len += k;
-    impl_->fed += k;
-    impl_->pump(out);
+    m.make_room(k);
+    std::memcpy(m.in + m.len, p, k);
+    m.len += k;
+    m.pump(out);
     p += k;
     n -= k;
   }

@@ -5,7 +5,9 @@
 #include <cctype>
 #include <cerrno>
 #include <fstream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace gaia {
 
@@ -62,18 +64,34 @@ stream_sink::stream_sink(stream_state& st, const part_file* part, stream_consume
   : st_(st), part_(part), consumer_(consumer), max_bytes_(max_bytes) {}
 
 stream_sink::~stream_sink() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
-bool stream_sink::open(const char* mode) {
+bool stream_sink::open(bool append) {
   if (part_ == nullptr) return true;
-  file_ = std::fopen(part_->path.c_str(), mode);
-  if (file_ == nullptr) {
+  // Plain write(2) from curl's buffer: no stdio buffer to copy through.
+  fd_ = ::open(part_->path.c_str(),
+               O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+  if (fd_ < 0) {
     write_failed = true;
     write_errno = errno;
     return false;
   }
-  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  return true;
+}
+
+bool stream_sink::write_all(const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd_, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      write_failed = true;
+      write_errno = w < 0 ? errno : ENOSPC;
+      return false;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
   return true;
 }
 
@@ -109,7 +127,7 @@ bool stream_sink::begin(const response_head& h) {
     st_.version.total = h.range_total;
     resumed = true;
     if (!set_limit(st_.version.total)) return false;
-    return open("ab");
+    return open(true);
   }
   // 200 (or file://, or a 206 from 0): the whole file, whatever we asked
   // for. The server ignores ranges, or If-Range said the file changed:
@@ -122,7 +140,7 @@ bool stream_sink::begin(const response_head& h) {
   st_.version.etag = h.etag;
   st_.version.last_modified = h.last_modified;
   if (!set_limit(st_.version.total)) return false;
-  return open("wb");
+  return open(false);
 }
 
 bool stream_sink::write(const char* data, size_t n) {
@@ -143,11 +161,7 @@ bool stream_sink::write(const char* data, size_t n) {
     too_large = limit_;
     return false;
   }
-  if (file_ != nullptr && std::fwrite(data, 1, n, file_) != n) {
-    write_failed = true;
-    write_errno = errno;
-    return false;
-  }
+  if (fd_ >= 0 && !write_all(data, n)) return false;
   if (st_.hashing) st_.hash.update(data, n);
   if (consumer_ != nullptr) {
     try {
@@ -170,9 +184,9 @@ bool stream_sink::write(const char* data, size_t n) {
 }
 
 bool stream_sink::close() {
-  if (file_ == nullptr) return true;
-  int rc = std::fclose(file_);
-  file_ = nullptr;
+  if (fd_ < 0) return true;
+  int rc = ::close(fd_);
+  fd_ = -1;
   if (rc != 0 && !write_failed) {
     write_failed = true;
     write_errno = errno;

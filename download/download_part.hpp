@@ -84,7 +84,7 @@ public:
 
   bool begin(const response_head& h) override;
   bool write(const char* data, size_t n) override;
-  /// Flushes and closes the ".part"; false (with errno) when that failed.
+  /// Closes the ".part"; false (with errno) when that failed.
   bool close();
 
   bool began() const { return began_; }
@@ -103,7 +103,8 @@ public:
   bool info_saved = false;
 
 private:
-  bool open(const char* mode);
+  bool open(bool append);
+  bool write_all(const char* data, size_t n);
   bool set_limit(uint64_t announced);
   void restart_stream();
 
@@ -112,7 +113,7 @@ private:
   stream_consumer* consumer_;
   uint64_t max_bytes_;
   uint64_t limit_ = 0;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   bool began_ = false;
   std::chrono::steady_clock::time_point started_;
   unsigned char head_[2] = {0, 0};

@@ -55,6 +55,19 @@ figure measure(const std::string& name, int repeat,
                const std::function<void()>& before,
                const std::function<sample()>& once);
 
+/// One stage to measure: `before` (when set) prepares, `once` runs it.
+struct stage_job {
+  std::string name;
+  std::function<void()> before;
+  std::function<sample()> once;
+};
+
+/// Measures every job `repeat` times, interleaved (round after round, each
+/// job once a round), so that a machine that slows down for a while (a
+/// shared host) slows every stage alike and the ratios stay fair. Returns
+/// the medians, in the jobs' order.
+std::vector<figure> measure_interleaved(const std::vector<stage_job>& jobs, int repeat);
+
 /// The EpochPhotometry_*.csv.gz files of `dir`, largest first.
 std::vector<std::filesystem::path> archive_files(
   const std::filesystem::path& dir);
@@ -63,10 +76,11 @@ std::vector<std::filesystem::path> archive_files(
 /// settings from defaults and the environment; returns its path.
 std::string write_empty_config(const std::filesystem::path& work);
 
-/// The hidden floor stage: inflate every file of `dir` on `threads` threads
-/// and print the uncompressed byte count.
-int inflate_stage(const std::filesystem::path& dir, inflate_backend backend,
-                  unsigned threads);
+/// The hidden floor stage: inflate every file of `dir` (and MD5 its
+/// compressed bytes in the same pass, when `with_md5`) on `threads`
+/// threads; prints the uncompressed byte count.
+int floor_stage(const std::filesystem::path& dir, inflate_backend backend,
+                bool with_md5, unsigned threads);
 
 /// A `gaia-dr3 mirror` child process.
 struct mirror_child {
