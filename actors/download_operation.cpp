@@ -34,6 +34,7 @@ download_options options_of(const settings& cfg, const download_request& req,
   opts.cancelled = [runs, run] { return runs->cancelled(run); };
   std::string label = req.label;
   opts.on_notice = [label](const std::string& text) {
+    note_download_notice(text); // retries by cause, for /metrics (messages/trace_hooks.cpp)
     engine::log_line("download", label + ": " + text);
   };
   return opts;
