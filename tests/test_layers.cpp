@@ -41,7 +41,7 @@ std::string lower(std::string s) {
 
 } // namespace
 
-TEST_CASE("layers: the engine includes only itself and has no Gaia word in it; web/ "
+TEST_CASE("layers: the engine includes only itself and has no Gaia word in it, web/ "
           "only itself and the engine") {
   int files = 0;
   for (const char* layer : {"engine", "web"}) {

@@ -146,7 +146,7 @@ TEST_CASE("trace: a run over the loopback mirror has one download and one import
   CHECK(table.find("service: starting run 1") != std::string::npos); // --log
 }
 
-TEST_CASE("trace: a failed run's trace shows the failing message and its error; --failed "
+TEST_CASE("trace: a failed run's trace shows the failing message and its error, and --failed "
           "finds it") {
   test::temp_dir dir("gaia-trace-fail");
   test::mirror_archive m(dir, 3);

@@ -198,7 +198,7 @@ TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go firs
   CHECK(trace_files(traces).size() == 3);
 }
 
-TEST_CASE("trace store: retention by bytes removes the oldest runs; a run alone over the "
+TEST_CASE("trace store: retention by bytes removes the oldest runs, and a run alone over the "
           "limit is cut and says so") {
   gaia::test::temp_dir dir;
   const std::string traces = (dir / "trace").string();

@@ -68,7 +68,7 @@ fs::path screenshot_dir(const fs::path& fallback) {
 
 } // namespace
 
-TEST_CASE("web: /metrics passes promtool check metrics and its counters match the run; "
+TEST_CASE("web: /metrics passes promtool check metrics and its counters match the run, "
           "/livez and /readyz answer") {
   test::temp_dir dir("gaia-metrics");
   test::mirror_archive m(dir, 4);
