@@ -19,7 +19,7 @@ namespace web {
 
 class metrics final : public engine::trace_sink {
 public:
-  /// Every name begins with `prefix` and "_" ("gaia_dr3_runs_total").
+  /// Every name begins with `prefix` and "_" ("toy_runs_total").
   explicit metrics(std::string prefix);
   ~metrics() override;
   metrics(const metrics&) = delete;
@@ -38,7 +38,7 @@ public:
   /// The Prometheus text format (version 0.0.4).
   std::string text() const;
 
-  /// A metric name ("gaia-dr3" -> "gaia_dr3"): what is not a letter, digit
+  /// A metric name ("my-app" -> "my_app"): what is not a letter, digit
   /// or '_' becomes '_'.
   static std::string name_of(const std::string& text);
 

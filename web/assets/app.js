@@ -53,7 +53,7 @@ async function getJSON(url) {
 
 const pad = (n, w) => String(n).padStart(w || 2, '0');
 
-/** "22:27:17.937" in UTC, as the log and `gaia-dr3 trace` show times. */
+/** "22:27:17.937" in UTC, as the log and the trace command show times. */
 function clock(ms) {
   if (!ms) return '-';
   const d = new Date(ms);
