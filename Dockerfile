@@ -22,6 +22,7 @@ COPY settings /src/settings
 COPY actors /src/actors
 COPY messages /src/messages
 COPY tools /src/tools
+COPY web /src/web
 COPY cli /src/cli
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build -j"$(nproc)" --target gaia-dr3
@@ -44,5 +45,8 @@ USER gaia
 # within a minute; the check only reads a few small files.
 HEALTHCHECK --interval=10s --timeout=10s --start-period=20s --retries=3 \
   CMD ["gaia-dr3", "status", "--config", "/app/config/production.json"]
+# The live page and /metrics, when web_port is set (docker-compose.yml sets
+# it and publishes it on the host's loopback only).
+EXPOSE 8090
 ENTRYPOINT ["gaia-dr3"]
 CMD ["serve", "--config", "/app/config/production.json"]

@@ -22,6 +22,7 @@ download_options transfer_options(const settings& cfg, uint64_t run, const std::
   opts.max_file_bytes = static_cast<uint64_t>(cfg.max_file_bytes);
   opts.cancelled = [runs, run] { return runs->cancelled(run); };
   opts.on_notice = [label](const std::string& text) {
+    note_download_notice(text); // retries by cause, for /metrics (messages/trace_hooks.cpp)
     engine::log_line("download", label + ": " + text);
   };
   return opts;

@@ -69,9 +69,11 @@ engine::production gaia_production(const settings& s, const std::string& config_
                    ctx.system().spawn(benchmark_process, s, peers, ctx.runs()));
                });
 
-  prod.operation("prepare", "Prepare operation",
-                 "reads the run's checksum list (_MD5SUM.txt) once",
-                 detached(prepare_operation, s));
+  // The single operations sit behind pools of one, like the pooled ones:
+  // every request of the process is queued, timed and traced the same way.
+  prod.operation<prepare_request, prepare_reply>(
+    "prepare", "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
+    detached(prepare_operation, s), engine::fixed_pool(1));
   prod.operation<download_request, download_reply>(
     "download", "Download operation",
     "fetches an archive file with libcurl and imports it as it streams in "
@@ -89,12 +91,13 @@ engine::production gaia_production(const settings& s, const std::string& config_
         ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs()));
     },
     engine::pool_setting{"import_pool_size", 2});
-  prod.operation("compute", "Compute operation",
-                 "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
-                 detached(compute_operation));
-  prod.operation("export", "Export operation",
-                 "writes results.csv (temporary name, then rename)",
-                 detached(export_operation));
+  prod.operation<compute_request, compute_reply>(
+    "compute", "Compute operation",
+    "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
+    detached(compute_operation), engine::fixed_pool(1));
+  prod.operation<export_request, export_reply>(
+    "export", "Export operation", "writes results.csv (temporary name, then rename)",
+    detached(export_operation), engine::fixed_pool(1));
 
   prod.connect<engine::run_request>("service", "process");
   prod.connect<prepare_request>("process", "prepare");
@@ -113,11 +116,20 @@ engine::pool_sizes pool_sizes_of(const settings& s) {
   };
 }
 
+std::shared_ptr<engine::trace_store> trace_store_of(const settings& s) {
+  if (s.trace_keep_runs <= 0) return nullptr;
+  engine::trace_limits limits;
+  limits.keep_runs = s.trace_keep_runs;
+  limits.max_bytes = static_cast<uint64_t>(s.trace_max_bytes);
+  return std::make_shared<engine::trace_store>(output_layout(s.output_dir).trace_dir, limits);
+}
+
 engine::spawn_options spawn_options_of(const settings& s) {
   engine::spawn_options o;
   o.sizes = pool_sizes_of(s);
   o.job_timeout = caf::duration{std::chrono::seconds(s.request_timeout_s)};
   o.job_timeout_text = "no reply within request_timeout_s";
+  o.trace = trace_store_of(s);
   return o;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/messages.hpp"
+#include "engine/observe/trace_store.hpp"
 #include "engine/production.hpp"
 #include "engine/spawn.hpp"
 #include "settings/settings.hpp"
@@ -19,8 +20,12 @@ namespace gaia {
 engine::production gaia_production(const settings& s, const std::string& config_path = "");
 
 /// How to spawn it: pool sizes from the settings, request_timeout_s as the
-/// time limit of one job.
+/// time limit of one job, each run's trace kept in output_dir/trace.
 engine::spawn_options spawn_options_of(const settings& s);
+
+/// The trace of each run in output_dir/trace, within trace_keep_runs and
+/// trace_max_bytes; none when trace_keep_runs is 0.
+std::shared_ptr<engine::trace_store> trace_store_of(const settings& s);
 
 /// The pool sizes the settings give, for `gaia-dr3 graph`.
 engine::pool_sizes pool_sizes_of(const settings& s);

@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/config_option.hpp"
+#include "cli/watch.hpp"
 
 #include "actors/production.hpp"
 #include "engine/state/atomic_file.hpp"
@@ -35,7 +36,7 @@ namespace {
 /// once results.err is deleted.
 class config_loader {
 public:
-  explicit config_loader(std::string path) : path_(std::move(path)) {}
+  config_loader(std::string path, watch& w) : path_(std::move(path)), watch_(w) {}
 
   std::optional<engine::serve_plan> operator()() {
     try {
@@ -46,9 +47,12 @@ public:
         engine::log_line("main", "serving; config " + path_ + ", output " + s.output_dir);
       reported_.clear();
       served_ = true;
-      return engine::serve_plan{gaia_production(s, path_), spawn_options_of(s)};
+      engine::serve_plan plan{gaia_production(s, path_), spawn_options_of(s)};
+      watch_.attach(s, plan.prod, plan.opts);
+      return plan;
     } catch (const config_error& e) {
       report(e.what());
+      watch_.config_failed(e.what());
       return std::nullopt;
     }
   }
@@ -77,6 +81,7 @@ private:
   }
 
   std::string path_;
+  watch& watch_;
   std::string reported_;
   bool served_ = false;
   std::chrono::steady_clock::time_point last_heartbeat_{};
@@ -94,7 +99,8 @@ int serve(const config_option& config) {
     // A signal cancels every run and becomes a message to the loop.
     signals.start("shutting down", runs,
                   [me] { caf::anon_send(me, engine::shutdown_atom::value); });
-    config_loader load(config.path);
+    watch w; // the live page (web_port), the metrics, the readiness
+    config_loader load(config.path, w);
     engine::serve(sys, self, runs, std::ref(load),
                   std::chrono::milliseconds(defaults::poll_interval_ms));
     signals.stop();
@@ -137,7 +143,9 @@ void add_serve_run(CLI::App& app, command_list& out) {
     "takes results.lock and runs the production. Delete a marker (or "
     "`gaia-dr3 trigger`) to run again. A config that does not load is "
     "reported in results.err and waited out, never a reason to exit. Stops "
-    "cleanly on SIGTERM/SIGINT.");
+    "cleanly on SIGTERM/SIGINT. With web_port set it also serves the live page "
+    "(graph, timeline, message traces, log, runs, settings), /metrics, /livez "
+    "and /readyz on web_bind:web_port.");
   serve_config->add_to(serve_cmd);
   out.push_back({serve_cmd, [serve_config] { return serve(*serve_config); }});
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add_serve_run(app, commands);
   add_check_graph(app, commands);
   add_status_trigger(app, commands);
+  add_trace(app, commands);
   add_synth(app, commands);
   add_mirror(app, commands);
   add_bench(app, commands);

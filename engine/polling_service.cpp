@@ -6,6 +6,7 @@
 #include "engine/run_control.hpp"
 #include "engine/state/run_lock.hpp"
 #include "engine/spawn.hpp"
+#include "engine/trace.hpp"
 
 #include <ctime>
 #include <filesystem>
@@ -35,6 +36,14 @@ struct service_state {
   caf::timespan backoff{0};
   caf::actor_clock::time_point last_heartbeat;
   bool heartbeat_written = false;
+  /// The trace: this node's id and the process's; the run being traced,
+  /// its run_request's message id and start.
+  std::shared_ptr<trace_sink> trace;
+  std::string node;
+  std::string process_node;
+  uint64_t traced_run = 0;
+  uint64_t request_id = 0;
+  std::chrono::system_clock::time_point traced_since;
 
   static inline const char* name = "polling_service";
 };
@@ -90,6 +99,83 @@ run_outcome lock_failure(service_actor* self, std::string error) {
   return o;
 }
 
+/// The trace of a run's start: the run, then its run_request (the run's
+/// first message), which the process takes at once.
+void trace_start(service_actor* self, uint64_t run) {
+  auto& st = self->state;
+  trace_event e;
+  e.what = trace_event::kind::run_started;
+  e.run_id = run;
+  e.host = this_host();
+  st.trace->record(e);
+  st.traced_run = run;
+  st.traced_since = e.at;
+  st.request_id = st.trace->next_message_id(run);
+  for (auto what : {trace_event::kind::sent, trace_event::kind::started}) {
+    trace_event m;
+    m.what = what;
+    m.run_id = run;
+    m.id = st.request_id;
+    m.source = st.node;
+    m.target = st.process_node;
+    if (what == trace_event::kind::sent) {
+      m.message = message_name<run_request>();
+      m.summary = "run " + std::to_string(run);
+    } else {
+      m.worker = st.process_node;
+      m.host = this_host();
+    }
+    st.trace->record(m);
+  }
+}
+
+/// The trace of a run's end: the process's run_outcome answers the
+/// run_request, then the run ends (`no_verdict`: abandoned).
+void trace_end(service_actor* self, const run_outcome& o, bool no_verdict) {
+  auto& st = self->state;
+  if (st.traced_run == 0 || st.traced_run != o.run_id)
+    return;
+  const char* outcome = no_verdict ? outcome_name::abandoned
+                                   : o.ok ? outcome_name::ok : outcome_name::failed;
+  trace_event m;
+  m.what = o.ok && !no_verdict ? trace_event::kind::finished : trace_event::kind::failed;
+  m.run_id = o.run_id;
+  m.id = st.request_id;
+  m.reply_id = st.trace->next_message_id(o.run_id);
+  m.source = st.node;
+  m.target = st.process_node;
+  m.worker = st.process_node;
+  m.message = message_name<run_outcome>();
+  m.run_s = std::chrono::duration<double>(m.at - st.traced_since).count();
+  if (no_verdict) {
+    m.summary = "stopped without a verdict";
+    m.error = !st.lock_lost.empty()
+                ? std::filesystem::path(st.cfg.state.lock_marker).filename().string() + " "
+                    + st.lock_lost
+              : st.runs->shutting_down() ? "shutting down"
+              : o.error;
+    m.cancelled = true;
+  } else if (o.ok) {
+    m.summary = o.summary.empty() ? "ok" : o.summary.front();
+  } else {
+    m.summary = o.step + " failed: " + o.subject;
+    m.error = o.error;
+  }
+  st.trace->record(m);
+  trace_event e;
+  e.what = trace_event::kind::run_ended;
+  e.run_id = o.run_id;
+  e.outcome = outcome;
+  // "download failed: <the error>" (the error names the file), as a
+  // person reads it in a list of runs.
+  if (no_verdict) e.error = m.summary + ": " + m.error;
+  else if (!o.ok) e.error = o.step + " failed: " + o.error;
+  e.summary = m.summary;
+  e.seconds = o.seconds > 0 ? o.seconds : m.run_s;
+  st.trace->record(e);
+  st.traced_run = 0;
+}
+
 void report_once(service_actor* self, const run_outcome& o) {
   auto& st = self->state;
   if (st.run_once) {
@@ -135,6 +221,7 @@ void finish(service_actor* self, run_outcome o) {
   auto& st = self->state;
   const bool lost = !st.lock_lost.empty();
   const bool no_verdict = lost || o.abandoned || st.runs->shutting_down();
+  trace_end(self, o, no_verdict);
   bool marked = true;
   // A run that never started (no lock) has nothing to say.
   if (!no_verdict && o.step != "lock")
@@ -268,6 +355,7 @@ void start_run(service_actor* self) {
   uint64_t last = 0;
   if (auto p = st.cfg.state.read_progress()) last = p->run_id;
   const uint64_t id = st.run_id = st.runs->next_run_id(last);
+  trace_start(self, id); // first: the run's trace has this line too
   log_line("service", "starting run " + std::to_string(id));
   self->request(st.process, caf::infinite, run_request{id})
     .then(
@@ -290,8 +378,13 @@ void start_run(service_actor* self) {
 }
 
 caf::behavior service(service_actor* self, service_config cfg, process_actor process,
-                      std::shared_ptr<run_control> runs, bool run_once, caf::actor listener) {
+                      std::shared_ptr<run_control> runs, bool run_once, caf::actor listener,
+                      std::shared_ptr<trace_sink> trace, std::string node,
+                      std::string process_node) {
   auto& st = self->state;
+  st.trace = trace ? std::move(trace) : std::make_shared<no_trace>();
+  st.node = std::move(node);
+  st.process_node = std::move(process_node);
   st.cfg = std::move(cfg);
   st.process = std::move(process);
   st.runs = std::move(runs);
@@ -336,7 +429,8 @@ caf::behavior service(service_actor* self, service_config cfg, process_actor pro
 spawner polling_service(service_config cfg, std::string process) {
   return [cfg = std::move(cfg), process = std::move(process)](spawn_context& ctx) {
     auto proc = ctx.peer_as<process_actor>(process);
-    return ctx.system().spawn(service, cfg, proc, ctx.runs(), ctx.run_once(), ctx.listener());
+    return ctx.system().spawn(service, cfg, proc, ctx.runs(), ctx.run_once(), ctx.listener(),
+                              ctx.trace(), ctx.self().id, process);
   };
 }
 

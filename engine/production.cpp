@@ -66,9 +66,9 @@ void production::validate() const {
       throw std::logic_error("production " + name_ + ": two nodes named '" + n.id + "'");
     if (!n.spawn)
       throw std::logic_error("production " + name_ + ": node '" + n.id + "' has no spawner");
-    if (n.pooled && (!n.make_pool || n.pool.key.empty()))
+    if (n.pooled && (!n.make_pool || (n.pool.key.empty() && n.pool.default_size < 1)))
       throw std::logic_error("production " + name_ + ": pooled node '" + n.id
-                             + "' needs a pool setting");
+                             + "' needs a pool setting or a fixed size");
   }
   for (const auto& e : edges_)
     for (const auto* end : {&e.from, &e.to})
@@ -111,7 +111,12 @@ std::string production::to_mermaid(const pool_sizes* sizes) const {
     for (const auto& n : nodes_) {
       if (n.kind != kind) continue;
       std::string title = n.title;
-      if (n.pooled)
+      const bool fixed = n.pooled && n.pool.key.empty();
+      // A single operation behind a pool of one is drawn as what it is.
+      const bool pooled = n.pooled && !(fixed && n.pool.default_size == 1);
+      if (pooled && fixed)
+        title += " x" + std::to_string(n.pool.default_size);
+      else if (pooled)
         title += sizes != nullptr ? " x" + std::to_string((*sizes)(n.pool)) : " pool";
       // Shapes: service = stadium, process = rectangle, pool = subroutine,
       // single operation = rounded.
@@ -120,7 +125,7 @@ std::string production::to_mermaid(const pool_sizes* sizes) const {
         case node_kind::service: out << "([\"" << title << "\"])"; break;
         case node_kind::process: out << "[\"" << title << "\"]"; break;
         case node_kind::operation:
-          out << (n.pooled ? "[[\"" : "(\"") << title << (n.pooled ? "\"]]" : "\")");
+          out << (pooled ? "[[\"" : "(\"") << title << (pooled ? "\"]]" : "\")");
           break;
       }
       out << "\n";

@@ -47,9 +47,14 @@ using pool_maker = std::function<caf::actor(spawn_context&, int size, spawner wo
 
 /// The setting that holds a pooled operation's number of workers.
 struct pool_setting {
-  std::string key;     ///< the settings key ("download_pool_size")
+  std::string key;     ///< the settings key ("download_pool_size"); empty: fixed
   int default_size = 1;
 };
+
+/// A pool of `size` workers that no setting changes. fixed_pool(1) puts a
+/// single operation behind a pool, so its jobs are queued, timed and
+/// traced like every pool's.
+inline pool_setting fixed_pool(int size = 1) { return pool_setting{"", size}; }
 
 /// One business host of the production.
 struct node {
@@ -71,7 +76,8 @@ struct edge {
 };
 
 /// How many workers each pooled operation has: the settings value of its
-/// pool_setting key, or its default when the lookup gives none.
+/// pool_setting key, or its default when the lookup gives none. Not asked
+/// for fixed pools.
 using pool_sizes = std::function<int(const pool_setting&)>;
 
 class production {

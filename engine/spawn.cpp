@@ -7,7 +7,9 @@ namespace engine {
 
 int spawn_context::pool_size() const {
   if (!node_.pooled) return 1;
-  int n = opts_.sizes ? opts_.sizes(node_.pool) : node_.pool.default_size;
+  // A pool without a setting has its declared size.
+  int n = opts_.sizes && !node_.pool.key.empty() ? opts_.sizes(node_.pool)
+                                                 : node_.pool.default_size;
   return n < 1 ? 1 : n;
 }
 
@@ -33,10 +35,12 @@ running_production spawn(caf::actor_system& sys, const production& prod,
   if (!opts.trace) opts.trace = std::make_shared<no_trace>();
   running_production out;
   out.runs = opts.runs;
+  auto names = std::make_shared<actor_names>();
   for (const auto& id : prod.spawn_order()) {
     const node& n = prod.find(id);
-    spawn_context ctx(sys, prod, n, opts, out.actors);
+    spawn_context ctx(sys, prod, n, opts, out.actors, names);
     out.actors[id] = n.pooled ? n.make_pool(ctx, ctx.pool_size(), n.spawn) : n.spawn(ctx);
+    names->add(out.actors[id], id);
   }
   return out;
 }

@@ -9,12 +9,35 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace engine {
+
+/// The node id of each actor of a running production, by address: the
+/// trace names the node that sent a message. Filled in as spawn() goes.
+class actor_names {
+public:
+  void add(const caf::actor& a, const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    names_[a.address()] = id;
+  }
+  /// The node id of `sender`, or "" when it is none of the production's.
+  std::string find(const caf::strong_actor_ptr& sender) const {
+    if (!sender) return {};
+    std::lock_guard<std::mutex> lock(mu_);
+    auto i = names_.find(caf::actor_cast<caf::actor_addr>(sender));
+    return i == names_.end() ? std::string() : i->second;
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::map<caf::actor_addr, std::string> names_;
+};
 
 /// How to spawn a production.
 struct spawn_options {
@@ -36,11 +59,15 @@ class spawn_context {
 public:
   spawn_context(caf::actor_system& sys, const production& prod, const node& n,
                 const spawn_options& opts,
-                std::map<std::string, caf::actor> spawned)
+                std::map<std::string, caf::actor> spawned,
+                std::shared_ptr<actor_names> names = nullptr)
     : sys_(&sys), prod_name_(prod.name()), node_(n), opts_(opts),
-      spawned_(std::move(spawned)) {
-    for (const auto& e : prod.edges())
+      spawned_(std::move(spawned)), names_(std::move(names)) {
+    for (const auto& e : prod.edges()) {
       if (e.from == n.id) peers_.push_back(e.to);
+      if (e.to == n.id && std::find(senders_.begin(), senders_.end(), e.from) == senders_.end())
+        senders_.push_back(e.from);
+    }
   }
 
   caf::actor_system& system() const { return *sys_; }
@@ -54,6 +81,14 @@ public:
   /// request_timeout_s").
   const std::string& job_timeout_text() const { return opts_.job_timeout_text; }
   int pool_size() const;
+
+  /// The node id of the actor that sent a message to this node, for the
+  /// trace: looked up by address, else the only node declared to send here.
+  std::string name_of(const caf::strong_actor_ptr& sender) const {
+    auto found = names_ ? names_->find(sender) : std::string();
+    if (found.empty() && senders_.size() == 1) return senders_.front();
+    return found;
+  }
 
   /// The actor of node `to`; throws std::logic_error unless an edge from
   /// this node to `to` is declared.
@@ -72,6 +107,8 @@ private:
   spawn_options opts_;
   std::map<std::string, caf::actor> spawned_;
   std::vector<std::string> peers_; ///< declared edges from this node
+  std::vector<std::string> senders_; ///< nodes with declared edges to it
+  std::shared_ptr<actor_names> names_;
 };
 
 /// The running actors of a production.

@@ -14,8 +14,11 @@
 // - Cancellation: every Request has a `run_id`; a job of a cancelled run is
 //   answered with errc::cancelled instead of being dispatched, and
 //   (cancel_atom, run) drops a run's queued jobs at once.
-// - Tracing: queued, started, finished and failed go to the trace sink
-//   (a Request or Reply may have an ADL `trace_summary(x)` for a short text).
+// - Tracing: each request gets a message id when it arrives (sent), then
+//   started, and finished or failed with the id of its reply, go to the
+//   trace sink. ADL hooks, all optional: `trace_summary(x)` a short text of a
+//   Request or Reply, `trace_key(request)` what it is about (a file, for
+//   timelines), `trace_bytes(reply)` the bytes the job handled.
 #pragma once
 
 #include "engine/messages.hpp"
@@ -28,7 +31,9 @@
 
 #include <deque>
 #include <functional>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -76,6 +81,39 @@ std::string summary_of(const T& x) {
     return {};
 }
 
+template <class T, class = void>
+struct has_key : std::false_type {};
+template <class T>
+struct has_key<T, std::void_t<decltype(trace_key(std::declval<const T&>()))>>
+  : std::true_type {};
+
+template <class T>
+std::string key_of(const T& x) {
+  if constexpr (has_key<T>::value)
+    return trace_key(x);
+  else
+    return {};
+}
+
+template <class T, class = void>
+struct has_bytes : std::false_type {};
+template <class T>
+struct has_bytes<T, std::void_t<decltype(trace_bytes(std::declval<const T&>()))>>
+  : std::true_type {};
+
+template <class T>
+uint64_t bytes_of(const T& x) {
+  if constexpr (has_bytes<T>::value)
+    return static_cast<uint64_t>(trace_bytes(x));
+  else
+    return 0;
+}
+
+inline double seconds_between(std::chrono::system_clock::time_point a,
+                              std::chrono::system_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
 } // namespace detail
 
 template <class Request, class Reply>
@@ -85,6 +123,9 @@ struct pool_state {
     Request request;
     caf::typed_response_promise<Reply> promise;
     uint64_t priority = 0;
+    uint64_t id = 0;    ///< its message id in the trace
+    std::string source; ///< the node that sent it
+    std::chrono::system_clock::time_point sent_at;
   };
   struct member {
     worker handle;
@@ -100,6 +141,7 @@ struct pool_state {
   std::deque<job> queue;
   std::shared_ptr<run_control> runs;
   std::shared_ptr<trace_sink> trace;
+  std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
   int made = 0; ///< workers made so far, for numbering
 };
 
@@ -113,6 +155,8 @@ struct pool_config {
   std::string job_timeout_text = "no reply in time";
   std::shared_ptr<run_control> runs;
   std::shared_ptr<trace_sink> trace;
+  /// The node that sent a request, for the trace (none: "").
+  std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
 };
 
 template <class Request, class Reply>
@@ -121,20 +165,50 @@ using pool_pointer = typename pool_actor<Request, Reply>::template stateful_poin
 
 namespace detail {
 
+/// The trace event of a step of `j` (sent, started, finished, failed).
 template <class Request, class Reply>
-void record(pool_pointer<Request, Reply> self, trace_event::kind what,
-            const Request& req, const std::string& worker, std::string summary,
-            std::string error = {}) {
-  auto& st = self->state;
+trace_event event_of(pool_pointer<Request, Reply> self, trace_event::kind what,
+                     const typename pool_state<Request, Reply>::job& j) {
   trace_event e;
   e.what = what;
-  e.run_id = req.run_id;
-  e.node = st.name;
+  e.run_id = j.request.run_id;
+  e.id = j.id;
+  e.source = j.source;
+  e.target = self->state.name;
+  return e;
+}
+
+/// Records that `j` was answered: by `reply` (finished) or with `err`
+/// (failed), `started` when a worker had it.
+template <class Request, class Reply>
+void record_answer(pool_pointer<Request, Reply> self,
+                   const typename pool_state<Request, Reply>::job& j,
+                   const std::string& worker,
+                   std::optional<std::chrono::system_clock::time_point> started,
+                   const Reply* reply, const caf::error* err) {
+  auto& st = self->state;
+  auto e = event_of<Request, Reply>(self, reply ? trace_event::kind::finished
+                                                : trace_event::kind::failed, j);
+  e.reply_id = st.trace->next_message_id(j.request.run_id);
   e.worker = worker;
-  e.message = message_name<Request>();
-  e.summary = std::move(summary);
-  e.error = std::move(error);
+  e.wait_s = seconds_between(j.sent_at, started ? *started : e.at);
+  e.run_s = started ? seconds_between(*started, e.at) : 0;
+  if (reply) {
+    e.message = message_name<Reply>();
+    e.summary = summary_of(*reply);
+    e.bytes = bytes_of(*reply);
+  } else {
+    e.message = "error";
+    e.error = error_text(*err);
+    e.cancelled = is_error(*err, errc::cancelled);
+  }
   st.trace->record(e);
+}
+
+/// The error a job of a cancelled run is answered with.
+inline caf::error cancelled_error(const std::string& pool, uint64_t run) {
+  return make_error(errc::cancelled,
+                    pool + ": run " + std::to_string(run) + " was cancelled");
 }
 
 template <class Request, class Reply>
@@ -149,39 +223,38 @@ typename pool_state<Request, Reply>::member new_worker(pool_pointer<Request, Rep
 
 template <class Request, class Reply>
 void dispatch(pool_pointer<Request, Reply> self) {
+  using job_type = typename pool_state<Request, Reply>::job;
   auto& st = self->state;
   while (!st.idle.empty() && !st.queue.empty()) {
     auto best = st.queue.begin();
     for (auto i = st.queue.begin(); i != st.queue.end(); ++i)
       if (i->priority > best->priority) best = i;
-    auto job = std::move(*best);
+    auto j = std::make_shared<job_type>(std::move(*best));
     st.queue.erase(best);
-    const uint64_t run = job.request.run_id;
+    const uint64_t run = j->request.run_id;
     if (st.runs->cancelled(run)) {
-      record<Request, Reply>(self, trace_event::kind::failed, job.request, "",
-                             detail::summary_of(job.request), "cancelled");
-      job.promise.deliver(make_error(errc::cancelled, st.name + ": run "
-                                                        + std::to_string(run)
-                                                        + " was cancelled"));
+      auto err = cancelled_error(st.name, run);
+      record_answer<Request, Reply>(self, *j, "", std::nullopt, nullptr, &err);
+      j->promise.deliver(std::move(err));
       continue;
     }
     auto m = st.idle.front();
     st.idle.pop_front();
     const std::string who = st.name + "#" + std::to_string(m.number);
-    record<Request, Reply>(self, trace_event::kind::started, job.request, who,
-                           detail::summary_of(job.request));
-    auto req = job.request;
-    auto rp = job.promise;
-    self->request(m.handle, st.job_timeout, std::move(job.request))
+    auto started = event_of<Request, Reply>(self, trace_event::kind::started, *j);
+    started.worker = who;
+    started.host = this_host();
+    st.trace->record(started);
+    const auto started_at = started.at;
+    self->request(m.handle, st.job_timeout, j->request)
       .then(
-        [self, m, who, req, rp](Reply& reply) mutable {
-          record<Request, Reply>(self, trace_event::kind::finished, req, who,
-                                 detail::summary_of(reply));
-          rp.deliver(std::move(reply));
+        [self, m, who, j, started_at](Reply& reply) {
+          record_answer<Request, Reply>(self, *j, who, started_at, &reply, nullptr);
+          j->promise.deliver(std::move(reply));
           self->state.idle.push_back(m);
           dispatch<Request, Reply>(self);
         },
-        [self, m, who, req, rp](caf::error& err) mutable {
+        [self, m, who, j, started_at](caf::error& err) {
           auto& st = self->state;
           if (err == caf::sec::request_timeout) {
             // The worker is still in the job (blocking work cannot be
@@ -198,9 +271,8 @@ void dispatch(pool_pointer<Request, Reply> self) {
           } else {
             st.idle.push_back(m);
           }
-          record<Request, Reply>(self, trace_event::kind::failed, req, who,
-                                 detail::summary_of(req), error_text(err));
-          rp.deliver(std::move(err));
+          record_answer<Request, Reply>(self, *j, who, started_at, nullptr, &err);
+          j->promise.deliver(std::move(err));
           dispatch<Request, Reply>(self);
         });
   }
@@ -219,16 +291,26 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
   st.make_worker = std::move(cfg.make_worker);
   st.runs = cfg.runs ? cfg.runs : std::make_shared<run_control>();
   st.trace = cfg.trace ? cfg.trace : std::make_shared<no_trace>();
+  st.sender_name = std::move(cfg.sender_name);
   for (int i = 0; i < cfg.size; ++i)
     st.idle.push_back(detail::new_worker<Request, Reply>(self));
   return {
     [self](Request& req) -> caf::result<Reply> {
       auto& st = self->state;
-      auto rp = self->template make_response_promise<Reply>();
-      detail::record<Request, Reply>(self, trace_event::kind::queued, req, "",
-                                     detail::summary_of(req));
-      uint64_t p = detail::priority_of(req);
-      st.queue.push_back({std::move(req), rp, p});
+      typename pool_state<Request, Reply>::job j;
+      j.request = std::move(req);
+      j.priority = detail::priority_of(j.request);
+      j.id = st.trace->next_message_id(j.request.run_id);
+      j.source = st.sender_name ? st.sender_name(self->current_sender()) : "";
+      j.promise = self->template make_response_promise<Reply>();
+      auto sent = detail::event_of<Request, Reply>(self, trace_event::kind::sent, j);
+      sent.message = message_name<Request>();
+      sent.key = detail::key_of(j.request);
+      sent.summary = detail::summary_of(j.request);
+      j.sent_at = sent.at;
+      st.trace->record(sent);
+      auto rp = j.promise;
+      st.queue.push_back(std::move(j));
       detail::dispatch<Request, Reply>(self);
       return rp;
     },
@@ -239,11 +321,9 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
           ++i;
           continue;
         }
-        detail::record<Request, Reply>(self, trace_event::kind::failed, i->request, "",
-                                       detail::summary_of(i->request), "cancelled");
-        i->promise.deliver(make_error(errc::cancelled, st.name + ": run "
-                                                          + std::to_string(run)
-                                                          + " was cancelled"));
+        auto err = detail::cancelled_error(st.name, run);
+        detail::record_answer<Request, Reply>(self, *i, "", std::nullopt, nullptr, &err);
+        i->promise.deliver(std::move(err));
         i = st.queue.erase(i);
       }
     },
@@ -260,6 +340,7 @@ pool_maker typed_pool_maker() {
     cfg.job_timeout_text = ctx.job_timeout_text();
     cfg.runs = ctx.runs();
     cfg.trace = ctx.trace();
+    cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
     // A copy of the context: replacement workers are made after spawn().
     cfg.make_worker = [ctx, worker]() mutable {
       return caf::actor_cast<worker_actor<Request, Reply>>(worker(ctx));

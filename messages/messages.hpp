@@ -180,11 +180,34 @@ typename Inspector::result_type inspect(Inspector& f, export_reply& x) {
            x.seconds);
 }
 
-/// Short texts of requests and replies for traces (engine/trace.hpp).
+/// What the trace says of each message (engine/trace.hpp; defined in
+/// messages/trace_hooks.cpp): a short text of its body, the file a request
+/// is about (the timeline's rows), the bytes a reply handled (metrics).
+std::string trace_summary(const prepare_request& x);
+std::string trace_summary(const prepare_reply& x);
 std::string trace_summary(const download_request& x);
 std::string trace_summary(const download_reply& x);
 std::string trace_summary(const import_request& x);
 std::string trace_summary(const import_reply& x);
+std::string trace_summary(const compute_request& x);
+std::string trace_summary(const compute_reply& x);
+std::string trace_summary(const export_request& x);
+std::string trace_summary(const export_reply& x);
+std::string trace_key(const download_request& x);
+std::string trace_key(const import_request& x);
+uint64_t trace_bytes(const download_reply& x);  ///< the file's size
+uint64_t trace_bytes(const import_reply& x);    ///< uncompressed bytes read
+
+/// Hears a download notice (download_options::on_notice): a retry
+/// ("HTTP 503; attempt 2 of 6 in 1.0 s") is counted by its cause, for
+/// /metrics. Other notices (a resume) are not counted.
+void note_download_notice(const std::string& text);
+/// The cause of a retry, from the reason before "; attempt": http_5xx,
+/// http_429, http_408, timeout, connect, connection, stall, short_body,
+/// not_gzip, md5_mismatch, range, other.
+std::string retry_cause(const std::string& why);
+/// The retries counted by note_download_notice in this process, by cause.
+std::map<std::string, uint64_t> download_retries_by_cause();
 
 /// Why an operation failed. The error's context carries one string: the
 /// message for results.err (it names the file or URL).

@@ -58,25 +58,9 @@ bool is_error(const caf::error& e, gaia_errc code) {
          && e.code() == static_cast<uint8_t>(code);
 }
 
-std::string trace_summary(const download_request& x) { return x.url; }
-std::string trace_summary(const download_reply& x) {
-  return engine::format_mb(static_cast<double>(x.bytes)) + ", " + trace_summary(x.import)
-         + (x.reused ? " (reused)" : "");
-}
-std::string trace_summary(const import_request& x) { return x.url; }
-std::string trace_summary(const import_reply& x) {
-  return std::to_string(x.sources) + " sources, " + std::to_string(x.rows) + " rows"
-         + (x.skipped_rows + x.skipped_values > 0
-              ? ", skipped " + std::to_string(x.skipped_rows) + " rows and "
-                  + std::to_string(x.skipped_values) + " values"
-              : "")
-         + (x.reused ? " (checkpoint reused)" : "");
-}
-
 void register_messages(caf::actor_system_config& cfg) {
   engine::register_engine_messages(cfg);
   cfg.add_message_type<source_version>("gaia::source_version");
-  cfg.add_message_type<file_range>("gaia::file_range");
   cfg.add_message_type<prepare_request>("gaia::prepare_request");
   cfg.add_message_type<prepare_reply>("gaia::prepare_reply");
   cfg.add_message_type<download_request>("gaia::download_request");

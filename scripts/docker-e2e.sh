@@ -286,6 +286,20 @@ readme --timeout 5 'docker compose --profile synthetic logs -f gaia-dr3-syntheti
 grep -q "run 1 done: $expected_rows qualifying sources" "$out_file" || die "the log has no finished run"
 phase_done
 
+phase "live page, /metrics and the trace: on the host's loopback only"
+as_user 'curl -fsS http://127.0.0.1:8091/livez'
+grep -qx ok "$out_file" || die "/livez: $(cat "$out_file")"
+as_user 'curl -fsS http://127.0.0.1:8091/'
+grep -q 'src="app.js"' "$out_file" || die "the page did not load"
+as_user 'curl -fsS http://127.0.0.1:8091/metrics'
+grep -q '^gaia_dr3_runs_total{outcome="ok"} [1-9]' "$out_file" || die "/metrics shows no finished run"
+mapped=$(docker port "$(container gaia-dr3-synthetic)" 8090/tcp)
+[ "$mapped" = "127.0.0.1:8091" ] || die "the page is published on '$mapped', not only on 127.0.0.1:8091"
+as_user 'docker compose --profile synthetic exec -T gaia-dr3-synthetic gaia-dr3 trace --config /app/config/production.json'
+grep -q '^run 1 on .*: ok after' "$out_file" || die "trace: $(head -n 3 "$out_file")"
+grep -q 'download_request' "$out_file" || die "the trace has no download"
+phase_done
+
 phase "re-run: rm results.done"
 previous=$(cat "$(run_dir)/results.done")
 readme 'rm output/synthetic/run/results.done'

@@ -18,13 +18,17 @@ BUILD_PACKAGES=(
   nlohmann-json3-dev      # configuration
   libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
   libcli11-dev            # command-line parsing (CLI11)
+  prometheus-cpp-dev      # /metrics (prometheus-cpp core: registry, text format)
   doctest-dev             # tests
+  chromium                # tests: the live page in a real (headless) browser
+  prometheus              # tests: `promtool check metrics` on /metrics
   ca-certificates curl procps
 )
 # What build/gaia-dr3 links (ldd), CA certificates for https, and curl for
 # the synthetic mirror's healthcheck in docker-compose.yml.
 RUNTIME_PACKAGES=(
   libcaf-core0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
+  libprometheus-cpp-core1.0
   ca-certificates curl
 )
 

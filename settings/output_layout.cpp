@@ -19,7 +19,8 @@ output_layout::output_layout(const std::string& output_dir)
     err_marker(state.err_marker),
     downloads_dir((fs::path(dir) / "downloads").string()),
     aggregates_dir((fs::path(dir) / "aggregates").string()),
-    work_dir((fs::path(dir) / "work").string()) {
+    work_dir((fs::path(dir) / "work").string()),
+    trace_dir((fs::path(dir) / "trace").string()) {
 }
 
 std::string output_layout::download_path(const file_range& r) const {

@@ -22,6 +22,7 @@ struct output_layout {
   std::string downloads_dir;   ///< EpochPhotometry_<range>.csv.gz
   std::string aggregates_dir;  ///< per-file checkpoints
   std::string work_dir;        ///< compute's qualifying rows
+  std::string trace_dir;       ///< one message trace per run (engine/observe)
 
   std::string download_path(const file_range& r) const;
   std::string checkpoint_path(const file_range& r) const;

@@ -59,6 +59,14 @@ const std::vector<setting_doc> docs = {
   {"checksum_url", "GAIA_CHECKSUM_URL",
    "the _MD5SUM.txt downloads are checked against (default: beside the "
    "archive files; \"\" or \"none\" = no checks)"},
+  {"trace_keep_runs", "GAIA_TRACE_KEEP_RUNS",
+   "runs whose message trace is kept in output_dir/trace (oldest go first; 0 = no traces)"},
+  {"trace_max_bytes", "GAIA_TRACE_MAX_BYTES",
+   "the kept traces together stay below this (oldest go first)"},
+  {"web_port", "GAIA_WEB_PORT",
+   "serve: the live page, /metrics, /livez and /readyz on this port (0 = off)"},
+  {"web_bind", "GAIA_WEB_BIND",
+   "serve: the page's address (127.0.0.1 = this machine only)"},
 };
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
@@ -151,6 +159,8 @@ json env_to_json(const std::string& key, const std::string& text,
       throw config_error(var + ": expected an integer, got " + quoted(text));
     return x;
   };
+  if (key == "web_bind")
+    return text;
   if (key == "archive_url_template" || key == "output_dir"
       || key == "checksum_url")
     return text;
@@ -213,6 +223,17 @@ void apply(settings& s, const std::string& key, const json& v,
   else if (key == "checksum_url") {
     auto url = string_value(v, where);
     s.checksum_url = url == "none" ? "" : url;
+  }
+  else if (key == "trace_keep_runs")
+    s.trace_keep_runs = int_in_range(v, where, 0, 100'000);
+  else if (key == "trace_max_bytes")
+    s.trace_max_bytes = int64_in_range(v, where, 65'536, int64_t{1} << 40);
+  else if (key == "web_port")
+    s.web_port = int_in_range(v, where, 0, 65'535);
+  else if (key == "web_bind") {
+    s.web_bind = string_value(v, where);
+    if (s.web_bind.empty())
+      throw config_error(where + ": must not be empty (127.0.0.1: this machine only)");
   }
 }
 
@@ -352,7 +373,11 @@ nlohmann::json to_json(const settings& s) {
               {"max_line_bytes", s.max_line_bytes},
               {"keep_downloads", s.keep_downloads},
               // resolved: the derived URL when none was configured
-              {"checksum_url", checksum_source_of(s).url}};
+              {"checksum_url", checksum_source_of(s).url},
+              {"trace_keep_runs", s.trace_keep_runs},
+              {"trace_max_bytes", s.trace_max_bytes},
+              {"web_port", s.web_port},
+              {"web_bind", s.web_bind}};
 }
 
 const std::vector<setting_doc>& setting_docs() { return docs; }

@@ -45,6 +45,11 @@ struct settings {
   /// _MD5SUM.txt to check downloads against. Unset: derived from the
   /// template (same folder); "" : no checksums.
   std::optional<std::string> checksum_url;
+  // Watching runs: the trace of each run, the live page and /metrics.
+  int trace_keep_runs = 100;               ///< run traces kept (0 = no traces)
+  int64_t trace_max_bytes = int64_t{64} << 20; ///< all kept traces together
+  int web_port = 0;                        ///< the page's port; 0 = no page
+  std::string web_bind = "127.0.0.1";      ///< the page's address
 };
 
 /// A config that cannot be used. what() is one line naming the key (or the

@@ -142,3 +142,43 @@ TEST_CASE("engine production: spawning gives each node its declared peers "
   running.shutdown();
   d.run();
 }
+
+TEST_CASE("engine production: a fixed pool has its declared size whatever the settings, "
+          "and a pool of one is drawn as the single operation it is") {
+  engine::production p("fixed");
+  p.service("svc", "Polling service", "starts runs", idle_actor());
+  p.process("proc", "Main process", "runs things", idle_actor());
+  p.operation<ping, pong>("one", "One operation", "one at a time", ponger(),
+                          engine::fixed_pool(1));
+  p.operation<ping, pong>("two", "Two operation", "two at a time", ponger(),
+                          engine::fixed_pool(2));
+  p.connect<engine::run_request>("svc", "proc");
+  p.connect<ping>("proc", "one");
+  p.connect<ping>("proc", "two");
+  CHECK_NOTHROW(p.validate());
+  auto graph = p.to_mermaid();
+  CHECK(graph.find("    one(\"One operation\")\n") != std::string::npos);
+  CHECK(graph.find("    two[[\"Two operation x2\"]]\n") != std::string::npos);
+
+  gaia::test::deterministic_system d([](caf::actor_system_config& c) {
+    c.add_message_type<ping>("ping");
+    c.add_message_type<pong>("pong");
+  });
+  bool asked = false;
+  engine::spawn_options opts;
+  opts.sizes = [&](const engine::pool_setting&) {
+    asked = true;
+    return 9;
+  };
+  auto running = engine::spawn(*d.sys, p, opts);
+  d.run();
+  CHECK_FALSE(asked); // no setting to look up
+  running.shutdown();
+  d.run();
+
+  auto zero = p;
+  zero.operation<ping, pong>("none", "No operation", "no workers", ponger(),
+                             engine::fixed_pool(0));
+  CHECK_THROWS_WITH_AS(zero.validate(), doctest::Contains("'none' needs a pool setting or a fixed size"),
+                       std::logic_error);
+}

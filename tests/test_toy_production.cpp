@@ -6,6 +6,7 @@
 #include "engine/polling_service.hpp"
 #include "engine/production.hpp"
 #include "engine/runner.hpp"
+#include "engine/observe/trace_store.hpp"
 #include "engine/worker_pool.hpp"
 
 #include "tests/test_util.hpp"
@@ -14,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -165,4 +167,76 @@ TEST_CASE("toy production: a second production on the engine, declared in one "
   CHECK(done.rfind("ok: " + std::to_string(want) + " lines in 5 files\nrun 1 finished ", 0) == 0);
   CHECK_FALSE(fs::exists(state.err_marker));
   CHECK_FALSE(fs::exists(state.lock_marker));
+}
+
+namespace {
+
+/// Keeps every trace event.
+struct recording_sink final : engine::trace_sink {
+  std::mutex mu;
+  std::vector<engine::trace_event> events;
+  void record(const engine::trace_event& e) override {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(e);
+  }
+};
+
+} // namespace
+
+TEST_CASE("toy production: the engine traces every message of a run, numbered, each "
+          "answered, sender and receiver named") {
+  gaia::test::temp_dir dir;
+  fs::create_directories(dir / "in");
+  for (int i = 0; i < 4; ++i)
+    gaia::test::write_file(dir / "in" / ("f" + std::to_string(i) + ".txt"), "a\nb\n");
+  auto prod = toy::declare((dir / "in").string(), (dir / "state").string());
+  caf::actor_system_config cfg;
+  engine::register_engine_messages(cfg);
+  cfg.add_message_type<toy::count_request>("toy::count_request");
+  cfg.add_message_type<toy::count_reply>("toy::count_reply");
+  caf::actor_system sys{cfg};
+  auto sink = std::make_shared<recording_sink>();
+  auto store = std::make_shared<engine::trace_store>((dir / "trace").string(),
+                                                     engine::trace_limits{});
+  engine::spawn_options opts;
+  opts.trace = std::make_shared<engine::trace_tee>(
+    std::vector<std::shared_ptr<engine::trace_sink>>{sink, store});
+  auto outcome = engine::run_once(sys, prod, opts);
+  REQUIRE(outcome.ok);
+
+  using kind = engine::trace_event::kind;
+  std::lock_guard<std::mutex> lock(sink->mu);
+  const auto& ev = sink->events;
+  REQUIRE(ev.size() >= 2);
+  CHECK(ev.front().what == kind::run_started);
+  CHECK(ev.back().what == kind::run_ended);
+  CHECK(ev.back().outcome == "ok");
+  int counts_sent = 0, counts_answered = 0;
+  for (const auto& e : ev) {
+    if (e.what == kind::sent && e.message == "count_request") {
+      ++counts_sent;
+      CHECK(e.source == "process"); // found by the sender's address
+      CHECK(e.target == "counter");
+    }
+    if (e.what == kind::finished && e.message == "count_reply") {
+      ++counts_answered;
+      CHECK(e.worker.rfind("counter#", 0) == 0);
+      CHECK(e.reply_id > e.id);
+    }
+  }
+  CHECK(counts_sent == 4);
+  CHECK(counts_answered == 4);
+
+  // The same run as the store kept it: ids 1..10 in the order sent, the
+  // run_request first, its run_outcome last.
+  auto t = engine::trace_store::read_run((dir / "trace").string(), 1);
+  REQUIRE(t);
+  REQUIRE(t->messages.size() == 10);
+  for (size_t i = 0; i < t->messages.size(); ++i) CHECK(t->messages[i].id == i + 1);
+  CHECK(t->messages.front().type == "run_request");
+  CHECK(t->messages.front().source == "service");
+  CHECK(t->messages.back().type == "run_outcome");
+  CHECK(t->messages.back().answers == 1);
+  for (const auto& m : t->messages) CHECK(m.status == "done");
+  CHECK(t->run.outcome == "ok");
 }

@@ -1,0 +1,66 @@
+#include "cli/watch.hpp"
+
+#include "actors/production.hpp"
+#include "engine/log.hpp"
+#include "engine/observe/production_json.hpp"
+#include "messages/messages.hpp"
+#include "settings/output_layout.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <exception>
+
+namespace gaia::cli {
+
+watch::watch() : live_(std::make_shared<engine::live_state>()) {}
+
+watch::~watch() {
+  if (page_) page_->stop();
+}
+
+void watch::attach(const settings& s, const engine::production& prod,
+                   engine::spawn_options& opts) {
+  if (!metrics_) {
+    metrics_ = std::make_shared<web::metrics>(prod.name());
+    metrics_->add_counter("download_retries_total",
+                          "Download attempts that failed in a way worth retrying, by cause "
+                          "(README, Downloads)",
+                          "cause", download_retries_by_cause);
+  }
+  std::vector<std::string> nodes; // those that receive requests
+  for (const auto& e : prod.edges())
+    if (std::find(nodes.begin(), nodes.end(), e.to) == nodes.end()) nodes.push_back(e.to);
+  metrics_->add_nodes(nodes);
+  live_->set_production(engine::production_json(prod, pool_sizes_of(s)));
+  live_->set_settings(to_json(s));
+  live_->set_trace_dir(s.trace_keep_runs > 0 ? output_layout(s.output_dir).trace_dir : "");
+  live_->set_ready(true);
+  opts.trace = std::make_shared<engine::trace_tee>(
+    std::vector<std::shared_ptr<engine::trace_sink>>{opts.trace, live_, metrics_});
+
+  const web::server_options want{s.web_bind, s.web_port};
+  if (page_ && want.bind == page_at_.bind && want.port == page_at_.port) return;
+  if (page_) {
+    page_->stop();
+    page_.reset();
+    engine::log_line("web", "live page stopped (web_port or web_bind changed)");
+  }
+  page_at_ = want;
+  if (want.port == 0) return;
+  auto page = std::make_unique<web::server>(want, live_, metrics_);
+  try {
+    page->start();
+    engine::log_line("web", "live page on " + page->url() + " (/metrics, /livez, /readyz)");
+    page_ = std::move(page);
+  } catch (const std::exception& e) {
+    // Serving runs matters more than the page: say why, and try again at
+    // the next respawn.
+    engine::log_line("web", std::string("no live page: ") + e.what());
+    page_at_ = {};
+  }
+}
+
+void watch::config_failed(const std::string& error) { live_->set_ready(false, error); }
+
+} // namespace gaia::cli

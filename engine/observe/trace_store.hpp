@@ -1,0 +1,71 @@
+// The trace of every run, kept in a directory: one append-only file per run
+// (engine/observe/trace_format.hpp), written as the events and log lines
+// come, fsynced when the run ends. A crash leaves a file whose torn last
+// line readers skip.
+//
+// Retention: when a run starts, the oldest files go until it is at most the
+// keep_runs-th; while it is written, the oldest others go whenever the
+// directory would grow past max_bytes, and a run that alone reaches it stops
+// being traced (its file says so). Only the run that holds the production's
+// run lock writes here, so one writer at a time.
+#pragma once
+
+#include "engine/observe/trace_format.hpp"
+#include "engine/trace.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+struct trace_limits {
+  int keep_runs = 100;               ///< files kept, the running one included
+  uint64_t max_bytes = 64ull << 20;  ///< all files together
+};
+
+class trace_store final : public trace_sink {
+public:
+  /// Writes into `dir` (made when the first run starts). Hears log_line()
+  /// while it lives: a line logged during a run goes into its file.
+  trace_store(std::string dir, trace_limits limits);
+  ~trace_store() override;
+  trace_store(const trace_store&) = delete;
+  trace_store& operator=(const trace_store&) = delete;
+
+  void record(const trace_event& e) override;
+  const std::string& dir() const { return dir_; }
+
+  /// The runs traced in `dir`, oldest first (by run id, then start).
+  static std::vector<run_summary> list_runs(const std::string& dir);
+  /// The trace of run `run` (the latest file of that id), or nothing.
+  static std::optional<run_trace> read_run(const std::string& dir, uint64_t run);
+  /// The trace file at `path`.
+  static run_trace read_file(const std::string& path);
+
+private:
+  void log(const std::string& component, const std::string& text);
+  /// Appends under the lock; a note for the log (written after unlocking:
+  /// log_line calls back into log()) when something went wrong.
+  void append(const std::string& line, std::string& note);
+  void open_run(const trace_event& e, std::string& note);
+  void close_run();
+  /// Removes the oldest files other than the open one until `need` more
+  /// bytes fit; false when they do not even then.
+  bool make_room(uint64_t need, std::string& note);
+
+  std::string dir_;
+  trace_limits limits_;
+  int listener_ = 0;
+  std::mutex mu_;
+  int fd_ = -1;
+  uint64_t run_ = 0;
+  std::string path_;
+  uint64_t total_ = 0; ///< bytes of all files, the open one included
+  bool ended_ = false;     ///< the run's end is written: no more log lines
+  bool truncated_ = false; ///< the run reached max_bytes: nothing more
+};
+
+} // namespace engine

@@ -1,0 +1,241 @@
+// The run trace on disk (engine/observe): events fold back into messages,
+// each reply answering its request; a torn last line is skipped; log lines
+// belong to the run they were logged in; retention by number of runs and
+// by bytes removes the oldest first, and a run that alone reaches the
+// limit is cut and says so.
+#include "engine/log.hpp"
+#include "engine/observe/trace_store.hpp"
+
+#include "tests/test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using kind = engine::trace_event::kind;
+
+namespace {
+
+engine::trace_event event(kind what, uint64_t run, uint64_t id = 0) {
+  engine::trace_event e;
+  e.what = what;
+  e.run_id = run;
+  e.id = id;
+  return e;
+}
+
+/// One whole run as the engine reports it: run_request (1), a request to
+/// "work" (2) answered by a reply (3) or an error, then the run's end.
+void record_run(engine::trace_sink& sink, uint64_t run, bool fail = false,
+                const std::string& padding = "") {
+  sink.record(event(kind::run_started, run));
+  auto sent = event(kind::sent, run, 1);
+  sent.source = "service";
+  sent.target = "process";
+  sent.message = "run_request";
+  sink.record(sent);
+  auto job = event(kind::sent, run, 2);
+  job.source = "process";
+  job.target = "work";
+  job.message = "work_request";
+  job.key = "file-a";
+  job.summary = "work on file-a" + padding;
+  sink.record(job);
+  auto started = event(kind::started, run, 2);
+  started.target = "work";
+  started.worker = "work#1";
+  started.host = "here";
+  sink.record(started);
+  auto done = event(fail ? kind::failed : kind::finished, run, 2);
+  done.reply_id = 3;
+  done.target = "work";
+  done.worker = "work#1";
+  done.message = fail ? "error" : "work_reply";
+  done.summary = fail ? "" : "12 rows";
+  done.error = fail ? "file-a: HTTP 404" : "";
+  done.bytes = fail ? 0 : 4096;
+  sink.record(done);
+  auto outcome = event(fail ? kind::failed : kind::finished, run, 1);
+  outcome.reply_id = 4;
+  outcome.target = "process";
+  outcome.worker = "process";
+  outcome.message = "run_outcome";
+  outcome.error = fail ? "file-a: HTTP 404" : "";
+  sink.record(outcome);
+  auto end = event(kind::run_ended, run);
+  end.outcome = fail ? "failed" : "ok";
+  end.error = fail ? "work failed: file-a: HTTP 404" : "";
+  end.seconds = 1.5;
+  sink.record(end);
+}
+
+std::vector<std::string> trace_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("trace store: events fold back into messages, each reply answering its request") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  {
+    engine::trace_store store(traces, {});
+    record_run(store, 7);
+  }
+  auto runs = engine::trace_store::list_runs(traces);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].run_id == 7);
+  CHECK(runs[0].outcome == "ok");
+  CHECK(runs[0].seconds == 1.5);
+  auto t = engine::trace_store::read_run(traces, 7);
+  REQUIRE(t);
+  CHECK(t->damaged_lines == 0);
+  REQUIRE(t->messages.size() == 4);
+  const auto& req = t->messages[1];
+  CHECK(req.id == 2);
+  CHECK(req.answers == 0);
+  CHECK(req.source == "process");
+  CHECK(req.target == "work");
+  CHECK(req.type == "work_request");
+  CHECK(req.key == "file-a");
+  CHECK(req.status == "done");
+  CHECK(req.worker == "work#1");
+  CHECK(req.host == "here");
+  CHECK(req.sent_ms > 0);
+  CHECK(req.started_ms >= req.sent_ms);
+  CHECK(req.finished_ms >= req.started_ms);
+  const auto& reply = t->messages[2];
+  CHECK(reply.id == 3);
+  CHECK(reply.answers == 2);
+  CHECK(reply.source == "work"); // the reply goes back
+  CHECK(reply.target == "process");
+  CHECK(reply.type == "work_reply");
+  CHECK(reply.summary == "12 rows");
+  CHECK(reply.bytes == 4096);
+  CHECK(t->messages[3].answers == 1);
+  CHECK(t->messages[3].type == "run_outcome");
+  CHECK(t->messages[3].source == "process");
+  CHECK(t->messages[3].target == "service");
+  CHECK(engine::trace_store::read_run(traces, 8) == std::nullopt);
+}
+
+TEST_CASE("trace store: a failed request and its error reply carry the error") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  {
+    engine::trace_store store(traces, {});
+    record_run(store, 1, true);
+  }
+  auto t = engine::trace_store::read_run(traces, 1);
+  REQUIRE(t);
+  CHECK(t->run.outcome == "failed");
+  CHECK(t->run.error == "work failed: file-a: HTTP 404");
+  CHECK(t->messages[1].status == "failed");
+  CHECK(t->messages[1].error == "file-a: HTTP 404");
+  CHECK(t->messages[2].type == "error");
+  CHECK(t->messages[2].status == "failed");
+  CHECK(t->messages[2].answers == 2);
+}
+
+TEST_CASE("trace store: a torn last line (a crash mid-write) is skipped, the rest read") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  {
+    engine::trace_store store(traces, {});
+    record_run(store, 3);
+  }
+  auto file = engine::trace_store::list_runs(traces).at(0).file;
+  auto whole = gaia::test::read_file(file);
+  // The process died while writing: the end line is half there.
+  auto cut = whole.rfind("{\"event\":\"end\"");
+  REQUIRE(cut != std::string::npos);
+  gaia::test::write_file(file, whole.substr(0, cut + 20));
+  auto t = engine::trace_store::read_file(file);
+  CHECK(t.damaged_lines == 1);
+  CHECK(t.messages.size() == 4);
+  CHECK(t.run.outcome == "unfinished");
+  CHECK(engine::trace_store::list_runs(traces).at(0).outcome == "unfinished");
+}
+
+TEST_CASE("trace store: log lines go into the file of the run they were logged in") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::set_log_quiet(true);
+  {
+    engine::trace_store store(traces, {});
+    engine::log_line("test", "before any run");
+    store.record(event(kind::run_started, 1));
+    engine::log_line("test", "during run 1");
+    auto end = event(kind::run_ended, 1);
+    end.outcome = "ok";
+    store.record(end);
+    engine::log_line("test", "after run 1");
+  }
+  engine::set_log_quiet(false);
+  auto t = engine::trace_store::read_run(traces, 1);
+  REQUIRE(t);
+  REQUIRE(t->log.size() == 1);
+  CHECK(t->log[0].component == "test");
+  CHECK(t->log[0].text == "during run 1");
+}
+
+TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go first") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::trace_store store(traces, {3, 64ull << 20});
+  for (uint64_t run = 1; run <= 5; ++run) record_run(store, run);
+  auto runs = engine::trace_store::list_runs(traces);
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0].run_id == 3);
+  CHECK(runs[1].run_id == 4);
+  CHECK(runs[2].run_id == 5);
+  CHECK(trace_files(traces).size() == 3);
+}
+
+TEST_CASE("trace store: retention by bytes removes the oldest runs, and a run alone over the "
+          "limit is cut and says so") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  const std::string padding(2000, 'x'); // each run's file: about 3 KB
+  const uint64_t limit = 10000;
+  {
+    engine::trace_store store(traces, {100, limit});
+    for (uint64_t run = 1; run <= 6; ++run) {
+      record_run(store, run, false, padding);
+      uint64_t total = 0;
+      for (const auto& e : fs::directory_iterator(traces)) total += fs::file_size(e.path());
+      INFO("after run " << run);
+      CHECK(total <= limit);
+    }
+  }
+  auto runs = engine::trace_store::list_runs(traces);
+  REQUIRE(runs.size() >= 2);
+  CHECK(runs.size() < 6);
+  CHECK(runs.back().run_id == 6);
+  for (size_t i = 1; i < runs.size(); ++i) CHECK(runs[i].run_id == runs[i - 1].run_id + 1);
+
+  // One run bigger than the whole limit: cut, and its file says so.
+  {
+    engine::trace_store store(traces, {100, limit});
+    store.record(event(kind::run_started, 7));
+    for (uint64_t id = 1; id < 20; ++id) {
+      auto e = event(kind::sent, 7, id);
+      e.target = "work";
+      e.summary = padding;
+      store.record(e);
+    }
+  }
+  auto t = engine::trace_store::read_run(traces, 7);
+  REQUIRE(t);
+  CHECK(t->truncated);
+  CHECK(t->messages.size() < 19);
+  CHECK(t->messages.size() >= 3);
+  CHECK(engine::trace_store::list_runs(traces).size() == 1); // the others made room
+  CHECK(fs::file_size(t->run.file) <= limit);
+}

@@ -1,0 +1,88 @@
+// The page's server in this process, without a production: what each
+// address answers before and after a run is known, readiness with its
+// reason, the page's own files under a policy that lets nothing else in.
+#include "engine/observe/live_state.hpp"
+#include "engine/observe/trace_store.hpp"
+#include "web/metrics.hpp"
+#include "web/server.hpp"
+
+#include "tests/web_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+using json = nlohmann::json;
+using kind = engine::trace_event::kind;
+
+TEST_CASE("web server: probes, the page's files, the API before and after a run") {
+  gaia::test::temp_dir dir;
+  auto live = std::make_shared<engine::live_state>();
+  auto metrics = std::make_shared<web::metrics>("toy-app");
+  web::server page({"127.0.0.1", 0}, live, metrics);
+  page.start();
+  const int port = page.port();
+  REQUIRE(port > 0);
+  CHECK(page.url() == "http://127.0.0.1:" + std::to_string(port) + "/");
+
+  // Not ready until a production runs; the reason is given.
+  live->set_ready(false, "config.json: import_pool_size: 0 is out of range");
+  auto ready = gaia::test::http_get(port, "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("import_pool_size") != std::string::npos);
+  CHECK(gaia::test::http_get(port, "/livez").status == 200);
+  live->set_ready(true);
+  CHECK(gaia::test::http_get(port, "/readyz").status == 200);
+
+  // The page and its files, from the binary; nothing else.
+  httplib::Client c("127.0.0.1", port);
+  auto index = c.Get("/");
+  REQUIRE(index);
+  CHECK(index->status == 200);
+  CHECK(index->body.find("<script src=\"app.js\"") != std::string::npos);
+  CHECK(index->get_header_value("Content-Security-Policy").find("default-src 'self'")
+        != std::string::npos);
+  for (const char* f : {"/app.js", "/app.css", "/index.html"})
+    CHECK(gaia::test::http_get(port, f).status == 200);
+  CHECK(gaia::test::http_get(port, "/../etc/passwd").status == 404);
+  CHECK(gaia::test::http_get(port, "/api/runs/1").status == 404);
+  CHECK(json::parse(gaia::test::http_get(port, "/api/runs").body).empty());
+
+  // A run, traced to a store the live state knows of.
+  const auto traces = (dir / "trace").string();
+  live->set_trace_dir(traces);
+  live->set_production(json{{"name", "toy"}, {"nodes", json::array()}, {"edges", json::array()}});
+  engine::trace_store store(traces, {});
+  engine::trace_tee tee({std::shared_ptr<engine::trace_sink>(&store, [](auto*) {}), live,
+                         metrics});
+  engine::trace_event e;
+  e.what = kind::run_started;
+  e.run_id = 4;
+  tee.record(e);
+  e.what = kind::sent;
+  e.id = 1;
+  e.source = "process";
+  e.target = "work";
+  e.key = "item-a";
+  e.message = "work_request";
+  tee.record(e);
+  auto l = json::parse(gaia::test::http_get(port, "/api/live").body);
+  CHECK(l["run"]["state"] == "running");
+  CHECK(l["counts"]["work"]["queued"] == 1);
+  CHECK(l["timeline"][0]["key"] == "item-a");
+  auto runs = json::parse(gaia::test::http_get(port, "/api/runs").body);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["outcome"] == "running"); // not "unfinished": it is the live one
+  CHECK(gaia::test::http_get(port, "/metrics").body.find("toy_app_queue_depth{node=\"work\"} 1")
+        != std::string::npos);
+  e.what = kind::run_ended;
+  e.outcome = "failed";
+  e.error = "work failed: item-a: broken";
+  tee.record(e);
+  auto run = json::parse(gaia::test::http_get(port, "/api/runs/4").body);
+  CHECK(run["run"]["outcome"] == "failed");
+  CHECK(run["messages"][0]["type"] == "work_request");
+  CHECK(gaia::test::http_get(port, "/metrics").body.find("toy_app_runs_total{outcome=\"failed\"} 1")
+        != std::string::npos);
+  page.stop();
+}

@@ -1,0 +1,157 @@
+// For tests of the trace and the live page: a small archive on a loopback
+// mirror (in this process, so faults can be switched on and off), the
+// environment that points gaia-dr3 at it, HTTP GETs, commands such as
+// promtool, and headless Chromium.
+#pragma once
+
+#include "download/checksums.hpp"
+#include "tools/mirror/mirror.hpp"
+#include "tools/synth/synth.hpp"
+
+#include "tests/process_util.hpp"
+#include "tests/production_fixture.hpp"
+
+#include <httplib.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gaia::test {
+
+/// A port nobody listens on now (bound to port 0, then released).
+inline int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t n = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0
+      || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0)
+    throw std::runtime_error("no free port");
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct http_result {
+  int status = 0; ///< 0: no answer
+  std::string body;
+};
+
+inline http_result http_get(int port, const std::string& path) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(5, 0);
+  c.set_read_timeout(10, 0);
+  auto r = c.Get(path.c_str());
+  if (!r) return {};
+  return {r->status, r->body};
+}
+
+struct command_result {
+  int code = -1;
+  std::string output; ///< stdout and stderr
+};
+
+/// Runs `cmd` with sh; its exit code and what it printed.
+inline command_result run_command(const std::string& cmd) {
+  command_result out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.output.append(buf, n);
+  int status = ::pclose(p);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+/// Headless Chromium as root (CI runs as root): a fresh profile each time
+/// under `scratch`, nothing fetched but the page.
+inline std::string chromium_command(const std::filesystem::path& scratch) {
+  static int n = 0;
+  const auto profile = scratch / ("chromium-profile-" + std::to_string(++n));
+  std::filesystem::create_directories(profile);
+  return "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic "
+         "--no-first-run --disable-background-networking --disable-component-update "
+         "--disable-sync --disable-dev-shm-usage --user-data-dir='"
+         + profile.string() + "' --window-size=1280,900 ";
+}
+
+/// The page's DOM once its scripts ran for `budget_ms` of (virtual) time:
+/// what a person would see after that long.
+inline std::string browser_dom(const std::string& url, const std::filesystem::path& scratch,
+                               int budget_ms = 4000) {
+  auto r = run_command(chromium_command(scratch) + "--virtual-time-budget="
+                       + std::to_string(budget_ms) + " --dump-dom '" + url + "' 2>/dev/null");
+  return r.output;
+}
+
+/// A screenshot of the page (1280x900) after `budget_ms`; true when the
+/// PNG was written.
+inline bool browser_screenshot(const std::string& url, const std::filesystem::path& png,
+                               const std::filesystem::path& scratch, int budget_ms = 4000) {
+  std::error_code ec;
+  std::filesystem::remove(png, ec);
+  run_command(chromium_command(scratch) + "--virtual-time-budget=" + std::to_string(budget_ms)
+              + " --hide-scrollbars --screenshot='" + png.string() + "' '" + url + "'");
+  if (!std::filesystem::exists(png)) return false;
+  auto head = read_file(png).substr(0, 8);
+  return head == "\x89PNG\r\n\x1a\n";
+}
+
+/// `files` small synthetic archive files with _MD5SUM.txt in dir/www,
+/// served by a loopback mirror in this process.
+struct mirror_archive {
+  small_archive archive;
+  std::string boundaries; ///< "1000,1400,..." for GAIA_FILE_BOUNDARIES
+  std::unique_ptr<mirror_server> server;
+  uint64_t total_bytes = 0; ///< of the archive files
+
+  mirror_archive(const temp_dir& dir, int files, double scale = 0.05) {
+    std::vector<int64_t> b;
+    for (int i = 0; i <= files; ++i) b.push_back(1000 + 400 * i);
+    archive.ranges = ranges_from_boundaries(b);
+    for (size_t i = 0; i < b.size(); ++i) boundaries += (i ? "," : "") + std::to_string(b[i]);
+    const auto www = dir / "www";
+    std::filesystem::create_directories(www);
+    for (const auto& r : archive.ranges) {
+      archive.files.push_back(synth::generate_rows(r, scale, 11));
+      total_bytes += synth::write_archive_file((www / r.archive_file_name()).string(),
+                                               archive.files.back());
+    }
+    write_checksum_file(www.string());
+    mirror_options o;
+    o.dir = www.string();
+    o.log_requests = false;
+    server = std::make_unique<mirror_server>(o);
+    server->start();
+  }
+
+  std::string file_name(size_t i) const { return archive.ranges[i].archive_file_name(); }
+  std::string label(size_t i) const { return archive.ranges[i].label(); }
+
+  /// The environment that runs gaia-dr3 against this mirror into `out`.
+  std::map<std::string, std::string> env(const std::filesystem::path& out) const {
+    return {{"GAIA_ARCHIVE_URL_TEMPLATE", server->base_url() + "/EpochPhotometry_%s.csv.gz"},
+            {"GAIA_FILE_BOUNDARIES", boundaries},
+            {"GAIA_OUTPUT_DIR", out.string()},
+            {"GAIA_POLL_INTERVAL_MS", "50"},
+            {"GAIA_DOWNLOAD_POOL", "2"},
+            {"GAIA_IMPORT_POOL", "2"},
+            {"GAIA_RETRY_BACKOFF_MS", "10"}};
+  }
+};
+
+/// An empty config file in `dir`: the environment says everything.
+inline std::string empty_config(const temp_dir& dir) {
+  const auto path = dir / "config.json";
+  write_file(path, "{}\n");
+  return path.string();
+}
+
+} // namespace gaia::test

@@ -1,0 +1,38 @@
+# Builds web_assets.cpp from the page's files in web/assets, so the binary
+# serves them itself (no CDN, nothing to install beside it):
+#   cmake -DIN_DIR=web/assets -DOUT=build/web_assets.cpp -P web/embed_assets.cmake
+# Each file becomes a raw string literal; one holding the literal's
+# delimiter stops the build instead of breaking the page.
+set(assets "index.html|text/html" "app.js|text/javascript" "app.css|text/css")
+set(out "// Generated from web/assets by web/embed_assets.cmake: edit those files.\n")
+string(APPEND out "#include \"web/server.hpp\"\n\n#include <cstring>\n#include <string>\n\n")
+string(APPEND out "namespace web {\n\nnamespace {\n\n")
+set(table "")
+set(i 0)
+foreach(entry IN LISTS assets)
+  string(REPLACE "|" ";" parts "${entry}") # (a CMake list: no ';' in the types)
+  list(GET parts 0 name)
+  list(GET parts 1 type)
+  file(READ "${IN_DIR}/${name}" content)
+  string(FIND "${content}" ")asset\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "web/assets/${name} holds ')asset\"', the literal's delimiter")
+  endif()
+  string(APPEND out "const char asset_${i}[] = R\"asset(${content})asset\";\n\n")
+  string(APPEND table "  {\"/${name}\", {\"${type}; charset=utf-8\", asset_${i}, sizeof asset_${i} - 1}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND out "struct named_asset {\n  const char* path;\n  asset file;\n};\n\n")
+string(APPEND out "const named_asset assets[] = {\n${table}};\n\n} // namespace\n\n")
+string(APPEND out "const asset* find_asset(const std::string& path) {\n")
+string(APPEND out "  const std::string p = path == \"/\" ? \"/index.html\" : path;\n")
+string(APPEND out "  for (const auto& a : assets)\n    if (p == a.path) return &a.file;\n")
+string(APPEND out "  return nullptr;\n}\n\n} // namespace web\n")
+# Rewritten only when it changes: an unchanged page recompiles nothing.
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+  if(old STREQUAL out)
+    return()
+  endif()
+endif()
+file(WRITE "${OUT}" "${out}")

@@ -1,0 +1,155 @@
+#include "web/server.hpp"
+
+#include "engine/observe/trace_store.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace web {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// The page's own files only; no inline script or style, nothing from
+/// elsewhere.
+constexpr const char* content_policy =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+  "connect-src 'self'; frame-ancestors 'none'";
+
+void send_json(httplib::Response& res, const json& j) {
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+/// The id of the run going now, or 0.
+uint64_t running_run(const engine::live_state& live) {
+  const auto run = live.run();
+  return run.is_object() && run["state"] == "running" ? run["id"].get<uint64_t>() : 0;
+}
+
+/// The kept runs; the one the live view says is running is "running", not
+/// "unfinished".
+json runs_json(const engine::live_state& live) {
+  json out = json::array();
+  const auto dir = live.trace_dir();
+  if (dir.empty()) return out;
+  const uint64_t running = running_run(live);
+  for (const auto& r : engine::trace_store::list_runs(dir)) {
+    auto j = engine::to_json(r);
+    if (r.run_id == running && r.outcome == "unfinished") j["outcome"] = "running";
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+} // namespace
+
+server::server(server_options opts, std::shared_ptr<engine::live_state> live,
+               std::shared_ptr<metrics> m)
+  : opts_(std::move(opts)), live_(std::move(live)), metrics_(std::move(m)),
+    http_(std::make_unique<httplib::Server>()) {}
+
+server::~server() { stop(); }
+
+std::string server::url() const {
+  const bool v6 = opts_.bind.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + opts_.bind + "]" : opts_.bind) + ":" + std::to_string(port_)
+         + "/";
+}
+
+void server::routes() {
+  auto& h = *http_;
+  // A page polls a few times a second at most; a small pool is plenty and
+  // a slow client is dropped rather than holding a thread.
+  h.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  h.set_read_timeout(5, 0);
+  h.set_write_timeout(10, 0);
+  h.set_keep_alive_timeout(5);
+  h.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                         {"Content-Security-Policy", content_policy},
+                         {"Referrer-Policy", "no-referrer"}});
+
+  auto live = live_;
+  auto met = metrics_;
+  h.Get("/api/live", [live](const httplib::Request& req, httplib::Response& res) {
+    uint64_t after = 0;
+    if (req.has_param("log_after")) {
+      try {
+        after = std::stoull(req.get_param_value("log_after"));
+      } catch (const std::exception&) {
+        after = 0;
+      }
+    }
+    auto j = live->snapshot(after);
+    j["trace_dir"] = live->trace_dir();
+    send_json(res, j);
+  });
+  h.Get("/api/runs", [live](const httplib::Request&, httplib::Response& res) {
+    send_json(res, runs_json(*live));
+  });
+  h.Get(R"(/api/runs/(\d{1,19}))", [live](const httplib::Request& req, httplib::Response& res) {
+    const auto dir = live->trace_dir();
+    auto t = dir.empty() ? std::nullopt
+                         : engine::trace_store::read_run(dir, std::stoull(req.matches[1].str()));
+    if (!t) {
+      res.status = 404;
+      send_json(res, json{{"error", "no trace of run " + req.matches[1].str()}});
+      return;
+    }
+    auto j = engine::to_json(*t);
+    if (t->run.outcome == "unfinished" && t->run.run_id == running_run(*live))
+      j["run"]["outcome"] = "running";
+    send_json(res, j);
+  });
+  h.Get("/api/settings", [live](const httplib::Request&, httplib::Response& res) {
+    send_json(res, live->settings());
+  });
+  h.Get("/metrics", [met](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(met->text(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  h.Get("/livez", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  h.Get("/readyz", [live](const httplib::Request&, httplib::Response& res) {
+    std::string why;
+    if (live->ready(&why)) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready: " + (why.empty() ? std::string("starting") : why) + "\n",
+                      "text/plain");
+    }
+  });
+  h.Get(R"(/[a-z0-9_.\-]*)", [](const httplib::Request& req, httplib::Response& res) {
+    const asset* a = find_asset(req.path);
+    if (a == nullptr) {
+      res.status = 404;
+      res.set_content("not found\n", "text/plain");
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(a->body, a->size, a->content_type);
+  });
+}
+
+void server::start() {
+  routes();
+  port_ = opts_.port == 0 ? http_->bind_to_any_port(opts_.bind)
+                          : (http_->bind_to_port(opts_.bind, opts_.port) ? opts_.port : -1);
+  if (port_ <= 0)
+    throw std::runtime_error("cannot listen on " + opts_.bind + ":" + std::to_string(opts_.port)
+                             + " (address in use, or not this machine's?)");
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+}
+
+void server::stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+} // namespace web
