@@ -16,11 +16,18 @@
 //   (cancel_atom, run) drops a run's queued jobs at once.
 // - Tracing: each request gets a message id when it arrives (sent), then
 //   started, and finished or failed with the id of its reply, go to the
-//   trace sink. ADL hooks, all optional: `trace_summary(x)` a short text of a
+//   trace sink.
+// - Remote workers (engine/cluster.hpp): (join, remote, name, host) adds a
+//   worker on another machine, through a local stand-in the pool's
+//   remote_adapter makes; the pool monitors the remote actor. When it goes
+//   down (its node killed, frozen past the connection timeout, gone) its
+//   job goes back to the queue for the next idle worker, local or remote;
+//   a job lost on two workers fails with errc::worker_lost naming both. ADL hooks, all optional: `trace_summary(x)` a short text of a
 //   Request or Reply, `trace_key(request)` what it is about (a file, for
 //   timelines), `trace_bytes(reply)` the bytes the job handled.
 #pragma once
 
+#include "engine/log.hpp"
 #include "engine/messages.hpp"
 #include "engine/production.hpp"
 #include "engine/run_control.hpp"
@@ -29,7 +36,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <functional>
 #include <chrono>
 #include <memory>
@@ -50,6 +59,12 @@ using worker_actor =
 template <class Request, class Reply>
 using pool_actor = typename worker_actor<Request, Reply>::template extend<
   caf::reacts_to<cancel_atom, uint64_t>>;
+
+/// What worker_pool is: a pool, and (join, remote, name, host) to take a
+/// remote worker (engine/cluster.hpp).
+template <class Request, class Reply>
+using joinable_pool_actor = typename pool_actor<Request, Reply>::template extend<
+  caf::reacts_to<join_atom, caf::actor, std::string, std::string>>;
 
 namespace detail {
 
@@ -126,10 +141,19 @@ struct pool_state {
     uint64_t id = 0;    ///< its message id in the trace
     std::string source; ///< the node that sent it
     std::chrono::system_clock::time_point sent_at;
+    std::vector<std::string> lost_on; ///< remote workers lost while they had it
   };
   struct member {
     worker handle;
     int number = 0; ///< for logs and traces: "download#2"
+    caf::actor_addr remote; ///< a remote worker's actor (none: local)
+    std::string name;       ///< a remote worker's name ("" : local)
+    std::string host;       ///< a remote worker's host
+  };
+  /// A job a worker has now.
+  struct busy {
+    std::shared_ptr<job> j;
+    std::shared_ptr<bool> abandoned; ///< its worker was lost: ignore the answer
   };
 
   std::string name;
@@ -143,6 +167,8 @@ struct pool_state {
   std::shared_ptr<trace_sink> trace;
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
   int made = 0; ///< workers made so far, for numbering
+  remote_adapter adopt_remote; ///< none: no remote workers
+  std::map<int, busy> running; ///< by member number
 };
 
 /// Everything a pool needs besides its state.
@@ -157,10 +183,12 @@ struct pool_config {
   std::shared_ptr<trace_sink> trace;
   /// The node that sent a request, for the trace (none: "").
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
+  /// How remote workers are adopted; none: the pool takes none.
+  remote_adapter adopt_remote;
 };
 
 template <class Request, class Reply>
-using pool_pointer = typename pool_actor<Request, Reply>::template stateful_pointer<
+using pool_pointer = typename joinable_pool_actor<Request, Reply>::template stateful_pointer<
   pool_state<Request, Reply>>;
 
 namespace detail {
@@ -216,9 +244,75 @@ typename pool_state<Request, Reply>::member new_worker(pool_pointer<Request, Rep
   auto& st = self->state;
   auto w = st.make_worker();
   self->link_to(w);
-  typename pool_state<Request, Reply>::member m{w, ++st.made};
+  typename pool_state<Request, Reply>::member m;
+  m.handle = w;
+  m.number = ++st.made;
   st.workers.push_back(m);
   return m;
+}
+
+/// "download#2", or "download#3 (worker-a@host-b)" for a remote worker.
+template <class Member>
+std::string worker_label(const std::string& pool, const Member& m) {
+  auto who = pool + "#" + std::to_string(m.number);
+  return m.name.empty() ? who : who + " (" + m.name + ")";
+}
+
+template <class Request, class Reply>
+void erase_member(pool_pointer<Request, Reply> self, int number) {
+  auto& st = self->state;
+  for (auto i = st.workers.begin(); i != st.workers.end(); ++i)
+    if (i->number == number) {
+      st.workers.erase(i);
+      break;
+    }
+  for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
+    if (i->number == number) {
+      st.idle.erase(i);
+      break;
+    }
+}
+
+template <class Request, class Reply>
+void dispatch(pool_pointer<Request, Reply> self);
+
+/// A remote worker is gone: its job (if any) goes back to the queue, or
+/// fails when it was lost on a worker before.
+template <class Request, class Reply>
+void lose_member(pool_pointer<Request, Reply> self, const caf::actor_addr& remote,
+                 const std::string& why) {
+  auto& st = self->state;
+  auto i = std::find_if(st.workers.begin(), st.workers.end(),
+                        [&](const auto& m) { return m.remote == remote; });
+  if (i == st.workers.end()) return;
+  auto m = *i;
+  const auto who = worker_label(st.name, m);
+  self->unlink_from(m.handle);
+  caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+  erase_member<Request, Reply>(self, m.number);
+  auto b = st.running.find(m.number);
+  if (b == st.running.end()) {
+    log_line(st.name, who + " left (" + why + ")");
+    return;
+  }
+  auto j = b->second.j;
+  *b->second.abandoned = true;
+  st.running.erase(b);
+  j->lost_on.push_back(who);
+  const auto key = key_of(j->request);
+  if (j->lost_on.size() >= 2) {
+    std::string names;
+    for (const auto& n : j->lost_on) names += (names.empty() ? "" : ", ") + n;
+    auto err = make_error(errc::worker_lost, (key.empty() ? st.name : key)
+                                               + ": lost on two workers: " + names);
+    log_line(st.name, who + " lost (" + why + ") with " + key + "; failing it");
+    record_answer<Request, Reply>(self, *j, who, std::nullopt, nullptr, &err);
+    j->promise.deliver(std::move(err));
+  } else {
+    log_line(st.name, who + " lost (" + why + ") with " + key + "; giving it to another worker");
+    st.queue.push_front(std::move(*j));
+  }
+  dispatch<Request, Reply>(self);
 }
 
 template <class Request, class Reply>
@@ -240,23 +334,36 @@ void dispatch(pool_pointer<Request, Reply> self) {
     }
     auto m = st.idle.front();
     st.idle.pop_front();
-    const std::string who = st.name + "#" + std::to_string(m.number);
+    const std::string who = worker_label(st.name, m);
     auto started = event_of<Request, Reply>(self, trace_event::kind::started, *j);
     started.worker = who;
-    started.host = this_host();
+    started.host = m.host.empty() ? this_host() : m.host;
     st.trace->record(started);
     const auto started_at = started.at;
+    auto abandoned = std::make_shared<bool>(false);
+    st.running[m.number] = typename pool_state<Request, Reply>::busy{j, abandoned};
     self->request(m.handle, st.job_timeout, j->request)
       .then(
-        [self, m, who, j, started_at](Reply& reply) {
+        [self, m, who, j, started_at, abandoned](Reply& reply) {
+          if (*abandoned) return;
+          self->state.running.erase(m.number);
           record_answer<Request, Reply>(self, *j, who, started_at, &reply, nullptr);
           j->promise.deliver(std::move(reply));
           self->state.idle.push_back(m);
           dispatch<Request, Reply>(self);
         },
-        [self, m, who, j, started_at](caf::error& err) {
+        [self, m, who, j, started_at, abandoned](caf::error& err) {
+          if (*abandoned) return;
           auto& st = self->state;
-          if (err == caf::sec::request_timeout) {
+          st.running.erase(m.number);
+          if (err == caf::sec::request_timeout && m.remote) {
+            // A remote worker over the time limit: drop it, keep the error.
+            err = make_error(errc::job_timeout, st.job_timeout_text);
+            self->unlink_from(m.handle);
+            caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+            self->demonitor(m.remote);
+            erase_member<Request, Reply>(self, m.number);
+          } else if (err == caf::sec::request_timeout) {
             // The worker is still in the job (blocking work cannot be
             // interrupted): let it finish alone and take a fresh one.
             err = make_error(errc::job_timeout, st.job_timeout_text);
@@ -282,7 +389,7 @@ void dispatch(pool_pointer<Request, Reply> self) {
 
 /// The pool's behavior; see the file comment.
 template <class Request, class Reply>
-typename pool_actor<Request, Reply>::behavior_type
+typename joinable_pool_actor<Request, Reply>::behavior_type
 worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) {
   auto& st = self->state;
   st.name = std::move(cfg.name);
@@ -292,8 +399,13 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
   st.runs = cfg.runs ? cfg.runs : std::make_shared<run_control>();
   st.trace = cfg.trace ? cfg.trace : std::make_shared<no_trace>();
   st.sender_name = std::move(cfg.sender_name);
+  st.adopt_remote = std::move(cfg.adopt_remote);
   for (int i = 0; i < cfg.size; ++i)
     st.idle.push_back(detail::new_worker<Request, Reply>(self));
+  self->set_down_handler([self](caf::down_msg& dm) {
+    detail::lose_member<Request, Reply>(self, dm.source,
+                                        dm.reason ? caf::to_string(dm.reason) : "left");
+  });
   return {
     [self](Request& req) -> caf::result<Reply> {
       auto& st = self->state;
@@ -327,6 +439,28 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
         i = st.queue.erase(i);
       }
     },
+    [self](join_atom, caf::actor remote, std::string name, std::string host) {
+      auto& st = self->state;
+      if (!remote) return;
+      if (!st.adopt_remote) {
+        log_line(st.name, "refused remote worker " + name + ": this pool takes none");
+        caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+        return;
+      }
+      typename pool_state<Request, Reply>::member m;
+      m.number = ++st.made;
+      m.handle = caf::actor_cast<worker_actor<Request, Reply>>(st.adopt_remote(
+        self->system(), remote, st.name + "#" + std::to_string(m.number) + " (" + name + ")"));
+      m.remote = remote.address();
+      m.name = std::move(name);
+      m.host = std::move(host);
+      self->link_to(m.handle);
+      self->monitor(remote);
+      st.workers.push_back(m);
+      st.idle.push_back(m);
+      log_line(st.name, detail::worker_label(st.name, m) + " joined from " + m.host);
+      detail::dispatch<Request, Reply>(self);
+    },
   };
 }
 
@@ -341,6 +475,7 @@ pool_maker typed_pool_maker() {
     cfg.runs = ctx.runs();
     cfg.trace = ctx.trace();
     cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
+    cfg.adopt_remote = ctx.remote_adapter_of();
     // A copy of the context: replacement workers are made after spawn().
     cfg.make_worker = [ctx, worker]() mutable {
       return caf::actor_cast<worker_actor<Request, Reply>>(worker(ctx));

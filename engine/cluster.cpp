@@ -1,0 +1,137 @@
+// The acceptor of remote workers and the middleman's setup (see
+// engine/cluster.hpp). The only file of the engine that uses libcaf-io and
+// libcaf-openssl.
+#include "engine/cluster.hpp"
+
+#include "engine/log.hpp"
+#include "engine/spawn.hpp"
+
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+namespace engine {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net) {
+  cfg.load<caf::io::middleman>();
+  if (net.tls.enabled()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = net.tls.certificate;
+    cfg.openssl_key = net.tls.key;
+    cfg.openssl_cafile = net.tls.cafile;
+  }
+  cfg.set("middleman.app-identifiers", std::vector<std::string>{net.app_id});
+  cfg.set("middleman.heartbeat-interval", caf::timespan{net.heartbeat});
+  cfg.set("middleman.connection-timeout", caf::timespan{net.connection_timeout});
+}
+
+void cluster_pools::attach(const running_production& running,
+                           const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pools_.clear();
+  for (const auto& n : names) {
+    auto i = running.actors.find(n);
+    if (i != running.actors.end()) pools_[n] = i->second;
+  }
+  for (const auto& j : joined_) {
+    auto p = pools_.find(j.pool);
+    if (p != pools_.end())
+      caf::anon_send(p->second, join_atom::value, j.worker, j.name, j.host);
+  }
+}
+
+caf::actor cluster_pools::pool(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto i = pools_.find(name);
+  return i == pools_.end() ? caf::actor{} : i->second;
+}
+
+void cluster_pools::remember(const std::string& pool, const caf::actor& worker,
+                             const std::string& name, const std::string& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  joined_.push_back({pool, worker, name, host});
+}
+
+void cluster_pools::forget(const caf::actor_addr& worker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto i = joined_.begin(); i != joined_.end();)
+    i = i->worker.address() == worker ? joined_.erase(i) : i + 1;
+}
+
+void cluster_pools::clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  pools_.clear();
+  joined_.clear();
+}
+
+std::vector<std::string> cluster_pools::members() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& j : joined_) out.push_back(j.pool + ": " + j.name + "@" + j.host);
+  return out;
+}
+
+namespace {
+
+struct acceptor_state {
+  std::shared_ptr<cluster_pools> pools;
+  std::string greeting;
+};
+
+acceptor_actor::behavior_type
+acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
+         std::shared_ptr<cluster_pools> pools, std::string greeting) {
+  self->state.pools = std::move(pools);
+  self->state.greeting = std::move(greeting);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    self->state.pools->forget(dm.source);
+  });
+  return {
+    [self](join_atom, const std::string& pool, const caf::actor& worker,
+           const std::string& name, const std::string& host) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto p = st.pools->pool(pool);
+      if (!p || !worker) {
+        log_line("cluster", "refused " + name + "@" + host + ": no pool " + pool
+                              + " takes remote workers");
+        return make_error(errc::refused, "no pool " + pool + " takes remote workers");
+      }
+      self->monitor(worker);
+      st.pools->remember(pool, worker, name, host);
+      caf::anon_send(p, join_atom::value, worker, name, host);
+      return st.greeting;
+    },
+  };
+}
+
+} // namespace
+
+acceptor_actor spawn_acceptor(caf::actor_system& sys, std::shared_ptr<cluster_pools> pools,
+                              std::string greeting) {
+  return sys.spawn(acceptor, std::move(pools), std::move(greeting));
+}
+
+caf::expected<uint16_t> publish_acceptor(const acceptor_actor& acceptor, const std::string& host,
+                                         uint16_t port, const cluster_net& net) {
+  if (net.tls.enabled())
+    return caf::openssl::publish(acceptor, port, host.c_str(), true);
+  if (!is_loopback(host))
+    return make_error(errc::refused, "without TLS files the coordinator listens on loopback "
+                                     "only, not on " + host);
+  return caf::io::publish(acceptor, port, host.c_str(), true);
+}
+
+caf::expected<acceptor_actor> connect_acceptor(caf::actor_system& sys, const std::string& host,
+                                               uint16_t port, const cluster_net& net) {
+  if (net.tls.enabled())
+    return caf::openssl::remote_actor<acceptor_actor>(sys, host, port);
+  if (!is_loopback(host))
+    return make_error(errc::refused, "without TLS files a worker connects over loopback "
+                                     "only, not to " + host);
+  return sys.middleman().remote_actor<acceptor_actor>(host, port);
+}
+
+} // namespace engine
