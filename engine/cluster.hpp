@@ -49,7 +49,7 @@ struct tls_files {
 /// How a node of a cluster talks to the others.
 struct cluster_net {
   tls_files tls;
-  std::string app_id;   ///< "gaia-dr3 1.2.3": peers must have the same
+  std::string app_id;   ///< "app 1.2.3": peers must have the same
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds connection_timeout{5000};
 };

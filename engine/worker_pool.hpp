@@ -299,12 +299,13 @@ void lose_member(pool_pointer<Request, Reply> self, const caf::actor_addr& remot
   *b->second.abandoned = true;
   st.running.erase(b);
   j->lost_on.push_back(who);
-  const auto key = key_of(j->request);
+  auto key = key_of(j->request);
+  if (key.empty()) key = "its job";
   if (j->lost_on.size() >= 2) {
     std::string names;
     for (const auto& n : j->lost_on) names += (names.empty() ? "" : ", ") + n;
-    auto err = make_error(errc::worker_lost, (key.empty() ? st.name : key)
-                                               + ": lost on two workers: " + names);
+    const auto subject = key == "its job" ? st.name : key;
+    auto err = make_error(errc::worker_lost, subject + ": lost on two workers: " + names);
     log_line(st.name, who + " lost (" + why + ") with " + key + "; failing it");
     record_answer<Request, Reply>(self, *j, who, std::nullopt, nullptr, &err);
     j->promise.deliver(std::move(err));

@@ -144,8 +144,9 @@ size_t count(const std::string& text, const std::string& what) {
 
 } // namespace
 
-TEST_CASE("cluster: a coordinator and two workers over mutual TLS share the downloads, "
-          "checkpoints shipped back, results bit-exact") {
+TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, share the "
+          "downloads, ship the checkpoints back, results bit-exact; they rejoin a restarted "
+          "coordinator") {
   cluster_fixture f(6);
   test_pki pki(f.dir.path());
   f.slow_downloads(800);
@@ -163,6 +164,15 @@ TEST_CASE("cluster: a coordinator and two workers over mutual TLS share the down
   // The shipped checkpoints are whole: no temporary left in aggregates/.
   for (const auto& e : fs::directory_iterator(f.dir / "out" / "aggregates"))
     CHECK(e.path().filename().string().find(".shipped.") == std::string::npos);
+  // The coordinator gone, the workers wait for it and join the next one.
+  REQUIRE(test::eventually([&] { return has(w1, "lost the coordinator"); }, 20s));
+  fs::remove_all(f.dir / "out");
+  auto again = f.coordinator(pki.env("coordinator"));
+  REQUIRE(test::eventually([&] { return count(w1->err(), "joined gaia-dr3") == 2
+                                        && count(w2->err(), "joined gaia-dr3") == 2; },
+                           20s));
+  REQUIRE(again->wait(90s) == 0);
+  CHECK(f.result() == f.reference);
 }
 
 TEST_CASE("cluster: a worker killed (SIGKILL) mid-job: its job goes to another worker, "
