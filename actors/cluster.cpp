@@ -356,7 +356,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
                                  + " import workers for " + where
                                  + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
                                  + ", " + net.app_id);
-    auto backoff = std::chrono::milliseconds(250);
+    auto backoff = std::chrono::milliseconds(100);
     bool stopping = false;
     std::string last_error;
     while (!stopping) {
@@ -377,7 +377,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         last_error = text;
       } else {
         last_error.clear();
-        backoff = std::chrono::milliseconds(250);
+        backoff = std::chrono::milliseconds(100);
         self->monitor(*acceptor);
         int joined = 0;
         for (const auto& sl : slots) {

@@ -83,6 +83,24 @@ sample run_child(const std::vector<std::string>& args, const env_map& env_add,
   return s;
 }
 
+pid_t start_child(const std::vector<std::string>& args, const env_map& env_add,
+                  const std::string& log_path) {
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string(*e).rfind("GAIA_", 0) != 0) env_s.push_back(*e);
+  for (const auto& [k, v] : env_add) env_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  return spawn_self(args, envp.data(), "/dev/null", log_path);
+}
+
+void stop_child(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
 sample run_production(const std::string& config, const env_map& env_add,
                       const std::string& log_path) {
   return run_child({"run", "--config", config}, env_add, "/dev/null", log_path);
