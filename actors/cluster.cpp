@@ -27,16 +27,20 @@ namespace gaia {
 
 namespace fs = std::filesystem;
 
-std::string cluster_app_id() {
-  if (const char* v = std::getenv("GAIA_CLUSTER_APP_ID"); v != nullptr && *v != '\0')
+std::string cluster_version() {
+  if (const char* v = std::getenv("GAIA_CLUSTER_VERSION"); v != nullptr && *v != '\0')
     return v;
-  return std::string("gaia-dr3 ") + GAIA_DR3_VERSION;
+  caf::actor_system_config cfg;
+  register_messages(cfg);
+  return std::string("gaia-dr3 ") + GAIA_DR3_VERSION + " (messages "
+         + engine::message_types_digest(cfg) + ")";
 }
 
 engine::cluster_net cluster_net_of(const settings& s) {
   engine::cluster_net net;
   net.tls = {s.cluster.certificate, s.cluster.key, s.cluster.cafile};
-  net.app_id = cluster_app_id();
+  net.app_id = "gaia-dr3"; // other CAF applications: refused at the handshake
+  net.version = cluster_version();
   net.connection_timeout = std::chrono::milliseconds(s.cluster.connection_timeout_ms);
   net.heartbeat = std::chrono::milliseconds(std::max(100, s.cluster.connection_timeout_ms / 4));
   return net;
@@ -274,8 +278,9 @@ std::map<std::string, engine::remote_adapter> remote_adapters() {
 
 coordinator::coordinator(caf::actor_system& sys, const settings& s)
   : pools_(std::make_shared<engine::cluster_pools>()) {
-  acceptor_ = engine::spawn_acceptor(sys, pools_, cluster_app_id() + " on " + engine::this_host());
   auto net = cluster_net_of(s);
+  acceptor_ = engine::spawn_acceptor(sys, pools_, net.version + " on " + engine::this_host(),
+                                     net.version);
   auto port = engine::publish_acceptor(acceptor_, s.cluster.listen,
                                        static_cast<uint16_t>(s.cluster.port), net);
   if (!port) {
@@ -286,7 +291,7 @@ coordinator::coordinator(caf::actor_system& sys, const settings& s)
   port_ = *port;
   engine::log_line("cluster", "workers join on " + s.cluster.listen + ":" + std::to_string(port_)
                                 + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
-                                + ", " + net.app_id);
+                                + ", " + net.version);
 }
 
 coordinator::~coordinator() {
@@ -343,7 +348,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
                        caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(download_shipper, s, local)),
                        name + "/download" + std::to_string(i)});
     }
-    for (int i = 1; i <= s.import_pool_size; ++i) {
+    for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
       auto local = sys.spawn<caf::detached>(import_operation, s, runs);
       slots.push_back({"import",
                        caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(import_shipper, s, local)),
@@ -352,22 +357,26 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
     const std::string where = s.cluster.coordinator_host + ":"
                               + std::to_string(s.cluster.coordinator_port);
     engine::log_line("worker", name + ": " + std::to_string(s.download_pool_size)
-                                 + " download and " + std::to_string(s.import_pool_size)
+                                 + " download and "
+                                 + std::to_string(s.cluster.imports ? s.import_pool_size : 0)
                                  + " import workers for " + where
                                  + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
-                                 + ", " + net.app_id);
+                                 + ", " + net.version);
     auto backoff = std::chrono::milliseconds(100);
     bool stopping = false;
     std::string last_error;
+    caf::actor_addr gone_acceptor; // the middleman may hand out its proxy a while longer
     while (!stopping) {
       auto acceptor = engine::connect_acceptor(sys, s.cluster.coordinator_host,
                                                static_cast<uint16_t>(s.cluster.coordinator_port),
                                                net);
-      if (!acceptor) {
+      if (acceptor && acceptor->address() == gone_acceptor) {
+        // not connected yet: the old connection's proxy, still cached
+      } else if (!acceptor) {
         auto text = sys.render(acceptor.error());
         if (refused_for_good(acceptor.error())) {
           engine::log_line("worker", "refused by the coordinator at " + where + ": " + text
-                                       + " (this worker is " + net.app_id + ")");
+                                       + " (this worker is " + net.version + ")");
           code = 2;
           break;
         }
@@ -380,27 +389,41 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         backoff = std::chrono::milliseconds(100);
         self->monitor(*acceptor);
         int joined = 0;
+        bool refused = false;
         for (const auto& sl : slots) {
-          self->request(*acceptor, std::chrono::seconds(10), engine::join_atom::value, sl.pool,
-                        sl.actor, sl.name, host)
+          if (refused) break;
+          self->request(*acceptor, std::chrono::seconds(5), engine::join_atom::value, sl.pool,
+                        sl.actor, sl.name, host, net.version)
             .receive(
               [&](const std::string& greeting) {
                 if (++joined == 1) engine::log_line("worker", "joined " + greeting + " at " + where);
               },
               [&](caf::error& err) {
-                engine::log_line("worker", sl.name + " not joined: " + sys.render(err));
+                if (engine::is_error(err, engine::errc::refused)
+                    && engine::error_text(err).rfind("it is ", 0) == 0) {
+                  engine::log_line("worker", "refused by the coordinator at " + where + ": "
+                                               + engine::error_text(err));
+                  refused = true;
+                  return;
+                }
+                engine::log_line("worker", sl.name + " not joined: " + engine::error_text(err));
               });
+        }
+        if (refused) {
+          code = 2;
+          break;
         }
         // Until the coordinator goes away or a signal comes.
         bool gone = false;
         while (!gone && !stopping)
           self->receive(
-            [&](caf::down_msg&) {
+            [&](caf::down_msg& dm) {
+              if (dm.source != acceptor->address()) return;
               gone = true;
+              gone_acceptor = dm.source;
               engine::log_line("worker", "lost the coordinator at " + where + "; reconnecting");
             },
             [&](engine::shutdown_atom) { stopping = true; });
-        continue;
       }
       // Back-off, awake for a signal.
       self->receive(

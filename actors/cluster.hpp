@@ -31,9 +31,10 @@ using remote_download_actor =
 using remote_import_actor =
   caf::typed_actor<caf::replies_to<import_request>::with<shipped_import>>;
 
-/// What peers must share: "gaia-dr3 <version>" (GAIA_CLUSTER_APP_ID
-/// overrides it, for tests of a refused version).
-std::string cluster_app_id();
+/// What a worker must share with its coordinator: "gaia-dr3 <version>
+/// (messages <digest of the message types>)". GAIA_CLUSTER_VERSION
+/// overrides it (tests of a refused version).
+std::string cluster_version();
 
 /// The network settings of `s` (TLS files, app id, timeouts).
 engine::cluster_net cluster_net_of(const settings& s);

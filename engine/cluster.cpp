@@ -7,12 +7,25 @@
 #include "engine/spawn.hpp"
 
 #include <caf/io/all.hpp>
+#include <cstdio>
 #include <caf/openssl/all.hpp>
 
 namespace engine {
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string message_types_digest(const caf::actor_system_config& cfg) {
+  // FNV-1a over the sorted names (the map is ordered by name).
+  uint32_t h = 2166136261u;
+  for (const auto& kv : cfg.value_factories_by_name) {
+    for (unsigned char c : kv.first) h = (h ^ c) * 16777619u;
+    h = (h ^ 0u) * 16777619u;
+  }
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", h);
+  return buf;
 }
 
 void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net) {
@@ -79,20 +92,28 @@ namespace {
 struct acceptor_state {
   std::shared_ptr<cluster_pools> pools;
   std::string greeting;
+  std::string version;
 };
 
 acceptor_actor::behavior_type
 acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
-         std::shared_ptr<cluster_pools> pools, std::string greeting) {
+         std::shared_ptr<cluster_pools> pools, std::string greeting, std::string version) {
   self->state.pools = std::move(pools);
   self->state.greeting = std::move(greeting);
+  self->state.version = std::move(version);
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.pools->forget(dm.source);
   });
   return {
     [self](join_atom, const std::string& pool, const caf::actor& worker,
-           const std::string& name, const std::string& host) -> caf::result<std::string> {
+           const std::string& name, const std::string& host,
+           const std::string& version) -> caf::result<std::string> {
       auto& st = self->state;
+      if (version != st.version) {
+        auto why = "it is " + version + ", this coordinator is " + st.version;
+        log_line("cluster", "refused " + name + "@" + host + ": " + why);
+        return make_error(errc::refused, why);
+      }
       auto p = st.pools->pool(pool);
       if (!p || !worker) {
         log_line("cluster", "refused " + name + "@" + host + ": no pool " + pool
@@ -110,8 +131,8 @@ acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
 } // namespace
 
 acceptor_actor spawn_acceptor(caf::actor_system& sys, std::shared_ptr<cluster_pools> pools,
-                              std::string greeting) {
-  return sys.spawn(acceptor, std::move(pools), std::move(greeting));
+                              std::string greeting, std::string version) {
+  return sys.spawn(acceptor, std::move(pools), std::move(greeting), std::move(version));
 }
 
 caf::expected<uint16_t> publish_acceptor(const acceptor_actor& acceptor, const std::string& host,

@@ -13,9 +13,11 @@
 //   openssl.* key is set, so TLS is used exactly when certificate, key and
 //   CA file are all given; without them only loopback addresses are bound
 //   or connected to.
-// - middleman.app-identifiers carries the application's version: a peer of
-//   another version is refused at the handshake; the acceptor's typed
-//   interface is checked by remote_actor (other message types: refused).
+// - middleman.app-identifiers names the application: another CAF
+//   application is refused at the handshake. A worker's join carries its
+//   version and a digest of its message types; the acceptor refuses one
+//   that differs, and both sides log it. remote_actor checks the
+//   acceptor's typed interface too.
 // - Heartbeats and a connection timeout: a frozen peer (SIGSTOP) is
 //   dropped like a killed one, and its pools' jobs move on.
 #pragma once
@@ -49,7 +51,10 @@ struct tls_files {
 /// How a node of a cluster talks to the others.
 struct cluster_net {
   tls_files tls;
-  std::string app_id;   ///< "app 1.2.3": peers must have the same
+  std::string app_id;   ///< the application's name: the handshake's gate
+  /// Its version and message types ("app 1.2.3 (messages 1a2b3c4d)"):
+  /// the acceptor takes only workers of the very same.
+  std::string version;
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds connection_timeout{5000};
 };
@@ -57,14 +62,19 @@ struct cluster_net {
 /// True for 127.0.0.1, ::1, localhost (and 127.x.y.z).
 bool is_loopback(const std::string& host);
 
+/// A digest of the message types registered in `cfg` (their names), so
+/// that nodes with other messages are told apart: 8 hex digits.
+std::string message_types_digest(const caf::actor_system_config& cfg);
+
 /// Loads the middleman (and, with TLS files, the openssl manager) into
 /// `cfg` with heartbeats, the connection timeout and the app identifier.
 /// Call before the actor system is made.
 void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net);
 
-/// join: (join, pool, worker, name, host) -> a line about the coordinator.
+/// join: (join, pool, worker, name, host, version) -> a line about the
+/// coordinator; errc::refused for another version or an unknown pool.
 using acceptor_actor = caf::typed_actor<
-  caf::replies_to<join_atom, std::string, caf::actor, std::string,
+  caf::replies_to<join_atom, std::string, caf::actor, std::string, std::string,
                   std::string>::with<std::string>>;
 
 /// The pools of the running production that remote workers may join, and
@@ -97,9 +107,10 @@ private:
   std::vector<joined> joined_;
 };
 
-/// Spawns the acceptor; `greeting` is its answer to a join.
+/// Spawns the acceptor; `greeting` is its answer to a join; it takes
+/// workers of `version` only.
 acceptor_actor spawn_acceptor(caf::actor_system& sys, std::shared_ptr<cluster_pools> pools,
-                              std::string greeting);
+                              std::string greeting, std::string version);
 
 /// Publishes the acceptor on host:port (TLS when net.tls is enabled, else
 /// loopback only). The bound port, or the reason it could not be bound.

@@ -83,6 +83,8 @@ const std::vector<setting_doc> docs = {
    "the PEM CA every node's certificate must be signed by"},
   {"cluster.worker_name", "GAIA_CLUSTER_WORKER_NAME",
    "worker: its name in the coordinator's log and trace (default: the host name)"},
+  {"cluster.imports", "GAIA_CLUSTER_IMPORTS",
+   "worker: also join the import pool, for file:// archives (it must see the same paths)"},
   {"cluster.connection_timeout_ms", "GAIA_CLUSTER_CONNECTION_TIMEOUT_MS",
    "a node silent for this long (killed, frozen, cut off) is dropped; its jobs move on"},
 };
@@ -185,7 +187,7 @@ json env_to_json(const std::string& key, const std::string& text,
     return text;
   if (key == "file_boundaries" && text.rfind("all", 0) == 0)
     return text;
-  if (key == "keep_downloads") {
+  if (key == "keep_downloads" || key == "cluster.imports") {
     if (text == "true" || text == "1" || text == "yes") return true;
     if (text == "false" || text == "0" || text == "no") return false;
     throw config_error(var + ": expected true or false, got " + quoted(text));
@@ -265,6 +267,8 @@ void apply(settings& s, const std::string& key, const json& v,
     s.cluster.key = string_value(v, where);
   else if (key == "cluster.cafile")
     s.cluster.cafile = string_value(v, where);
+  else if (key == "cluster.imports")
+    s.cluster.imports = bool_value(v, where);
   else if (key == "cluster.worker_name")
     s.cluster.worker_name = string_value(v, where);
   else if (key == "web_bind") {
@@ -466,6 +470,7 @@ nlohmann::json to_json(const settings& s) {
                                {"key", s.cluster.key},
                                {"cafile", s.cluster.cafile},
                                {"worker_name", s.cluster.worker_name},
+                               {"imports", s.cluster.imports},
                                {"connection_timeout_ms", s.cluster.connection_timeout_ms}}}};
 }
 

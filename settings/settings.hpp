@@ -37,6 +37,7 @@ struct cluster_settings {
   std::string key;                   ///< its PEM private key
   std::string cafile;                ///< the CA that signs every node
   std::string worker_name;           ///< worker: its name in logs ("" : the host name)
+  bool imports = false;              ///< worker: also join the import pool (file://)
   int connection_timeout_ms = 5000;  ///< a silent peer is dropped after this
   bool tls() const { return !certificate.empty(); }
 };

@@ -6,6 +6,10 @@
 // without a certificate of the CA, or of another version, refused.
 #include "tests/web_util.hpp"
 
+#include "settings/settings.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -156,7 +160,7 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   REQUIRE(c->wait(90s) == 0);
   INFO(c->err());
   CHECK(f.result() == f.reference);
-  CHECK(count(c->err(), "joined from") == 4); // two workers, download and import each
+  CHECK(count(c->err(), "joined from") == 2); // the download pool (imports: file:// only)
   CHECK(count(c->err(), "(w1/download1) did ") >= 1);
   CHECK(count(c->err(), "(w2/download1) did ") >= 1);
   CHECK(has(w1, "joined gaia-dr3"));
@@ -238,10 +242,74 @@ TEST_CASE("cluster: without TLS files the coordinator binds loopback only, and a
   auto c = f.coordinator({});
   CHECK(has(c, "(loopback, no TLS)"));
   auto other = f.start("other", {"worker"},
-                       f.worker_env("other", {{"GAIA_CLUSTER_APP_ID", "gaia-dr3 0.0.0-other"}}));
+                       f.worker_env("other", {{"GAIA_CLUSTER_VERSION", "gaia-dr3 0.0.0-other"}}));
   CHECK(other->wait(30s) == 2);
   CHECK(has(other, "refused by the coordinator"));
+  CHECK(has(other, "it is gaia-dr3 0.0.0-other, this coordinator is gaia-dr3 "));
+  CHECK(has(c, "refused other/download1@"));
   REQUIRE(c->wait(60s) == 0);
   CHECK(!has(c, "joined from"));
   CHECK(f.result() == f.reference);
+}
+
+namespace {
+
+settings parse_with(const std::string& json, std::map<std::string, std::string> env = {}) {
+  return parse_settings(json, "config.json", [env](const char* name) -> std::optional<std::string> {
+    auto i = env.find(name);
+    if (i == env.end()) return std::nullopt;
+    return i->second;
+  });
+}
+
+std::string error_of(const std::string& json, std::map<std::string, std::string> env = {}) {
+  try {
+    parse_with(json, std::move(env));
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("cluster: the cluster section of the config, its checks and overrides") {
+  test::temp_dir dir("gaia-cluster-settings");
+  for (const char* f : {"a.pem", "a.key", "ca.pem"}) test::write_file(dir / f, "x");
+  const auto p = [&](const char* f) { return (dir / f).string(); };
+  SUBCASE("off by default, loopback") {
+    auto s = parse_with("{}");
+    CHECK(s.cluster.port == 0);
+    CHECK(s.cluster.listen == "127.0.0.1");
+    CHECK(!s.cluster.tls());
+  }
+  SUBCASE("read from the file and the environment") {
+    auto s = parse_with("{\"cluster\": {\"port\": 4242, \"listen\": \"0.0.0.0\", "
+                        "\"certificate\": \"" + p("a.pem") + "\", \"key\": \"" + p("a.key")
+                          + "\", \"cafile\": \"" + p("ca.pem") + "\"}}",
+                        {{"GAIA_CLUSTER_CONNECTION_TIMEOUT_MS", "1500"},
+                         {"GAIA_CLUSTER_IMPORTS", "true"}});
+    CHECK(s.cluster.port == 4242);
+    CHECK(s.cluster.listen == "0.0.0.0");
+    CHECK(s.cluster.tls());
+    CHECK(s.cluster.connection_timeout_ms == 1500);
+    CHECK(s.cluster.imports);
+    CHECK(to_json(s)["cluster"]["port"] == 4242);
+  }
+  SUBCASE("errors name the key") {
+    CHECK(error_of("{\"cluster\": {\"listen\": \"0.0.0.0\", \"port\": 4242}}")
+            .find("cluster.listen: '0.0.0.0' is not loopback") != std::string::npos);
+    CHECK(error_of("{\"cluster\": {\"certificate\": \"" + p("a.pem") + "\"}}")
+            .find("cluster.key: missing; mutual TLS needs") != std::string::npos);
+    CHECK(error_of("{\"cluster\": {\"certificate\": \"/nonexistent.pem\", \"key\": \""
+                   + p("a.key") + "\", \"cafile\": \"" + p("ca.pem") + "\"}}")
+            .find("cluster.certificate: cannot read") != std::string::npos);
+    CHECK(error_of("{\"cluster\": {\"prot\": 1}}").find("unknown key 'cluster.prot'")
+          != std::string::npos);
+    CHECK(error_of("{\"cluster\": 4242}").find("cluster: expected an object")
+          != std::string::npos);
+    CHECK(error_of("{\"cluster.port\": 4242}").find("unknown key") != std::string::npos);
+    CHECK(error_of("{}", {{"GAIA_CLUSTER_PORT", "70000"}}).find("GAIA_CLUSTER_PORT")
+          != std::string::npos);
+  }
 }
