@@ -365,14 +365,11 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
     auto backoff = std::chrono::milliseconds(100);
     bool stopping = false;
     std::string last_error;
-    caf::actor_addr gone_acceptor; // the middleman may hand out its proxy a while longer
     while (!stopping) {
       auto acceptor = engine::connect_acceptor(sys, s.cluster.coordinator_host,
                                                static_cast<uint16_t>(s.cluster.coordinator_port),
                                                net);
-      if (acceptor && acceptor->address() == gone_acceptor) {
-        // not connected yet: the old connection's proxy, still cached
-      } else if (!acceptor) {
+      if (!acceptor) {
         auto text = sys.render(acceptor.error());
         if (refused_for_good(acceptor.error())) {
           engine::log_line("worker", "refused by the coordinator at " + where + ": " + text
@@ -413,6 +410,15 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
           code = 2;
           break;
         }
+        if (joined == 0) {
+          // The middleman handed out the old connection's proxy (it keeps
+          // it a moment after the connection is gone): try again.
+          self->demonitor(acceptor->address());
+          self->receive([&](engine::shutdown_atom) { stopping = true; },
+                        caf::after(backoff) >> [] {});
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+          continue;
+        }
         // Until the coordinator goes away or a signal comes.
         bool gone = false;
         while (!gone && !stopping)
@@ -420,7 +426,6 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
             [&](caf::down_msg& dm) {
               if (dm.source != acceptor->address()) return;
               gone = true;
-              gone_acceptor = dm.source;
               engine::log_line("worker", "lost the coordinator at " + where + "; reconnecting");
             },
             [&](engine::shutdown_atom) { stopping = true; });

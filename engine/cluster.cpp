@@ -10,6 +10,43 @@
 #include <cstdio>
 #include <caf/openssl/all.hpp>
 
+#include <dlfcn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+// CAF 0.17's TLS sessions (libcaf_openssl, session.cpp) never clear
+// OpenSSL's per-thread error queue: a peer that fails the handshake (no
+// certificate of the CA) leaves its errors there, and the next SSL_read of
+// another, healthy connection on the same multiplexer thread is reported as
+// failed (SSL_get_error looks at the queue): one refused peer would knock
+// authenticated workers off. OpenSSL asks callers to clear the queue before
+// each I/O call; these definitions, in the executable, come before libssl's
+// in the dynamic linker's lookup and do that, then call libssl's. Harmless
+// for the other users of libssl in the process (libcurl clears it too).
+extern "C" {
+int SSL_read(SSL* s, void* buf, int num) {
+  static auto real = reinterpret_cast<int (*)(SSL*, void*, int)>(dlsym(RTLD_NEXT, "SSL_read"));
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+int SSL_write(SSL* s, const void* buf, int num) {
+  static auto real =
+    reinterpret_cast<int (*)(SSL*, const void*, int)>(dlsym(RTLD_NEXT, "SSL_write"));
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+int SSL_accept(SSL* s) {
+  static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_accept"));
+  ERR_clear_error();
+  return real(s);
+}
+int SSL_connect(SSL* s) {
+  static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_connect"));
+  ERR_clear_error();
+  return real(s);
+}
+}
+
 namespace engine {
 
 bool is_loopback(const std::string& host) {
@@ -147,12 +184,22 @@ caf::expected<uint16_t> publish_acceptor(const acceptor_actor& acceptor, const s
 
 caf::expected<acceptor_actor> connect_acceptor(caf::actor_system& sys, const std::string& host,
                                                uint16_t port, const cluster_net& net) {
-  if (net.tls.enabled())
-    return caf::openssl::remote_actor<acceptor_actor>(sys, host, port);
-  if (!is_loopback(host))
+  if (!net.tls.enabled() && !is_loopback(host))
     return make_error(errc::refused, "without TLS files a worker connects over loopback "
                                      "only, not to " + host);
-  return sys.middleman().remote_actor<acceptor_actor>(host, port);
+  // What caf::openssl::remote_actor and middleman::remote_actor do, with a
+  // time limit: a peer that accepts the connection but never finishes the
+  // handshake must not hold the worker forever.
+  auto mm = net.tls.enabled() ? sys.openssl_manager().actor_handle()
+                              : sys.middleman().actor_handle();
+  auto f = caf::make_function_view(mm, caf::duration{2 * net.connection_timeout});
+  auto res = f(caf::connect_atom::value, host, port);
+  if (!res) return std::move(res.error());
+  auto& ptr = std::get<1>(*res);
+  if (!ptr) return caf::make_error(caf::sec::no_actor_published_at_port, port);
+  if (!sys.assignable(std::get<2>(*res), sys.message_types<acceptor_actor>()))
+    return caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+  return caf::actor_cast<acceptor_actor>(std::move(ptr));
 }
 
 } // namespace engine
