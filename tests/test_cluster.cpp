@@ -149,7 +149,7 @@ size_t count(const std::string& text, const std::string& what) {
 } // namespace
 
 TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, share the "
-          "downloads, ship the checkpoints back, results bit-exact; they rejoin a restarted "
+          "downloads, ship the checkpoints back, results bit-exact, and rejoin a restarted "
           "coordinator") {
   cluster_fixture f(6);
   test_pki pki(f.dir.path());
@@ -165,6 +165,14 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   CHECK(count(c->err(), "(w2/download1) did ") >= 1);
   CHECK(has(w1, "joined gaia-dr3"));
   CHECK(has(w1, "worker: download "));
+  // status names the remote workers and the files each did.
+  {
+    auto st = f.start("status", {"status"}, f.coordinator_env({}));
+    st->wait(30s);
+    CHECK(st->out().find("remote workers of run 1:") != std::string::npos);
+    CHECK(st->out().find("  w1/download1 on ") != std::string::npos);
+    CHECK(st->out().find("  w2/download1 on ") != std::string::npos);
+  }
   // The shipped checkpoints are whole: no temporary left in aggregates/.
   for (const auto& e : fs::directory_iterator(f.dir / "out" / "aggregates"))
     CHECK(e.path().filename().string().find(".shipped.") == std::string::npos);
@@ -213,8 +221,8 @@ TEST_CASE("cluster: a worker frozen (SIGSTOP) mid-job is dropped after the conne
   CHECK(f.result() == f.reference);
 }
 
-TEST_CASE("cluster: a worker whose certificate is not of the CA, or without TLS, is refused; "
-          "the authenticated worker beside it stays") {
+TEST_CASE("cluster: a worker whose certificate is not of the CA, or without TLS, is refused, "
+          "and the authenticated worker beside it stays") {
   cluster_fixture f(3);
   test_pki pki(f.dir.path());
   f.slow_downloads(1500);

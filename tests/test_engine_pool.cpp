@@ -197,7 +197,7 @@ TEST_CASE("engine pool: the jobs of a cancelled run are not dispatched") {
   f.run();
 }
 
-TEST_CASE("engine pool: remote workers join; a job whose worker goes down goes to another, "
+TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes to another, "
           "and fails once lost on two workers") {
   fixture f;
   SUBCASE("a pool without a remote adapter takes none") {
