@@ -80,6 +80,14 @@ std::string read_bytes(const std::string& path) {
   return ss.str();
 }
 
+/// Where a worker keeps its own checkpoints (and, while fetching, its
+/// downloads): under its output_dir, named like the coordinator's.
+std::string scratch_path(const settings& s, const std::string& sub, const std::string& path) {
+  auto dir = fs::path(s.output_dir) / sub;
+  fs::create_directories(dir);
+  return (dir / fs::path(path).filename()).string();
+}
+
 std::optional<input_fingerprint> local_copy(const std::string& path) {
   std::error_code ec;
   if (!path.empty() && fs::is_regular_file(path, ec)) return fingerprint_of(path);
@@ -88,81 +96,96 @@ std::optional<input_fingerprint> local_copy(const std::string& path) {
 
 // ---- coordinator: the stand-ins of remote workers ------------------------
 
-struct download_standin_state {
-  remote_download_actor remote;
+/// What the stand-ins and shippers of one kind of job differ in.
+template <class Request>
+struct job_kind;
+
+template <>
+struct job_kind<download_request> {
+  using reply = download_reply;
+  using shipped = shipped_download;
+  using remote = remote_download_actor;
+  static constexpr const char* name = "download";
+  /// A checkpoint of this very file here already: no need to ship it.
+  static std::optional<download_reply> here(const download_request& req) {
+    if (req.force || req.expected_md5.empty()) return std::nullopt;
+    const source_version wanted{req.url, "", "", 0, req.expected_md5};
+    auto info = fitting_checkpoint(req.checkpoint_path, wanted, local_copy(req.path));
+    if (!info) return std::nullopt;
+    download_reply r;
+    r.label = req.label;
+    r.bytes = info->source.size;
+    r.reused = true;
+    r.import = reused_reply(req.label, req.checkpoint_path, *info);
+    return r;
+  }
+  /// The reply as the coordinator's own download would give it.
+  static void settle(download_reply& r, const download_request& req) {
+    r.path.clear(); // the archive file stays on the worker
+    r.import.checkpoint_path = req.checkpoint_path;
+  }
+  /// The request with the worker's own paths under its output_dir.
+  static void relocate(download_request& req, const settings& cfg) {
+    req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
+    req.path = scratch_path(cfg, "downloads", req.path);
+    req.keep = false; // the coordinator has no copy to check it against
+  }
+};
+
+template <>
+struct job_kind<import_request> {
+  using reply = import_reply;
+  using shipped = shipped_import;
+  using remote = remote_import_actor;
+  static constexpr const char* name = "import";
+  static std::optional<import_reply> here(const import_request&) { return std::nullopt; }
+  static void settle(import_reply& r, const import_request& req) {
+    r.checkpoint_path = req.checkpoint_path;
+  }
+  static void relocate(import_request& req, const settings& cfg) {
+    req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
+  }
+};
+
+template <class Request>
+using kind_reply = typename job_kind<Request>::reply;
+template <class Request>
+using local_worker = engine::worker_actor<Request, kind_reply<Request>>;
+
+template <class Request>
+struct standin_state {
+  typename job_kind<Request>::remote remote;
   std::string worker; ///< "download#3 (w1/download1)"
-  static inline const char* name = "remote_download";
+  static inline const char* name = "remote_worker";
 };
 
-download_worker_actor::behavior_type
-download_standin(download_worker_actor::stateful_pointer<download_standin_state> self,
-                 remote_download_actor remote, std::string worker) {
+/// A remote worker as its pool sees it: forwards each job, validates and
+/// stores the checkpoint it ships back, answers with the local reply.
+template <class Request>
+typename local_worker<Request>::behavior_type
+standin(typename local_worker<Request>::template stateful_pointer<standin_state<Request>> self,
+        typename job_kind<Request>::remote remote, std::string worker) {
+  using kind = job_kind<Request>;
+  using reply = kind_reply<Request>;
   self->state.remote = std::move(remote);
   self->state.worker = std::move(worker);
   return {
-    [self](const download_request& req) -> caf::result<download_reply> {
-      // A checkpoint of this very file here already: no need to ship it.
-      if (!req.force && !req.expected_md5.empty()) {
-        const source_version wanted{req.url, "", "", 0, req.expected_md5};
-        if (auto info = fitting_checkpoint(req.checkpoint_path, wanted, local_copy(req.path))) {
-          download_reply r;
-          r.label = req.label;
-          r.bytes = info->source.size;
-          r.reused = true;
-          r.import = reused_reply(req.label, req.checkpoint_path, *info);
-          return r;
-        }
-      }
-      auto rp = self->make_response_promise<download_reply>();
+    [self](const Request& req) -> caf::result<reply> {
+      if (auto r = kind::here(req)) return std::move(*r);
+      auto rp = self->template make_response_promise<reply>();
       const auto worker = self->state.worker;
       self->request(self->state.remote, caf::infinite, req)
         .then(
-          [rp, req, worker](shipped_download& s) mutable {
+          [rp, req, worker](typename kind::shipped& s) mutable {
             try {
               store_shipped_checkpoint(req.checkpoint_path, s.checkpoint, req.url, worker);
-              engine::log_line("cluster", worker + " did " + req.label + " (checkpoint of "
-                                            + engine::format_mb(s.checkpoint.size()) + " shipped)");
             } catch (const std::exception& e) {
               rp.deliver(error_from(e, gaia_errc::import_failed));
               return;
             }
-            s.reply.path.clear(); // the archive file stays on the worker
-            s.reply.import.checkpoint_path = req.checkpoint_path;
-            rp.deliver(std::move(s.reply));
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
-  };
-}
-
-struct import_standin_state {
-  remote_import_actor remote;
-  std::string worker;
-  static inline const char* name = "remote_import";
-};
-
-import_worker_actor::behavior_type
-import_standin(import_worker_actor::stateful_pointer<import_standin_state> self,
-               remote_import_actor remote, std::string worker) {
-  self->state.remote = std::move(remote);
-  self->state.worker = std::move(worker);
-  return {
-    [self](const import_request& req) -> caf::result<import_reply> {
-      auto rp = self->make_response_promise<import_reply>();
-      const auto worker = self->state.worker;
-      self->request(self->state.remote, caf::infinite, req)
-        .then(
-          [rp, req, worker](shipped_import& s) mutable {
-            try {
-              store_shipped_checkpoint(req.checkpoint_path, s.checkpoint, req.url, worker);
-              engine::log_line("cluster", worker + " did " + req.label + " (checkpoint of "
-                                            + engine::format_mb(s.checkpoint.size()) + " shipped)");
-            } catch (const std::exception& e) {
-              rp.deliver(error_from(e, gaia_errc::import_failed));
-              return;
-            }
-            s.reply.checkpoint_path = req.checkpoint_path;
+            engine::log_line("cluster", worker + " did " + req.label + " (checkpoint of "
+                                          + engine::format_mb(s.checkpoint.size()) + " shipped)");
+            kind::settle(s.reply, req);
             rp.deliver(std::move(s.reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -173,43 +196,38 @@ import_standin(import_worker_actor::stateful_pointer<import_standin_state> self,
 
 // ---- worker: the shippers ------------------------------------------------
 
-/// Where a worker keeps its own checkpoints: output_dir/aggregates, named
-/// like the coordinator's.
-std::string scratch_path(const settings& s, const std::string& sub, const std::string& path) {
-  auto dir = fs::path(s.output_dir) / sub;
-  fs::create_directories(dir);
-  return (dir / fs::path(path).filename()).string();
-}
-
-struct download_shipper_state {
+template <class Request>
+struct shipper_state {
   settings cfg;
-  download_worker_actor local;
-  static inline const char* name = "download_shipper";
+  local_worker<Request> local;
+  static inline const char* name = "shipper";
 };
 
-remote_download_actor::behavior_type
-download_shipper(remote_download_actor::stateful_pointer<download_shipper_state> self,
-                 settings cfg, download_worker_actor local) {
+/// A worker's side of one slot: runs the job on its own operation, with
+/// its own paths, and ships the checkpoint's bytes back.
+template <class Request>
+typename job_kind<Request>::remote::behavior_type
+shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_state<Request>> self,
+        settings cfg, local_worker<Request> local) {
+  using kind = job_kind<Request>;
+  using shipped = typename kind::shipped;
   self->state.cfg = std::move(cfg);
   self->state.local = std::move(local);
   self->link_to(self->state.local);
   return {
-    [self](download_request req) -> caf::result<shipped_download> {
-      const auto& cfg = self->state.cfg;
+    [self](Request req) -> caf::result<shipped> {
       try {
-        req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
-        req.path = scratch_path(cfg, "downloads", req.path);
-        req.keep = false; // the coordinator has no copy to check it against
+        kind::relocate(req, self->state.cfg);
       } catch (const std::exception& e) {
         return error_from(e, gaia_errc::output_failed);
       }
-      engine::log_line("worker", "download " + req.label);
-      auto rp = self->make_response_promise<shipped_download>();
+      engine::log_line("worker", std::string(kind::name) + " " + req.label);
+      auto rp = self->template make_response_promise<shipped>();
       self->request(self->state.local, caf::infinite, req)
         .then(
-          [rp, req](download_reply& r) mutable {
+          [rp, req](kind_reply<Request>& r) mutable {
             try {
-              rp.deliver(shipped_download{std::move(r), read_bytes(req.checkpoint_path)});
+              rp.deliver(shipped{std::move(r), read_bytes(req.checkpoint_path)});
             } catch (const std::exception& e) {
               rp.deliver(error_from(e, gaia_errc::import_failed));
             }
@@ -220,58 +238,18 @@ download_shipper(remote_download_actor::stateful_pointer<download_shipper_state>
   };
 }
 
-struct import_shipper_state {
-  settings cfg;
-  import_worker_actor local;
-  static inline const char* name = "import_shipper";
-};
-
-remote_import_actor::behavior_type
-import_shipper(remote_import_actor::stateful_pointer<import_shipper_state> self, settings cfg,
-               import_worker_actor local) {
-  self->state.cfg = std::move(cfg);
-  self->state.local = std::move(local);
-  self->link_to(self->state.local);
-  return {
-    [self](import_request req) -> caf::result<shipped_import> {
-      try {
-        req.checkpoint_path = scratch_path(self->state.cfg, "aggregates", req.checkpoint_path);
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::output_failed);
-      }
-      engine::log_line("worker", "import " + req.label);
-      auto rp = self->make_response_promise<shipped_import>();
-      self->request(self->state.local, caf::infinite, req)
-        .then(
-          [rp, req](import_reply& r) mutable {
-            try {
-              rp.deliver(shipped_import{std::move(r), read_bytes(req.checkpoint_path)});
-            } catch (const std::exception& e) {
-              rp.deliver(error_from(e, gaia_errc::import_failed));
-            }
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
+template <class Request>
+engine::remote_adapter adapter() {
+  return [](caf::actor_system& sys, caf::actor remote, const std::string& name) {
+    return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+      standin<Request>, caf::actor_cast<typename job_kind<Request>::remote>(remote), name));
   };
 }
 
 } // namespace
 
 std::map<std::string, engine::remote_adapter> remote_adapters() {
-  return {
-    {"download",
-     [](caf::actor_system& sys, caf::actor remote, const std::string& name) {
-       return caf::actor_cast<caf::actor>(
-         sys.spawn<caf::detached>(download_standin,
-                                  caf::actor_cast<remote_download_actor>(remote), name));
-     }},
-    {"import",
-     [](caf::actor_system& sys, caf::actor remote, const std::string& name) {
-       return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
-         import_standin, caf::actor_cast<remote_import_actor>(remote), name));
-     }},
-  };
+  return {{"download", adapter<download_request>()}, {"import", adapter<import_request>()}};
 }
 
 // ---- coordinator ---------------------------------------------------------
@@ -345,13 +323,15 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
     for (int i = 1; i <= s.download_pool_size; ++i) {
       auto local = sys.spawn<caf::detached>(download_operation, s, runs);
       slots.push_back({"download",
-                       caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(download_shipper, s, local)),
+                       caf::actor_cast<caf::actor>(
+                         sys.spawn<caf::detached>(shipper<download_request>, s, local)),
                        name + "/download" + std::to_string(i)});
     }
     for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
       auto local = sys.spawn<caf::detached>(import_operation, s, runs);
       slots.push_back({"import",
-                       caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(import_shipper, s, local)),
+                       caf::actor_cast<caf::actor>(
+                         sys.spawn<caf::detached>(shipper<import_request>, s, local)),
                        name + "/import" + std::to_string(i)});
     }
     const std::string where = s.cluster.coordinator_host + ":"
