@@ -22,7 +22,9 @@
 //   remote_adapter makes; the pool monitors the remote actor. When it goes
 //   down (its node killed, frozen past the connection timeout, gone) its
 //   job goes back to the queue for the next idle worker, local or remote;
-//   a job lost on two workers fails with errc::worker_lost naming both. ADL hooks, all optional: `trace_summary(x)` a short text of a
+//   so does a job a remote worker answered with an error (another worker,
+//   preferably, tries it). A job lost or failed on two workers fails, its
+//   error naming both (errc::worker_lost when both were lost). ADL hooks, all optional: `trace_summary(x)` a short text of a
 //   Request or Reply, `trace_key(request)` what it is about (a file, for
 //   timelines), `trace_bytes(reply)` the bytes the job handled.
 #pragma once
@@ -141,7 +143,9 @@ struct pool_state {
     uint64_t id = 0;    ///< its message id in the trace
     std::string source; ///< the node that sent it
     std::chrono::system_clock::time_point sent_at;
-    std::vector<std::string> lost_on; ///< remote workers lost while they had it
+    /// The workers it was lost or failed on: "download#3 (w1/download1)".
+    std::vector<std::string> lost_on;
+    std::vector<std::string> why; ///< and how, in the same order
   };
   struct member {
     worker handle;
@@ -276,6 +280,23 @@ void erase_member(pool_pointer<Request, Reply> self, int number) {
 template <class Request, class Reply>
 void dispatch(pool_pointer<Request, Reply> self);
 
+/// What a job is about, for logs: its key, else "its job".
+template <class Request>
+std::string key_or_job(const Request& r) {
+  auto key = key_of(r);
+  return key.empty() ? "its job" : key;
+}
+
+/// "<file>: failed on two workers: A (why); B (why)".
+template <class Job>
+std::string failed_twice_text(const std::string& pool, const Job& j) {
+  auto key = key_of(j.request);
+  std::string names;
+  for (size_t i = 0; i < j.lost_on.size(); ++i)
+    names += (names.empty() ? "" : "; ") + j.lost_on[i] + " (" + j.why[i] + ")";
+  return (key.empty() ? pool : key) + ": failed on two workers: " + names;
+}
+
 /// A remote worker is gone: its job (if any) goes back to the queue, or
 /// fails when it was lost on a worker before.
 template <class Request, class Reply>
@@ -299,13 +320,10 @@ void lose_member(pool_pointer<Request, Reply> self, const caf::actor_addr& remot
   *b->second.abandoned = true;
   st.running.erase(b);
   j->lost_on.push_back(who);
-  auto key = key_of(j->request);
-  if (key.empty()) key = "its job";
+  j->why.push_back("lost: " + why);
+  const auto key = key_or_job(j->request);
   if (j->lost_on.size() >= 2) {
-    std::string names;
-    for (const auto& n : j->lost_on) names += (names.empty() ? "" : ", ") + n;
-    const auto subject = key == "its job" ? st.name : key;
-    auto err = make_error(errc::worker_lost, subject + ": lost on two workers: " + names);
+    auto err = make_error(errc::worker_lost, failed_twice_text(st.name, *j));
     log_line(st.name, who + " lost (" + why + ") with " + key + "; failing it");
     record_answer<Request, Reply>(self, *j, who, std::nullopt, nullptr, &err);
     j->promise.deliver(std::move(err));
@@ -320,10 +338,29 @@ template <class Request, class Reply>
 void dispatch(pool_pointer<Request, Reply> self) {
   using job_type = typename pool_state<Request, Reply>::job;
   auto& st = self->state;
+  // A job lost or failed on a worker goes to another one; to the same only
+  // when the pool has no other.
+  auto may_take = [&st](const job_type& j, const auto& m) {
+    auto tried = [&](const auto& x) {
+      return std::find(j.lost_on.begin(), j.lost_on.end(), worker_label(st.name, x))
+             != j.lost_on.end();
+    };
+    return !tried(m) || std::all_of(st.workers.begin(), st.workers.end(), tried);
+  };
   while (!st.idle.empty() && !st.queue.empty()) {
-    auto best = st.queue.begin();
-    for (auto i = st.queue.begin(); i != st.queue.end(); ++i)
-      if (i->priority > best->priority) best = i;
+    // The best job (priority, then arrival) that an idle worker may take.
+    auto best = st.queue.end();
+    auto pick = st.idle.end();
+    for (auto i = st.queue.begin(); i != st.queue.end(); ++i) {
+      if (best != st.queue.end() && i->priority <= best->priority) continue;
+      for (auto k = st.idle.begin(); k != st.idle.end(); ++k)
+        if (may_take(*i, *k)) {
+          best = i;
+          pick = k;
+          break;
+        }
+    }
+    if (best == st.queue.end()) break;
     auto j = std::make_shared<job_type>(std::move(*best));
     st.queue.erase(best);
     const uint64_t run = j->request.run_id;
@@ -333,8 +370,8 @@ void dispatch(pool_pointer<Request, Reply> self) {
       j->promise.deliver(std::move(err));
       continue;
     }
-    auto m = st.idle.front();
-    st.idle.pop_front();
+    auto m = *pick;
+    st.idle.erase(pick);
     const std::string who = worker_label(st.name, m);
     auto started = event_of<Request, Reply>(self, trace_event::kind::started, *j);
     started.worker = who;
@@ -378,6 +415,21 @@ void dispatch(pool_pointer<Request, Reply> self) {
             st.idle.push_back(new_worker<Request, Reply>(self));
           } else {
             st.idle.push_back(m);
+            if (m.remote && !is_error(err, errc::cancelled) && !st.runs->cancelled(j->request.run_id)) {
+              // A remote worker could not do it (its network, its disk):
+              // another worker tries, unless this was the second.
+              j->lost_on.push_back(who);
+              j->why.push_back(error_text(err));
+              if (j->lost_on.size() < 2) {
+                log_line(st.name, who + " failed " + key_or_job(j->request) + " ("
+                                    + error_text(err) + "); giving it to another worker");
+                st.queue.push_front(std::move(*j));
+                dispatch<Request, Reply>(self);
+                return;
+              }
+              err = caf::error{err.code(), err.category(),
+                               caf::make_message(failed_twice_text(st.name, *j))};
+            }
           }
           record_answer<Request, Reply>(self, *j, who, started_at, nullptr, &err);
           j->promise.deliver(std::move(err));

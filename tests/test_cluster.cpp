@@ -335,3 +335,29 @@ TEST_CASE("cluster: the cluster section of the config, its checks and overrides"
           != std::string::npos);
   }
 }
+
+TEST_CASE("cluster: a job that failed on two workers fails the run, and results.err names "
+          "the file and both workers") {
+  cluster_fixture f(3);
+  test_pki pki(f.dir.path());
+  f.slow_downloads(1500);
+  auto c = f.coordinator(pki.env("coordinator"));
+  // Their scratch output_dir is a file: they cannot write a checkpoint.
+  test::write_file(f.dir / "not-a-dir", "x");
+  auto broken = [&](const std::string& name) {
+    auto env = f.worker_env(name, pki.env(name));
+    env["GAIA_OUTPUT_DIR"] = (f.dir / "not-a-dir").string();
+    return env;
+  };
+  auto w1 = f.start("w1", {"worker"}, broken("w1"));
+  auto w2 = f.start("w2", {"worker"}, broken("w2"));
+  CHECK(c->wait(60s) == 1);
+  INFO(c->err());
+  const auto err = test::read_file(f.dir / "out" / "results.err");
+  INFO(err);
+  CHECK(err.find("failed on two workers") != std::string::npos);
+  CHECK(err.find("(w1/download1)") != std::string::npos);
+  CHECK(err.find("(w2/download1)") != std::string::npos);
+  CHECK(err.find("EpochPhotometry_") != std::string::npos);
+  CHECK(has(c, "giving it to another worker"));
+}
