@@ -151,6 +151,9 @@ template <class Request>
 using kind_reply = typename job_kind<Request>::reply;
 template <class Request>
 using local_worker = engine::worker_actor<Request, kind_reply<Request>>;
+/// A stand-in: a worker, and (cancel, run) passed on to the remote one.
+template <class Request>
+using standin_actor = engine::pool_actor<Request, kind_reply<Request>>;
 
 template <class Request>
 struct standin_state {
@@ -162,8 +165,8 @@ struct standin_state {
 /// A remote worker as its pool sees it: forwards each job, validates and
 /// stores the checkpoint it ships back, answers with the local reply.
 template <class Request>
-typename local_worker<Request>::behavior_type
-standin(typename local_worker<Request>::template stateful_pointer<standin_state<Request>> self,
+typename standin_actor<Request>::behavior_type
+standin(typename standin_actor<Request>::template stateful_pointer<standin_state<Request>> self,
         typename job_kind<Request>::remote remote, std::string worker) {
   using kind = job_kind<Request>;
   using reply = kind_reply<Request>;
@@ -191,6 +194,9 @@ standin(typename local_worker<Request>::template stateful_pointer<standin_state<
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
+    [self](engine::cancel_atom, uint64_t run) {
+      self->send(self->state.remote, engine::cancel_atom::value, run);
+    },
   };
 }
 
@@ -200,6 +206,7 @@ template <class Request>
 struct shipper_state {
   settings cfg;
   local_worker<Request> local;
+  std::shared_ptr<engine::run_control> runs; ///< shared with `local`
   static inline const char* name = "shipper";
 };
 
@@ -208,11 +215,12 @@ struct shipper_state {
 template <class Request>
 typename job_kind<Request>::remote::behavior_type
 shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_state<Request>> self,
-        settings cfg, local_worker<Request> local) {
+        settings cfg, local_worker<Request> local, std::shared_ptr<engine::run_control> runs) {
   using kind = job_kind<Request>;
   using shipped = typename kind::shipped;
   self->state.cfg = std::move(cfg);
   self->state.local = std::move(local);
+  self->state.runs = std::move(runs);
   self->link_to(self->state.local);
   return {
     [self](Request req) -> caf::result<shipped> {
@@ -234,6 +242,13 @@ shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_st
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
+    },
+    [self](engine::cancel_atom, uint64_t run) {
+      // The coordinator cancelled the run: its transfer here stops at the
+      // next progress tick, like a local one.
+      if (!self->state.runs->cancelled(run))
+        engine::log_line("worker", "run " + std::to_string(run) + " cancelled by the coordinator");
+      self->state.runs->cancel(run);
     },
   };
 }
@@ -305,7 +320,7 @@ bool refused_for_good(const caf::error& err) {
 } // namespace
 
 int run_worker(const settings& s, engine::signal_waiter& signals) {
-  auto runs = std::make_shared<engine::run_control>();
+  auto signal_runs = std::make_shared<engine::run_control>();
   int code = 0;
   {
     caf::actor_system_config cfg;
@@ -315,25 +330,37 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
     caf::actor_system sys{cfg};
     caf::scoped_actor self{sys};
     caf::actor me = self;
-    signals.start("stopping the worker", runs,
+    signals.start("stopping the worker", signal_runs,
                   [me] { caf::anon_send(me, engine::shutdown_atom::value); });
     const std::string host = engine::this_host();
     const std::string name = s.cluster.worker_name.empty() ? host : s.cluster.worker_name;
-    std::vector<slot> slots;
-    for (int i = 1; i <= s.download_pool_size; ++i) {
-      auto local = sys.spawn<caf::detached>(download_operation, s, runs);
-      slots.push_back({"download",
-                       caf::actor_cast<caf::actor>(
-                         sys.spawn<caf::detached>(shipper<download_request>, s, local)),
-                       name + "/download" + std::to_string(i)});
-    }
-    for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
-      auto local = sys.spawn<caf::detached>(import_operation, s, runs);
-      slots.push_back({"import",
-                       caf::actor_cast<caf::actor>(
-                         sys.spawn<caf::detached>(shipper<import_request>, s, local)),
-                       name + "/import" + std::to_string(i)});
-    }
+    // The workers of one connection, with a run control of their own: run
+    // ids are the coordinator's, and another coordinator (or the same one
+    // restarted elsewhere) may use them again.
+    auto make_slots = [&](const std::shared_ptr<engine::run_control>& runs) {
+      std::vector<slot> slots;
+      for (int i = 1; i <= s.download_pool_size; ++i) {
+        auto local = sys.spawn<caf::detached>(download_operation, s, runs);
+        slots.push_back({"download",
+                         caf::actor_cast<caf::actor>(
+                           sys.spawn<caf::detached>(shipper<download_request>, s, local, runs)),
+                         name + "/download" + std::to_string(i)});
+      }
+      for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
+        auto local = sys.spawn<caf::detached>(import_operation, s, runs);
+        slots.push_back({"import",
+                         caf::actor_cast<caf::actor>(
+                           sys.spawn<caf::detached>(shipper<import_request>, s, local, runs)),
+                         name + "/import" + std::to_string(i)});
+      }
+      return slots;
+    };
+    // The connection is gone: whatever they do is for nobody now.
+    auto drop_slots = [](std::vector<slot>& slots, engine::run_control& runs) {
+      runs.cancel_all();
+      for (const auto& sl : slots) caf::anon_send_exit(sl.actor, caf::exit_reason::user_shutdown);
+      slots.clear();
+    };
     const std::string where = s.cluster.coordinator_host + ":"
                               + std::to_string(s.cluster.coordinator_port);
     engine::log_line("worker", name + ": " + std::to_string(s.download_pool_size)
@@ -365,6 +392,8 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         last_error.clear();
         backoff = std::chrono::milliseconds(100);
         self->monitor(*acceptor);
+        auto runs = std::make_shared<engine::run_control>();
+        auto slots = make_slots(runs);
         int joined = 0;
         bool refused = false;
         for (const auto& sl : slots) {
@@ -387,10 +416,12 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
               });
         }
         if (refused) {
+          drop_slots(slots, *runs);
           code = 2;
           break;
         }
         if (joined == 0) {
+          drop_slots(slots, *runs);
           // The middleman handed out the old connection's proxy (it keeps
           // it a moment after the connection is gone): try again.
           self->demonitor(acceptor->address());
@@ -409,6 +440,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
               engine::log_line("worker", "lost the coordinator at " + where + "; reconnecting");
             },
             [&](engine::shutdown_atom) { stopping = true; });
+        drop_slots(slots, *runs);
       }
       // Back-off, awake for a signal.
       self->receive(
@@ -416,7 +448,6 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         caf::after(backoff) >> [] {});
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
-    for (const auto& sl : slots) caf::anon_send_exit(sl.actor, caf::exit_reason::user_shutdown);
     signals.stop();
   }
   engine::log_line("worker", "stopped");

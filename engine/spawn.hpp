@@ -43,7 +43,8 @@ private:
 struct running_production;
 
 /// Makes the local stand-in of a remote worker that joined pool `pool`
-/// (engine/cluster.hpp): an actor with the pool's worker interface that
+/// (engine/cluster.hpp): an actor with the pool's interface (a worker's,
+/// and (cancel, run), which the pool forwards to remote workers) that
 /// forwards each job to `remote` and turns its answer into the pool's
 /// reply; `name` is the worker's name in logs. Only pools with one take
 /// remote workers.

@@ -481,6 +481,9 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
     },
     [self](cancel_atom, uint64_t run) {
       auto& st = self->state;
+      // Remote workers do not share this process's run control: tell them.
+      for (const auto& m : st.workers)
+        if (m.remote) caf::anon_send(caf::actor_cast<caf::actor>(m.handle), cancel_atom::value, run);
       for (auto i = st.queue.begin(); i != st.queue.end();) {
         if (i->request.run_id != run) {
           ++i;

@@ -361,3 +361,25 @@ TEST_CASE("cluster: a job that failed on two workers fails the run, and results.
   CHECK(err.find("EpochPhotometry_") != std::string::npos);
   CHECK(has(c, "giving it to another worker"));
 }
+
+TEST_CASE("cluster: a run that fails on the coordinator is cancelled on the workers too") {
+  cluster_fixture f(2);
+  test_pki pki(f.dir.path());
+  mirror_fault slow;
+  slow.what = mirror_fault::kind::stall_mid_body;
+  slow.stall_ms = 1500;
+  f.m.server->set_fault("_MD5SUM.txt", slow); // the workers join meanwhile
+  mirror_fault gone;
+  gone.what = mirror_fault::kind::not_found;
+  f.m.server->set_fault(f.m.file_name(0), gone); // the local worker's, first
+  slow.stall_ms = 20000;
+  f.m.server->set_fault(f.m.file_name(1), slow); // the remote worker's
+  auto c = f.coordinator(pki.env("coordinator"));
+  auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", pki.env("w1")));
+  CHECK(c->wait(60s) == 1);
+  INFO(c->err());
+  INFO(w1->err());
+  CHECK(has(w1, "worker: download " + f.m.label(1)));
+  CHECK(test::eventually([&] { return has(w1, "run 1 cancelled by the coordinator"); }, 10s));
+  f.m.server->clear_faults();
+}
