@@ -12,6 +12,7 @@
 // Compute and export stay on the coordinator.
 #pragma once
 
+#include "actors/interfaces.hpp"
 #include "engine/cluster.hpp"
 #include "engine/runner.hpp"
 #include "engine/spawn.hpp"
@@ -23,16 +24,6 @@
 #include <string>
 
 namespace gaia {
-
-/// A remote download worker: download_request -> shipped_download, and
-/// (cancel, run) to stop a cancelled run's transfer.
-using remote_download_actor =
-  caf::typed_actor<caf::replies_to<download_request>::with<shipped_download>,
-                   caf::reacts_to<engine::cancel_atom, uint64_t>>;
-/// A remote import worker: import_request -> shipped_import, likewise.
-using remote_import_actor =
-  caf::typed_actor<caf::replies_to<import_request>::with<shipped_import>,
-                   caf::reacts_to<engine::cancel_atom, uint64_t>>;
 
 /// What a worker must share with its coordinator: "gaia-dr3 <version>
 /// (messages <digest of the message types>)". GAIA_CLUSTER_VERSION
