@@ -12,6 +12,7 @@
 
 #include <caf/io/all.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -49,8 +50,12 @@ engine::cluster_net cluster_net_of(const settings& s) {
 void store_shipped_checkpoint(const std::string& path, const std::string& bytes,
                               const std::string& url, const std::string& worker) {
   // Validated under a name of its own, renamed only when whole and of this
-  // file: a reader of aggregates/ never sees a partial or foreign one.
-  const std::string tmp = path + ".shipped." + std::to_string(::getpid());
+  // file: a reader of aggregates/ never sees a partial or foreign one. The
+  // name ends like atomic_file's temporaries (".tmp.<pid>"), which a later
+  // run removes when this process died writing it.
+  static std::atomic<uint64_t> serial{0};
+  const std::string tmp = path + ".shipped" + std::to_string(++serial) + ".tmp."
+                          + std::to_string(::getpid());
   {
     engine::atomic_file out(tmp, engine::durability::cache);
     out.write(bytes);

@@ -117,12 +117,6 @@ void cluster_pools::clear() {
   joined_.clear();
 }
 
-std::vector<std::string> cluster_pools::members() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& j : joined_) out.push_back(j.pool + ": " + j.name + "@" + j.host);
-  return out;
-}
 
 namespace {
 

@@ -90,8 +90,6 @@ public:
   void remember(const std::string& pool, const caf::actor& worker, const std::string& name,
                 const std::string& host);
   void forget(const caf::actor_addr& worker);
-  /// Workers joined now, by pool: "name@host" lines.
-  std::vector<std::string> members() const;
   /// Drops every handle (before the actor system goes).
   void clear();
 
