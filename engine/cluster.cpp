@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <caf/openssl/all.hpp>
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -23,6 +26,48 @@
 // each I/O call; these definitions, in the executable, come before libssl's
 // in the dynamic linker's lookup and do that, then call libssl's. Harmless
 // for the other users of libssl in the process (libcurl clears it too).
+namespace engine {
+namespace {
+
+/// "10.0.0.7:51234", the other end of socket `fd` ("?" when unknown).
+std::string peer_of(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (a.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&a);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+  } else if (a.ss_family == AF_INET6) {
+    auto* in = reinterpret_cast<sockaddr_in6*>(&a);
+    ::inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof host);
+    port = ntohs(in->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+/// Logs a refused peer: once per host and reason a minute (a refused
+/// worker retries every few seconds).
+void note_refused(const std::string& peer, const std::string& reason) {
+  static std::mutex mu;
+  static std::map<std::string, std::chrono::steady_clock::time_point> last;
+  const auto host = peer.substr(0, peer.rfind(':'));
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& t = last[host + " " + reason];
+    if (t.time_since_epoch().count() != 0 && now - t < std::chrono::minutes(1)) return;
+    t = now;
+  }
+  log_line("cluster", "refused a connection from " + peer + ": TLS handshake failed (" + reason
+                        + ")");
+}
+
+} // namespace
+} // namespace engine
+
 extern "C" {
 int SSL_read(SSL* s, void* buf, int num) {
   static auto real = reinterpret_cast<int (*)(SSL*, void*, int)>(dlsym(RTLD_NEXT, "SSL_read"));
@@ -35,10 +80,18 @@ int SSL_write(SSL* s, const void* buf, int num) {
   ERR_clear_error();
   return real(s, buf, num);
 }
+// Only CAF's TLS layer accepts connections in this process (libcurl only
+// connects): a handshake that fails here is a peer refused, said in the log.
 int SSL_accept(SSL* s) {
   static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_accept"));
   ERR_clear_error();
-  return real(s);
+  const int r = real(s);
+  if (r <= 0 && SSL_get_error(s, r) == SSL_ERROR_SSL) {
+    char reason[256] = "unknown reason";
+    if (auto e = ERR_peek_error()) ERR_error_string_n(e, reason, sizeof reason);
+    engine::note_refused(engine::peer_of(SSL_get_fd(s)), reason);
+  }
+  return r;
 }
 int SSL_connect(SSL* s) {
   static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_connect"));

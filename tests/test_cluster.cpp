@@ -241,6 +241,9 @@ TEST_CASE("cluster: a worker whose certificate is not of the CA, or without TLS,
   REQUIRE(c->wait(60s) == 0);
   INFO(c->err());
   CHECK(count(c->err(), "joined from") == 1); // w1 only
+  // The coordinator says whom it refused, and why.
+  CHECK(has(c, "refused a connection from 127.0.0.1:"));
+  CHECK(has(c, "TLS handshake failed"));
   CHECK(!has(c, "rogue"));
   CHECK(!has(c, "plain"));
   // A refused handshake does not disturb the others (CAF 0.17's TLS layer
