@@ -29,6 +29,18 @@ using compute_actor = engine::worker_actor<compute_request, compute_reply>;
 /// results.csv: export_request -> export_reply.
 using export_actor = engine::worker_actor<export_request, export_reply>;
 
+/// A download worker on another machine (actors/cluster.hpp):
+/// download_request -> shipped_download (the reply and the checkpoint's
+/// bytes), and (cancel, run) to stop a cancelled run's transfer.
+using remote_download_actor =
+  caf::typed_actor<caf::replies_to<download_request>::with<shipped_download>,
+                   caf::reacts_to<engine::cancel_atom, uint64_t>>;
+/// An import worker on another machine: import_request -> shipped_import,
+/// likewise.
+using remote_import_actor =
+  caf::typed_actor<caf::replies_to<import_request>::with<shipped_import>,
+                   caf::reacts_to<engine::cancel_atom, uint64_t>>;
+
 /// The benchmark process: engine::run_request -> engine::run_outcome, and
 /// (cancel, run) from the service.
 using process_actor = engine::process_actor;

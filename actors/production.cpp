@@ -5,6 +5,7 @@
 #include "actors/production.hpp"
 
 #include "actors/benchmark_process.hpp"
+#include "actors/cluster.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/operations.hpp"
 #include "engine/polling_service.hpp"
@@ -143,13 +144,23 @@ void configure_actor_system(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
+void configure_actor_system(caf::actor_system_config& cfg, const settings& s) {
+  configure_actor_system(cfg);
+  if (s.cluster.port != 0) engine::configure_cluster(cfg, cluster_net_of(s));
+}
+
 engine::run_outcome run_production_once(const settings& s,
                                         std::shared_ptr<engine::run_control> runs) {
   caf::actor_system_config cfg;
-  configure_actor_system(cfg);
+  configure_actor_system(cfg, s);
   caf::actor_system sys{cfg};
   auto opts = spawn_options_of(s);
   opts.runs = runs ? runs : std::make_shared<engine::run_control>();
+  std::optional<coordinator> cluster; // after sys: it goes first
+  if (s.cluster.port != 0) {
+    cluster.emplace(sys, s);
+    cluster->attach(opts);
+  }
   return engine::run_once(sys, gaia_production(s), opts);
 }
 

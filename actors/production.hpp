@@ -33,10 +33,15 @@ engine::pool_sizes pool_sizes_of(const settings& s);
 /// Adds the production's message types and scheduler settings to `cfg`.
 void configure_actor_system(caf::actor_system_config& cfg);
 
+/// The same, and the middleman when `s` has a cluster.port (remote workers
+/// join; actors/cluster.hpp).
+void configure_actor_system(caf::actor_system_config& cfg, const settings& s);
+
 /// One run now (`gaia-dr3 run`, tests): an actor system with the whole
 /// production, the service in run-once mode; returns when the run has
 /// ended and every actor has stopped. `runs` (optional) lets another
-/// thread cancel it (a signal).
+/// thread cancel it (a signal). With cluster.port set, remote workers join
+/// its pools; a port that cannot be bound throws std::runtime_error.
 engine::run_outcome run_production_once(const settings& s,
                                         std::shared_ptr<engine::run_control> runs = nullptr);
 

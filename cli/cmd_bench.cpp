@@ -5,6 +5,8 @@
 //   floor        only inflate every file, all cores (ISA-L, then zlib)
 //   import       `gaia-dr3 run` with the files already local, no checkpoints
 //   whole run    `gaia-dr3 run` from a loopback mirror into an empty output
+//   --cluster    the same run with the local pools only, and with a
+//                coordinator and two one-thread workers over mutual TLS
 #include "cli/commands.hpp"
 
 #include "tools/bench/bench_runner.hpp"
@@ -12,6 +14,10 @@
 #include "download/downloader.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -116,6 +122,7 @@ struct bench_args {
   int repeat = 3;
   bool scaling = false;
   double scale = 0.01;         ///< --scaling: the full-shaped archive's scale
+  bool cluster = false;
   std::string stage;           ///< internal: the child of one measurement
   std::string backend = "isal";
   bool md5 = false;            ///< internal: the floor hashes too
@@ -148,6 +155,149 @@ std::string boundaries_of(const std::vector<fs::path>& files) {
   return bounds + std::to_string(ranges.back().second + 1);
 }
 
+/// A CA and certificates for a coordinator and a worker in `dir`, made with
+/// the openssl CLI; false when it is not there.
+bool make_test_pki(const fs::path& dir, const std::string& log) {
+  fs::create_directories(dir);
+  auto sh = [&](const std::string& cmd) {
+    return std::system(("cd '" + dir.string() + "' && " + cmd + " >>'" + log + "' 2>&1").c_str())
+           == 0;
+  };
+  if (fs::exists(dir / "worker.pem")) return true;
+  bool ok = sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench-ca "
+               "-keyout ca.key -out ca.pem");
+  for (const char* n : {"coordinator", "worker"})
+    ok = ok
+         && sh(std::string("openssl req -newkey rsa:2048 -nodes -subj /CN=") + n + " -keyout "
+               + n + ".key -out " + n + ".csr")
+         && sh(std::string("openssl x509 -req -days 2 -in ") + n + ".csr -CA ca.pem -CAkey ca.key "
+               "-CAcreateserial -out " + n + ".pem");
+  return ok;
+}
+
+uint64_t bytes_under(const fs::path& dir) {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file(ec)) n += e.file_size(ec);
+  return n;
+}
+
+/// The same archive from the loopback mirror: the local pools only (two
+/// downloads), and a coordinator (one local download) with two one-thread
+/// workers over mutual TLS on loopback, started before each run and
+/// stopped after it. Reports the throughput ratio and the checkpoint bytes
+/// the workers shipped.
+int cluster_table(const fs::path& archive_in, const fs::path& work_in, int repeat) {
+  auto files = archive_files(archive_in);
+  if (files.empty()) {
+    std::fprintf(stderr, "gaia-dr3 bench: no EpochPhotometry_*.csv.gz in %s\n",
+                 archive_in.c_str());
+    return 2;
+  }
+  const std::string bounds = boundaries_of(files);
+  uint64_t compressed = 0;
+  for (const auto& f : files) compressed += fs::file_size(f);
+  const auto work = fs::absolute(work_in) / "cluster";
+  fs::create_directories(work);
+  const auto archive = fs::absolute(archive_in);
+  const auto log = (work / "bench.log").string();
+  const auto config = write_empty_config(work);
+  const auto pki = work / "tls";
+  if (!make_test_pki(pki, log)) {
+    std::fprintf(stderr, "gaia-dr3 bench: could not make certificates with openssl, see %s\n",
+                 log.c_str());
+    return 1;
+  }
+  auto mirror = start_mirror(archive, (work / "mirror.url").string());
+  if (mirror.base_url.empty()) {
+    stop_mirror(mirror);
+    std::fprintf(stderr, "gaia-dr3 bench: the loopback mirror did not start\n");
+    return 1;
+  }
+  // A free port for the coordinator: bind, read, release.
+  int port = 0;
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    port = ntohs(a.sin_port);
+  }
+  const auto out = work / "out";
+  env_map base = {{"GAIA_FILE_BOUNDARIES", bounds},
+                  {"GAIA_ARCHIVE_URL_TEMPLATE", mirror.base_url + "/EpochPhotometry_%s.csv.gz"},
+                  {"GAIA_OUTPUT_DIR", out.string()},
+                  {"GAIA_KEEP_DOWNLOADS", "false"}};
+  auto tls = [&](const std::string& node) {
+    return env_map{{"GAIA_CLUSTER_CERTIFICATE", (pki / (node + ".pem")).string()},
+                   {"GAIA_CLUSTER_KEY", (pki / (node + ".key")).string()},
+                   {"GAIA_CLUSTER_CAFILE", (pki / "ca.pem").string()}};
+  };
+  auto local = base;
+  local["GAIA_DOWNLOAD_POOL"] = "2";
+  auto coordinator = base;
+  coordinator["GAIA_DOWNLOAD_POOL"] = "1";
+  coordinator["GAIA_CLUSTER_PORT"] = std::to_string(port);
+  for (const auto& kv : tls("coordinator")) coordinator.insert(kv);
+  std::vector<pid_t> workers;
+  uint64_t shipped = 0;
+  auto fresh = [&] { fs::remove_all(out); };
+  auto with_workers = [&] {
+    fresh();
+    for (int i = 1; i <= 2; ++i) {
+      env_map w = tls("worker");
+      w["GAIA_OUTPUT_DIR"] = (work / ("scratch-" + std::to_string(i))).string();
+      fs::remove_all(w["GAIA_OUTPUT_DIR"]);
+      w["GAIA_DOWNLOAD_POOL"] = "1";
+      w["GAIA_IMPORT_POOL"] = "1";
+      w["GAIA_CLUSTER_COORDINATOR_PORT"] = std::to_string(port);
+      w["GAIA_CLUSTER_WORKER_NAME"] = "bench-worker-" + std::to_string(i);
+      workers.push_back(start_child({"worker", "--config", config}, w, log));
+    }
+  };
+  auto cluster_run = [&] {
+    auto s = run_production(config, coordinator, log);
+    for (pid_t p : workers) stop_child(p);
+    workers.clear();
+    uint64_t n = 0;
+    for (int i = 1; i <= 2; ++i)
+      n += bytes_under(work / ("scratch-" + std::to_string(i)) / "aggregates");
+    shipped = n;
+    return s;
+  };
+  std::vector<stage_job> jobs = {
+    {"local pools only (2 downloads)", fresh,
+     [&] { return run_production(config, local, log); }},
+    {"coordinator (1 download) + 2 one-thread workers, mutual TLS", with_workers, cluster_run},
+  };
+  auto figs = measure_interleaved(jobs, repeat);
+  stop_mirror(mirror);
+  const double mb = compressed / 1e6;
+  std::printf("gaia-dr3 bench --cluster: %zu files, %.1f MB compressed, loopback mirror, "
+              "median of %d runs\n\n", files.size(), mb, repeat);
+  std::printf("| setup | wall s | MB/s compressed | coordinator CPU s | x local throughput | "
+              "target |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+  for (size_t i = 0; i < figs.size(); ++i) {
+    const auto& f = figs[i];
+    double ratio = f.wall > 0 ? figs[0].wall / f.wall : 0;
+    char target[32] = "";
+    if (i == 1) std::snprintf(target, sizeof target, ">= 0.90 %s", ratio >= 0.9 ? "met" : "missed");
+    std::printf("| %s%s | %.2f | %.1f | %.2f | %.2f | %s |\n", f.name.c_str(),
+                f.ok ? "" : " (FAILED)", f.wall, f.wall > 0 ? mb / f.wall : 0, f.cpu, ratio,
+                target);
+  }
+  std::printf("\nCheckpoints the workers shipped back in the last run: %.2f MB (%.1f %% of the "
+              "compressed input they stand for at most).\n",
+              shipped / 1e6, compressed > 0 ? 100.0 * shipped / compressed : 0);
+  return 0;
+}
+
 /// The real archive's size (data-format notes: 3,386 files, about 61 GB of
 /// csv.gz) and the Spark figure the projection is compared with.
 constexpr double real_archive_bytes = 61e9;
@@ -165,6 +315,7 @@ int bench_main(const bench_args& a) {
                                            : inflate_backend::isal,
                        a.md5, threads);
   if (a.scaling) return scaling_table(work, repeat, a.scale);
+  if (a.cluster) return cluster_table(archive, work, repeat);
   auto files = archive_files(archive);
   if (files.empty()) {
     std::fprintf(stderr, "gaia-dr3 bench: no EpochPhotometry_*.csv.gz in %s; "
@@ -334,6 +485,11 @@ void add_bench(CLI::App& app, command_list& out) {
   cmd->add_option("--scale", a->scale, "--scaling: sources per file relative to the real ones")
     ->default_val(0.01)
     ->check(CLI::Range(1e-4, 1.0));
+  cmd->add_flag("--cluster", a->cluster,
+                "instead: a whole run from the loopback mirror with the local pools only, "
+                "and with a coordinator and two one-thread workers (mutual TLS on "
+                "loopback; needs the openssl CLI); the throughput ratio and the checkpoint "
+                "bytes shipped");
   // The measured children: not for people.
   cmd->add_option("--stage", a->stage)->group("");
   cmd->add_option("--backend", a->backend)->group("")->check(CLI::IsMember({"isal", "zlib"}));

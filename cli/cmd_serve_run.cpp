@@ -5,6 +5,7 @@
 #include "cli/config_option.hpp"
 #include "cli/watch.hpp"
 
+#include "actors/cluster.hpp"
 #include "actors/production.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "engine/log.hpp"
@@ -36,7 +37,8 @@ namespace {
 /// once results.err is deleted.
 class config_loader {
 public:
-  config_loader(std::string path, watch& w) : path_(std::move(path)), watch_(w) {}
+  config_loader(std::string path, watch& w, coordinator* cluster)
+    : path_(std::move(path)), watch_(w), cluster_(cluster) {}
 
   std::optional<engine::serve_plan> operator()() {
     try {
@@ -48,6 +50,7 @@ public:
       reported_.clear();
       served_ = true;
       engine::serve_plan plan{gaia_production(s, path_), spawn_options_of(s)};
+      if (cluster_) cluster_->attach(plan.opts);
       watch_.attach(s, plan.prod, plan.opts);
       return plan;
     } catch (const config_error& e) {
@@ -82,6 +85,7 @@ private:
 
   std::string path_;
   watch& watch_;
+  coordinator* cluster_;
   std::string reported_;
   bool served_ = false;
   std::chrono::steady_clock::time_point last_heartbeat_{};
@@ -90,17 +94,36 @@ private:
 int serve(const config_option& config) {
   engine::signal_waiter signals; // before the actor system: its threads inherit
   auto runs = std::make_shared<engine::run_control>();
+  // The cluster section is read once, at the start: remote workers join
+  // this process for as long as it serves (a changed section needs a
+  // restart).
+  std::optional<settings> first;
+  try {
+    first = load_settings(config.path, process_env());
+  } catch (const config_error&) {
+    // reported by the loader below
+  }
   {
     caf::actor_system_config cfg;
-    configure_actor_system(cfg);
+    if (first) configure_actor_system(cfg, *first);
+    else configure_actor_system(cfg);
     caf::actor_system sys{cfg};
+    std::optional<coordinator> cluster;
+    if (first && first->cluster.port != 0) {
+      try {
+        cluster.emplace(sys, *first);
+      } catch (const std::exception& e) {
+        engine::log_line("main", e.what());
+        return 2;
+      }
+    }
     caf::scoped_actor self{sys};
     caf::actor me = self;
     // A signal cancels every run and becomes a message to the loop.
     signals.start("shutting down", runs,
                   [me] { caf::anon_send(me, engine::shutdown_atom::value); });
     watch w; // the live page (web_port), the metrics, the readiness
-    config_loader load(config.path, w);
+    config_loader load(config.path, w, cluster ? &*cluster : nullptr);
     engine::serve(sys, self, runs, std::ref(load),
                   std::chrono::milliseconds(defaults::poll_interval_ms));
     signals.stop();
@@ -118,7 +141,14 @@ int run(const config_option& config) {
   engine::signal_waiter signals;
   auto runs = std::make_shared<engine::run_control>();
   signals.start("cancelling the run", runs, nullptr);
-  auto outcome = run_production_once(*s, runs);
+  engine::run_outcome outcome;
+  try {
+    outcome = run_production_once(*s, runs);
+  } catch (const std::runtime_error& e) {
+    signals.stop();
+    std::fprintf(stderr, "gaia-dr3 run: %s\n", e.what());
+    return 2;
+  }
   signals.stop();
   if (signals.signalled()) {
     engine::log_line("main", "run interrupted; results.lock released");

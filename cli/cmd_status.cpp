@@ -5,6 +5,7 @@
 #include "cli/config_option.hpp"
 #include "settings/config_failure.hpp"
 
+#include "engine/observe/trace_store.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "settings/output_layout.hpp"
 
@@ -13,6 +14,8 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -37,6 +40,33 @@ std::string files_progress(const engine::run_progress& p) {
                       : ", about " + std::to_string(static_cast<long long>(left / 60)) + " min left";
   }
   return out;
+}
+
+/// The remote workers of the latest traced run and the files each did
+/// ("w1/download1 on vm: 2 files (001400-001799, 002600-002999)"); none
+/// for a run on this machine alone.
+void remote_workers(const std::string& trace_dir) {
+  auto runs = engine::trace_store::list_runs(trace_dir);
+  if (runs.empty()) return;
+  auto t = engine::trace_store::read_run(trace_dir, runs.back().run_id);
+  if (!t) return;
+  std::map<std::string, std::vector<std::string>> files;
+  for (const auto& m : t->messages) {
+    // A remote worker is named "pool#N (name)"; its requests that are done.
+    const auto open = m.worker.find(" (");
+    if (m.answers != 0 || open == std::string::npos || m.status != "done") continue;
+    auto who = m.worker.substr(open + 2, m.worker.size() - open - 3);
+    if (!m.host.empty()) who += " on " + m.host;
+    files[who].push_back(m.key);
+  }
+  if (files.empty()) return;
+  std::printf("remote workers of run %llu:\n", static_cast<unsigned long long>(t->run.run_id));
+  for (const auto& [who, keys] : files) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    std::printf("  %s: %zu file%s (%s)\n", who.c_str(), keys.size(), keys.size() == 1 ? "" : "s",
+                list.c_str());
+  }
 }
 
 int status(const config_option& config) {
@@ -94,6 +124,11 @@ int status(const config_option& config) {
                 alive ? "" : " (stale: is the service running?)");
   else
     std::printf("service: no heartbeat in %s\n", layout.dir.c_str());
+  try {
+    remote_workers(layout.trace_dir);
+  } catch (const std::exception&) {
+    // the trace is extra: status reports the markers whatever it holds
+  }
   // 1, not 2, for a config error: Docker reserves a healthcheck's exit 2.
   return (alive || running) && config_problem.empty() ? 0 : 1;
 }
@@ -128,7 +163,8 @@ void add_status_trigger(CLI::App& app, command_list& out) {
   auto* status_cmd = app.add_subcommand(
     "status",
     "Reports, from output_dir: whether a run is in progress (its step and "
-    "progress), the last outcome, and whether a service is alive. Exit 0 when "
+    "progress), the last outcome, whether a service is alive, and the remote "
+    "workers of the latest run with the files each did. Exit 0 when "
     "a service has sent a heartbeat in the last 2 minutes or a run is in "
     "progress, 1 otherwise, and 1 while the config does not load or "
     "results.err reports a config failure (a Docker healthcheck: a service "

@@ -24,5 +24,6 @@ void add_mirror(CLI::App& app, command_list& out);         ///< mirror
 void add_bench(CLI::App& app, command_list& out);          ///< bench
 void add_inspect(CLI::App& app, command_list& out);        ///< inspect
 void add_trace(CLI::App& app, command_list& out);          ///< trace
+void add_worker(CLI::App& app, command_list& out);         ///< worker
 
 } // namespace gaia::cli

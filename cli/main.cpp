@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_check_graph(app, commands);
   add_status_trigger(app, commands);
   add_trace(app, commands);
+  add_worker(app, commands);
   add_synth(app, commands);
   add_mirror(app, commands);
   add_bench(app, commands);

@@ -8,6 +8,8 @@ const char* code_name(uint8_t code) {
   switch (static_cast<errc>(code)) {
     case errc::cancelled: return "cancelled";
     case errc::job_timeout: return "job_timeout";
+    case errc::worker_lost: return "worker_lost";
+    case errc::refused: return "refused";
   }
   return "unknown";
 }

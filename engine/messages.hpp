@@ -26,6 +26,9 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 /// Drop the queued jobs of a run (sent to a pool with the run id).
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
+/// A worker on another machine joins a pool (engine/cluster.hpp).
+using join_atom = caf::atom_constant<caf::atom("join")>;
+
 /// Start run `run_id` now (service -> process).
 struct run_request {
   uint64_t run_id = 0;
@@ -69,6 +72,8 @@ typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
 enum class errc : uint8_t {
   cancelled = 1, ///< the job's run was cancelled before or while it ran
   job_timeout,   ///< a worker took longer than the pool's job timeout
+  worker_lost,   ///< the job's remote workers were lost while they had it
+  refused,       ///< a remote worker asked to join a pool that takes none
 };
 
 /// The category atom of engine errors.

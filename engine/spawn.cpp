@@ -42,6 +42,7 @@ running_production spawn(caf::actor_system& sys, const production& prod,
     out.actors[id] = n.pooled ? n.make_pool(ctx, ctx.pool_size(), n.spawn) : n.spawn(ctx);
     names->add(out.actors[id], id);
   }
+  if (opts.on_spawned) opts.on_spawned(out);
   return out;
 }
 

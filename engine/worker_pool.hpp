@@ -16,11 +16,20 @@
 //   (cancel_atom, run) drops a run's queued jobs at once.
 // - Tracing: each request gets a message id when it arrives (sent), then
 //   started, and finished or failed with the id of its reply, go to the
-//   trace sink. ADL hooks, all optional: `trace_summary(x)` a short text of a
+//   trace sink.
+// - Remote workers (engine/cluster.hpp): (join, remote, name, host) adds a
+//   worker on another machine, through a local stand-in the pool's
+//   remote_adapter makes; the pool monitors the remote actor. When it goes
+//   down (its node killed, frozen past the connection timeout, gone) its
+//   job goes back to the queue for the next idle worker, local or remote;
+//   so does a job a remote worker answered with an error (another worker,
+//   preferably, tries it). A job lost or failed on two workers fails, its
+//   error naming both (errc::worker_lost when both were lost). ADL hooks, all optional: `trace_summary(x)` a short text of a
 //   Request or Reply, `trace_key(request)` what it is about (a file, for
 //   timelines), `trace_bytes(reply)` the bytes the job handled.
 #pragma once
 
+#include "engine/log.hpp"
 #include "engine/messages.hpp"
 #include "engine/production.hpp"
 #include "engine/run_control.hpp"
@@ -29,7 +38,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <functional>
 #include <chrono>
 #include <memory>
@@ -50,6 +61,12 @@ using worker_actor =
 template <class Request, class Reply>
 using pool_actor = typename worker_actor<Request, Reply>::template extend<
   caf::reacts_to<cancel_atom, uint64_t>>;
+
+/// What worker_pool is: a pool, and (join, remote, name, host) to take a
+/// remote worker (engine/cluster.hpp).
+template <class Request, class Reply>
+using joinable_pool_actor = typename pool_actor<Request, Reply>::template extend<
+  caf::reacts_to<join_atom, caf::actor, std::string, std::string>>;
 
 namespace detail {
 
@@ -126,10 +143,21 @@ struct pool_state {
     uint64_t id = 0;    ///< its message id in the trace
     std::string source; ///< the node that sent it
     std::chrono::system_clock::time_point sent_at;
+    /// The workers it was lost or failed on: "download#3 (w1/download1)".
+    std::vector<std::string> lost_on;
+    std::vector<std::string> why; ///< and how, in the same order
   };
   struct member {
     worker handle;
     int number = 0; ///< for logs and traces: "download#2"
+    caf::actor_addr remote; ///< a remote worker's actor (none: local)
+    std::string name;       ///< a remote worker's name ("" : local)
+    std::string host;       ///< a remote worker's host
+  };
+  /// A job a worker has now.
+  struct busy {
+    std::shared_ptr<job> j;
+    std::shared_ptr<bool> abandoned; ///< its worker was lost: ignore the answer
   };
 
   std::string name;
@@ -143,6 +171,8 @@ struct pool_state {
   std::shared_ptr<trace_sink> trace;
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
   int made = 0; ///< workers made so far, for numbering
+  remote_adapter adopt_remote; ///< none: no remote workers
+  std::map<int, busy> running; ///< by member number
 };
 
 /// Everything a pool needs besides its state.
@@ -157,10 +187,12 @@ struct pool_config {
   std::shared_ptr<trace_sink> trace;
   /// The node that sent a request, for the trace (none: "").
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
+  /// How remote workers are adopted; none: the pool takes none.
+  remote_adapter adopt_remote;
 };
 
 template <class Request, class Reply>
-using pool_pointer = typename pool_actor<Request, Reply>::template stateful_pointer<
+using pool_pointer = typename joinable_pool_actor<Request, Reply>::template stateful_pointer<
   pool_state<Request, Reply>>;
 
 namespace detail {
@@ -216,19 +248,119 @@ typename pool_state<Request, Reply>::member new_worker(pool_pointer<Request, Rep
   auto& st = self->state;
   auto w = st.make_worker();
   self->link_to(w);
-  typename pool_state<Request, Reply>::member m{w, ++st.made};
+  typename pool_state<Request, Reply>::member m;
+  m.handle = w;
+  m.number = ++st.made;
   st.workers.push_back(m);
   return m;
+}
+
+/// "download#2", or "download#3 (worker-a@host-b)" for a remote worker.
+template <class Member>
+std::string worker_label(const std::string& pool, const Member& m) {
+  auto who = pool + "#" + std::to_string(m.number);
+  return m.name.empty() ? who : who + " (" + m.name + ")";
+}
+
+template <class Request, class Reply>
+void erase_member(pool_pointer<Request, Reply> self, int number) {
+  auto& st = self->state;
+  for (auto i = st.workers.begin(); i != st.workers.end(); ++i)
+    if (i->number == number) {
+      st.workers.erase(i);
+      break;
+    }
+  for (auto i = st.idle.begin(); i != st.idle.end(); ++i)
+    if (i->number == number) {
+      st.idle.erase(i);
+      break;
+    }
+}
+
+template <class Request, class Reply>
+void dispatch(pool_pointer<Request, Reply> self);
+
+/// What a job is about, for logs: its key, else "its job".
+template <class Request>
+std::string key_or_job(const Request& r) {
+  auto key = key_of(r);
+  return key.empty() ? "its job" : key;
+}
+
+/// "<file>: failed on two workers: A (why); B (why)".
+template <class Job>
+std::string failed_twice_text(const std::string& pool, const Job& j) {
+  auto key = key_of(j.request);
+  std::string names;
+  for (size_t i = 0; i < j.lost_on.size(); ++i)
+    names += (names.empty() ? "" : "; ") + j.lost_on[i] + " (" + j.why[i] + ")";
+  return (key.empty() ? pool : key) + ": failed on two workers: " + names;
+}
+
+/// A remote worker is gone: its job (if any) goes back to the queue, or
+/// fails when it was lost on a worker before.
+template <class Request, class Reply>
+void lose_member(pool_pointer<Request, Reply> self, const caf::actor_addr& remote,
+                 const std::string& why) {
+  auto& st = self->state;
+  auto i = std::find_if(st.workers.begin(), st.workers.end(),
+                        [&](const auto& m) { return m.remote == remote; });
+  if (i == st.workers.end()) return;
+  auto m = *i;
+  const auto who = worker_label(st.name, m);
+  self->unlink_from(m.handle);
+  caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+  erase_member<Request, Reply>(self, m.number);
+  auto b = st.running.find(m.number);
+  if (b == st.running.end()) {
+    log_line(st.name, who + " left (" + why + ")");
+    return;
+  }
+  auto j = b->second.j;
+  *b->second.abandoned = true;
+  st.running.erase(b);
+  j->lost_on.push_back(who);
+  j->why.push_back("lost: " + why);
+  const auto key = key_or_job(j->request);
+  if (j->lost_on.size() >= 2) {
+    auto err = make_error(errc::worker_lost, failed_twice_text(st.name, *j));
+    log_line(st.name, who + " lost (" + why + ") with " + key + "; failing it");
+    record_answer<Request, Reply>(self, *j, who, std::nullopt, nullptr, &err);
+    j->promise.deliver(std::move(err));
+  } else {
+    log_line(st.name, who + " lost (" + why + ") with " + key + "; giving it to another worker");
+    st.queue.push_front(std::move(*j));
+  }
+  dispatch<Request, Reply>(self);
 }
 
 template <class Request, class Reply>
 void dispatch(pool_pointer<Request, Reply> self) {
   using job_type = typename pool_state<Request, Reply>::job;
   auto& st = self->state;
+  // A job lost or failed on a worker goes to another one; to the same only
+  // when the pool has no other.
+  auto may_take = [&st](const job_type& j, const auto& m) {
+    auto tried = [&](const auto& x) {
+      return std::find(j.lost_on.begin(), j.lost_on.end(), worker_label(st.name, x))
+             != j.lost_on.end();
+    };
+    return !tried(m) || std::all_of(st.workers.begin(), st.workers.end(), tried);
+  };
   while (!st.idle.empty() && !st.queue.empty()) {
-    auto best = st.queue.begin();
-    for (auto i = st.queue.begin(); i != st.queue.end(); ++i)
-      if (i->priority > best->priority) best = i;
+    // The best job (priority, then arrival) that an idle worker may take.
+    auto best = st.queue.end();
+    auto pick = st.idle.end();
+    for (auto i = st.queue.begin(); i != st.queue.end(); ++i) {
+      if (best != st.queue.end() && i->priority <= best->priority) continue;
+      for (auto k = st.idle.begin(); k != st.idle.end(); ++k)
+        if (may_take(*i, *k)) {
+          best = i;
+          pick = k;
+          break;
+        }
+    }
+    if (best == st.queue.end()) break;
     auto j = std::make_shared<job_type>(std::move(*best));
     st.queue.erase(best);
     const uint64_t run = j->request.run_id;
@@ -238,25 +370,38 @@ void dispatch(pool_pointer<Request, Reply> self) {
       j->promise.deliver(std::move(err));
       continue;
     }
-    auto m = st.idle.front();
-    st.idle.pop_front();
-    const std::string who = st.name + "#" + std::to_string(m.number);
+    auto m = *pick;
+    st.idle.erase(pick);
+    const std::string who = worker_label(st.name, m);
     auto started = event_of<Request, Reply>(self, trace_event::kind::started, *j);
     started.worker = who;
-    started.host = this_host();
+    started.host = m.host.empty() ? this_host() : m.host;
     st.trace->record(started);
     const auto started_at = started.at;
+    auto abandoned = std::make_shared<bool>(false);
+    st.running[m.number] = typename pool_state<Request, Reply>::busy{j, abandoned};
     self->request(m.handle, st.job_timeout, j->request)
       .then(
-        [self, m, who, j, started_at](Reply& reply) {
+        [self, m, who, j, started_at, abandoned](Reply& reply) {
+          if (*abandoned) return;
+          self->state.running.erase(m.number);
           record_answer<Request, Reply>(self, *j, who, started_at, &reply, nullptr);
           j->promise.deliver(std::move(reply));
           self->state.idle.push_back(m);
           dispatch<Request, Reply>(self);
         },
-        [self, m, who, j, started_at](caf::error& err) {
+        [self, m, who, j, started_at, abandoned](caf::error& err) {
+          if (*abandoned) return;
           auto& st = self->state;
-          if (err == caf::sec::request_timeout) {
+          st.running.erase(m.number);
+          if (err == caf::sec::request_timeout && m.remote) {
+            // A remote worker over the time limit: drop it, keep the error.
+            err = make_error(errc::job_timeout, st.job_timeout_text);
+            self->unlink_from(m.handle);
+            caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+            self->demonitor(m.remote);
+            erase_member<Request, Reply>(self, m.number);
+          } else if (err == caf::sec::request_timeout) {
             // The worker is still in the job (blocking work cannot be
             // interrupted): let it finish alone and take a fresh one.
             err = make_error(errc::job_timeout, st.job_timeout_text);
@@ -270,6 +415,21 @@ void dispatch(pool_pointer<Request, Reply> self) {
             st.idle.push_back(new_worker<Request, Reply>(self));
           } else {
             st.idle.push_back(m);
+            if (m.remote && !is_error(err, errc::cancelled) && !st.runs->cancelled(j->request.run_id)) {
+              // A remote worker could not do it (its network, its disk):
+              // another worker tries, unless this was the second.
+              j->lost_on.push_back(who);
+              j->why.push_back(error_text(err));
+              if (j->lost_on.size() < 2) {
+                log_line(st.name, who + " failed " + key_or_job(j->request) + " ("
+                                    + error_text(err) + "); giving it to another worker");
+                st.queue.push_front(std::move(*j));
+                dispatch<Request, Reply>(self);
+                return;
+              }
+              err = caf::error{err.code(), err.category(),
+                               caf::make_message(failed_twice_text(st.name, *j))};
+            }
           }
           record_answer<Request, Reply>(self, *j, who, started_at, nullptr, &err);
           j->promise.deliver(std::move(err));
@@ -282,7 +442,7 @@ void dispatch(pool_pointer<Request, Reply> self) {
 
 /// The pool's behavior; see the file comment.
 template <class Request, class Reply>
-typename pool_actor<Request, Reply>::behavior_type
+typename joinable_pool_actor<Request, Reply>::behavior_type
 worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) {
   auto& st = self->state;
   st.name = std::move(cfg.name);
@@ -292,8 +452,13 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
   st.runs = cfg.runs ? cfg.runs : std::make_shared<run_control>();
   st.trace = cfg.trace ? cfg.trace : std::make_shared<no_trace>();
   st.sender_name = std::move(cfg.sender_name);
+  st.adopt_remote = std::move(cfg.adopt_remote);
   for (int i = 0; i < cfg.size; ++i)
     st.idle.push_back(detail::new_worker<Request, Reply>(self));
+  self->set_down_handler([self](caf::down_msg& dm) {
+    detail::lose_member<Request, Reply>(self, dm.source,
+                                        dm.reason ? caf::to_string(dm.reason) : "left");
+  });
   return {
     [self](Request& req) -> caf::result<Reply> {
       auto& st = self->state;
@@ -316,6 +481,9 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
     },
     [self](cancel_atom, uint64_t run) {
       auto& st = self->state;
+      // Remote workers do not share this process's run control: tell them.
+      for (const auto& m : st.workers)
+        if (m.remote) caf::anon_send(caf::actor_cast<caf::actor>(m.handle), cancel_atom::value, run);
       for (auto i = st.queue.begin(); i != st.queue.end();) {
         if (i->request.run_id != run) {
           ++i;
@@ -326,6 +494,28 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
         i->promise.deliver(std::move(err));
         i = st.queue.erase(i);
       }
+    },
+    [self](join_atom, caf::actor remote, std::string name, std::string host) {
+      auto& st = self->state;
+      if (!remote) return;
+      if (!st.adopt_remote) {
+        log_line(st.name, "refused remote worker " + name + ": this pool takes none");
+        caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+        return;
+      }
+      typename pool_state<Request, Reply>::member m;
+      m.number = ++st.made;
+      m.handle = caf::actor_cast<worker_actor<Request, Reply>>(st.adopt_remote(
+        self->system(), remote, st.name + "#" + std::to_string(m.number) + " (" + name + ")"));
+      m.remote = remote.address();
+      m.name = std::move(name);
+      m.host = std::move(host);
+      self->link_to(m.handle);
+      self->monitor(remote);
+      st.workers.push_back(m);
+      st.idle.push_back(m);
+      log_line(st.name, detail::worker_label(st.name, m) + " joined from " + m.host);
+      detail::dispatch<Request, Reply>(self);
     },
   };
 }
@@ -341,6 +531,7 @@ pool_maker typed_pool_maker() {
     cfg.runs = ctx.runs();
     cfg.trace = ctx.trace();
     cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
+    cfg.adopt_remote = ctx.remote_adapter_of();
     // A copy of the context: replacement workers are made after spawn().
     cfg.make_worker = [ctx, worker]() mutable {
       return caf::actor_cast<worker_actor<Request, Reply>>(worker(ctx));

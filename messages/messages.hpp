@@ -7,6 +7,7 @@
 //   process --download_request--> download pool --> download workers
 //   process --import_request--> import pool --> import workers
 //   process --compute_request--> compute, --export_request--> export
+//   download/import pool --request--> remote worker --shipped_*--> pool
 #pragma once
 
 #include "archive/file_range.hpp"
@@ -93,6 +94,20 @@ struct download_reply {
   import_reply import;   ///< what the streamed import found
 };
 
+/// A remote worker's answer to a download_request (actors/cluster.hpp):
+/// the reply as a local download gives it, and the checkpoint's bytes,
+/// which the coordinator validates and stores under aggregates/.
+struct shipped_download {
+  download_reply reply;
+  std::string checkpoint;
+};
+
+/// A remote worker's answer to an import_request, likewise.
+struct shipped_import {
+  import_reply reply;
+  std::string checkpoint;
+};
+
 /// Merge all checkpoints, keep the qualifying sources.
 struct compute_request {
   uint64_t run_id = 0;
@@ -158,6 +173,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
   return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
            x.reused, x.attempts, x.seconds, x.import);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shipped_download& x) {
+  return f(caf::meta::type_name("shipped_download"), x.reply, x.checkpoint);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shipped_import& x) {
+  return f(caf::meta::type_name("shipped_import"), x.reply, x.checkpoint);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_request& x) {

@@ -67,6 +67,8 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<download_reply>("gaia::download_reply");
   cfg.add_message_type<import_request>("gaia::import_request");
   cfg.add_message_type<import_reply>("gaia::import_reply");
+  cfg.add_message_type<shipped_download>("gaia::shipped_download");
+  cfg.add_message_type<shipped_import>("gaia::shipped_import");
   cfg.add_message_type<compute_request>("gaia::compute_request");
   cfg.add_message_type<compute_reply>("gaia::compute_reply");
   cfg.add_message_type<export_request>("gaia::export_request");

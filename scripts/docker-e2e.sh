@@ -4,7 +4,8 @@
 # commands of the README's "Running it unattended", each run below as
 # `readme '<command>'` (tests/test_deploy.cpp checks that the two lists are
 # the same). Around them, what a user cannot easily do: kill -9 the service
-# mid-run, break the config, time the stop, compare results.csv bit for bit.
+# mid-run, break the config, time the stop, compare results.csv bit for bit;
+# the cluster profile (a coordinator and three workers) ends with the same.
 #
 #   scripts/docker-e2e.sh      as root (or through sudo); .ci/run runs it
 #
@@ -419,6 +420,20 @@ wait_for 120 "a new output/results.done" new_done "$clone/output" "$previous"
 check_results "$clone/output"
 readme 'docker compose stop'
 [ "$(inspect gaia-dr3 '{{.State.Status}}')" = exited ] || die "docker compose stop left gaia-dr3 running"
+phase_done
+
+phase "cluster profile: a coordinator and three workers over mutual TLS, the same results.csv"
+# README, "Running on several machines": the synthetic mirror is up already.
+as_user 'docker compose --profile cluster up -d --scale worker=3 coordinator worker'
+wait_for 300 "output/cluster/run/results.done" test -f "$clone/output/cluster/run/results.done"
+check_results "$clone/output/cluster/run"
+joined() { [ "$(docker logs "$(container coordinator)" 2>&1 | grep -c 'joined from')" -ge 3 ]; }
+wait_for 60 "three workers joined" joined
+as_user 'docker compose --profile cluster exec -T coordinator gaia-dr3 status --config /app/config/production.json'
+grep -q '^idle: last run succeeded' "$out_file" || die "coordinator status: $(cat "$out_file")"
+# The CA and the certificates were made once, under ./output.
+[ -f "$clone/output/cluster/tls/ca.pem" ] || die "no CA in output/cluster/tls"
+as_user 'docker compose --profile cluster rm -sf coordinator worker cluster-tls'
 phase_done
 
 phase "docker compose --profile synthetic down"

@@ -9,7 +9,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake pkg-config
-  libcaf-dev              # CAF 0.17.6, the actor framework
+  libcaf-dev              # CAF 0.17.6, the actor framework (core, io, openssl)
   libcurl4-openssl-dev    # downloads (https:// and file://)
   libssl-dev              # MD5 of the downloads (libcrypto's EVP)
   zlib1g-dev              # gzip fallback inflater
@@ -22,14 +22,17 @@ BUILD_PACKAGES=(
   doctest-dev             # tests
   chromium                # tests: the live page in a real (headless) browser
   prometheus              # tests: `promtool check metrics` on /metrics
+  openssl                 # tests: a CA and certificates for the cluster tests
   ca-certificates curl procps
 )
-# What build/gaia-dr3 links (ldd), CA certificates for https, and curl for
-# the synthetic mirror's healthcheck in docker-compose.yml.
+# What build/gaia-dr3 links (ldd; libcaf-io and libcaf-openssl: workers on
+# other machines), CA certificates for https, and curl for the synthetic
+# mirror's healthcheck in docker-compose.yml.
 RUNTIME_PACKAGES=(
-  libcaf-core0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
+  libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
   libprometheus-cpp-core1.0
   ca-certificates curl
+  openssl                 # the cluster profile makes its CA and certificates
 )
 
 # Debian's engine (dockerd 20.10) and Compose v1.29 (`docker-compose`; users

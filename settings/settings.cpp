@@ -67,6 +67,26 @@ const std::vector<setting_doc> docs = {
    "serve: the live page, /metrics, /livez and /readyz on this port (0 = off)"},
   {"web_bind", "GAIA_WEB_BIND",
    "serve: the page's address (127.0.0.1 = this machine only)"},
+  // The "cluster" object (keys "cluster.X" here): several machines.
+  {"cluster.port", "GAIA_CLUSTER_PORT",
+   "serve/run: the port remote workers connect to (0 = no remote workers)"},
+  {"cluster.listen", "GAIA_CLUSTER_LISTEN",
+   "serve/run: the address it listens on; another than loopback needs the TLS files"},
+  {"cluster.coordinator_host", "GAIA_CLUSTER_COORDINATOR_HOST",
+   "worker: the coordinator's host"},
+  {"cluster.coordinator_port", "GAIA_CLUSTER_COORDINATOR_PORT",
+   "worker: the coordinator's cluster.port"},
+  {"cluster.certificate", "GAIA_CLUSTER_CERTIFICATE",
+   "this node's PEM certificate, signed by cluster.cafile (mutual TLS)"},
+  {"cluster.key", "GAIA_CLUSTER_KEY", "the certificate's PEM private key"},
+  {"cluster.cafile", "GAIA_CLUSTER_CAFILE",
+   "the PEM CA every node's certificate must be signed by"},
+  {"cluster.worker_name", "GAIA_CLUSTER_WORKER_NAME",
+   "worker: its name in the coordinator's log and trace (default: the host name)"},
+  {"cluster.imports", "GAIA_CLUSTER_IMPORTS",
+   "worker: also join the import pool, for file:// archives (it must see the same paths)"},
+  {"cluster.connection_timeout_ms", "GAIA_CLUSTER_CONNECTION_TIMEOUT_MS",
+   "a node silent for this long (killed, frozen, cut off) is dropped; its jobs move on"},
 };
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
@@ -159,14 +179,15 @@ json env_to_json(const std::string& key, const std::string& text,
       throw config_error(var + ": expected an integer, got " + quoted(text));
     return x;
   };
-  if (key == "web_bind")
+  if (key == "web_bind" || (key.rfind("cluster.", 0) == 0 && key.find("port") == std::string::npos
+                            && key.find("timeout") == std::string::npos))
     return text;
   if (key == "archive_url_template" || key == "output_dir"
       || key == "checksum_url")
     return text;
   if (key == "file_boundaries" && text.rfind("all", 0) == 0)
     return text;
-  if (key == "keep_downloads") {
+  if (key == "keep_downloads" || key == "cluster.imports") {
     if (text == "true" || text == "1" || text == "yes") return true;
     if (text == "false" || text == "0" || text == "no") return false;
     throw config_error(var + ": expected true or false, got " + quoted(text));
@@ -230,6 +251,26 @@ void apply(settings& s, const std::string& key, const json& v,
     s.trace_max_bytes = int64_in_range(v, where, 65'536, int64_t{1} << 40);
   else if (key == "web_port")
     s.web_port = int_in_range(v, where, 0, 65'535);
+  else if (key == "cluster.port")
+    s.cluster.port = int_in_range(v, where, 0, 65'535);
+  else if (key == "cluster.coordinator_port")
+    s.cluster.coordinator_port = int_in_range(v, where, 0, 65'535);
+  else if (key == "cluster.connection_timeout_ms")
+    s.cluster.connection_timeout_ms = int_in_range(v, where, 500, 3'600'000);
+  else if (key == "cluster.listen")
+    s.cluster.listen = string_value(v, where);
+  else if (key == "cluster.coordinator_host")
+    s.cluster.coordinator_host = string_value(v, where);
+  else if (key == "cluster.certificate")
+    s.cluster.certificate = string_value(v, where);
+  else if (key == "cluster.key")
+    s.cluster.key = string_value(v, where);
+  else if (key == "cluster.cafile")
+    s.cluster.cafile = string_value(v, where);
+  else if (key == "cluster.imports")
+    s.cluster.imports = bool_value(v, where);
+  else if (key == "cluster.worker_name")
+    s.cluster.worker_name = string_value(v, where);
   else if (key == "web_bind") {
     s.web_bind = string_value(v, where);
     if (s.web_bind.empty())
@@ -237,8 +278,39 @@ void apply(settings& s, const std::string& key, const json& v,
   }
 }
 
+bool loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// The cluster object: TLS is all three files or none, each readable; no
+// address but loopback without TLS (CAF would otherwise fall back to
+// anonymous ciphers, or to plain TCP).
+void validate_cluster(const cluster_settings& c, const std::string& origin) {
+  const std::pair<const char*, const std::string*> files[] = {
+    {"cluster.certificate", &c.certificate}, {"cluster.key", &c.key},
+    {"cluster.cafile", &c.cafile}};
+  int set = 0;
+  for (const auto& [key, value] : files) set += value->empty() ? 0 : 1;
+  if (set != 0 && set != 3)
+    for (const auto& [key, value] : files)
+      if (value->empty())
+        throw config_error(origin + ": " + key + ": missing; mutual TLS needs "
+                           "cluster.certificate, cluster.key and cluster.cafile together");
+  if (set == 3)
+    for (const auto& [key, value] : files)
+      if (!std::ifstream(*value))
+        throw config_error(origin + ": " + key + ": cannot read " + quoted(*value));
+  if (c.listen.empty())
+    throw config_error(origin + ": cluster.listen: must not be empty");
+  if (set == 0 && c.port != 0 && !loopback(c.listen))
+    throw config_error(origin + ": cluster.listen: " + quoted(c.listen) + " is not loopback; "
+                       "without cluster.certificate, cluster.key and cluster.cafile (mutual "
+                       "TLS) the coordinator listens on 127.0.0.1 only");
+}
+
 // Checks that need more than one value or more than the type.
 void validate(const settings& s, const std::string& origin) {
+  validate_cluster(s.cluster, origin);
   if (s.archive_url_template.find("%s") == std::string::npos)
     throw config_error(origin + ": archive_url_template: must contain %s "
                        "(the file range), got "
@@ -330,9 +402,21 @@ settings parse_settings(const std::string& json_text, const std::string& origin,
     throw config_error(origin + ": expected a JSON object at the top level");
   settings s = default_settings();
   for (const auto& [key, value] : doc.items()) {
+    if (key == "cluster") {
+      if (!value.is_object())
+        throw config_error(origin + ": cluster: expected an object, got " + value.dump());
+      for (const auto& [sub, v] : value.items()) {
+        const std::string full = "cluster." + sub;
+        bool known = false;
+        for (const auto& d : docs) known = known || full == d.key;
+        if (!known) throw config_error(origin + ": unknown key " + quoted(full));
+        apply(s, full, v, origin + ": " + full);
+      }
+      continue;
+    }
     bool known = false;
     for (const auto& d : docs)
-      known = known || key == d.key;
+      known = known || (key == d.key && key.find('.') == std::string::npos);
     if (!known)
       throw config_error(origin + ": unknown key " + quoted(key));
     apply(s, key, value, origin + ": " + key);
@@ -377,7 +461,17 @@ nlohmann::json to_json(const settings& s) {
               {"trace_keep_runs", s.trace_keep_runs},
               {"trace_max_bytes", s.trace_max_bytes},
               {"web_port", s.web_port},
-              {"web_bind", s.web_bind}};
+              {"web_bind", s.web_bind},
+              {"cluster", json{{"port", s.cluster.port},
+                               {"listen", s.cluster.listen},
+                               {"coordinator_host", s.cluster.coordinator_host},
+                               {"coordinator_port", s.cluster.coordinator_port},
+                               {"certificate", s.cluster.certificate},
+                               {"key", s.cluster.key},
+                               {"cafile", s.cluster.cafile},
+                               {"worker_name", s.cluster.worker_name},
+                               {"imports", s.cluster.imports},
+                               {"connection_timeout_ms", s.cluster.connection_timeout_ms}}}};
 }
 
 const std::vector<setting_doc>& setting_docs() { return docs; }

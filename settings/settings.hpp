@@ -23,6 +23,25 @@ struct file_selection {
   std::string text;       ///< as written ("all:20")
 };
 
+/// The `cluster` object: spreading a run over several machines
+/// (engine/cluster.hpp). The coordinator (serve, run) listens when `port`
+/// is set; a worker (`gaia-dr3 worker`) connects to coordinator_host and
+/// coordinator_port. TLS is all three files or none; without them only
+/// loopback is bound or connected to.
+struct cluster_settings {
+  std::string listen = "127.0.0.1";  ///< coordinator: the address it binds
+  int port = 0;                      ///< coordinator: its port (0 = no workers)
+  std::string coordinator_host = "127.0.0.1"; ///< worker: where the coordinator is
+  int coordinator_port = 0;          ///< worker: the coordinator's port
+  std::string certificate;           ///< PEM certificate signed by cafile
+  std::string key;                   ///< its PEM private key
+  std::string cafile;                ///< the CA that signs every node
+  std::string worker_name;           ///< worker: its name in logs ("" : the host name)
+  bool imports = false;              ///< worker: also join the import pool (file://)
+  int connection_timeout_ms = 5000;  ///< a silent peer is dropped after this
+  bool tls() const { return !certificate.empty(); }
+};
+
 /// Everything a run needs to know. Field names are the JSON keys.
 struct settings {
   std::string archive_url_template;      ///< "%s" = file range
@@ -50,6 +69,7 @@ struct settings {
   int64_t trace_max_bytes = int64_t{64} << 20; ///< all kept traces together
   int web_port = 0;                        ///< the page's port; 0 = no page
   std::string web_bind = "127.0.0.1";      ///< the page's address
+  cluster_settings cluster;                ///< JSON: "cluster": {...}
 };
 
 /// A config that cannot be used. what() is one line naming the key (or the

@@ -70,6 +70,32 @@ worker::behavior_type stuck_on_zero(worker::stateful_pointer<stuck_state> self,
   }};
 }
 
+/// Fails every job (a remote worker whose disk is full).
+worker::behavior_type failing_worker(worker::pointer, std::shared_ptr<record> rec) {
+  return {[rec](const job_request& r) -> caf::result<job_reply> {
+    rec->worked.push_back(r.id);
+    return engine::make_error(engine::errc::job_timeout, "no disk");
+  }};
+}
+
+/// The local stand-in of a "remote" worker: forwards each job to it.
+worker::behavior_type forwarder(worker::pointer self, worker remote) {
+  return {[self, remote](const job_request& r) -> caf::result<job_reply> {
+    auto rp = self->make_response_promise<job_reply>();
+    self->request(remote, caf::infinite, r)
+      .then([rp](job_reply& x) mutable { rp.deliver(x); },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return rp;
+  }};
+}
+
+engine::remote_adapter forwarding() {
+  return [](caf::actor_system& sys, caf::actor remote, const std::string&) {
+    return caf::actor_cast<caf::actor>(
+      sys.spawn(forwarder, caf::actor_cast<worker>(remote)));
+  };
+}
+
 struct fixture : gaia::test::deterministic_system {
   std::shared_ptr<record> rec = std::make_shared<record>();
   std::shared_ptr<engine::run_control> runs = std::make_shared<engine::run_control>();
@@ -81,13 +107,15 @@ struct fixture : gaia::test::deterministic_system {
       }) {}
 
   template <class Worker>
-  pool make_pool(int size, Worker w, caf::duration timeout = caf::infinite) {
+  pool make_pool(int size, Worker w, caf::duration timeout = caf::infinite,
+                 engine::remote_adapter adopt = nullptr) {
     engine::pool_config<job_request, job_reply> cfg;
     cfg.name = "jobs";
     cfg.size = size;
     cfg.job_timeout = timeout;
     cfg.job_timeout_text = "no reply within job_timeout_s";
     cfg.runs = runs;
+    cfg.adopt_remote = std::move(adopt);
     auto r = rec;
     auto& s = *sys;
     cfg.make_worker = [&s, r, w] {
@@ -174,5 +202,102 @@ TEST_CASE("engine pool: the jobs of a cancelled run are not dispatched") {
     CHECK(engine::is_error(f.rec->errors[2], engine::errc::cancelled));
   }
   caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes to another, "
+          "and fails once lost on two workers") {
+  fixture f;
+  SUBCASE("a pool without a remote adapter takes none") {
+    auto p = f.make_pool(1, quick_worker);
+    auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
+    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r1),
+                   std::string("r1"), std::string("host-a"));
+    f.run();
+    f.send_all(p, {{1, 0, 0}});
+    f.run();
+    CHECK(f.rec->replies == std::vector<int>{0}); // the local worker did it
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("lost once: the job goes to the local worker") {
+    auto p = f.make_pool(1, quick_worker, caf::infinite, forwarding());
+    auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
+    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r1),
+                   std::string("r1"), std::string("host-a"));
+    f.run();
+    // Job 1 to the local worker (idle first), job 0 to r1, which hangs.
+    f.send_all(p, {{1, 1, 0}, {1, 0, 0}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{1, 0});
+    CHECK(f.rec->replies == std::vector<int>{1});
+    caf::anon_send_exit(r1, caf::exit_reason::kill);
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{1, 0, 0});
+    CHECK(f.rec->replies == std::vector<int>{1, 0});
+    CHECK(f.rec->errors.empty());
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("a remote worker's error: another worker tries, the second error fails it") {
+    auto p = f.make_pool(0, quick_worker, caf::infinite, forwarding());
+    auto r1 = f.sys->spawn(failing_worker, f.rec);
+    auto r2 = f.sys->spawn(failing_worker, f.rec);
+    for (auto [r, name] : {std::pair{r1, "r1"}, std::pair{r2, "r2"}})
+      caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value,
+                     caf::actor_cast<caf::actor>(r), std::string(name), std::string("host-a"));
+    f.run();
+    f.send_all(p, {{1, 7, 0}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{7, 7}); // r1, then r2
+    REQUIRE(f.rec->errors.size() == 1);
+    CHECK(engine::error_text(f.rec->errors[0])
+          == "jobs: failed on two workers: jobs#1 (r1) (no disk); jobs#2 (r2) (no disk)");
+    // The error keeps its kind (the engine's job_timeout code stands in
+    // for an application's error here).
+    CHECK(f.rec->errors[0].code() == static_cast<uint8_t>(engine::errc::job_timeout));
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("a remote worker's error: the job waits for another worker") {
+    auto r1 = f.sys->spawn(failing_worker, f.rec);
+    auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)},
+                         forwarding());
+    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value,
+                   caf::actor_cast<caf::actor>(r1), std::string("r1"), std::string("host-a"));
+    f.run();
+    // Job 0 hangs on the local worker; job 8 fails on r1 and waits for
+    // the local worker rather than going back to r1.
+    f.send_all(p, {{1, 0, 0}, {1, 8, 0}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{0, 8});
+    CHECK(f.rec->errors.empty());
+    f.advance(61s); // job 0 times out; a fresh local worker takes job 8
+    CHECK(f.rec->worked == std::vector<int>{0, 8, 8});
+    CHECK(f.rec->replies == std::vector<int>{8});
+    REQUIRE(f.rec->errors.size() == 1);
+    CHECK(engine::is_error(f.rec->errors[0], engine::errc::job_timeout)); // job 0's
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("lost twice: the job fails naming both workers") {
+    auto p = f.make_pool(0, quick_worker, caf::infinite, forwarding());
+    auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
+    auto r2 = f.sys->spawn(stuck_on_zero, f.rec);
+    for (auto [r, name] : {std::pair{r1, "r1"}, std::pair{r2, "r2"}})
+      caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r),
+                     std::string(name), std::string("host-a"));
+    f.run();
+    f.send_all(p, {{1, 0, 0}});
+    f.run();
+    caf::anon_send_exit(r1, caf::exit_reason::kill);
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{0, 0}); // r2 has it now
+    CHECK(f.rec->errors.empty());
+    caf::anon_send_exit(r2, caf::exit_reason::kill);
+    f.run();
+    REQUIRE(f.rec->errors.size() == 1);
+    CHECK(engine::is_error(f.rec->errors[0], engine::errc::worker_lost));
+    CHECK(engine::error_text(f.rec->errors[0])
+          == "jobs: failed on two workers: jobs#1 (r1) (lost: exit_reason(kill)); "
+             "jobs#2 (r2) (lost: exit_reason(kill))");
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
   f.run();
 }

@@ -56,18 +56,30 @@ pid_t spawn_self(const std::vector<std::string>& args, char* const* envp,
   return pid;
 }
 
+namespace {
+
+/// This process's environment without GAIA_* variables, plus `env_add`.
+struct child_env {
+  explicit child_env(const env_map& env_add) {
+    for (char** e = environ; *e != nullptr; ++e)
+      if (std::string(*e).rfind("GAIA_", 0) != 0) strings.push_back(*e);
+    for (const auto& [k, v] : env_add) strings.push_back(k + "=" + v);
+    for (auto& e : strings) pointers.push_back(e.data());
+    pointers.push_back(nullptr);
+  }
+  char* const* envp() { return pointers.data(); }
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+};
+
+} // namespace
+
 sample run_child(const std::vector<std::string>& args, const env_map& env_add,
                  const std::string& out_path, const std::string& log_path) {
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e != nullptr; ++e)
-    if (std::string(*e).rfind("GAIA_", 0) != 0) env_s.push_back(*e);
-  for (const auto& [k, v] : env_add) env_s.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  child_env env(env_add);
   auto t0 = std::chrono::steady_clock::now();
   sample s;
-  pid_t pid = spawn_self(args, envp.data(), out_path, log_path);
+  pid_t pid = spawn_self(args, env.envp(), out_path, log_path);
   if (pid < 0) {
     s.exit_code = -1;
     return s;
@@ -81,6 +93,18 @@ sample run_child(const std::vector<std::string>& args, const env_map& env_add,
   s.rss_mb = ru.ru_maxrss / 1024.0;
   s.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return s;
+}
+
+pid_t start_child(const std::vector<std::string>& args, const env_map& env_add,
+                  const std::string& log_path) {
+  child_env env(env_add);
+  return spawn_self(args, env.envp(), "/dev/null", log_path);
+}
+
+void stop_child(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
 }
 
 sample run_production(const std::string& config, const env_map& env_add,

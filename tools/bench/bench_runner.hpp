@@ -38,6 +38,16 @@ pid_t spawn_self(const std::vector<std::string>& args, char* const* envp,
 sample run_child(const std::vector<std::string>& args, const env_map& env_add,
                  const std::string& out_path, const std::string& log_path);
 
+/// Starts this executable with `args` and extra environment (the caller's
+/// GAIA_* variables dropped), stdout discarded, stderr appended to
+/// `log_path`, and returns at once: a process that runs beside the
+/// measured one (a cluster's worker). -1 when it could not be started.
+pid_t start_child(const std::vector<std::string>& args, const env_map& env_add,
+                  const std::string& log_path);
+
+/// Stops a start_child process (SIGTERM) and waits for it.
+void stop_child(pid_t pid);
+
 /// One `gaia-dr3 run --config CONFIG` with `env_add`, stdout discarded.
 sample run_production(const std::string& config, const env_map& env_add,
                       const std::string& log_path);

@@ -1,0 +1,462 @@
+// The Gaia production over several machines: see actors/cluster.hpp.
+#include "actors/cluster.hpp"
+
+#include "actors/import_steps.hpp"
+#include "actors/operations.hpp"
+#include "actors/production.hpp"
+#include "engine/errors.hpp"
+#include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
+#include "engine/trace.hpp"
+#include "settings/errors.hpp"
+
+#include <caf/io/all.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#ifndef GAIA_DR3_VERSION
+#define GAIA_DR3_VERSION "0"
+#endif
+
+namespace gaia {
+
+namespace fs = std::filesystem;
+
+std::string cluster_version() {
+  if (const char* v = std::getenv("GAIA_CLUSTER_VERSION"); v != nullptr && *v != '\0')
+    return v;
+  caf::actor_system_config cfg;
+  register_messages(cfg);
+  return std::string("gaia-dr3 ") + GAIA_DR3_VERSION + " (messages "
+         + engine::message_types_digest(cfg) + ")";
+}
+
+engine::cluster_net cluster_net_of(const settings& s) {
+  engine::cluster_net net;
+  net.tls = {s.cluster.certificate, s.cluster.key, s.cluster.cafile};
+  net.app_id = "gaia-dr3"; // other CAF applications: refused at the handshake
+  net.version = cluster_version();
+  net.connection_timeout = std::chrono::milliseconds(s.cluster.connection_timeout_ms);
+  net.heartbeat = std::chrono::milliseconds(std::max(100, s.cluster.connection_timeout_ms / 4));
+  return net;
+}
+
+void store_shipped_checkpoint(const std::string& path, const std::string& bytes,
+                              const std::string& url, const std::string& worker) {
+  // Validated under a name of its own, renamed only when whole and of this
+  // file: a reader of aggregates/ never sees a partial or foreign one. The
+  // name ends like atomic_file's temporaries (".tmp.<pid>"), which a later
+  // run removes when this process died writing it.
+  static std::atomic<uint64_t> serial{0};
+  const std::string tmp = path + ".shipped" + std::to_string(++serial) + ".tmp."
+                          + std::to_string(::getpid());
+  {
+    engine::atomic_file out(tmp, engine::durability::cache);
+    out.write(bytes);
+    out.commit();
+  }
+  auto info = read_checkpoint_info(tmp);
+  if (!info || info->source.url != url) {
+    engine::remove_if_exists(tmp);
+    throw engine::input_error(url + ": the checkpoint " + worker + " sent is "
+                              + (info ? "of " + info->source.url : std::string("not valid")));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    engine::remove_if_exists(tmp);
+    throw engine::output_error(path + ": " + ec.message());
+  }
+}
+
+namespace {
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw engine::input_error(path + ": cannot read the checkpoint");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Where a worker keeps its own checkpoints (and, while fetching, its
+/// downloads): under its output_dir, named like the coordinator's.
+std::string scratch_path(const settings& s, const std::string& sub, const std::string& path) {
+  auto dir = fs::path(s.output_dir) / sub;
+  fs::create_directories(dir);
+  return (dir / fs::path(path).filename()).string();
+}
+
+std::optional<input_fingerprint> local_copy(const std::string& path) {
+  std::error_code ec;
+  if (!path.empty() && fs::is_regular_file(path, ec)) return fingerprint_of(path);
+  return std::nullopt;
+}
+
+// ---- coordinator: the stand-ins of remote workers ------------------------
+
+/// What the stand-ins and shippers of one kind of job differ in.
+template <class Request>
+struct job_kind;
+
+template <>
+struct job_kind<download_request> {
+  using reply = download_reply;
+  using shipped = shipped_download;
+  using remote = remote_download_actor;
+  static constexpr const char* name = "download";
+  /// A checkpoint of this very file here already: no need to ship it.
+  static std::optional<download_reply> here(const download_request& req) {
+    if (req.force || req.expected_md5.empty()) return std::nullopt;
+    const source_version wanted{req.url, "", "", 0, req.expected_md5};
+    auto info = fitting_checkpoint(req.checkpoint_path, wanted, local_copy(req.path));
+    if (!info) return std::nullopt;
+    download_reply r;
+    r.label = req.label;
+    r.bytes = info->source.size;
+    r.reused = true;
+    r.import = reused_reply(req.label, req.checkpoint_path, *info);
+    return r;
+  }
+  /// The reply as the coordinator's own download would give it.
+  static void settle(download_reply& r, const download_request& req) {
+    r.path.clear(); // the archive file stays on the worker
+    r.import.checkpoint_path = req.checkpoint_path;
+  }
+  /// The request with the worker's own paths under its output_dir.
+  static void relocate(download_request& req, const settings& cfg) {
+    req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
+    req.path = scratch_path(cfg, "downloads", req.path);
+    req.keep = false; // the coordinator has no copy to check it against
+  }
+};
+
+template <>
+struct job_kind<import_request> {
+  using reply = import_reply;
+  using shipped = shipped_import;
+  using remote = remote_import_actor;
+  static constexpr const char* name = "import";
+  static std::optional<import_reply> here(const import_request&) { return std::nullopt; }
+  static void settle(import_reply& r, const import_request& req) {
+    r.checkpoint_path = req.checkpoint_path;
+  }
+  static void relocate(import_request& req, const settings& cfg) {
+    req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
+  }
+};
+
+template <class Request>
+using kind_reply = typename job_kind<Request>::reply;
+template <class Request>
+using local_worker = engine::worker_actor<Request, kind_reply<Request>>;
+/// A stand-in: a worker, and (cancel, run) passed on to the remote one.
+template <class Request>
+using standin_actor = engine::pool_actor<Request, kind_reply<Request>>;
+
+template <class Request>
+struct standin_state {
+  typename job_kind<Request>::remote remote;
+  std::string worker; ///< "download#3 (w1/download1)"
+  static inline const char* name = "remote_worker";
+};
+
+/// A remote worker as its pool sees it: forwards each job, validates and
+/// stores the checkpoint it ships back, answers with the local reply.
+template <class Request>
+typename standin_actor<Request>::behavior_type
+standin(typename standin_actor<Request>::template stateful_pointer<standin_state<Request>> self,
+        typename job_kind<Request>::remote remote, std::string worker) {
+  using kind = job_kind<Request>;
+  using reply = kind_reply<Request>;
+  self->state.remote = std::move(remote);
+  self->state.worker = std::move(worker);
+  return {
+    [self](const Request& req) -> caf::result<reply> {
+      if (auto r = kind::here(req)) return std::move(*r);
+      auto rp = self->template make_response_promise<reply>();
+      const auto worker = self->state.worker;
+      self->request(self->state.remote, caf::infinite, req)
+        .then(
+          [rp, req, worker](typename kind::shipped& s) mutable {
+            try {
+              store_shipped_checkpoint(req.checkpoint_path, s.checkpoint, req.url, worker);
+            } catch (const std::exception& e) {
+              rp.deliver(error_from(e, gaia_errc::import_failed));
+              return;
+            }
+            engine::log_line("cluster", worker + " did " + req.label + " (checkpoint of "
+                                          + engine::format_mb(s.checkpoint.size()) + " shipped)");
+            kind::settle(s.reply, req);
+            rp.deliver(std::move(s.reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](engine::cancel_atom, uint64_t run) {
+      self->send(self->state.remote, engine::cancel_atom::value, run);
+    },
+  };
+}
+
+// ---- worker: the shippers ------------------------------------------------
+
+template <class Request>
+struct shipper_state {
+  settings cfg;
+  local_worker<Request> local;
+  std::shared_ptr<engine::run_control> runs; ///< shared with `local`
+  static inline const char* name = "shipper";
+};
+
+/// A worker's side of one slot: runs the job on its own operation, with
+/// its own paths, and ships the checkpoint's bytes back.
+template <class Request>
+typename job_kind<Request>::remote::behavior_type
+shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_state<Request>> self,
+        settings cfg, local_worker<Request> local, std::shared_ptr<engine::run_control> runs) {
+  using kind = job_kind<Request>;
+  using shipped = typename kind::shipped;
+  self->state.cfg = std::move(cfg);
+  self->state.local = std::move(local);
+  self->state.runs = std::move(runs);
+  self->link_to(self->state.local);
+  return {
+    [self](Request req) -> caf::result<shipped> {
+      try {
+        kind::relocate(req, self->state.cfg);
+      } catch (const std::exception& e) {
+        return error_from(e, gaia_errc::output_failed);
+      }
+      engine::log_line("worker", std::string(kind::name) + " " + req.label);
+      auto rp = self->template make_response_promise<shipped>();
+      self->request(self->state.local, caf::infinite, req)
+        .then(
+          [rp, req](kind_reply<Request>& r) mutable {
+            try {
+              rp.deliver(shipped{std::move(r), read_bytes(req.checkpoint_path)});
+            } catch (const std::exception& e) {
+              rp.deliver(error_from(e, gaia_errc::import_failed));
+            }
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](engine::cancel_atom, uint64_t run) {
+      // The coordinator cancelled the run: its transfer here stops at the
+      // next progress tick, like a local one.
+      if (!self->state.runs->cancelled(run))
+        engine::log_line("worker", "run " + std::to_string(run) + " cancelled by the coordinator");
+      self->state.runs->cancel(run);
+    },
+  };
+}
+
+template <class Request>
+engine::remote_adapter adapter() {
+  return [](caf::actor_system& sys, caf::actor remote, const std::string& name) {
+    return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+      standin<Request>, caf::actor_cast<typename job_kind<Request>::remote>(remote), name));
+  };
+}
+
+} // namespace
+
+std::map<std::string, engine::remote_adapter> remote_adapters() {
+  return {{"download", adapter<download_request>()}, {"import", adapter<import_request>()}};
+}
+
+// ---- coordinator ---------------------------------------------------------
+
+coordinator::coordinator(caf::actor_system& sys, const settings& s)
+  : pools_(std::make_shared<engine::cluster_pools>()) {
+  auto net = cluster_net_of(s);
+  acceptor_ = engine::spawn_acceptor(sys, pools_, net.version + " on " + engine::this_host(),
+                                     net.version);
+  auto port = engine::publish_acceptor(acceptor_, s.cluster.listen,
+                                       static_cast<uint16_t>(s.cluster.port), net);
+  if (!port) {
+    caf::anon_send_exit(acceptor_, caf::exit_reason::user_shutdown);
+    throw std::runtime_error("cluster: cannot listen on " + s.cluster.listen + ":"
+                             + std::to_string(s.cluster.port) + ": " + sys.render(port.error()));
+  }
+  port_ = *port;
+  engine::log_line("cluster", "workers join on " + s.cluster.listen + ":" + std::to_string(port_)
+                                + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
+                                + ", " + net.version);
+}
+
+coordinator::~coordinator() {
+  caf::anon_send_exit(acceptor_, caf::exit_reason::user_shutdown);
+  pools_->clear();
+}
+
+void coordinator::attach(engine::spawn_options& opts) {
+  opts.remote_adapters = remote_adapters();
+  auto pools = pools_;
+  opts.on_spawned = [pools](const engine::running_production& running) {
+    pools->attach(running, {"download", "import"});
+  };
+}
+
+// ---- the worker process --------------------------------------------------
+
+namespace {
+
+struct slot {
+  std::string pool;
+  caf::actor actor;
+  std::string name;
+};
+
+/// True when `err` will not pass by trying again (another version, other
+/// message types).
+bool refused_for_good(const caf::error& err) {
+  return err == caf::sec::incompatible_application_ids
+         || err == caf::sec::unexpected_actor_messaging_interface;
+}
+
+} // namespace
+
+int run_worker(const settings& s, engine::signal_waiter& signals) {
+  auto signal_runs = std::make_shared<engine::run_control>();
+  int code = 0;
+  {
+    caf::actor_system_config cfg;
+    configure_actor_system(cfg);
+    const auto net = cluster_net_of(s);
+    engine::configure_cluster(cfg, net);
+    caf::actor_system sys{cfg};
+    caf::scoped_actor self{sys};
+    caf::actor me = self;
+    signals.start("stopping the worker", signal_runs,
+                  [me] { caf::anon_send(me, engine::shutdown_atom::value); });
+    const std::string host = engine::this_host();
+    const std::string name = s.cluster.worker_name.empty() ? host : s.cluster.worker_name;
+    // The workers of one connection, with a run control of their own: run
+    // ids are the coordinator's, and another coordinator (or the same one
+    // restarted elsewhere) may use them again.
+    auto make_slots = [&](const std::shared_ptr<engine::run_control>& runs) {
+      std::vector<slot> slots;
+      for (int i = 1; i <= s.download_pool_size; ++i) {
+        auto local = sys.spawn<caf::detached>(download_operation, s, runs);
+        slots.push_back({"download",
+                         caf::actor_cast<caf::actor>(
+                           sys.spawn<caf::detached>(shipper<download_request>, s, local, runs)),
+                         name + "/download" + std::to_string(i)});
+      }
+      for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
+        auto local = sys.spawn<caf::detached>(import_operation, s, runs);
+        slots.push_back({"import",
+                         caf::actor_cast<caf::actor>(
+                           sys.spawn<caf::detached>(shipper<import_request>, s, local, runs)),
+                         name + "/import" + std::to_string(i)});
+      }
+      return slots;
+    };
+    // The connection is gone: whatever they do is for nobody now.
+    auto drop_slots = [](std::vector<slot>& slots, engine::run_control& runs) {
+      runs.cancel_all();
+      for (const auto& sl : slots) caf::anon_send_exit(sl.actor, caf::exit_reason::user_shutdown);
+      slots.clear();
+    };
+    const std::string where = s.cluster.coordinator_host + ":"
+                              + std::to_string(s.cluster.coordinator_port);
+    engine::log_line("worker", name + ": " + std::to_string(s.download_pool_size)
+                                 + " download and "
+                                 + std::to_string(s.cluster.imports ? s.import_pool_size : 0)
+                                 + " import workers for " + where
+                                 + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
+                                 + ", " + net.version);
+    auto backoff = std::chrono::milliseconds(100);
+    bool stopping = false;
+    std::string last_error;
+    while (!stopping) {
+      auto acceptor = engine::connect_acceptor(sys, s.cluster.coordinator_host,
+                                               static_cast<uint16_t>(s.cluster.coordinator_port),
+                                               net);
+      if (!acceptor) {
+        auto text = sys.render(acceptor.error());
+        if (refused_for_good(acceptor.error())) {
+          engine::log_line("worker", "refused by the coordinator at " + where + ": " + text
+                                       + " (this worker is " + net.version + ")");
+          code = 2;
+          break;
+        }
+        if (text != last_error)
+          engine::log_line("worker", "cannot reach the coordinator at " + where + ": " + text
+                                       + "; trying again");
+        last_error = text;
+      } else {
+        last_error.clear();
+        backoff = std::chrono::milliseconds(100);
+        self->monitor(*acceptor);
+        auto runs = std::make_shared<engine::run_control>();
+        auto slots = make_slots(runs);
+        int joined = 0;
+        bool refused = false;
+        for (const auto& sl : slots) {
+          if (refused) break;
+          self->request(*acceptor, std::chrono::seconds(5), engine::join_atom::value, sl.pool,
+                        sl.actor, sl.name, host, net.version)
+            .receive(
+              [&](const std::string& greeting) {
+                if (++joined == 1) engine::log_line("worker", "joined " + greeting + " at " + where);
+              },
+              [&](caf::error& err) {
+                if (engine::is_error(err, engine::errc::refused)
+                    && engine::error_text(err).rfind("it is ", 0) == 0) {
+                  engine::log_line("worker", "refused by the coordinator at " + where + ": "
+                                               + engine::error_text(err));
+                  refused = true;
+                  return;
+                }
+                engine::log_line("worker", sl.name + " not joined: " + engine::error_text(err));
+              });
+        }
+        if (refused) {
+          drop_slots(slots, *runs);
+          code = 2;
+          break;
+        }
+        if (joined == 0) {
+          drop_slots(slots, *runs);
+          // The middleman handed out the old connection's proxy (it keeps
+          // it a moment after the connection is gone): try again.
+          self->demonitor(acceptor->address());
+          self->receive([&](engine::shutdown_atom) { stopping = true; },
+                        caf::after(backoff) >> [] {});
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+          continue;
+        }
+        // Until the coordinator goes away or a signal comes.
+        bool gone = false;
+        while (!gone && !stopping)
+          self->receive(
+            [&](caf::down_msg& dm) {
+              if (dm.source != acceptor->address()) return;
+              gone = true;
+              engine::log_line("worker", "lost the coordinator at " + where + "; reconnecting");
+            },
+            [&](engine::shutdown_atom) { stopping = true; });
+        drop_slots(slots, *runs);
+      }
+      // Back-off, awake for a signal.
+      self->receive(
+        [&](engine::shutdown_atom) { stopping = true; },
+        caf::after(backoff) >> [] {});
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    signals.stop();
+  }
+  engine::log_line("worker", "stopped");
+  return code;
+}
+
+} // namespace gaia

@@ -1,0 +1,68 @@
+// The Gaia production over several machines (engine/cluster.hpp does the
+// networking): which pools take remote workers (download and import), the
+// stand-ins that forward their jobs and store the checkpoints the workers
+// ship back, and the worker process (`gaia-dr3 worker`).
+//
+//   coordinator                                   worker machine
+//   download pool ─► stand-in ──download_request──► shipper ─► download op
+//                    stand-in ◄─shipped_download─── shipper ◄─ (checkpoint
+//                    validated, written to aggregates/         in its scratch
+//                    under a temporary name, renamed)          output_dir)
+//
+// Compute and export stay on the coordinator.
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "engine/cluster.hpp"
+#include "engine/runner.hpp"
+#include "engine/spawn.hpp"
+#include "messages/messages.hpp"
+#include "settings/settings.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gaia {
+
+/// What a worker must share with its coordinator: "gaia-dr3 <version>
+/// (messages <digest of the message types>)". GAIA_CLUSTER_VERSION
+/// overrides it (tests of a refused version).
+std::string cluster_version();
+
+/// The network settings of `s` (TLS files, app id, timeouts).
+engine::cluster_net cluster_net_of(const settings& s);
+
+/// The download and import pools' remote adapters.
+std::map<std::string, engine::remote_adapter> remote_adapters();
+
+/// Validates checkpoint bytes shipped by a worker for `url` and stores them
+/// at `path` (a temporary name, then a rename). Throws input_error naming
+/// the file and `worker` when they are not a valid checkpoint of `url`.
+void store_shipped_checkpoint(const std::string& path, const std::string& bytes,
+                              const std::string& url, const std::string& worker);
+
+/// The coordinator's side of a cluster in serve or run: the acceptor,
+/// published on cluster.listen:cluster.port when that is set.
+class coordinator {
+public:
+  /// Publishes, or throws std::runtime_error saying why it cannot.
+  coordinator(caf::actor_system& sys, const settings& s);
+  ~coordinator();
+  /// Lets remote workers join the pools of productions spawned with `opts`.
+  void attach(engine::spawn_options& opts);
+  uint16_t port() const { return port_; }
+
+private:
+  std::shared_ptr<engine::cluster_pools> pools_;
+  engine::acceptor_actor acceptor_;
+  uint16_t port_ = 0;
+};
+
+/// `gaia-dr3 worker`: joins the coordinator's pools with download_pool_size
+/// download and import_pool_size import workers, reconnecting with back-off
+/// until a signal arrives (`signals` is started here; construct it before
+/// anything spawns threads). Returns the exit code (2: refused for good).
+int run_worker(const settings& s, engine::signal_waiter& signals);
+
+} // namespace gaia
