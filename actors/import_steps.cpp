@@ -40,8 +40,11 @@ std::optional<checkpoint_info> fitting_checkpoint(const std::string& path,
   return info;
 }
 
-import_reply reused_reply(const std::string& label, const std::string& path,
-                          const checkpoint_info& info) {
+namespace {
+
+/// The reply for the checkpoint at `path` that `info` describes.
+import_reply reply_of(const std::string& label, const std::string& path,
+                      const checkpoint_info& info) {
   import_reply r;
   r.label = label;
   r.checkpoint_path = path;
@@ -50,8 +53,16 @@ import_reply reused_reply(const std::string& label, const std::string& path,
   r.skipped_values = info.skipped_values;
   r.sources = info.sources;
   r.bytes = info.source.size;
-  r.reused = true;
   r.source = info.source;
+  return r;
+}
+
+} // namespace
+
+import_reply reused_reply(const std::string& label, const std::string& path,
+                          const checkpoint_info& info) {
+  import_reply r = reply_of(label, path, info);
+  r.reused = true;
   return r;
 }
 
@@ -76,16 +87,8 @@ import_reply store_checkpoint(const std::string& label, const std::string& path,
                                  + " malformed rows and " + std::to_string(info.skipped_values)
                                  + " flux values" + examples);
   }
-  import_reply r;
-  r.label = label;
-  r.checkpoint_path = path;
-  r.rows = info.rows;
-  r.skipped_rows = info.skipped_rows;
-  r.skipped_values = info.skipped_values;
-  r.sources = info.sources;
-  r.bytes = source.size;
+  import_reply r = reply_of(label, path, info);
   r.uncompressed_bytes = result.stats.uncompressed_bytes;
-  r.source = source;
   return r;
 }
 

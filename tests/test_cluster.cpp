@@ -55,19 +55,6 @@ struct test_pki {
   }
 };
 
-/// A free loopback port (bound, read, released).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::map<std::string, std::string> merged(std::map<std::string, std::string> a,
                                           const std::map<std::string, std::string>& b) {
   for (const auto& [k, v] : b) a[k] = v;
@@ -79,7 +66,7 @@ struct cluster_fixture {
   test::temp_dir dir{"gaia-cluster"};
   test::mirror_archive m;
   std::string config = test::empty_config(dir);
-  int port = free_port();
+  int port = test::free_port();
   std::string reference;
 
   explicit cluster_fixture(int files) : m(dir, files, 0.02) {
