@@ -32,6 +32,9 @@ std::vector<checksum_entry> parse_checksum_lines(const std::string& text,
   std::string line;
   for (size_t no = 1; std::getline(in, line); ++no) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // A list saved by an editor on Windows may start with a UTF-8 BOM
+    // (archive files may too, and are read): it is not part of the sum.
+    if (no == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     // "<md5>  <name>" (md5sum's text mode) or "<md5> *<name>" (binary).
     const size_t sp = line.find_first_of(" \t");

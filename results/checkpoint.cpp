@@ -13,9 +13,12 @@ namespace gaia {
 namespace {
 
 constexpr char magic[8] = {'G', 'A', 'I', 'A', 'A', 'G', 'G', '1'};
+// 3: the CRC covers the header too (its counts and fingerprint: a flipped
+// row count must not reach results.done), computed with the crc field as
+// zero; version 2 files left the header out, so they are redone once.
 // 2: skipped values and the provenance of the input; version 1 files were
 // written by a reader that could shift columns, so they are not reused.
-constexpr uint32_t format_version = 2;
+constexpr uint32_t format_version = 3;
 constexpr size_t header_size = 96;
 constexpr uint64_t max_provenance = 64 * 1024;
 constexpr size_t record_size = 40;
@@ -56,6 +59,14 @@ void decode(const unsigned char* in, source_aggregate& s) {
 
 uint32_t crc_update(uint32_t crc, const unsigned char* p, size_t n) {
   return static_cast<uint32_t>(::crc32(crc, p, static_cast<uInt>(n)));
+}
+
+/// The CRC of the header as it is checked: with its crc field zero. The
+/// whole file's CRC starts from it.
+uint32_t header_crc(raw_header h) {
+  h.crc = 0;
+  return crc_update(crc_update(0, nullptr, 0), reinterpret_cast<const unsigned char*>(&h),
+                    sizeof h);
 }
 
 // Reads and checks the header; leaves the file positioned at the records.
@@ -107,6 +118,7 @@ checkpoint_writer::checkpoint_writer(const std::string& path,
     provenance_ = source.to_json();
     crc_ = crc_update(crc_, reinterpret_cast<const unsigned char*>(provenance_.data()),
                       provenance_.size());
+    body_bytes_ += provenance_.size();
     out_->write(provenance_);
   }
   buf_.reserve(records_per_buffer * record_size);
@@ -125,6 +137,7 @@ void checkpoint_writer::add(const source_aggregate& s) {
 
 void checkpoint_writer::flush() {
   crc_ = crc_update(crc_, buf_.data(), buf_.size());
+  body_bytes_ += buf_.size();
   out_->write(buf_.data(), buf_.size());
   buf_.clear();
 }
@@ -134,7 +147,6 @@ void checkpoint_writer::commit(const checkpoint_info& info) {
   raw_header h{};
   std::memcpy(h.magic, magic, sizeof magic);
   h.version = format_version;
-  h.crc = crc_;
   h.input_size = info.input.size;
   h.input_mtime_ns = info.input.mtime_ns;
   h.rows = info.rows;
@@ -142,6 +154,9 @@ void checkpoint_writer::commit(const checkpoint_info& info) {
   h.skipped_values = info.skipped_values;
   h.provenance_bytes = provenance_.size();
   h.sources = count_;
+  // The body's CRC was taken as it was written; the header's comes first.
+  h.crc = static_cast<uint32_t>(
+    ::crc32_combine(header_crc(h), crc_, static_cast<z_off_t>(body_bytes_)));
   out_->rewrite_start(&h, sizeof h);
   out_->commit();
 }
@@ -181,7 +196,7 @@ checkpoint_reader::checkpoint_reader(const std::string& path) : path_(path) {
   }
   info_ = info_of(h);
   expected_crc_ = h.crc;
-  crc_ = crc_update(0, nullptr, 0);
+  crc_ = header_crc(h);
   if (h.provenance_bytes > 0) {
     std::string text(h.provenance_bytes, '\0');
     if (std::fread(text.data(), 1, text.size(), file_) != text.size()) {

@@ -4,7 +4,8 @@
 // later run reuses it only while that file, from that source, is unchanged.
 //
 // Layout (little-endian, as written on x86-64/aarch64):
-//   header  96 bytes: magic "GAIAAGG1", version 2, CRC32 of what follows,
+//   header  96 bytes: magic "GAIAAGG1", version 3, CRC32 of the whole file
+//           (taken with this field zero: the counts are checked too),
 //           input size + mtime_ns, rows, skipped rows, record count,
 //           skipped values, provenance length
 //   provenance: the source_version as JSON text
@@ -57,7 +58,8 @@ private:
   std::unique_ptr<engine::atomic_file> out_;
   std::string provenance_;
   std::vector<unsigned char> buf_;
-  uint32_t crc_;
+  uint32_t crc_;           ///< of the provenance and records so far
+  uint64_t body_bytes_ = 0; ///< their length, to put the header's CRC first
   uint64_t count_ = 0;
 };
 

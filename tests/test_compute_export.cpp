@@ -91,6 +91,39 @@ TEST_CASE("checkpoint: truncated or corrupted files are rejected") {
   CHECK_FALSE(read_checkpoint_info((dir / "missing.agg").string()));
 }
 
+TEST_CASE("checkpoint: every field of the header is under the CRC") {
+  // The counts a run reports come from the headers: a flipped row count
+  // must make the checkpoint invalid (and redone), not change the report.
+  test::temp_dir dir;
+  std::vector<source_aggregate> v = {agg(1, 1, 2, 3, 4), agg(2, 5, 6, 7, 8)};
+  auto path = (dir / "a.agg").string();
+  checkpoint_info info;
+  info.input = {123, 456};
+  info.rows = 150;
+  info.skipped_rows = 2;
+  info.skipped_values = 3;
+  info.source.url = "file:///archive/EpochPhotometry_000000-003111.csv.gz";
+  write_checkpoint(path, info, v);
+  auto back = read_checkpoint_info(path);
+  REQUIRE(back);
+  CHECK(back->rows == 150);
+  CHECK(back->skipped_rows == 2);
+  CHECK(back->skipped_values == 3);
+  const auto bytes = test::read_file(path);
+  // Byte offsets in the 96-byte header: input size 16, mtime 24, rows 32,
+  // skipped rows 40, records 48 (caught by the size check as well),
+  // skipped values 56, reserved 72..95.
+  for (size_t at : {16u, 24u, 32u, 40u, 56u, 72u, 95u}) {
+    CAPTURE(at);
+    std::string flipped = bytes;
+    flipped[at] ^= 0x04;
+    test::write_file(dir / "flip.agg", flipped);
+    CHECK_FALSE(read_checkpoint_info((dir / "flip.agg").string()));
+    CHECK_THROWS_AS(compute_qualifying({(dir / "flip.agg").string()}, (dir / "q.bin").string()),
+                    input_error);
+  }
+}
+
 TEST_CASE("compute: k-way merge over files, sources in several files") {
   test::temp_dir dir;
   // Source 101 is the reference's worked example split over two files.

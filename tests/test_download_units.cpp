@@ -62,6 +62,21 @@ TEST_CASE("download: _MD5SUM.txt parsing and the derived checksum URL") {
     CHECK(std::string(e.what()).find("https://x/_MD5SUM.txt: line 2") == 0);
   }
   CHECK_THROWS_AS(parse_checksums("abc  file\n", "u"), download_error);
+  // A UTF-8 BOM before the first line (an editor's) is not part of it;
+  // anywhere else it is still an error naming the line.
+  auto bom = parse_checksums("\xEF\xBB\xBF" "0cc175b9c0f1b6a831c399e269772661  a.gz\r\n"
+                             "900150983cd24fb0d6963f7d28e17f72  b.gz\r\n",
+                             "u");
+  CHECK(bom.size() == 2);
+  CHECK(bom["a.gz"] == "0cc175b9c0f1b6a831c399e269772661");
+  try {
+    parse_checksums("0cc175b9c0f1b6a831c399e269772661  a.gz\n"
+                    "\xEF\xBB\xBF" "900150983cd24fb0d6963f7d28e17f72  b.gz\n",
+                    "u");
+    FAIL("no error");
+  } catch (const download_error& e) {
+    CHECK(std::string(e.what()).find("u: line 2") == 0);
+  }
 
   CHECK(derived_checksum_url("https://cdn.gea.esac.esa.int/Gaia/gdr3/Photometry/"
                              "epoch_photometry/EpochPhotometry_%s.csv.gz")

@@ -118,6 +118,68 @@ TEST_CASE("production: a file:// run equals the independent computation") {
   }
 }
 
+TEST_CASE("production: a checkpoint whose counts were damaged between runs is redone, "
+          "and the run reports the true counts") {
+  quiet_logs quiet;
+  test::temp_dir dir;
+  auto archive = hard_archive(12);
+  write_archive(archive, dir / "mirror");
+  auto s = test::file_mirror_settings(boundaries, (dir / "mirror").string(),
+                                      (dir / "out").string());
+  auto first = run_production_once(s);
+  REQUIRE(first.ok);
+  output_layout layout(s.output_dir);
+  const auto done = test::read_file(layout.done_marker);
+  const auto csv = test::read_file(layout.results_csv);
+  // The header's row count (offset 32) and skipped values (offset 56) of
+  // the first file's checkpoint, flipped as a bad disk or a stray write would.
+  const auto path = layout.checkpoint_path(archive.ranges[0]);
+  const auto before = read_checkpoint_info(path);
+  REQUIRE(before);
+  auto bytes = test::read_file(path);
+  bytes[32] ^= 0x04;
+  bytes[56] ^= 0x01;
+  test::write_file(path, bytes);
+  auto again = run_production_once(s);
+  INFO(again.step << " " << again.subject << " " << again.error);
+  REQUIRE(again.ok);
+  CHECK(again.count("rows") == first.count("rows"));
+  CHECK(again.count("skipped_values") == first.count("skipped_values"));
+  CHECK(test::read_file(layout.results_csv) == csv);
+  // results.done says the same counts (its time stamps aside).
+  auto counts = [](const std::string& text) {
+    auto at = text.find("input: ");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
+  CHECK_FALSE(counts(done).empty());
+  CHECK(counts(test::read_file(layout.done_marker)) == counts(done));
+  // Redone: the checkpoint is whole again.
+  REQUIRE(read_checkpoint_info(path));
+  CHECK(read_checkpoint_info(path)->rows == before->rows);
+  CHECK(read_checkpoint_info(path)->skipped_values == before->skipped_values);
+}
+
+TEST_CASE("production: file_boundaries \"all\" reads an _MD5SUM.txt that starts with a "
+          "UTF-8 BOM") {
+  quiet_logs quiet;
+  test::temp_dir dir;
+  auto archive = hard_archive(13);
+  write_archive(archive, dir / "mirror");
+  write_checksum_file((dir / "mirror").string());
+  const auto list = dir / "mirror" / checksum_file_name;
+  test::write_file(list, "\xEF\xBB\xBF" + test::read_file(list));
+  auto s = test::file_mirror_settings(boundaries, (dir / "mirror").string(),
+                                      (dir / "out").string());
+  s.files.from_list = true;
+  s.files.text = "all";
+  s.checksum_url = "file://" + list.string();
+  auto outcome = run_production_once(s);
+  INFO(outcome.step << " " << outcome.subject << " " << outcome.error);
+  REQUIRE(outcome.ok);
+  test::check_results_equal(output_layout(s.output_dir).results_csv,
+                            test::expected_rows(archive));
+}
+
 TEST_CASE("production: another archive_url_template in the same output_dir "
           "never reuses the other archive's files") {
   // Two archives with the same file names and different rows, read in turn
