@@ -155,12 +155,15 @@ void succeed(self_ptr self, const run_ptr& run) {
   self->state.run.reset();
 }
 
+// Every peer is a pool that times its jobs from when a worker takes them
+// (request_timeout_s, engine/worker_pool.hpp): the process's requests wait
+// without a limit of their own.
 void export_results(self_ptr self, const run_ptr& run) {
   report(self, run, "export");
   const auto& l = layout(self);
   export_request req{run->id, l.qualifying_path(), l.results_csv};
   self->request(self->state.peers.exporter,
-                std::chrono::seconds(self->state.cfg.request_timeout_s), req)
+                caf::infinite, req)
     .then(
       [self, run](export_reply& rep) {
         if (stopped(self, run)) return;
@@ -182,7 +185,7 @@ void compute(self_ptr self, const run_ptr& run) {
     checkpoints.push_back(l.checkpoint_path(r));
   compute_request req{run->id, checkpoints, l.qualifying_path()};
   self->request(self->state.peers.compute,
-                std::chrono::seconds(self->state.cfg.request_timeout_s), req)
+                caf::infinite, req)
     .then(
       [self, run](compute_reply& rep) {
         if (stopped(self, run)) return;
@@ -346,7 +349,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   const auto src = checksum_source_of(st.cfg);
   run->checksum_url = src.url;
   const auto& sel = st.cfg.files;
-  self->request(st.peers.prepare, std::chrono::seconds(st.cfg.request_timeout_s),
+  self->request(st.peers.prepare, caf::infinite,
                 prepare_request{run->id, src.url, src.explicit_url, sel.from_list, sel.first,
                                 sel.last})
     .then(

@@ -28,6 +28,8 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
 /// A worker on another machine joins a pool (engine/cluster.hpp).
 using join_atom = caf::atom_constant<caf::atom("join")>;
+/// A pool's clock for its jobs' time limits (engine/worker_pool.hpp).
+using pool_tick_atom = caf::atom_constant<caf::atom("pooltick")>;
 
 /// Start run `run_id` now (service -> process).
 struct run_request {

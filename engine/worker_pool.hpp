@@ -10,7 +10,11 @@
 //   ties keep arrival order.
 // - Time limit: one job may take job_timeout once a worker has it (time in
 //   the queue does not count). A late job is answered with errc::job_timeout
-//   and its worker, still busy, is replaced.
+//   and its worker, still busy, is replaced. The pool keeps the time itself,
+//   with one tick at a time while jobs run, not with CAF request timeouts:
+//   CAF 0.17's clock keeps every request's timeout entry until it expires,
+//   answered or not, so an hour's limit held an hour of requests' entries
+//   (a service's memory grew with its rate of runs; scripts/soak.sh).
 // - Cancellation: every Request has a `run_id`; a job of a cancelled run is
 //   answered with errc::cancelled instead of being dispatched, and
 //   (cancel_atom, run) drops a run's queued jobs at once.
@@ -66,7 +70,8 @@ using pool_actor = typename worker_actor<Request, Reply>::template extend<
 /// remote worker (engine/cluster.hpp).
 template <class Request, class Reply>
 using joinable_pool_actor = typename pool_actor<Request, Reply>::template extend<
-  caf::reacts_to<join_atom, caf::actor, std::string, std::string>>;
+  caf::reacts_to<join_atom, caf::actor, std::string, std::string>,
+  caf::reacts_to<pool_tick_atom>>;
 
 namespace detail {
 
@@ -158,6 +163,10 @@ struct pool_state {
   struct busy {
     std::shared_ptr<job> j;
     std::shared_ptr<bool> abandoned; ///< its worker was lost: ignore the answer
+    caf::actor_clock::time_point deadline; ///< job_timeout from its start
+    /// Answers the job with an error as if its worker had (the tick's
+    /// time limit; the request itself waits without one).
+    std::function<void(caf::error&)> fail;
   };
 
   std::string name;
@@ -173,6 +182,7 @@ struct pool_state {
   int made = 0; ///< workers made so far, for numbering
   remote_adapter adopt_remote; ///< none: no remote workers
   std::map<int, busy> running; ///< by member number
+  bool ticking = false; ///< a pool_tick_atom is on its way
 };
 
 /// Everything a pool needs besides its state.
@@ -253,6 +263,55 @@ typename pool_state<Request, Reply>::member new_worker(pool_pointer<Request, Rep
   m.number = ++st.made;
   st.workers.push_back(m);
   return m;
+}
+
+/// `d` in nanoseconds; nothing for caf::infinite.
+inline std::optional<std::chrono::nanoseconds> chrono_of(const caf::duration& d) {
+  using u = caf::time_unit;
+  const auto n = static_cast<int64_t>(d.count);
+  switch (d.unit) {
+  case u::minutes: return std::chrono::minutes(n);
+  case u::seconds: return std::chrono::seconds(n);
+  case u::milliseconds: return std::chrono::milliseconds(n);
+  case u::microseconds: return std::chrono::microseconds(n);
+  case u::nanoseconds: return std::chrono::nanoseconds(n);
+  default: return std::nullopt;
+  }
+}
+
+/// How often the pool looks at its running jobs' deadlines: an eighth of
+/// the limit, between 10 ms and a second (a job is late by at most that).
+inline std::chrono::nanoseconds tick_period(std::chrono::nanoseconds limit) {
+  return std::clamp<std::chrono::nanoseconds>(limit / 8, std::chrono::milliseconds(10),
+                                             std::chrono::seconds(1));
+}
+
+/// Sends the next tick while jobs run under a time limit; one at a time.
+template <class Request, class Reply>
+void arm_tick(pool_pointer<Request, Reply> self) {
+  auto& st = self->state;
+  const auto limit = chrono_of(st.job_timeout);
+  if (st.ticking || !limit || st.running.empty()) return;
+  st.ticking = true;
+  self->delayed_send(self, tick_period(*limit), pool_tick_atom::value);
+}
+
+/// The tick: jobs past their deadline are answered with the time-limit
+/// error (their workers are replaced), as a CAF request timeout was.
+template <class Request, class Reply>
+void on_tick(pool_pointer<Request, Reply> self) {
+  auto& st = self->state;
+  st.ticking = false;
+  const auto now = self->clock().now(); // the actor clock: tests move it
+  std::vector<typename pool_state<Request, Reply>::busy> late;
+  for (const auto& [number, b] : st.running)
+    if (b.deadline <= now) late.push_back(b);
+  for (auto& b : late) {
+    caf::error err = caf::sec::request_timeout;
+    b.fail(err);
+    *b.abandoned = true; // its worker's late answer, if any, is ignored
+  }
+  arm_tick<Request, Reply>(self);
 }
 
 /// "download#2", or "download#3 (worker-a@host-b)" for a remote worker.
@@ -379,8 +438,60 @@ void dispatch(pool_pointer<Request, Reply> self) {
     st.trace->record(started);
     const auto started_at = started.at;
     auto abandoned = std::make_shared<bool>(false);
-    st.running[m.number] = typename pool_state<Request, Reply>::busy{j, abandoned};
-    self->request(m.handle, st.job_timeout, j->request)
+    auto fail = [self, m, who, j, started_at, abandoned](caf::error& err) {
+      if (*abandoned) return;
+      auto& st = self->state;
+      st.running.erase(m.number);
+      if (err == caf::sec::request_timeout && m.remote) {
+        // A remote worker over the time limit: drop it, keep the error.
+        err = make_error(errc::job_timeout, st.job_timeout_text);
+        self->unlink_from(m.handle);
+        caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+        self->demonitor(m.remote);
+        erase_member<Request, Reply>(self, m.number);
+      } else if (err == caf::sec::request_timeout) {
+        // The worker is still in the job (blocking work cannot be
+        // interrupted): let it finish alone and take a fresh one.
+        err = make_error(errc::job_timeout, st.job_timeout_text);
+        self->unlink_from(m.handle);
+        caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
+        for (auto i = st.workers.begin(); i != st.workers.end(); ++i)
+          if (i->handle == m.handle) {
+            st.workers.erase(i);
+            break;
+          }
+        st.idle.push_back(new_worker<Request, Reply>(self));
+      } else {
+        st.idle.push_back(m);
+        if (m.remote && !is_error(err, errc::cancelled) && !st.runs->cancelled(j->request.run_id)) {
+          // A remote worker could not do it (its network, its disk):
+          // another worker tries, unless this was the second.
+          j->lost_on.push_back(who);
+          j->why.push_back(error_text(err));
+          if (j->lost_on.size() < 2) {
+            log_line(st.name, who + " failed " + key_or_job(j->request) + " ("
+                                + error_text(err) + "); giving it to another worker");
+            st.queue.push_front(std::move(*j));
+            dispatch<Request, Reply>(self);
+            return;
+          }
+          err = caf::error{err.code(), err.category(),
+                           caf::make_message(failed_twice_text(st.name, *j))};
+        }
+      }
+      record_answer<Request, Reply>(self, *j, who, started_at, nullptr, &err);
+      j->promise.deliver(std::move(err));
+      dispatch<Request, Reply>(self);
+    };
+    const auto limit = chrono_of(st.job_timeout);
+    st.running[m.number] = typename pool_state<Request, Reply>::busy{
+      j, abandoned,
+      self->clock().now()
+        + (limit ? std::chrono::duration_cast<caf::actor_clock::duration_type>(*limit)
+                 : caf::actor_clock::duration_type::max() / 2),
+      fail};
+    arm_tick<Request, Reply>(self);
+    self->request(m.handle, caf::infinite, j->request)
       .then(
         [self, m, who, j, started_at, abandoned](Reply& reply) {
           if (*abandoned) return;
@@ -390,51 +501,7 @@ void dispatch(pool_pointer<Request, Reply> self) {
           self->state.idle.push_back(m);
           dispatch<Request, Reply>(self);
         },
-        [self, m, who, j, started_at, abandoned](caf::error& err) {
-          if (*abandoned) return;
-          auto& st = self->state;
-          st.running.erase(m.number);
-          if (err == caf::sec::request_timeout && m.remote) {
-            // A remote worker over the time limit: drop it, keep the error.
-            err = make_error(errc::job_timeout, st.job_timeout_text);
-            self->unlink_from(m.handle);
-            caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
-            self->demonitor(m.remote);
-            erase_member<Request, Reply>(self, m.number);
-          } else if (err == caf::sec::request_timeout) {
-            // The worker is still in the job (blocking work cannot be
-            // interrupted): let it finish alone and take a fresh one.
-            err = make_error(errc::job_timeout, st.job_timeout_text);
-            self->unlink_from(m.handle);
-            caf::anon_send_exit(m.handle, caf::exit_reason::user_shutdown);
-            for (auto i = st.workers.begin(); i != st.workers.end(); ++i)
-              if (i->handle == m.handle) {
-                st.workers.erase(i);
-                break;
-              }
-            st.idle.push_back(new_worker<Request, Reply>(self));
-          } else {
-            st.idle.push_back(m);
-            if (m.remote && !is_error(err, errc::cancelled) && !st.runs->cancelled(j->request.run_id)) {
-              // A remote worker could not do it (its network, its disk):
-              // another worker tries, unless this was the second.
-              j->lost_on.push_back(who);
-              j->why.push_back(error_text(err));
-              if (j->lost_on.size() < 2) {
-                log_line(st.name, who + " failed " + key_or_job(j->request) + " ("
-                                    + error_text(err) + "); giving it to another worker");
-                st.queue.push_front(std::move(*j));
-                dispatch<Request, Reply>(self);
-                return;
-              }
-              err = caf::error{err.code(), err.category(),
-                               caf::make_message(failed_twice_text(st.name, *j))};
-            }
-          }
-          record_answer<Request, Reply>(self, *j, who, started_at, nullptr, &err);
-          j->promise.deliver(std::move(err));
-          dispatch<Request, Reply>(self);
-        });
+        fail);
   }
 }
 
@@ -517,6 +584,7 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
       log_line(st.name, detail::worker_label(st.name, m) + " joined from " + m.host);
       detail::dispatch<Request, Reply>(self);
     },
+    [self](pool_tick_atom) { detail::on_tick<Request, Reply>(self); },
   };
 }
 

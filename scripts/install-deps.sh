@@ -23,6 +23,7 @@ BUILD_PACKAGES=(
   chromium                # tests: the live page in a real (headless) browser
   prometheus              # tests: `promtool check metrics` on /metrics
   openssl                 # tests: a CA and certificates for the cluster tests
+  python3                 # tests: scripts/soak.sh's verdict (a line fitted to each figure)
   ca-certificates curl procps
 )
 # What build/gaia-dr3 links (ldd; libcaf-io and libcaf-openssl: workers on
