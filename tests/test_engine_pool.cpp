@@ -174,6 +174,26 @@ TEST_CASE("engine pool: a job past its time limit is answered with "
   f.run();
 }
 
+TEST_CASE("engine pool: answered jobs leave nothing on the actor clock, whatever "
+          "their time limit") {
+  // A service runs for years: an hour's limit must not keep an hour of
+  // answered jobs' timers (CAF 0.17's request timeouts stay on the clock
+  // until they expire, answered or not).
+  fixture f;
+  auto p = f.make_pool(2, stuck_on_zero, caf::duration{std::chrono::seconds(3600)});
+  std::vector<job_request> jobs;
+  for (int i = 1; i <= 300; ++i) jobs.push_back({1, i, 0});
+  f.send_all(p, jobs);
+  f.run();
+  REQUIRE(f.rec->replies.size() == 300);
+  // At most the pool's one tick (none once it has fired with nothing running).
+  CHECK(f.sched->clock().schedule().size() <= 1);
+  f.advance(2s);
+  CHECK(f.sched->clock().schedule().empty());
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
 TEST_CASE("engine pool: the jobs of a cancelled run are not dispatched") {
   fixture f;
   auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)});
