@@ -19,17 +19,20 @@ namespace gaia {
 
 namespace {
 
-/// What the service asks before each run: is the config file still the
-/// one the production was spawned with?
-std::function<engine::config_check()> config_watch(const settings& s,
-                                                   const std::string& path) {
+/// What the service asks before each run and at every poll between: is
+/// the config file still the one the production was spawned with? Each
+/// answer also goes to `report`.
+std::function<engine::config_check()> config_watch(const settings& s, const std::string& path,
+                                                   config_report report) {
   if (path.empty()) return nullptr;
-  return [s, path] {
+  return [s, path, report] {
     try {
       auto fresh = load_settings(path, process_env());
+      if (report) report("");
       if (to_json(fresh) == to_json(s)) return engine::config_check{};
       return engine::config_check{engine::config_check::state::changed, ""};
     } catch (const config_error& e) {
+      if (report) report(e.what());
       return engine::config_check{engine::config_check::state::invalid, e.what()};
     }
   };
@@ -45,13 +48,14 @@ engine::spawner detached(F f, Ts... args) {
 
 } // namespace
 
-engine::production gaia_production(const settings& s, const std::string& config_path) {
+engine::production gaia_production(const settings& s, const std::string& config_path,
+                                   config_report report) {
   engine::production prod("gaia-dr3");
 
   engine::service_config svc;
   svc.state = output_layout(s.output_dir).state;
   svc.poll_interval = std::chrono::milliseconds(s.poll_interval_ms);
-  svc.check_config = config_watch(s, config_path);
+  svc.check_config = config_watch(s, config_path, std::move(report));
   svc.config_name = config_path;
   prod.service("service", "Polling service",
                "polls output_dir; starts a run when no marker exists and results.lock "

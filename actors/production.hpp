@@ -10,14 +10,22 @@
 
 #include <caf/all.hpp>
 
+#include <functional>
 #include <string>
 
 namespace gaia {
 
+/// What the config file holds now, each time the service re-reads it: ""
+/// when it loads, else the error (naming the key). serve's readiness.
+using config_report = std::function<void(const std::string& error)>;
+
 /// The production for these settings. `config_path` (when given) is
-/// re-read by the service before each run: a changed config respawns the
-/// production, an invalid one is reported in results.err.
-engine::production gaia_production(const settings& s, const std::string& config_path = "");
+/// re-read by the service before each run and at every poll between: a
+/// changed config respawns the production before the next run, an invalid
+/// one is reported in results.err when a run is due; each reading goes to
+/// `report` (when given), so an invalid config is known at once.
+engine::production gaia_production(const settings& s, const std::string& config_path = "",
+                                   config_report report = nullptr);
 
 /// How to spawn it: pool sizes from the settings, request_timeout_s as the
 /// time limit of one job, each run's trace kept in output_dir/trace.

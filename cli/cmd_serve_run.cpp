@@ -49,7 +49,8 @@ public:
         engine::log_line("main", "serving; config " + path_ + ", output " + s.output_dir);
       reported_.clear();
       served_ = true;
-      engine::serve_plan plan{gaia_production(s, path_), spawn_options_of(s)};
+      engine::serve_plan plan{gaia_production(s, path_, watch_.readiness()),
+                              spawn_options_of(s)};
       if (cluster_) cluster_->attach(plan.opts);
       watch_.attach(s, plan.prod, plan.opts);
       return plan;
@@ -123,6 +124,14 @@ int serve(const config_option& config) {
     signals.start("shutting down", runs,
                   [me] { caf::anon_send(me, engine::shutdown_atom::value); });
     watch w; // the live page (web_port), the metrics, the readiness
+    // The page first, whether the config loads or not: /livez, and /readyz
+    // saying why not. Its address is fixed for the life of serve.
+    if (first) {
+      w.start_page({first->web_bind, first->web_port});
+    } else {
+      const auto at = web_despite(config.path, process_env());
+      w.start_page({at.bind, at.port});
+    }
     config_loader load(config.path, w, cluster ? &*cluster : nullptr);
     engine::serve(sys, self, runs, std::ref(load),
                   std::chrono::milliseconds(defaults::poll_interval_ms));

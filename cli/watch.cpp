@@ -13,7 +13,16 @@
 
 namespace gaia::cli {
 
-watch::watch() : live_(std::make_shared<engine::live_state>()) {}
+watch::watch()
+  : live_(std::make_shared<engine::live_state>()),
+    // Named now, not at the first production: the page may serve /metrics
+    // before any config loads.
+    metrics_(std::make_shared<web::metrics>(gaia_production(default_settings()).name())) {
+  metrics_->add_counter("download_retries_total",
+                        "Download attempts that failed in a way worth retrying, by cause "
+                        "(README, Downloads)",
+                        "cause", download_retries_by_cause);
+}
 
 watch::~watch() {
   if (page_) page_->stop();
@@ -21,13 +30,6 @@ watch::~watch() {
 
 void watch::attach(const settings& s, const engine::production& prod,
                    engine::spawn_options& opts) {
-  if (!metrics_) {
-    metrics_ = std::make_shared<web::metrics>(prod.name());
-    metrics_->add_counter("download_retries_total",
-                          "Download attempts that failed in a way worth retrying, by cause "
-                          "(README, Downloads)",
-                          "cause", download_retries_by_cause);
-  }
   std::vector<std::string> nodes; // those that receive requests
   for (const auto& e : prod.edges())
     if (std::find(nodes.begin(), nodes.end(), e.to) == nodes.end()) nodes.push_back(e.to);
@@ -40,15 +42,24 @@ void watch::attach(const settings& s, const engine::production& prod,
     std::vector<std::shared_ptr<engine::trace_sink>>{opts.trace, live_, metrics_});
 
   const web::server_options want{s.web_bind, s.web_port};
-  if (page_ && want.bind == page_at_.bind && want.port == page_at_.port) return;
-  if (page_) {
-    page_->stop();
-    page_.reset();
-    engine::log_line("web", "live page stopped (web_port or web_bind changed)");
+  if (page_at_.port == 0) {
+    start_page(want);
+  } else if (want.bind != page_at_.bind || want.port != page_at_.port) {
+    const std::string moved = want.bind + ":" + std::to_string(want.port);
+    if (moved != moved_noted_)
+      engine::log_line("web", "the config puts the page on " + moved + "; it stays on "
+                                + page_at_.bind + ":" + std::to_string(page_at_.port)
+                                + " until serve restarts");
+    moved_noted_ = moved;
+  } else if (!page_) {
+    start_page(want); // it could not listen before: try again at each respawn
   }
-  page_at_ = want;
-  if (want.port == 0) return;
-  auto page = std::make_unique<web::server>(want, live_, metrics_);
+}
+
+void watch::start_page(const web::server_options& at) {
+  page_at_ = at;
+  if (at.port == 0) return;
+  auto page = std::make_unique<web::server>(at, live_, metrics_);
   try {
     page->start();
     engine::log_line("web", "live page on " + page->url() + " (/metrics, /livez, /readyz)");
@@ -57,8 +68,14 @@ void watch::attach(const settings& s, const engine::production& prod,
     // Serving runs matters more than the page: say why, and try again at
     // the next respawn.
     engine::log_line("web", std::string("no live page: ") + e.what());
-    page_at_ = {};
   }
+}
+
+config_report watch::readiness() const {
+  std::weak_ptr<engine::live_state> live = live_;
+  return [live](const std::string& error) {
+    if (auto l = live.lock()) l->set_ready(error.empty(), error);
+  };
 }
 
 void watch::config_failed(const std::string& error) { live_->set_ready(false, error); }

@@ -313,6 +313,18 @@ config_check::state check_config(service_actor* self) {
   return c.what;
 }
 
+/// Between runs and during one the config is re-read every poll, only so
+/// that the application hears at once when it stops loading or loads again
+/// (check_config tells it; serve's readiness). Nothing is logged or written
+/// here: the err marker is written, and a change acted on, when a run is
+/// due (start_run, under the lock); a run in flight goes on with the config
+/// it started with.
+void recheck_config(service_actor* self) {
+  auto& st = self->state;
+  if (st.cfg.check_config)
+    (void)st.cfg.check_config();
+}
+
 void start_run(service_actor* self) {
   auto& st = self->state;
   if (!take_lock(self))
@@ -412,12 +424,17 @@ caf::behavior service(service_actor* self, service_config cfg, process_actor pro
       }
       if (st.lock) {
         watch_lock(self);
+        if (!st.run_once) recheck_config(self);
       } else if (!st.run_once && now >= st.not_before) {
-        if (st.cfg.state.has_outcome_marker())
+        if (st.cfg.state.has_outcome_marker()) {
           note(self, "idle: delete " + st.cfg.state.done_marker + " or "
                        + st.cfg.state.err_marker + " to start a new run");
-        else
+          recheck_config(self);
+        } else {
           start_run(self);
+        }
+      } else if (!st.run_once) {
+        recheck_config(self);
       }
       self->delayed_send(self, interval, poll_atom::value);
     },

@@ -46,7 +46,10 @@ struct service_config {
   /// Called before each run, holding the lock. `changed`: the service tells
   /// the listener (config_changed_atom) and stops, to be respawned with it;
   /// `invalid`: the err marker says "config failed: <config_name>" and the
-  /// error. Empty: never checked.
+  /// error. Also called at every other poll (idle, backing off, during a
+  /// run), where its answer is ignored: a change waits for the next run,
+  /// nothing is logged or written, but the application hears at once of a
+  /// config that stops loading (readiness). Empty: never checked.
   std::function<config_check()> check_config;
   std::string config_name;
 };

@@ -5,19 +5,58 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace gaia::cli {
+
+namespace {
+
+/// The config file as JSON, or a discarded value when it is not JSON.
+nlohmann::json json_despite(const std::string& config_path) {
+  std::ifstream in(config_path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  // No exceptions: the file may be anything, that is why we are here.
+  return nlohmann::json::parse(text.str(), nullptr, false);
+}
+
+/// The settings with only `key` taken from the file and only `var` from
+/// the environment, checked as load_settings checks them; none when that
+/// value is wrong too.
+std::optional<settings> one_key_despite(const nlohmann::json& doc, const std::string& origin,
+                                        const char* key, const char* var,
+                                        const env_lookup& env) {
+  auto only = nlohmann::json::object();
+  if (doc.is_object() && doc.contains(key)) only[key] = doc[key];
+  const env_lookup just_var = [&](const char* name) -> std::optional<std::string> {
+    return std::string(name) == var ? env(name) : std::nullopt;
+  };
+  try {
+    return parse_settings(only.dump(), origin, just_var);
+  } catch (const config_error&) {
+    return std::nullopt;
+  }
+}
+
+} // namespace
+
+web_address web_despite(const std::string& config_path, const env_lookup& env) {
+  const auto doc = json_despite(config_path);
+  web_address out;
+  out.bind = default_settings().web_bind;
+  if (auto s = one_key_despite(doc, config_path, "web_port", "GAIA_WEB_PORT", env))
+    out.port = s->web_port;
+  if (auto s = one_key_despite(doc, config_path, "web_bind", "GAIA_WEB_BIND", env))
+    out.bind = s->web_bind;
+  return out;
+}
 
 std::string output_dir_despite(const std::string& config_path,
                                const env_lookup& env) {
   if (auto dir = env("GAIA_OUTPUT_DIR"))
     return *dir;
-  std::ifstream in(config_path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  // No exceptions: the file may be anything, that is why we are here.
-  auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+  auto doc = json_despite(config_path);
   if (doc.is_object()) {
     auto it = doc.find("output_dir");
     if (it != doc.end() && it->is_string() && !it->get<std::string>().empty())

@@ -18,6 +18,17 @@ namespace gaia::cli {
 std::string output_dir_despite(const std::string& config_path,
                                const env_lookup& env);
 
+/// Where serve's live page listens, as far as it can be known without a
+/// valid config: web_port and web_bind each resolved as load_settings
+/// would (GAIA_WEB_PORT / GAIA_WEB_BIND, else the file's key when the file
+/// is a JSON object), whatever else in the file is wrong; a value that is
+/// itself wrong leaves the default (port 0: no page, bind 127.0.0.1).
+struct web_address {
+  std::string bind;
+  int port = 0;
+};
+web_address web_despite(const std::string& config_path, const env_lookup& env);
+
 /// The content of results.err for a config that does not load: first line
 /// `config failed: <config file>`, then the error (which names the key).
 /// The polling service writes the same when a config turns invalid later.

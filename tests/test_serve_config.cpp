@@ -1,12 +1,15 @@
 // serve with a config that does not load, as in a container: it neither
 // exits (a restart policy would restart it in a loop) nor runs. results.err
 // says why, where status and RunChallenge.sh look; status exits 1 (the
-// healthcheck); a fixed config and a deleted marker start a run.
+// healthcheck); a fixed config and a deleted marker start a run. The live
+// page serves all along, /readyz saying whether the config loads.
 #include "settings/output_layout.hpp"
 #include "tools/synth/synth.hpp"
 
 #include "tests/process_util.hpp"
 #include "tests/production_fixture.hpp"
+#include "tests/raw_http.hpp"
+#include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -161,4 +164,89 @@ TEST_CASE("serve: without a usable output_dir key, results.err goes where "
     serve.signal(SIGINT);
     CHECK(serve.wait(20s) == 0);
   }
+}
+
+TEST_CASE("serve: with a bad config the page serves, /readyz is 503 naming the key until the "
+          "config loads, 200 then, 503 again when it breaks later, and the page keeps its port") {
+  test::temp_dir dir;
+  bad_config_setup setup(dir);
+  const int port = test::free_port();
+  const std::string out = ", \"output_dir\": \"" + setup.layout.dir + "\"";
+  setup.write(out + ", \"web_port\": " + std::to_string(port) + ", \"download_pool_size\": 0");
+  test::child_process serve(setup.args("serve"), {}, dir.path());
+  auto readyz = [&] { return test::http_get(port, "/readyz"); };
+  auto says = [](const test::http_result& r, int status, const std::string& text) {
+    return r.status == status && r.body.find(text) != std::string::npos;
+  };
+
+  // The port from the part of the file that parses.
+  REQUIRE(test::eventually([&] { return test::probe(port, "/livez", 2) == 200; }, 20s));
+  REQUIRE(test::eventually([&] { return says(readyz(), 503, "download_pool_size: 0"); }, 20s));
+  CHECK(test::http_get(port, "/metrics").status == 200);
+
+  // Fixed, and naming another port: ready, on the port it started with.
+  // (results.err of the failure stays: no run starts.)
+  const int other = test::free_port();
+  setup.write(out + ", \"web_port\": " + std::to_string(other));
+  REQUIRE(test::eventually([&] { return says(readyz(), 200, "ready"); }, 20s));
+  REQUIRE(test::eventually([&] {
+    return serve.err().find("stays on 127.0.0.1:" + std::to_string(port)) != std::string::npos;
+  }, 20s));
+  CHECK(test::probe(other, "/livez", 2) == 0);
+
+  // Broken later, while the service idles: seen without a run being due.
+  setup.write(out + ", \"web_port\": " + std::to_string(other) + ", \"import_pool_size\": 0");
+  REQUIRE(test::eventually([&] { return says(readyz(), 503, "import_pool_size: 0"); }, 20s));
+  CHECK(test::probe(port, "/livez", 2) == 200);
+  CHECK_FALSE(fs::exists(setup.layout.results_csv));
+
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
+}
+
+TEST_CASE("serve: with a config that is not even JSON the page serves on GAIA_WEB_PORT and "
+          "/readyz says why") {
+  test::temp_dir dir;
+  bad_config_setup setup(dir);
+  const int port = test::free_port();
+  setup.write(", \"output_dir\": \"" + setup.layout.dir + "\", oops");
+  test::child_process serve(setup.args("serve"), {{"GAIA_WEB_PORT", std::to_string(port)}},
+                            dir.path());
+  REQUIRE(test::eventually([&] { return test::probe(port, "/livez", 2) == 200; }, 20s));
+  REQUIRE(test::eventually([&] {
+    auto r = test::http_get(port, "/readyz");
+    return r.status == 503 && r.body.find("not valid JSON") != std::string::npos;
+  }, 20s));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
+}
+
+TEST_CASE("serve: a config that loaded and breaks while the service idles turns /readyz to 503 "
+          "naming the key, and fixed, back to 200") {
+  test::temp_dir dir;
+  bad_config_setup setup(dir);
+  const int port = test::free_port();
+  const std::string good = ", \"output_dir\": \"" + setup.layout.dir + "\", \"web_port\": "
+                           + std::to_string(port);
+  fs::create_directories(setup.layout.dir);
+  test::write_file(setup.layout.done_marker, "an earlier run\n"); // idle: no run is due
+  setup.write(good);
+  test::child_process serve(setup.args("serve"), {}, dir.path());
+  auto readyz = [&] { return test::http_get(port, "/readyz"); };
+  REQUIRE(test::eventually([&] { return readyz().status == 200; }, 20s));
+
+  setup.write(good + ", \"download_retries\": -1");
+  REQUIRE(test::eventually([&] {
+    auto r = readyz();
+    return r.status == 503 && r.body.find("download_retries: -1") != std::string::npos;
+  }, 20s));
+  // results.done is left alone: no run was due (the err marker and the log
+  // line come when one is).
+  CHECK(fs::exists(setup.layout.done_marker));
+  CHECK_FALSE(fs::exists(setup.layout.err_marker));
+
+  setup.write(good);
+  REQUIRE(test::eventually([&] { return readyz().status == 200; }, 20s));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(20s) == 0);
 }

@@ -1,6 +1,7 @@
 #include "web/server.hpp"
 
 #include "engine/observe/trace_store.hpp"
+#include "web/guarded_server.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -50,7 +51,7 @@ json runs_json(const engine::live_state& live) {
 server::server(server_options opts, std::shared_ptr<engine::live_state> live,
                std::shared_ptr<metrics> m)
   : opts_(std::move(opts)), live_(std::move(live)), metrics_(std::move(m)),
-    http_(std::make_unique<httplib::Server>()) {}
+    http_(std::make_unique<guarded_server>()) {}
 
 server::~server() { stop(); }
 
@@ -62,12 +63,7 @@ std::string server::url() const {
 
 void server::routes() {
   auto& h = *http_;
-  // A page polls a few times a second at most; a small pool is plenty and
-  // a slow client is dropped rather than holding a thread.
-  h.new_task_queue = [] { return new httplib::ThreadPool(4); };
-  h.set_read_timeout(5, 0);
-  h.set_write_timeout(10, 0);
-  h.set_keep_alive_timeout(5);
+  // Threads, timeouts and size limits are guarded_server's (http_limits).
   h.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                          {"Content-Security-Policy", content_policy},
                          {"Referrer-Policy", "no-referrer"}});
@@ -143,12 +139,15 @@ void server::start() {
   if (port_ <= 0)
     throw std::runtime_error("cannot listen on " + opts_.bind + ":" + std::to_string(opts_.port)
                              + " (address in use, or not this machine's?)");
+  if (!http_->raise_backlog())
+    throw std::runtime_error("cannot listen on " + opts_.bind + ":" + std::to_string(port_)
+                             + " with a backlog of 1024");
   thread_ = std::thread([this] { http_->listen_after_bind(); });
 }
 
 void server::stop() {
   if (!thread_.joinable()) return;
-  http_->stop();
+  http_->stop_all();
   thread_.join();
 }
 

@@ -11,7 +11,9 @@
 //   /livez            200 while the process serves
 //   /readyz           200 while a production runs, 503 (and why) otherwise
 //
-// It binds 127.0.0.1 unless told otherwise, and has no authentication: it
+// Slow, idle or oversized requests cannot starve it or fill its memory
+// (web/guarded_server.hpp). It binds 127.0.0.1 unless told otherwise, and
+// has no authentication: it
 // shows paths and URLs of the machine, so expose it only to those who may
 // see them.
 #pragma once
@@ -23,11 +25,9 @@
 #include <string>
 #include <thread>
 
-namespace httplib {
-class Server;
-}
-
 namespace web {
+
+class guarded_server;
 
 struct server_options {
   std::string bind = "127.0.0.1";
@@ -58,7 +58,7 @@ private:
   server_options opts_;
   std::shared_ptr<engine::live_state> live_;
   std::shared_ptr<metrics> metrics_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<guarded_server> http_; ///< httplib behind a gate (web/guarded_server.hpp)
   std::thread thread_;
   int port_ = 0;
 };
