@@ -134,6 +134,15 @@ bool known_field(const std::string& key) {
 /// at most. Anything else is discarded.
 json parse_line(std::string_view text) {
   if (text.empty()) return json();
+  // A flat object with few fields (every line the writer writes) cannot
+  // take much memory: parsed without the filter, which costs time.
+  size_t open = 0, colons = 0;
+  for (char c : text) {
+    open += c == '{' || c == '[';
+    colons += c == ':';
+  }
+  if (open == 1 && colons <= 64 && text.front() == '{')
+    return json::parse(text.begin(), text.end(), nullptr, false);
   bool object = false;
   auto keep = [&object](int depth, json::parse_event_t event, json& parsed) {
     using e = json::parse_event_t;
@@ -176,11 +185,27 @@ struct trace_reader::message_ref {
 };
 
 /// The bytes around the last line read by offset: messages are read back
-/// in about the order their lines were written.
+/// in about the order their lines were written. And the last lines parsed:
+/// a reply, read right after its request, reads the request's lines again.
 struct trace_reader::window {
   std::vector<char> buf;
   uint64_t base = 0;
   size_t len = 0;
+  static constexpr size_t parsed_kept = 4;
+  std::pair<uint64_t, std::shared_ptr<const json>> parsed[parsed_kept];
+  size_t next_parsed = 0;
+
+  /// The parsed line at `offset` (null for none).
+  std::shared_ptr<const json> parsed_at(const trace_source& bytes, uint64_t offset) {
+    static const auto null = std::make_shared<const json>();
+    if (offset == none) return null;
+    for (const auto& [at, j] : parsed)
+      if (j && at == offset) return j;
+    auto j = std::make_shared<const json>(parse_line(line_at(bytes, offset)));
+    parsed[next_parsed] = {offset, j};
+    next_parsed = (next_parsed + 1) % parsed_kept;
+    return j;
+  }
 
   /// The whole line at `offset` (without its newline); empty when there
   /// is none (the file changed since the first pass).
@@ -362,10 +387,10 @@ void trace_reader::index() {
 
 traced_message trace_reader::message_at(const message_ref& r) const {
   using namespace line_fields;
-  auto line = [&](uint64_t at) {
-    return at == none ? json() : parse_line(window_->line_at(*bytes_, at));
-  };
-  const json sent = line(r.sent_at), started = line(r.started_at), ended = line(r.ended_at);
+  const auto sent_line = window_->parsed_at(*bytes_, r.sent_at);
+  const auto started_line = window_->parsed_at(*bytes_, r.started_at);
+  const auto ended_line = window_->parsed_at(*bytes_, r.ended_at);
+  const json &sent = *sent_line, &started = *started_line, &ended = *ended_line;
   const std::string* ended_event = event_of(ended);
   const bool ended_failed = ended_event != nullptr && *ended_event == "failed";
   traced_message m;
