@@ -548,9 +548,13 @@ function renderTrace() {
 function select(id) {
   state.selected = id;
   if (state.trace) {
+    // Asked of the server only when the message, or the reply to a
+    // request, is not among those shown.
+    const shown = state.trace.messages;
+    const m = shown.find((x) => x.id === id);
     state.trace.selected = null;
     state.trace.selected_reply = null;
-    loadSelected(id);
+    if (!m || (!m.answers && !shown.some((x) => x.answers === id))) loadSelected(id);
   }
   history.replaceState(null, '', '#trace/' + state.traceRun + '/' + id);
   for (const row of document.querySelectorAll('#trace .msg'))
