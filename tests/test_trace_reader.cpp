@@ -89,3 +89,18 @@ TEST_CASE("trace reader: a trace cut at any byte reads without throwing") {
     CHECK(r->damaged_count() <= 1);
   }
 }
+
+TEST_CASE("trace reader: the writer cuts a text field beyond 256 KiB, so every line it writes "
+          "is read back") {
+  const std::string huge(3u << 20, 'x');
+  const auto line = engine::log_event_line("c", huge, std::chrono::system_clock::now());
+  CHECK(line.size() < 300 * 1024);
+  auto r = engine::trace_reader::of_text(R"({"event":"run","run":1})" "\n" + line);
+  CHECK(r->damaged_count() == 0);
+  REQUIRE(r->log_count() == 1);
+  r->log(0, 1, [](const engine::log_entry& l) {
+    CHECK(l.text.rfind(std::string(1000, 'x'), 0) == 0);
+    CHECK(l.text.find("more bytes not kept") != std::string::npos);
+    return true;
+  });
+}
