@@ -48,19 +48,21 @@ std::string files_progress(const engine::run_progress& p) {
 void remote_workers(const std::string& trace_dir) {
   auto runs = engine::trace_store::list_runs(trace_dir);
   if (runs.empty()) return;
-  auto t = engine::trace_store::read_run(trace_dir, runs.back().run_id);
+  // Read message by message: the trace may be large.
+  auto t = engine::trace_store::open_reader(trace_dir, runs.back().run_id);
   if (!t) return;
   std::map<std::string, std::vector<std::string>> files;
-  for (const auto& m : t->messages) {
+  t->messages(0, t->message_count(), [&](const engine::traced_message& m) {
     // A remote worker is named "pool#N (name)"; its requests that are done.
     const auto open = m.worker.find(" (");
-    if (m.answers != 0 || open == std::string::npos || m.status != "done") continue;
+    if (m.answers != 0 || open == std::string::npos || m.status != "done") return true;
     auto who = m.worker.substr(open + 2, m.worker.size() - open - 3);
     if (!m.host.empty()) who += " on " + m.host;
     files[who].push_back(m.key);
-  }
+    return true;
+  });
   if (files.empty()) return;
-  std::printf("remote workers of run %llu:\n", static_cast<unsigned long long>(t->run.run_id));
+  std::printf("remote workers of run %llu:\n", static_cast<unsigned long long>(t->run().run_id));
   for (const auto& [who, keys] : files) {
     std::string list;
     for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;

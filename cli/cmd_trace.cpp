@@ -1,9 +1,13 @@
 // trace: what happened in a run, message by message, from the trace the
 // engine kept in output_dir/trace (engine/observe/trace_store.hpp). Like
 // status, it reads where serve wrote even when the config does not load.
+// The run's file is read as it is printed (engine/observe/trace_reader.hpp),
+// in bounded memory whatever its size; damaged lines and files that are
+// not traces are named on stderr and skipped.
 #include "cli/commands.hpp"
 
 #include "cli/config_option.hpp"
+#include "engine/observe/trace_json.hpp"
 #include "engine/observe/trace_store.hpp"
 #include "settings/config_failure.hpp"
 #include "settings/output_layout.hpp"
@@ -59,23 +63,30 @@ std::string seconds_text(double s) {
   return buf;
 }
 
-/// Rows of cells, each column as wide as its widest cell; the last column
-/// is not padded.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    std::printf("%s\n", line.c_str());
+using row = std::vector<std::string>;
+
+/// Column widths of a table, each column as wide as its widest cell.
+void widen(std::vector<size_t>& width, const row& r) {
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (width.size() <= i) width.push_back(0);
+    width[i] = std::max(width[i], r[i].size());
   }
+}
+
+/// One row, its columns padded to `width`; the last column is not.
+void print_row(const std::vector<size_t>& width, const row& r) {
+  std::string line;
+  for (size_t i = 0; i < r.size(); ++i) {
+    line += r[i];
+    if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+  }
+  std::printf("%s\n", line.c_str());
+}
+
+void print_table(const std::vector<row>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows) widen(width, r);
+  for (const auto& r : rows) print_row(width, r);
 }
 
 std::string outcome_line(const engine::run_summary& r) {
@@ -95,36 +106,68 @@ int list_runs(const std::vector<engine::run_summary>& runs) {
   return 0;
 }
 
-void print_trace(const engine::run_trace& t, bool with_log) {
-  const auto& r = t.run;
+const row message_header{"#",    "answers", "sent",    "started", "finished", "from",
+                         "to",   "message", "status",  "worker",  "summary"};
+
+row message_row(const engine::traced_message& m) {
+  return {std::to_string(m.id), m.answers ? std::to_string(m.answers) : "-",
+          clock_text(m.sent_ms), clock_text(m.started_ms), clock_text(m.finished_ms),
+          m.source.empty() ? "?" : m.source, m.target.empty() ? "?" : m.target, m.type, m.status,
+          m.worker.empty() ? "-" : m.worker,
+          // The error says what failed (it names the file).
+          m.error.empty() ? m.summary : "error: " + m.error};
+}
+
+/// The trace as a table. The messages are read twice, for the column
+/// widths and then to print, rather than held: a trace may be large.
+void print_trace(const engine::trace_reader& t, bool with_log) {
+  const auto& r = t.run();
   std::printf("run %llu on %s, started %s: %s\n", static_cast<unsigned long long>(r.run_id),
               r.host.c_str(), date_text(r.started_ms).c_str(), outcome_line(r).c_str());
   if (!r.error.empty()) std::printf("%s\n", r.error.c_str());
   else if (!r.summary.empty()) std::printf("%s\n", r.summary.c_str());
   std::printf("\n");
-  std::vector<std::vector<std::string>> rows{{"#", "answers", "sent", "started", "finished",
-                                              "from", "to", "message", "status", "worker",
-                                              "summary"}};
-  for (const auto& m : t.messages)
-    rows.push_back({std::to_string(m.id), m.answers ? std::to_string(m.answers) : "-",
-                    clock_text(m.sent_ms), clock_text(m.started_ms),
-                    clock_text(m.finished_ms), m.source.empty() ? "?" : m.source,
-                    m.target.empty() ? "?" : m.target, m.type, m.status,
-                    m.worker.empty() ? "-" : m.worker,
-                    // The error says what failed (it names the file).
-                    m.error.empty() ? m.summary : "error: " + m.error});
-  print_table(rows);
-  if (t.truncated)
+  std::vector<size_t> width;
+  widen(width, message_header);
+  const size_t all = t.message_count();
+  t.messages(0, all, [&](const engine::traced_message& m) {
+    widen(width, message_row(m));
+    return true;
+  });
+  print_row(width, message_header);
+  t.messages(0, all, [&](const engine::traced_message& m) {
+    print_row(width, message_row(m));
+    return true;
+  });
+  if (t.truncated())
     std::printf("(the trace stops here: it reached trace_max_bytes)\n");
-  if (t.damaged_lines > 0)
-    std::printf("(%zu damaged line(s) skipped: the process stopped while writing)\n",
-                t.damaged_lines);
+  if (t.damaged_count() > 0) {
+    const bool only_torn_end = t.damaged_count() == 1 && !t.damaged().empty()
+                               && t.damaged()[0].why.rfind("no newline", 0) == 0;
+    if (only_torn_end)
+      std::printf("(%zu damaged line(s) skipped: the process stopped while writing)\n",
+                  t.damaged_count());
+    else
+      std::printf("(%zu damaged line(s) skipped: stderr names them)\n", t.damaged_count());
+  }
   if (with_log) {
     std::printf("\nlog:\n");
-    for (const auto& l : t.log)
+    t.log(0, t.log_count(), [](const engine::log_entry& l) {
       std::printf("%s %s: %s\n", clock_text(l.at_ms).c_str(), l.component.c_str(),
                   l.text.c_str());
+      return true;
+    });
   }
+}
+
+/// Each damaged line on stderr, naming the file and the line.
+void report_damage(const engine::trace_reader& t) {
+  for (const auto& d : t.damaged())
+    std::fprintf(stderr, "gaia-dr3 trace: %s line %llu skipped: %s\n", t.run().file.c_str(),
+                 static_cast<unsigned long long>(d.line), d.why.c_str());
+  if (t.damaged_count() > t.damaged().size())
+    std::fprintf(stderr, "gaia-dr3 trace: %s: %zu more damaged line(s) skipped\n",
+                 t.run().file.c_str(), t.damaged_count() - t.damaged().size());
 }
 
 int trace(const trace_options& o) {
@@ -139,7 +182,13 @@ int trace(const trace_options& o) {
                  dir.c_str());
   }
   const std::string trace_dir = output_layout(dir).trace_dir;
-  auto runs = engine::trace_store::list_runs(trace_dir);
+  std::vector<std::string> skipped;
+  auto runs = engine::trace_store::list_runs(trace_dir, &skipped);
+  for (const auto& f : skipped)
+    std::fprintf(stderr,
+                 "gaia-dr3 trace: skipped %s: its run number does not fit 64 bits (not a trace "
+                 "gaia-dr3 wrote)\n",
+                 f.c_str());
   if (runs.empty()) {
     std::fprintf(stderr, "gaia-dr3 trace: no run traces in %s\n", trace_dir.c_str());
     return 1;
@@ -163,7 +212,12 @@ int trace(const trace_options& o) {
       return 1;
     }
   }
-  auto t = engine::trace_store::read_run(trace_dir, run);
+  std::string why;
+  auto t = engine::trace_store::open_reader(trace_dir, run, &why);
+  if (!t && !why.empty()) {
+    std::fprintf(stderr, "gaia-dr3 trace: cannot read %s\n", why.c_str());
+    return 1;
+  }
   if (!t) {
     std::fprintf(stderr, "gaia-dr3 trace: no trace of run %llu in %s (kept: runs %llu to %llu)\n",
                  static_cast<unsigned long long>(run), trace_dir.c_str(),
@@ -171,10 +225,15 @@ int trace(const trace_options& o) {
                  static_cast<unsigned long long>(runs.back().run_id));
     return 1;
   }
-  if (o.format == "json")
-    std::printf("%s\n", engine::to_json(*t).dump(2).c_str());
-  else
+  report_damage(*t);
+  if (o.format == "json") {
+    engine::write_trace_json(*t, [](std::string_view text) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    });
+    std::printf("\n");
+  } else {
     print_trace(*t, o.log);
+  }
   return 0;
 }
 

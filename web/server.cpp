@@ -1,12 +1,19 @@
 #include "web/server.hpp"
 
+#include "engine/observe/trace_json.hpp"
 #include "engine/observe/trace_store.hpp"
 #include "web/guarded_server.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <malloc.h>
+#include <mutex>
 #include <stdexcept>
+#include <type_traits>
 
 namespace web {
 
@@ -44,6 +51,50 @@ json runs_json(const engine::live_state& live) {
     out.push_back(std::move(j));
   }
   return out;
+}
+
+/// A page of run `run`'s trace into `res`, or 404.
+void trace_page(const engine::live_state& live, uint64_t run, const engine::trace_page_query& q,
+                httplib::Response& res) {
+  const auto dir = live.trace_dir();
+  std::string why;
+  auto t = dir.empty() ? nullptr : engine::trace_store::open_reader(dir, run, &why);
+  if (!t) {
+    res.status = 404;
+    send_json(res, json{{"error", "no trace of run " + std::to_string(run)
+                                    + (why.empty() ? "" : ": cannot read " + why)}});
+    return;
+  }
+  const bool running = t->run().outcome == "unfinished" && t->run().run_id == running_run(live);
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(engine::trace_page_json(*t, q, running ? "running" : ""), "application/json");
+}
+
+/// The paging parameters of /api/runs/N (engine::trace_page_query); false
+/// and `bad` naming the parameter when one is not a number.
+bool page_query(const httplib::Request& req, engine::trace_page_query& q, std::string& bad) {
+  auto number = [&](const char* name, auto& to) {
+    if (!req.has_param(name)) return true;
+    const std::string v = req.get_param_value(name);
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
+      bad = std::string(name) + ": \"" + v + "\" is not a whole number";
+      return false;
+    }
+    to = static_cast<std::remove_reference_t<decltype(to)>>(
+      std::min<uint64_t>(n, std::numeric_limits<size_t>::max()));
+    return true;
+  };
+  size_t log_offset = 0;
+  uint64_t failed = 0;
+  if (!number("offset", q.offset) || !number("limit", q.limit) || !number("failed", failed)
+      || !number("log_offset", log_offset) || !number("log_limit", q.log_limit)
+      || !number("select", q.select))
+    return false;
+  q.failed_only = failed != 0;
+  if (req.has_param("log_offset")) q.log_offset = log_offset;
+  return true;
 }
 
 } // namespace
@@ -87,18 +138,21 @@ void server::routes() {
     send_json(res, runs_json(*live));
   });
   h.Get(R"(/api/runs/(\d{1,19}))", [live](const httplib::Request& req, httplib::Response& res) {
-    const auto dir = live->trace_dir();
-    auto t = dir.empty() ? std::nullopt
-                         : engine::trace_store::read_run(dir, std::stoull(req.matches[1].str()));
-    if (!t) {
-      res.status = 404;
-      send_json(res, json{{"error", "no trace of run " + req.matches[1].str()}});
+    engine::trace_page_query q;
+    std::string bad;
+    if (!page_query(req, q, bad)) {
+      res.status = 400;
+      send_json(res, json{{"error", bad}});
       return;
     }
-    auto j = engine::to_json(*t);
-    if (t->run.outcome == "unfinished" && t->run.run_id == running_run(*live))
-      j["run"]["outcome"] = "running";
-    send_json(res, j);
+    // One trace read at a time: each indexes a whole file (tens of MB for
+    // a large one); the pages themselves are bounded.
+    static std::mutex one_at_a_time;
+    std::lock_guard<std::mutex> lock(one_at_a_time);
+    trace_page(*live, std::stoull(req.matches[1].str()), q, res);
+    // The index is freed in this thread's malloc arena, which would keep
+    // it: each server thread would hold one trace index for good.
+    ::malloc_trim(0);
   });
   h.Get("/api/settings", [live](const httplib::Request&, httplib::Response& res) {
     send_json(res, live->settings());

@@ -5,7 +5,10 @@
 //   /                 the page (web/assets: index.html, app.js, app.css)
 //   /api/live         engine::live_state::snapshot (?log_after=N)
 //   /api/runs         the kept runs (engine::trace_store::list_runs)
-//   /api/runs/N       run N's trace: messages and log
+//   /api/runs/N       a page of run N's trace (engine::trace_page_json):
+//                     ?offset=&limit=&failed=1 messages, ?log_offset=
+//                     &log_limit= log lines (default the last 1000),
+//                     ?select=ID the message to detail
 //   /api/settings     the resolved settings
 //   /metrics          Prometheus text format (web/metrics.hpp)
 //   /livez            200 while the process serves

@@ -1,9 +1,10 @@
 #include "engine/observe/trace_format.hpp"
 
+#include "engine/observe/trace_reader.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 namespace engine {
@@ -12,9 +13,20 @@ namespace {
 
 using json = nlohmann::json;
 
+/// A text field's longest: every line stays far below what readers take
+/// (trace_reader::max_line_bytes).
+constexpr size_t max_field_bytes = 256 * 1024;
+
+std::string capped(const std::string& v) {
+  if (v.size() <= max_field_bytes) return v;
+  // A cut through a UTF-8 character is replaced when the line is written.
+  return v.substr(0, max_field_bytes) + "... (" + std::to_string(v.size() - max_field_bytes)
+         + " more bytes not kept)";
+}
+
 /// Adds `key` only when there is something to say: lines stay short.
 void put(json& j, const char* key, const std::string& v) {
-  if (!v.empty()) j[key] = v;
+  if (!v.empty()) j[key] = capped(v);
 }
 void put(json& j, const char* key, uint64_t v) {
   if (v != 0) j[key] = v;
@@ -23,110 +35,10 @@ void put(json& j, const char* key, double v) {
   if (v != 0) j[key] = v;
 }
 
-std::string text_of(const json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string();
-}
-template <class T>
-T number_of(const json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_number() ? i->get<T>() : T{};
-}
-
 std::string line_of(const json& j) {
   // Invalid UTF-8 in a log line or an error must not lose the line.
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
-
-/// The fold: messages by id, in arrival order of their first event.
-struct folder {
-  run_trace out;
-  std::map<uint64_t, size_t> at; ///< message id -> index in out.messages
-
-  traced_message* find(uint64_t id) {
-    auto i = at.find(id);
-    return i == at.end() ? nullptr : &out.messages[i->second];
-  }
-  traced_message& add(uint64_t id) {
-    auto i = at.find(id);
-    if (i != at.end()) return out.messages[i->second];
-    at[id] = out.messages.size();
-    out.messages.emplace_back();
-    out.messages.back().id = id;
-    return out.messages.back();
-  }
-
-  /// The reply `reply` to request `req`, at `t`.
-  void reply(const traced_message& req, uint64_t reply, int64_t t, const json& j) {
-    if (reply == 0) return;
-    traced_message r;
-    r.id = reply;
-    r.answers = req.id;
-    r.source = req.target;
-    r.target = req.source;
-    r.worker = req.worker;
-    r.host = req.host;
-    r.key = req.key;
-    r.sent_ms = r.started_ms = r.finished_ms = t;
-    r.type = text_of(j, "type");
-    r.summary = text_of(j, "summary");
-    r.error = text_of(j, "error");
-    r.bytes = number_of<uint64_t>(j, "bytes");
-    r.status = req.status;
-    add(reply) = r;
-  }
-
-  void take(const json& j) {
-    const std::string ev = text_of(j, "event");
-    const int64_t t = number_of<int64_t>(j, "t");
-    const uint64_t id = number_of<uint64_t>(j, "id");
-    if (ev == "run") {
-      // The same run id again (its process died before recording it):
-      // the later attempt is the run.
-      *this = folder{};
-      out.run.run_id = number_of<uint64_t>(j, "run");
-      out.run.host = text_of(j, "host");
-      out.run.started_ms = t;
-    } else if (ev == "sent") {
-      auto& m = add(id);
-      m.source = text_of(j, "from");
-      m.target = text_of(j, "to");
-      m.type = text_of(j, "type");
-      m.key = text_of(j, "key");
-      m.summary = text_of(j, "summary");
-      m.sent_ms = t;
-      m.status = "queued";
-    } else if (ev == "started") {
-      auto& m = add(id);
-      m.worker = text_of(j, "worker");
-      m.host = text_of(j, "host");
-      m.started_ms = t;
-      m.status = "active";
-    } else if (ev == "finished" || ev == "failed") {
-      auto& m = add(id);
-      m.finished_ms = t;
-      if (ev == "finished") {
-        m.status = "done";
-      } else {
-        m.status = j.value("cancelled", false) ? "cancelled" : "failed";
-        m.error = text_of(j, "error");
-        if (m.worker.empty()) m.worker = text_of(j, "worker");
-      }
-      const traced_message req = m;
-      reply(req, number_of<uint64_t>(j, "reply"), t, j);
-    } else if (ev == "log") {
-      out.log.push_back({t, text_of(j, "component"), text_of(j, "text")});
-    } else if (ev == "end") {
-      out.run.ended_ms = t;
-      out.run.outcome = text_of(j, "outcome");
-      out.run.summary = text_of(j, "summary");
-      out.run.error = text_of(j, "error");
-      out.run.seconds = number_of<double>(j, "seconds");
-    } else if (ev == "truncated") {
-      out.truncated = true;
-    }
-  }
-};
 
 } // namespace
 
@@ -176,7 +88,7 @@ std::string event_line(const trace_event& e) {
     break;
   case k::run_ended:
     j["event"] = "end";
-    j["outcome"] = e.outcome;
+    j["outcome"] = capped(e.outcome);
     put(j, "summary", e.summary);
     put(j, "error", e.error);
     j["seconds"] = e.seconds;
@@ -190,8 +102,8 @@ std::string log_event_line(const std::string& component, const std::string& text
                            std::chrono::system_clock::time_point at) {
   json j;
   j["event"] = "log";
-  j["component"] = component;
-  j["text"] = text;
+  j["component"] = capped(component);
+  j["text"] = capped(text);
   j["t"] = unix_ms(at);
   return line_of(j);
 }
@@ -204,31 +116,7 @@ std::string truncated_line() {
 }
 
 run_trace parse_trace(const std::string& text) {
-  folder f;
-  size_t damaged = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) {
-      // A last line without its newline was being written when the
-      // process stopped: not a whole event.
-      ++damaged;
-      break;
-    }
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty()) continue;
-    auto j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      ++damaged;
-      continue;
-    }
-    f.take(j);
-  }
-  std::stable_sort(f.out.messages.begin(), f.out.messages.end(),
-                   [](const traced_message& a, const traced_message& b) { return a.id < b.id; });
-  f.out.damaged_lines = damaged;
-  return std::move(f.out);
+  return trace_reader::of_text(text)->whole();
 }
 
 json to_json(const traced_message& m) {

@@ -85,8 +85,10 @@ std::string log_event_line(const std::string& component, const std::string& text
 /// The line that says the trace stops here (its size limit).
 std::string truncated_line();
 
-/// Folds the lines of a trace file. A line that does not parse (a torn
-/// last line after a crash) is skipped and counted.
+/// Folds the lines of a trace file's text, all in memory (for small texts:
+/// engine/observe/trace_reader.hpp reads files in bounded memory). A line
+/// that does not parse (a torn last line after a crash) is skipped and
+/// counted.
 run_trace parse_trace(const std::string& text);
 
 /// Milliseconds since the epoch.

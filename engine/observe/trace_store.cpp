@@ -5,14 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <unistd.h>
 
 namespace engine {
@@ -36,19 +35,42 @@ bool older(const trace_file& a, const trace_file& b) {
   return a.run != b.run ? a.run < b.run : a.name < b.name;
 }
 
-std::vector<trace_file> files_in(const std::string& dir) {
+/// The run number of a trace file's name, or nothing when it is not one of
+/// ours: "run-<digits>-<stamp>.jsonl" with a number that fits 64 bits.
+std::optional<uint64_t> run_of_name(const std::string& name) {
   static const std::regex pattern(R"(run-(\d+)-[0-9TZ]+\.jsonl)");
+  std::smatch m;
+  if (!std::regex_match(name, m, pattern)) return std::nullopt;
+  const std::string digits = m[1].str();
+  uint64_t run = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), run);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return run;
+}
+
+/// The trace files in `dir`, oldest first. Files named like ours whose
+/// run number does not fit go to `skipped` (when given): they are not
+/// ours, nothing reads or removes them.
+std::vector<trace_file> files_in(const std::string& dir, std::vector<std::string>* skipped) {
   std::vector<trace_file> out;
   std::error_code ec;
   for (fs::directory_iterator i(dir, ec), end; !ec && i != end; i.increment(ec)) {
+    std::error_code type_ec;
+    if (!i->is_regular_file(type_ec)) continue; // a directory, a FIFO: not a trace
     const std::string name = i->path().filename().string();
-    std::smatch m;
-    if (!std::regex_match(name, m, pattern)) continue;
+    const auto run = run_of_name(name);
+    if (!run) {
+      if (skipped != nullptr && name.rfind("run-", 0) == 0 && name.size() > 6
+          && name.compare(name.size() - 6, 6, ".jsonl") == 0)
+        skipped->push_back(i->path().string());
+      continue;
+    }
     std::error_code size_ec;
     auto bytes = fs::file_size(i->path(), size_ec);
-    out.push_back({std::stoull(m[1].str()), name, i->path().string(), size_ec ? 0 : bytes});
+    out.push_back({*run, name, i->path().string(), size_ec ? 0 : bytes});
   }
   std::sort(out.begin(), out.end(), older);
+  if (skipped != nullptr) std::sort(skipped->begin(), skipped->end());
   return out;
 }
 
@@ -65,12 +87,19 @@ std::string file_name(uint64_t run, std::chrono::system_clock::time_point at) {
 }
 
 std::string read_range(const std::string& path, uint64_t from, uint64_t n) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(static_cast<std::streamoff>(from));
+  // Not blocking: a FIFO by the name of a trace must not hang a listing.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return {};
   std::string out(n, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(n));
-  out.resize(static_cast<size_t>(in.gcount()));
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(from + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  out.resize(got);
   return out;
 }
 
@@ -90,11 +119,11 @@ run_summary summary_of(const trace_file& f) {
     auto nl = tail.find('\n');
     text = head + (nl == std::string::npos ? "" : tail.substr(nl + 1));
   }
-  run_trace t = parse_trace(text);
-  t.run.file = f.path;
-  t.run.file_bytes = f.bytes;
-  if (t.run.run_id == 0) t.run.run_id = f.run;
-  return t.run;
+  run_summary r = trace_reader::of_text(std::move(text))->run();
+  r.file = f.path;
+  r.file_bytes = f.bytes;
+  if (r.run_id == 0) r.run_id = f.run;
+  return r;
 }
 
 } // namespace
@@ -123,7 +152,7 @@ void trace_store::close_run() {
 bool trace_store::make_room(uint64_t need, std::string& note) {
   const uint64_t limit = limits_.max_bytes > truncated_room ? limits_.max_bytes - truncated_room : 0;
   if (total_ + need <= limit) return true;
-  for (const auto& f : files_in(dir_)) {
+  for (const auto& f : files_in(dir_, nullptr)) {
     if (f.path == path_) continue;
     std::error_code ec;
     if (fs::remove(f.path, ec)) {
@@ -136,14 +165,20 @@ bool trace_store::make_room(uint64_t need, std::string& note) {
   return false;
 }
 
-void trace_store::open_run(const trace_event& e, std::string& note) {
+void trace_store::open_run(const trace_event& e, std::string& note, std::string& foreign) {
   close_run();
   run_ = e.run_id;
   ended_ = false;
   truncated_ = false;
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  auto files = files_in(dir_);
+  std::vector<std::string> not_ours;
+  auto files = files_in(dir_, &not_ours);
+  // Said once per file (of the first hundred): the log is not flooded.
+  for (const auto& f : not_ours)
+    if (noted_.size() < 100 && noted_.insert(f).second)
+      foreign += (foreign.empty() ? "" : "; ") + f
+              + ": its run number does not fit 64 bits: not a trace of ours, left alone";
   // The new run is one of keep_runs: the oldest others go.
   size_t keep_others = static_cast<size_t>(limits_.keep_runs - 1);
   total_ = 0;
@@ -198,11 +233,11 @@ void trace_store::append(const std::string& line, std::string& note) {
 }
 
 void trace_store::record(const trace_event& e) {
-  std::string note;
-  {
+  std::string note, foreign;
+  try {
     std::lock_guard<std::mutex> lock(mu_);
     if (e.what == trace_event::kind::run_started) {
-      open_run(e, note);
+      open_run(e, note, foreign);
       if (note.empty()) append(event_line(e), note);
     } else if (e.run_id == run_) {
       // Replies of a run that has ended (jobs it cancelled) still belong
@@ -213,46 +248,62 @@ void trace_store::record(const trace_event& e) {
         ::fdatasync(fd_);
       }
     }
+  } catch (const std::exception& x) {
+    // A trace is extra: whatever goes wrong here must not stop the run.
+    note = std::string("cannot trace run ") + std::to_string(e.run_id) + ": " + x.what();
   }
+  if (!foreign.empty()) log_line("trace", foreign);
   if (!note.empty()) log_line("trace", note);
 }
 
 void trace_store::log(const std::string& component, const std::string& text) {
   if (component == "trace") return; // our own notes: not about the run
   std::string note;
-  {
+  try {
     std::lock_guard<std::mutex> lock(mu_);
     if (fd_ < 0 || ended_) return;
     append(log_event_line(component, text, std::chrono::system_clock::now()), note);
+  } catch (const std::exception& x) {
+    note = std::string("cannot trace a log line: ") + x.what();
   }
   if (!note.empty()) log_line("trace", note);
 }
 
-std::vector<run_summary> trace_store::list_runs(const std::string& dir) {
+std::vector<run_summary> trace_store::list_runs(const std::string& dir,
+                                                std::vector<std::string>* skipped) {
   std::vector<run_summary> out;
-  for (const auto& f : files_in(dir)) out.push_back(summary_of(f));
+  for (const auto& f : files_in(dir, skipped)) out.push_back(summary_of(f));
   return out;
 }
 
+std::unique_ptr<trace_reader> trace_store::open_reader(const std::string& dir, uint64_t run,
+                                                    std::string* why) {
+  auto files = files_in(dir, nullptr);
+  for (auto i = files.rbegin(); i != files.rend(); ++i)
+    if (i->run == run) {
+      auto r = trace_reader::open_file(i->path, why);
+      if (r && r->run().run_id == 0) r->run().run_id = run;
+      if (!r && why != nullptr) *why = i->path + ": " + *why;
+      return r;
+    }
+  if (why != nullptr) why->clear();
+  return nullptr;
+}
+
 run_trace trace_store::read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  run_trace t = parse_trace(ss.str());
-  t.run.file = path;
-  t.run.file_bytes = ss.str().size();
-  return t;
+  auto r = trace_reader::open_file(path, nullptr);
+  if (!r) {
+    run_trace t;
+    t.run.file = path;
+    return t;
+  }
+  return r->whole();
 }
 
 std::optional<run_trace> trace_store::read_run(const std::string& dir, uint64_t run) {
-  auto files = files_in(dir);
-  for (auto i = files.rbegin(); i != files.rend(); ++i)
-    if (i->run == run) {
-      auto t = read_file(i->path);
-      if (t.run.run_id == 0) t.run.run_id = run;
-      return t;
-    }
-  return std::nullopt;
+  auto r = open_reader(dir, run, nullptr);
+  if (!r) return std::nullopt;
+  return r->whole();
 }
 
 } // namespace engine

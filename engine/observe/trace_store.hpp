@@ -6,16 +6,22 @@
 // Retention: when a run starts, the oldest files go until it is at most the
 // keep_runs-th; while it is written, the oldest others go whenever the
 // directory would grow past max_bytes, and a run that alone reaches it stops
-// being traced (its file says so). Only the run that holds the production's
+// being traced (its file says so). Files named like traces whose run number
+// does not fit 64 bits are not ours: left alone (and logged once), and
+// not counted, so our own files stay within the limits whatever else is
+// there. Only the run that holds the production's
 // run lock writes here, so one writer at a time.
 #pragma once
 
 #include "engine/observe/trace_format.hpp"
+#include "engine/observe/trace_reader.hpp"
 #include "engine/trace.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,10 +45,18 @@ public:
   const std::string& dir() const { return dir_; }
 
   /// The runs traced in `dir`, oldest first (by run id, then start).
-  static std::vector<run_summary> list_runs(const std::string& dir);
-  /// The trace of run `run` (the latest file of that id), or nothing.
+  /// Files named like traces whose run number does not fit are not read;
+  /// their paths go to `skipped` when given.
+  static std::vector<run_summary> list_runs(const std::string& dir,
+                                            std::vector<std::string>* skipped = nullptr);
+  /// A reader of run `run`'s trace (the latest file of that id), or
+  /// nothing: no such run (`why` empty), or its file cannot be opened.
+  static std::unique_ptr<trace_reader> open_reader(const std::string& dir, uint64_t run,
+                                                std::string* why = nullptr);
+  /// The trace of run `run`, all in memory (small traces and tests; the
+  /// commands and the page use open_reader), or nothing.
   static std::optional<run_trace> read_run(const std::string& dir, uint64_t run);
-  /// The trace file at `path`.
+  /// The trace file at `path`, all in memory.
   static run_trace read_file(const std::string& path);
 
 private:
@@ -50,7 +64,9 @@ private:
   /// Appends under the lock; a note for the log (written after unlocking:
   /// log_line calls back into log()) when something went wrong.
   void append(const std::string& line, std::string& note);
-  void open_run(const trace_event& e, std::string& note);
+  /// `note`: why the run is not traced; `foreign`: files found that are
+  /// not ours, not logged before.
+  void open_run(const trace_event& e, std::string& note, std::string& foreign);
   void close_run();
   /// Removes the oldest files other than the open one until `need` more
   /// bytes fit; false when they do not even then.
@@ -66,6 +82,7 @@ private:
   uint64_t total_ = 0; ///< bytes of all files, the open one included
   bool ended_ = false;     ///< the run's end is written: no more log lines
   bool truncated_ = false; ///< the run reached max_bytes: nothing more
+  std::set<std::string> noted_; ///< files not ours, already logged
 };
 
 } // namespace engine

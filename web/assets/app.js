@@ -411,6 +411,15 @@ function lanesOf(trace) {
   return order;
 }
 
+/** The address of a page of the trace: the server sends a trace page by
+ * page (messages from `offset`, the log's last lines), never whole. */
+function tracePage(run, offset, limit) {
+  const failed = $('trace-failed-only').checked ? '&failed=1' : '';
+  const select = state.selected !== null ? '&select=' + state.selected : '';
+  return '/api/runs/' + run + '?offset=' + offset + '&limit=' + limit + failed + select +
+    '&log_limit=' + (LOG_LINES - 1); // and a line that says how many there are
+}
+
 async function loadTrace() {
   clearTimeout(state.traceTimer);
   if (state.view !== 'trace') return;
@@ -421,20 +430,54 @@ async function loadTrace() {
   const run = state.traceRun;
   let trace;
   try {
-    trace = await getJSON('/api/runs/' + run);
+    // The messages shown so far again (a running run grows).
+    trace = await getJSON(tracePage(run, 0, state.traceShown));
   } catch (e) {
     $('trace').replaceChildren(el('p', 'muted', 'No trace of run ' + run + ' (' + e.message + ').'));
     return;
   }
   if (state.traceRun !== run) return;
   state.trace = trace;
+  // A failed run opens on its cause: the request that got the first error
+  // back (the run_request fails too, but last).
+  if (state.selected === null && trace.first_failure) state.selected = trace.first_failure;
   renderTrace();
   if (trace.run.outcome === 'running' || trace.run.outcome === 'unfinished')
     state.traceTimer = setTimeout(loadTrace, TRACE_POLL_MS);
 }
 
-function isShown(m) {
-  return !$('trace-failed-only').checked || m.status === 'failed';
+/** The next page of messages, after those shown. */
+async function moreTrace() {
+  const trace = state.trace;
+  if (!trace) return;
+  const run = state.traceRun;
+  let page;
+  try {
+    page = await getJSON(tracePage(run, trace.messages.length, TRACE_PAGE));
+  } catch (e) {
+    return;
+  }
+  if (state.traceRun !== run || state.trace !== trace) return;
+  trace.messages = trace.messages.concat(page.messages);
+  trace.messages_total = page.messages_total;
+  state.traceShown = trace.messages.length;
+  renderTrace();
+}
+
+/** The selected message and the reply that answers it, from the server
+ * when not among the messages shown. */
+async function loadSelected(id) {
+  const run = state.traceRun;
+  let page;
+  try {
+    page = await getJSON('/api/runs/' + run + '?limit=0&log_limit=0&select=' + id);
+  } catch (e) {
+    return;
+  }
+  if (state.traceRun !== run || state.selected !== id || !state.trace) return;
+  state.trace.selected = page.selected;
+  state.trace.selected_reply = page.selected_reply;
+  renderDetail();
 }
 
 function renderTrace() {
@@ -459,14 +502,7 @@ function renderTrace() {
   for (const id of lanes) names.appendChild(el('div', 'lane', id));
   head.append(el('div', 'num', '#'), el('div', 'when', 'sent (UTC)'), names);
   const rows = [head];
-  const shown = trace.messages.filter(isShown);
-  // A failed run opens on its cause: the request that got the first error
-  // back (the run_request fails too, but last).
-  if (state.selected === null) {
-    const error = trace.messages.find((m) => m.answers && m.status === 'failed');
-    if (error) state.selected = error.answers;
-  }
-  for (const m of shown.slice(0, state.traceShown)) {
+  for (const m of trace.messages) {
     const pending = m.status === 'queued' || m.status === 'active';
     const row = el('div', 'msg ' + (m.answers ? 'reply' : 'request') + ' ' + m.status +
                    (pending ? ' pending' : '') + (m.id === state.selected ? ' selected' : ''));
@@ -493,20 +529,33 @@ function renderTrace() {
   $('trace').replaceChildren(...rows);
   const more = $('trace-more');
   more.replaceChildren();
-  if (shown.length > state.traceShown) {
-    const b = el('button', '', 'show ' + Math.min(TRACE_PAGE, shown.length - state.traceShown) +
-                 ' more of ' + shown.length);
-    b.addEventListener('click', () => { state.traceShown += TRACE_PAGE; renderTrace(); });
+  const total = trace.messages_total;
+  if (total > trace.messages.length) {
+    const b = el('button', '', 'show ' + Math.min(TRACE_PAGE, total - trace.messages.length) +
+                 ' more of ' + total);
+    b.addEventListener('click', moreTrace);
     more.appendChild(b);
   }
   renderDetail();
   const log = $('trace-log');
   log.replaceChildren();
+  if (trace.log_offset > 0)
+    log.appendChild(el('div', 'line muted', '(the last ' + trace.log.length + ' of ' +
+                       trace.log_total + ' lines)'));
   appendLog(log, trace.log);
 }
 
 function select(id) {
   state.selected = id;
+  if (state.trace) {
+    // Asked of the server only when the message, or the reply to a
+    // request, is not among those shown.
+    const shown = state.trace.messages;
+    const m = shown.find((x) => x.id === id);
+    state.trace.selected = null;
+    state.trace.selected_reply = null;
+    if (!m || (!m.answers && !shown.some((x) => x.answers === id))) loadSelected(id);
+  }
   history.replaceState(null, '', '#trace/' + state.traceRun + '/' + id);
   for (const row of document.querySelectorAll('#trace .msg'))
     row.classList.toggle('selected', Number(row.dataset.id) === id);
@@ -516,14 +565,17 @@ function select(id) {
 function renderDetail() {
   const host = $('trace-detail');
   const trace = state.trace;
-  const m = trace && trace.messages.find((x) => x.id === state.selected);
+  const fetched = (x) => x && x.id === state.selected ? x : undefined;
+  const m = trace && (trace.messages.find((x) => x.id === state.selected) ||
+                      fetched(trace.selected));
   if (!m) {
     host.className = 'detail';
     host.replaceChildren(el('p', 'muted', 'Click a message for its body.'));
     return;
   }
   host.className = 'detail ' + m.status;
-  const reply = trace.messages.find((x) => x.answers === m.id);
+  const reply = trace.messages.find((x) => x.answers === m.id) ||
+    (trace.selected_reply && trace.selected_reply.answers === m.id ? trace.selected_reply : undefined);
   const dl = el('dl');
   const add = (k, v, cls) => {
     if (v === undefined || v === null || v === '' || v === '-') return;
@@ -572,7 +624,10 @@ async function loadSettings() {
 
 window.addEventListener('hashchange', route);
 $('trace-run').addEventListener('change', (e) => { location.hash = '#trace/' + e.target.value; });
-$('trace-failed-only').addEventListener('change', () => renderTrace());
+$('trace-failed-only').addEventListener('change', () => {
+  state.traceShown = TRACE_PAGE;
+  loadTrace();
+});
 route();
 loadRuns();
 pollLive();
