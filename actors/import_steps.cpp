@@ -2,6 +2,8 @@
 
 #include "engine/log.hpp"
 
+#include <unistd.h>
+
 namespace gaia {
 
 read_options read_options_of(uint64_t max_line_bytes) {
@@ -31,8 +33,14 @@ download_options transfer_options(const settings& cfg, uint64_t run, const std::
 std::optional<checkpoint_info> fitting_checkpoint(const std::string& path,
                                                   const source_version& wanted,
                                                   const std::optional<input_fingerprint>& local) {
-  auto info = read_checkpoint_info(path);
-  if (!info) return std::nullopt;
+  std::string why;
+  auto info = read_checkpoint_info(path, &why);
+  if (!info) {
+    // A missing one is the usual case; a damaged one is worth a line.
+    if (::access(path.c_str(), F_OK) == 0)
+      engine::log_line("import", why + "; the file is imported again");
+    return std::nullopt;
+  }
   // Never another archive's answer: made from this URL, these bytes.
   if (info->source.url != wanted.url) return std::nullopt;
   if (!wanted.md5.empty() && info->source.md5 != wanted.md5) return std::nullopt;

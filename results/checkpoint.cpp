@@ -169,14 +169,16 @@ void write_checkpoint(const std::string& path, const checkpoint_info& info,
   out.commit(info);
 }
 
-std::optional<checkpoint_info> read_checkpoint_info(const std::string& path) {
+std::optional<checkpoint_info> read_checkpoint_info(const std::string& path,
+                                                    std::string* why) {
   try {
     checkpoint_reader reader(path);
     source_aggregate s;
     while (reader.next(s)) {
     }
     return reader.info();
-  } catch (const input_error&) {
+  } catch (const input_error& e) {
+    if (why) *why = e.what();
     return std::nullopt;
   }
 }

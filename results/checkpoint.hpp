@@ -69,7 +69,9 @@ void write_checkpoint(const std::string& path, const checkpoint_info& info,
 
 /// The header of a complete, intact checkpoint (size and CRC checked), or
 /// nothing when the file is missing, partial, corrupt or of another version.
-std::optional<checkpoint_info> read_checkpoint_info(const std::string& path);
+/// `why`, when given, says what is wrong with a file that is there.
+std::optional<checkpoint_info> read_checkpoint_info(const std::string& path,
+                                                    std::string* why = nullptr);
 
 /// Streams a checkpoint's records in order with a small buffer, so a merge
 /// over hundreds of files needs memory per file, not per source.
