@@ -30,7 +30,7 @@ out=output
 timeout_s=${RUNCHALLENGE_TIMEOUT_S:-7200}
 
 build_native() {
-  if [ ! -x build/gaia-dr3 ] || [ -n "$(find CMakeLists.txt engine archive download results settings actors messages tools cli -newer build/gaia-dr3 2>/dev/null | head -1)" ]; then
+  if [ ! -x build/gaia-dr3 ] || [ -n "$(find CMakeLists.txt engine core archive download results settings actors messages tools cli web -newer build/gaia-dr3 2>/dev/null | head -1)" ]; then
     log "building (cmake, Release)"
     cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
     cmake --build build -j"$(nproc)" --target gaia-dr3 >&2
