@@ -181,7 +181,7 @@ def fit(ys):
 rss_tol = max(256, 0.5 * len(after))
 checks = [("rss_kb", rss_tol, "MB", 1 / 1024), ("fds", 2, "", 1), ("threads", 2, "", 1),
           ("output_bytes", 256 * 1024, "MB", 1 / 2**20), ("ms", None, "ms", 1)]
-print(f"{'figure':<14}{'first 50':>12}{'after warm-up (min/median/max)':>36}{'growth over the runs':>24}  verdict")
+print(f"{'figure':<14}{'first ' + str(warmup):>12}{'after warm-up (min/median/max)':>36}{'growth over the runs':>24}  verdict")
 for col, tol, unit, k in checks:
     ys = [float(r[col]) for r in after if r["outcome"] in ("done", "err")]
     first = [float(r[col]) for r in rows[:warmup]]
