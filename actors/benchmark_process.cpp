@@ -41,7 +41,7 @@ const output_layout& layout(self_ptr self) { return *self->state.layout; }
 /// otherwise at most once a second (with thousands of files, a write per
 /// file would be a file creation per file). Every 10 s the log gets a line
 /// with the rate and the time left.
-void report(self_ptr self, const run_ptr& run, const std::string& step) {
+void report(self_ptr self, const run_ptr& run, run_step step) {
   const auto now = std::chrono::steady_clock::now();
   const bool step_changed = step != run->step;
   if (!step_changed && now - run->last_report < std::chrono::seconds(1))
@@ -53,7 +53,7 @@ void report(self_ptr self, const run_ptr& run, const std::string& step) {
   engine::run_progress p;
   p.run_id = run->id;
   p.pid = ::getpid();
-  p.step = step;
+  p.step = step_name(step);
   p.counts = {{"files", files},
               {"downloaded", run->downloaded},
               {"imported", run->imported},
@@ -61,7 +61,7 @@ void report(self_ptr self, const run_ptr& run, const std::string& step) {
               {"elapsed_ms", static_cast<uint64_t>(secs * 1000)}};
   p.started_unix = run->started_unix;
   layout(self).state.write_progress(p);
-  if (step == "download+import" && run->imported > 0 && run->imported < files
+  if (step == run_step::download_import && run->imported > 0 && run->imported < files
       && now - run->last_log >= std::chrono::seconds(10)) {
     run->last_log = now;
     const double rate = run->imported / secs;
@@ -78,9 +78,8 @@ void report(self_ptr self, const run_ptr& run, const std::string& step) {
 /// half-made answer removed, and the service told (it writes the verdict,
 /// or none when the run was stopped from outside: `abandoned`, or a
 /// shutdown).
-void fail(self_ptr self, const run_ptr& run, const std::string& step,
-          const std::string& subject, const std::string& error,
-          bool abandoned = false) {
+void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& subject,
+          const std::string& error, bool abandoned = false) {
   if (run->finished)
     return;
   run->finished = true;
@@ -91,17 +90,17 @@ void fail(self_ptr self, const run_ptr& run, const std::string& step,
   self->send(st.peers.import, engine::cancel_atom::value, run->id);
   auto& o = run->outcome;
   o.ok = false;
-  o.step = step;
+  o.step = step_name(step);
   o.subject = subject;
   o.error = error;
   o.seconds = engine::seconds_since(run->started);
   o.abandoned = abandoned || st.runs->shutting_down();
-  report(self, run, o.abandoned ? "interrupted" : "failed");
+  report(self, run, o.abandoned ? run_step::interrupted : run_step::failed);
   engine::log_line("process", "run " + std::to_string(run->id)
                                 + (o.abandoned ? " stopped without a verdict: "
                                                    + (st.runs->shutting_down() ? "shutting down"
                                                                                : error)
-                                               : " failed: " + step + " " + subject + ": " + error));
+                                               : " failed: " + o.step + " " + subject + ": " + error));
   try {
     engine::remove_if_exists(layout(self).results_csv);
   } catch (const std::exception& e) {
@@ -114,8 +113,8 @@ void fail(self_ptr self, const run_ptr& run, const std::string& step,
 /// fail() for an operation's error. A job cancelled while its run was not
 /// finished here was cancelled from outside (this process finishes a run
 /// before it cancels the rest): the run stops without a verdict.
-void fail_on(self_ptr self, const run_ptr& run, const std::string& step,
-             const std::string& subject, const caf::error& err) {
+void fail_on(self_ptr self, const run_ptr& run, run_step step, const std::string& subject,
+             const caf::error& err) {
   fail(self, run, step, subject, error_text(err),
        engine::is_error(err, engine::errc::cancelled));
 }
@@ -127,7 +126,7 @@ bool stopped(self_ptr self, const run_ptr& run) {
     return true;
   if (self->state.runs->cancelled(run->id)) {
     // Not by this process (it would have finished the run): from outside.
-    fail(self, run, "run", layout(self).dir, "cancelled by the service", true);
+    fail(self, run, run_step::run, layout(self).dir, "cancelled by the service", true);
     return true;
   }
   return false;
@@ -147,7 +146,7 @@ void succeed(self_ptr self, const run_ptr& run) {
                // directory is mounted (in Docker, /app/output means nothing
                // on the host).
                "results: results.csv (beside this file)", input_summary(o)};
-  report(self, run, "done");
+  report(self, run, run_step::done);
   engine::log_line("process", "run " + std::to_string(run->id) + " done: "
                                 + std::to_string(o.count("qualifying"))
                                 + " qualifying sources in " + seconds_text(o.seconds));
@@ -159,7 +158,7 @@ void succeed(self_ptr self, const run_ptr& run) {
 // (request_timeout_s, engine/worker_pool.hpp): the process's requests wait
 // without a limit of their own.
 void export_results(self_ptr self, const run_ptr& run) {
-  report(self, run, "export");
+  report(self, run, run_step::export_results);
   const auto& l = layout(self);
   export_request req{run->id, l.qualifying_path(), l.results_csv};
   self->request(self->state.peers.exporter,
@@ -173,12 +172,12 @@ void export_results(self_ptr self, const run_ptr& run) {
         succeed(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, "export", layout(self).results_csv, err);
+        fail_on(self, run, run_step::export_results, layout(self).results_csv, err);
       });
 }
 
 void compute(self_ptr self, const run_ptr& run) {
-  report(self, run, "compute");
+  report(self, run, run_step::compute);
   const auto& l = layout(self);
   std::vector<std::string> checkpoints;
   for (const auto& r : run->ranges)
@@ -196,7 +195,7 @@ void compute(self_ptr self, const run_ptr& run) {
         export_results(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, "compute", layout(self).aggregates_dir, err);
+        fail_on(self, run, run_step::compute, layout(self).aggregates_dir, err);
       });
 }
 
@@ -222,7 +221,7 @@ void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
            ? ", " + std::to_string(rep.skipped_values) + " flux values skipped"
            : "")
       + (rep.reused ? " (checkpoint reused)" : " in " + seconds_text(rep.seconds)));
-  report(self, run, "download+import");
+  report(self, run, run_step::download_import);
   if (run->imported == run->ranges.size())
     compute(self, run);
 }
@@ -236,7 +235,8 @@ std::optional<std::string> md5_of(self_ptr self, const run_ptr& run, const std::
   const std::string name = url_file_name(url);
   auto it = run->checksums.find(name);
   if (it == run->checksums.end()) {
-    fail(self, run, "download", url, url + ": " + name + " is not listed in " + run->checksum_url);
+    fail(self, run, run_step::download, url,
+         url + ": " + name + " is not listed in " + run->checksum_url);
     return std::nullopt;
   }
   return it->second;
@@ -261,7 +261,7 @@ void import(self_ptr self, const run_ptr& run, const file_range& r, const std::s
         ++run->downloaded;
         imported(self, run, rep);
       },
-      [self, run, url](caf::error& err) { fail_on(self, run, "import", url, err); });
+      [self, run, url](caf::error& err) { fail_on(self, run, run_step::import, url, err); });
 }
 
 /// An http(s) file: fetched and imported as it streams in, by the download
@@ -283,8 +283,9 @@ void download(self_ptr self, const run_ptr& run, const file_range& r, bool force
         imported(self, run, rep.import);
       },
       [self, run, url](caf::error& err) {
-        fail_on(self, run, is_error(err, gaia_errc::import_failed) ? "import" : "download", url,
-                err);
+        fail_on(self, run,
+                is_error(err, gaia_errc::import_failed) ? run_step::import : run_step::download,
+                url, err);
       });
 }
 
@@ -297,7 +298,7 @@ void fetch_all(self_ptr self, const run_ptr& run) {
                                 + std::to_string(cfg.download_pool_size) + ", import pool "
                                 + std::to_string(cfg.import_pool_size)
                                 + (cfg.keep_downloads ? "" : ", archive files not kept"));
-  report(self, run, "download+import");
+  report(self, run, run_step::download_import);
   for (const auto& r : run->ranges) {
     if (run->finished) return;
     const std::string url = expand_url_template(cfg.archive_url_template, r.label());
@@ -342,10 +343,10 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   try {
     prepare_output(self);
   } catch (const std::exception& e) {
-    fail(self, run, "prepare", layout(self).dir, e.what());
+    fail(self, run, run_step::prepare, layout(self).dir, e.what());
     return rp;
   }
-  report(self, run, "prepare");
+  report(self, run, run_step::prepare);
   const auto src = checksum_source_of(st.cfg);
   run->checksum_url = src.url;
   const auto& sel = st.cfg.files;
@@ -365,7 +366,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         fetch_all(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, "prepare", run->checksum_url, err);
+        fail_on(self, run, run_step::prepare, run->checksum_url, err);
       });
   return rp;
 }
@@ -388,7 +389,7 @@ benchmark_process(process_actor::stateful_pointer<process_state> self, settings 
       auto run = self->state.run;
       if (run && run->id == run_id) {
         self->state.runs->cancel(run_id);
-        fail(self, run, "run", layout(self).dir, "cancelled by the service", true);
+        fail(self, run, run_step::run, layout(self).dir, "cancelled by the service", true);
       }
     },
   };

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/run_steps.hpp"
 #include "archive/file_range.hpp"
 #include "engine/run_control.hpp"
 #include "engine/state/state_dir.hpp"
@@ -51,7 +52,7 @@ struct run_state {
   size_t imported = 0;
   uint64_t bytes = 0;   ///< compressed bytes of the files imported
   bool finished = false;
-  std::string step;     ///< the last step reported
+  std::optional<run_step> step; ///< the last step reported
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_report; ///< progress.json
   std::chrono::steady_clock::time_point last_log;    ///< the progress line

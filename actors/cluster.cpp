@@ -110,7 +110,7 @@ struct job_kind<download_request> {
   using reply = download_reply;
   using shipped = shipped_download;
   using remote = remote_download_actor;
-  static constexpr const char* name = "download";
+  static constexpr const char* name = node_id::download;
   /// A checkpoint of this very file here already: no need to ship it.
   static std::optional<download_reply> here(const download_request& req) {
     if (req.force || req.expected_md5.empty()) return std::nullopt;
@@ -142,7 +142,7 @@ struct job_kind<import_request> {
   using reply = import_reply;
   using shipped = shipped_import;
   using remote = remote_import_actor;
-  static constexpr const char* name = "import";
+  static constexpr const char* name = node_id::import;
   static std::optional<import_reply> here(const import_request&) { return std::nullopt; }
   static void settle(import_reply& r, const import_request& req) {
     r.checkpoint_path = req.checkpoint_path;
@@ -269,7 +269,8 @@ engine::remote_adapter adapter() {
 } // namespace
 
 std::map<std::string, engine::remote_adapter> remote_adapters() {
-  return {{"download", adapter<download_request>()}, {"import", adapter<import_request>()}};
+  return {{node_id::download, adapter<download_request>()},
+          {node_id::import, adapter<import_request>()}};
 }
 
 // ---- coordinator ---------------------------------------------------------
@@ -301,7 +302,7 @@ void coordinator::attach(engine::spawn_options& opts) {
   opts.remote_adapters = remote_adapters();
   auto pools = pools_;
   opts.on_spawned = [pools](const engine::running_production& running) {
-    pools->attach(running, {"download", "import"});
+    pools->attach(running, {node_id::download, node_id::import});
   };
 }
 
@@ -344,19 +345,22 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
     // restarted elsewhere) may use them again.
     auto make_slots = [&](const std::shared_ptr<engine::run_control>& runs) {
       std::vector<slot> slots;
+      // A worker process has no /metrics: its retries are logged, not
+      // counted.
+      const std::shared_ptr<retry_counter> uncounted;
       for (int i = 1; i <= s.download_pool_size; ++i) {
-        auto local = sys.spawn<caf::detached>(download_operation, s, runs);
-        slots.push_back({"download",
+        auto local = sys.spawn<caf::detached>(download_operation, s, runs, uncounted);
+        slots.push_back({node_id::download,
                          caf::actor_cast<caf::actor>(
                            sys.spawn<caf::detached>(shipper<download_request>, s, local, runs)),
-                         name + "/download" + std::to_string(i)});
+                         name + "/" + node_id::download + std::to_string(i)});
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
         auto local = sys.spawn<caf::detached>(import_operation, s, runs);
-        slots.push_back({"import",
+        slots.push_back({node_id::import,
                          caf::actor_cast<caf::actor>(
                            sys.spawn<caf::detached>(shipper<import_request>, s, local, runs)),
-                         name + "/import" + std::to_string(i)});
+                         name + "/" + node_id::import + std::to_string(i)});
       }
       return slots;
     };

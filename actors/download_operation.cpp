@@ -43,9 +43,10 @@ std::optional<import_reply> reuse(downloader& dl, const download_request& req,
 }
 
 download_reply fetch(downloader& dl, const settings& cfg, const download_request& req,
-                     const std::shared_ptr<engine::run_control>& runs) {
+                     const std::shared_ptr<engine::run_control>& runs,
+                     const std::shared_ptr<retry_counter>& retries) {
   auto started = std::chrono::steady_clock::now();
-  download_options opts = transfer_options(cfg, req.run_id, req.label, runs);
+  download_options opts = transfer_options(cfg, req.run_id, req.label, runs, retries);
   opts.expected_md5 = req.expected_md5;
   download_reply reply;
   reply.label = req.label;
@@ -107,16 +108,18 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
 
 download_worker_actor::behavior_type
 download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
-                   std::shared_ptr<engine::run_control> runs) {
+                   std::shared_ptr<engine::run_control> runs,
+                   std::shared_ptr<retry_counter> retries) {
   self->state.cfg = std::move(cfg);
   self->state.runs = std::move(runs);
+  self->state.retries = std::move(retries);
   return {
     [self](const download_request& req) -> caf::result<download_reply> {
       const auto& runs = self->state.runs;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
       try {
-        return fetch(self->state.dl, self->state.cfg, req, runs);
+        return fetch(self->state.dl, self->state.cfg, req, runs, self->state.retries);
       } catch (const download_error& e) {
         if (runs->cancelled(req.run_id))
           return engine::make_error(engine::errc::cancelled, e.what());

@@ -49,7 +49,8 @@ import_operation(import_worker_actor::stateful_pointer<import_state> self, setti
       const auto& runs = self->state.runs;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
-      auto opts = transfer_options(self->state.cfg, req.run_id, req.label, runs);
+      // A local file is read once: no retries to count.
+      auto opts = transfer_options(self->state.cfg, req.run_id, req.label, runs, nullptr);
       opts.expected_md5 = req.expected_md5;
       try {
         return import_file(req, opts);

@@ -13,7 +13,8 @@ read_options read_options_of(uint64_t max_line_bytes) {
 }
 
 download_options transfer_options(const settings& cfg, uint64_t run, const std::string& label,
-                                  const std::shared_ptr<engine::run_control>& runs) {
+                                  const std::shared_ptr<engine::run_control>& runs,
+                                  const std::shared_ptr<retry_counter>& retries) {
   download_options opts;
   opts.connect_timeout_s = cfg.connect_timeout_s;
   opts.total_timeout_s = cfg.http_timeout_s;
@@ -23,9 +24,9 @@ download_options transfer_options(const settings& cfg, uint64_t run, const std::
   opts.retry_backoff_ms = cfg.retry_backoff_ms;
   opts.max_file_bytes = static_cast<uint64_t>(cfg.max_file_bytes);
   opts.cancelled = [runs, run] { return runs->cancelled(run); };
-  opts.on_notice = [label](const std::string& text) {
-    note_download_notice(text); // retries by cause, for /metrics (messages/trace_hooks.cpp)
-    engine::log_line("download", label + ": " + text);
+  opts.on_notice = [label, retries](const download_notice& n) {
+    if (n.retry && retries) retries->add(*n.retry);
+    engine::log_line("download", label + ": " + n.text);
   };
   return opts;
 }

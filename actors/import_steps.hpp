@@ -34,9 +34,12 @@ private:
 /// The read options of a request (its max_line_bytes, else the default).
 read_options read_options_of(uint64_t max_line_bytes);
 
-/// A transfer's options from the settings; `run`'s cancellation stops it.
+/// A transfer's options from the settings; `run`'s cancellation stops it;
+/// its notices are logged and its retries counted by cause in `retries`
+/// (when given: serve's /metrics).
 download_options transfer_options(const settings& cfg, uint64_t run, const std::string& label,
-                                  const std::shared_ptr<engine::run_control>& runs);
+                                  const std::shared_ptr<engine::run_control>& runs,
+                                  const std::shared_ptr<retry_counter>& retries);
 
 /// Whether the checkpoint at `path` stands for the file a run wants now:
 /// made from the same URL; with a published MD5, of the bytes with that

@@ -25,20 +25,23 @@ prepare_actor::behavior_type
 prepare_operation(prepare_actor::stateful_pointer<prepare_state> self, settings cfg);
 
 /// A download worker's state: its settings, its curl handle (reused, so
-/// connections to the same host are kept alive), the runs it serves.
+/// connections to the same host are kept alive), the runs it serves, where
+/// its retries are counted (none: not counted).
 struct download_state {
   settings cfg;
   downloader dl;
   std::shared_ptr<engine::run_control> runs;
+  std::shared_ptr<retry_counter> retries;
   static inline const char* name = "download_operation";
 };
 
 /// Fetches archive files and imports them as they stream in
 /// (download_request -> download_reply); a cancelled run's transfer stops
-/// at its next progress tick.
+/// at its next progress tick; each retry is counted by cause in `retries`.
 download_worker_actor::behavior_type
 download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
-                   std::shared_ptr<engine::run_control> runs);
+                   std::shared_ptr<engine::run_control> runs,
+                   std::shared_ptr<retry_counter> retries);
 
 /// An import worker's state: its settings, the runs it serves.
 struct import_state {

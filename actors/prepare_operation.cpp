@@ -25,8 +25,8 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
       opts.stall_min_bytes_per_s = cfg.stall_min_bytes_per_s;
       opts.retries = cfg.download_retries;
       opts.retry_backoff_ms = cfg.retry_backoff_ms;
-      opts.on_notice = [](const std::string& text) {
-        engine::log_line("prepare", "checksums: " + text);
+      opts.on_notice = [](const download_notice& n) {
+        engine::log_line("prepare", "checksums: " + n.text);
       };
       try {
         // A file list must come from somewhere: a missing list is an error.

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 namespace gaia {
 
 namespace {
@@ -38,6 +40,22 @@ std::function<engine::config_check()> config_watch(const settings& s, const std:
   };
 }
 
+/// A pooled operation's size: its settings key (the engine's declaration,
+/// the graph) and the settings field that holds it.
+struct pool_size_field {
+  const char* key;
+  int settings::*size;
+};
+constexpr pool_size_field download_pool{"download_pool_size", &settings::download_pool_size};
+constexpr pool_size_field import_pool{"import_pool_size", &settings::import_pool_size};
+constexpr pool_size_field pools[] = {download_pool, import_pool};
+
+/// The declaration of a pool: its key, and the settings' default as its
+/// default size (import_pool_size: the number of cores).
+engine::pool_setting pool_of(const pool_size_field& f) {
+  return engine::pool_setting{f.key, default_settings().*f.size};
+}
+
 /// A detached actor: the operations block (curl, inflate, file I/O).
 template <class F, class... Ts>
 engine::spawner detached(F f, Ts... args) {
@@ -49,7 +67,7 @@ engine::spawner detached(F f, Ts... args) {
 } // namespace
 
 engine::production gaia_production(const settings& s, const std::string& config_path,
-                                   config_report report) {
+                                   config_report report, std::shared_ptr<retry_counter> retries) {
   engine::production prod("gaia-dr3");
 
   engine::service_config svc;
@@ -57,19 +75,19 @@ engine::production gaia_production(const settings& s, const std::string& config_
   svc.poll_interval = std::chrono::milliseconds(s.poll_interval_ms);
   svc.check_config = config_watch(s, config_path, std::move(report));
   svc.config_name = config_path;
-  prod.service("service", "Polling service",
+  prod.service(node_id::service, "Polling service",
                "polls output_dir; starts a run when no marker exists and results.lock "
                "can be taken; writes results.done / results.err",
-               engine::polling_service(svc));
+               engine::polling_service(svc, node_id::process));
 
-  prod.process("process", "Benchmark process",
+  prod.process(node_id::process, "Benchmark process",
                "prepares the run, pipelines downloads into imports, then compute and export",
                [s](engine::spawn_context& ctx) {
-                 process_peers peers{ctx.peer_as<prepare_actor>("prepare"),
-                                     ctx.peer_as<download_actor>("download"),
-                                     ctx.peer_as<import_actor>("import"),
-                                     ctx.peer_as<compute_actor>("compute"),
-                                     ctx.peer_as<export_actor>("export")};
+                 process_peers peers{ctx.peer_as<prepare_actor>(node_id::prepare),
+                                     ctx.peer_as<download_actor>(node_id::download),
+                                     ctx.peer_as<import_actor>(node_id::import),
+                                     ctx.peer_as<compute_actor>(node_id::compute),
+                                     ctx.peer_as<export_actor>(node_id::exporter)};
                  return caf::actor_cast<caf::actor>(
                    ctx.system().spawn(benchmark_process, s, peers, ctx.runs()));
                });
@@ -77,47 +95,49 @@ engine::production gaia_production(const settings& s, const std::string& config_
   // The single operations sit behind pools of one, like the pooled ones:
   // every request of the process is queued, timed and traced the same way.
   prod.operation<prepare_request, prepare_reply>(
-    "prepare", "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
+    node_id::prepare, "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
     detached(prepare_operation, s), engine::fixed_pool(1));
   prod.operation<download_request, download_reply>(
-    "download", "Download operation",
+    node_id::download, "Download operation",
     "fetches an archive file with libcurl and imports it as it streams in "
     "(MD5, inflate, parse in one pass), kept in downloads/ or not",
-    [s](engine::spawn_context& ctx) {
+    [s, retries](engine::spawn_context& ctx) {
       return caf::actor_cast<caf::actor>(
-        ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs()));
+        ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs(), retries));
     },
-    engine::pool_setting{"download_pool_size", 4});
+    pool_of(download_pool));
   prod.operation<import_request, import_reply>(
-    "import", "Import operation",
+    node_id::import, "Import operation",
     "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
     [s](engine::spawn_context& ctx) {
       return caf::actor_cast<caf::actor>(
         ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs()));
     },
-    engine::pool_setting{"import_pool_size", 2});
+    pool_of(import_pool));
   prod.operation<compute_request, compute_reply>(
-    "compute", "Compute operation",
+    node_id::compute, "Compute operation",
     "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
     detached(compute_operation), engine::fixed_pool(1));
   prod.operation<export_request, export_reply>(
-    "export", "Export operation", "writes results.csv (temporary name, then rename)",
+    node_id::exporter, "Export operation", "writes results.csv (temporary name, then rename)",
     detached(export_operation), engine::fixed_pool(1));
 
-  prod.connect<engine::run_request>("service", "process");
-  prod.connect<prepare_request>("process", "prepare");
-  prod.connect<download_request>("process", "download");
-  prod.connect<import_request>("process", "import");
-  prod.connect<compute_request>("process", "compute");
-  prod.connect<export_request>("process", "export");
+  prod.connect<engine::run_request>(node_id::service, node_id::process);
+  prod.connect<prepare_request>(node_id::process, node_id::prepare);
+  prod.connect<download_request>(node_id::process, node_id::download);
+  prod.connect<import_request>(node_id::process, node_id::import);
+  prod.connect<compute_request>(node_id::process, node_id::compute);
+  prod.connect<export_request>(node_id::process, node_id::exporter);
   return prod;
 }
 
 engine::pool_sizes pool_sizes_of(const settings& s) {
-  const auto j = to_json(s);
-  return [j](const engine::pool_setting& p) {
-    auto it = j.find(p.key);
-    return it != j.end() && it->is_number_integer() ? it->get<int>() : p.default_size;
+  // The engine names a pool by its declared key; the size is the field's.
+  std::map<std::string, int> sizes;
+  for (const auto& f : pools) sizes[f.key] = s.*f.size;
+  return [sizes](const engine::pool_setting& p) {
+    auto it = sizes.find(p.key);
+    return it != sizes.end() ? it->second : p.default_size;
   };
 }
 

@@ -49,8 +49,8 @@ public:
         engine::log_line("main", "serving; config " + path_ + ", output " + s.output_dir);
       reported_.clear();
       served_ = true;
-      engine::serve_plan plan{gaia_production(s, path_, watch_.readiness()),
-                              spawn_options_of(s)};
+      engine::serve_plan plan{
+        gaia_production(s, path_, watch_.readiness(), watch_.retries()), spawn_options_of(s)};
       if (cluster_) cluster_->attach(plan.opts);
       watch_.attach(s, plan.prod, plan.opts);
       return plan;

@@ -3,6 +3,8 @@
 #include "cli/commands.hpp"
 
 #include "cli/config_option.hpp"
+
+#include "actors/run_steps.hpp"
 #include "settings/config_failure.hpp"
 
 #include "engine/observe/trace_store.hpp"
@@ -97,7 +99,7 @@ int status(const config_option& config) {
     std::string where = "starting";
     if (progress) {
       where = progress->step;
-      if (progress->step == "download+import")
+      if (run_step_named(progress->step) == run_step::download_import)
         where += " (" + files_progress(*progress) + ")";
       where += ", run " + std::to_string(progress->run_id) + " for "
                + std::to_string(std::time(nullptr) - progress->started_unix)

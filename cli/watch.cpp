@@ -3,7 +3,6 @@
 #include "actors/production.hpp"
 #include "engine/log.hpp"
 #include "engine/observe/production_json.hpp"
-#include "messages/messages.hpp"
 #include "settings/output_layout.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,11 +16,12 @@ watch::watch()
   : live_(std::make_shared<engine::live_state>()),
     // Named now, not at the first production: the page may serve /metrics
     // before any config loads.
-    metrics_(std::make_shared<web::metrics>(gaia_production(default_settings()).name())) {
+    metrics_(std::make_shared<web::metrics>(gaia_production(default_settings()).name())),
+    retries_(std::make_shared<retry_counter>()) {
   metrics_->add_counter("download_retries_total",
                         "Download attempts that failed in a way worth retrying, by cause "
                         "(README, Downloads)",
-                        "cause", download_retries_by_cause);
+                        "cause", [retries = retries_] { return retries->by_name(); });
 }
 
 watch::~watch() {

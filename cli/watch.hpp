@@ -1,10 +1,12 @@
 // What `serve` offers to watch the production with: the live state and
-// metrics (fed by every run's trace events), readiness (whether the config
-// loads) and, with web_port set, the live page (web/server.hpp). They
-// outlive the productions serve spawns and respawns after a config change.
+// metrics (fed by every run's trace events, and the download retries the
+// productions count), readiness (whether the config loads) and, with
+// web_port set, the live page (web/server.hpp). They outlive the
+// productions serve spawns and respawns after a config change.
 #pragma once
 
 #include "actors/production.hpp"
+#include "download/retry.hpp"
 #include "engine/observe/live_state.hpp"
 #include "engine/production.hpp"
 #include "engine/spawn.hpp"
@@ -42,9 +44,14 @@ public:
   /// and after this object is gone.
   config_report readiness() const;
 
+  /// Where the productions count their download retries by cause, for
+  /// /metrics: one tally for as long as serve runs, across respawns.
+  std::shared_ptr<retry_counter> retries() const { return retries_; }
+
 private:
   std::shared_ptr<engine::live_state> live_;
   std::shared_ptr<web::metrics> metrics_;
+  std::shared_ptr<retry_counter> retries_;
   std::unique_ptr<web::server> page_;
   web::server_options page_at_; ///< port 0: no page yet
   std::string moved_noted_;     ///< a config's other address, logged once

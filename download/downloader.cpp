@@ -49,10 +49,12 @@ bool is_http(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
 
-/// Why an attempt failed in a way another attempt may get past.
+/// Why an attempt failed in a way another attempt may get past: the cause
+/// (for the metrics) and the words (for the log and results.err).
 struct retry_reason {
-  retry_reason(std::string w, std::optional<int> after = std::nullopt)
-    : why(std::move(w)), retry_after_s(after) {}
+  retry_reason(retry_cause c, std::string w, std::optional<int> after = std::nullopt)
+    : cause(c), why(std::move(w)), retry_after_s(after) {}
+  retry_cause cause;
   std::string why;
   std::optional<int> retry_after_s; ///< the server's Retry-After
 };
@@ -84,8 +86,8 @@ int with_retries(const std::string& url, const download_options& opts,
     if (opts.on_notice) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.1f s", wait.count() / 1000.0);
-      opts.on_notice(r->why + "; attempt " + std::to_string(n + 1) + " of "
-                     + std::to_string(attempts) + " in " + secs);
+      opts.on_notice({r->cause, r->why + "; attempt " + std::to_string(n + 1) + " of "
+                                  + std::to_string(attempts) + " in " + secs});
     }
     if (!sleep_unless_cancelled(wait, opts.cancelled)) cancelled(url);
   }
@@ -97,17 +99,20 @@ attempt_result transfer_failure(const std::string& url, const transfer_outcome& 
                                 const download_options& opts) {
   if (o.cancelled) cancelled(url);
   if (o.stalled)
-    return retry_reason{"stalled: less than " + std::to_string(opts.stall_min_bytes_per_s)
-                        + " bytes/s for " + std::to_string(opts.stall_timeout_s) + " s"};
+    return retry_reason{retry_cause::stall,
+                        "stalled: less than " + std::to_string(opts.stall_min_bytes_per_s)
+                          + " bytes/s for " + std::to_string(opts.stall_timeout_s) + " s"};
   const long status = o.head.status;
   if (!body_is_content(status)) {
     std::string why = "HTTP " + std::to_string(status);
-    if (!retryable_status(status)) throw download_error(url + ": " + why);
-    return retry_reason{why, parse_retry_after(o.head.retry_after, std::time(nullptr))};
+    const auto cause = status_retry_cause(status);
+    if (!cause) throw download_error(url + ": " + why);
+    return retry_reason{*cause, why, parse_retry_after(o.head.retry_after, std::time(nullptr))};
   }
   if (o.curl_code != CURLE_OK && !o.sink_aborted) {
-    if (!retryable_curl_code(o.curl_code)) throw download_error(url + ": " + o.curl_error);
-    return retry_reason{o.curl_error, std::nullopt};
+    const auto cause = curl_retry_cause(o.curl_code);
+    if (!cause) throw download_error(url + ": " + o.curl_error);
+    return retry_reason{*cause, o.curl_error};
   }
   return std::nullopt;
 }
@@ -166,7 +171,8 @@ attempt_result consumer_failure(const std::string& url, std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const corrupt_gzip_error& c) {
-    return retry_reason{c.what() + std::string(" (while streaming ") + url + ")"};
+    return retry_reason{retry_cause::other,
+                        c.what() + std::string(" (while streaming ") + url + ")"};
   }
 }
 
@@ -249,25 +255,28 @@ struct downloader::impl {
            : "more bytes than the " + std::to_string(sink.too_large) + " the server announced"));
     }
     if (sink.resumed && opts.on_notice)
-      opts.on_notice("resumed at " + engine::format_mb(static_cast<double>(have)));
+      opts.on_notice({std::nullopt, "resumed at " + engine::format_mb(static_cast<double>(have))});
     if (sink.restarted && opts.on_notice)
-      opts.on_notice("the server sent the whole file instead of the rest "
-                     "(range ignored or file changed): starting over");
+      opts.on_notice({std::nullopt, "the server sent the whole file instead of the rest "
+                                    "(range ignored or file changed): starting over"});
     result.resumed = result.resumed || sink.resumed;
     if (sink.bad_range) {
       drop();
-      return retry_reason{"HTTP 206 with Content-Range '" + o.head.content_range + "' for a request "
-                          + (req.range_from > 0 ? "from byte " + std::to_string(req.range_from)
-                                                : std::string("of the whole file"))
-                          + " (the bytes do not continue the local .part)"};
+      return retry_reason{retry_cause::range,
+                          "HTTP 206 with Content-Range '" + o.head.content_range
+                            + "' for a request "
+                            + (req.range_from > 0 ? "from byte " + std::to_string(req.range_from)
+                                                  : std::string("of the whole file"))
+                            + " (the bytes do not continue the local .part)"};
     }
     if (sink.not_gzip) {
       drop();
-      return retry_reason{not_gzip_text(o.head, sink, 2)};
+      return retry_reason{retry_cause::not_gzip, not_gzip_text(o.head, sink, 2)};
     }
     if (o.head.status == 416) { // the .part is not a prefix of the file
       drop();
-      return retry_reason{"HTTP 416 on resume (the local .part does not fit)"};
+      return retry_reason{retry_cause::range,
+                          "HTTP 416 on resume (the local .part does not fit)"};
     }
     if (auto failed = transfer_failure(url, o, opts)) {
       keep_for_resume(); // the bytes so far stay: the next attempt continues
@@ -277,12 +286,13 @@ struct downloader::impl {
     if (st.version.total > 0 && size != st.version.total) {
       if (size > st.version.total) drop();
       else keep_for_resume();
-      return retry_reason{"short body: " + std::to_string(size) + " of "
-                          + std::to_string(st.version.total) + " bytes"};
+      return retry_reason{retry_cause::short_body, "short body: " + std::to_string(size) + " of "
+                                                     + std::to_string(st.version.total)
+                                                     + " bytes"};
     }
     if (size < 2) {
       drop();
-      return retry_reason{not_gzip_text(o.head, sink, size)};
+      return retry_reason{retry_cause::not_gzip, not_gzip_text(o.head, sink, size)};
     }
     if (consumer != nullptr) {
       try {
@@ -295,8 +305,9 @@ struct downloader::impl {
     const std::string got = st.hashing ? st.hash.hex() : std::string();
     if (st.hashing && got != opts.expected_md5) {
       drop();
-      return retry_reason{"MD5 mismatch: got " + got + ", the checksum list says "
-                          + opts.expected_md5};
+      return retry_reason{retry_cause::md5_mismatch, "MD5 mismatch: got " + got
+                                                       + ", the checksum list says "
+                                                       + opts.expected_md5};
     }
     result.source = source_version{url, st.version.etag, st.version.last_modified, size, got};
     if (keep) {

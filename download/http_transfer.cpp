@@ -219,23 +219,25 @@ transfer_outcome perform_transfer(void* handle, const transfer_request& req,
   return out;
 }
 
-bool retryable_curl_code(int code) {
+std::optional<retry_cause> curl_retry_cause(int code) {
   switch (code) {
+  case CURLE_OPERATION_TIMEDOUT:
+    return retry_cause::timeout;
   case CURLE_COULDNT_RESOLVE_PROXY:
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_CONNECT:
+    return retry_cause::connect;
   case CURLE_HTTP2:
   case CURLE_PARTIAL_FILE:
-  case CURLE_OPERATION_TIMEDOUT:
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_GOT_NOTHING:
   case CURLE_SEND_ERROR:
   case CURLE_RECV_ERROR:
   case CURLE_HTTP2_STREAM:
   case CURLE_HTTP3:
-    return true;
+    return retry_cause::connection;
   default:
-    return false;
+    return std::nullopt;
   }
 }
 

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "download/options.hpp"
+#include "download/retry.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace gaia {
@@ -65,10 +67,13 @@ transfer_outcome perform_transfer(void* curl, const transfer_request& req,
                                   const download_options& opts,
                                   body_sink& sink);
 
-/// True for curl failures another attempt may get past: timeouts and
-/// stalls, refused or dropped connections, short bodies, TLS handshakes
-/// cut off, DNS hiccups. Not: bad URLs, certificate problems, file://
-/// errors.
-bool retryable_curl_code(int code);
+/// Why another attempt may get past a curl failure: timeouts, refused or
+/// dropped connections, short bodies, TLS handshakes cut off, DNS hiccups.
+/// Nothing for the others: bad URLs, certificate problems, file:// errors.
+std::optional<retry_cause> curl_retry_cause(int code);
+
+/// True for curl failures another attempt may get past (those with a
+/// curl_retry_cause).
+inline bool retryable_curl_code(int code) { return curl_retry_cause(code).has_value(); }
 
 } // namespace gaia

@@ -3,11 +3,23 @@
 // defaults.
 #pragma once
 
+#include "download/retry.hpp"
+
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace gaia {
+
+/// A notable event of a download, for the log and the metrics.
+struct download_notice {
+  /// A retry's cause, decided where the failure was seen; nothing for the
+  /// other notices (a resume, a server that ignored the range).
+  std::optional<retry_cause> retry;
+  /// The log line: "HTTP 503; attempt 2 of 6 in 1.0 s", "resumed at 1.2 MB".
+  std::string text;
+};
 
 /// How to download; the defaults are also the settings' defaults.
 struct download_options {
@@ -23,9 +35,10 @@ struct download_options {
   std::function<bool()> cancelled;
   /// Called at most every few seconds with (bytes so far, total or 0).
   std::function<void(uint64_t, uint64_t)> on_progress;
-  /// One log line per notable event: a retry (why, which attempt, how
-  /// long the wait), a resumed transfer, a server that ignored the range.
-  std::function<void(const std::string&)> on_notice;
+  /// One per notable event: a retry (its cause; the text says why, which
+  /// attempt, how long the wait), a resumed transfer, a server that ignored
+  /// the range.
+  std::function<void(const download_notice&)> on_notice;
 };
 
 } // namespace gaia

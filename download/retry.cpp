@@ -62,8 +62,38 @@ bool sleep_unless_cancelled(std::chrono::milliseconds d,
   }
 }
 
-bool retryable_status(long status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+std::optional<retry_cause> status_retry_cause(long status) {
+  if (status == 408) return retry_cause::http_408;
+  if (status == 429) return retry_cause::http_429;
+  if (status >= 500 && status <= 599) return retry_cause::http_5xx;
+  return std::nullopt;
+}
+
+const char* retry_cause_name(retry_cause c) {
+  switch (c) {
+  case retry_cause::http_5xx: return "http_5xx";
+  case retry_cause::http_429: return "http_429";
+  case retry_cause::http_408: return "http_408";
+  case retry_cause::timeout: return "timeout";
+  case retry_cause::connect: return "connect";
+  case retry_cause::connection: return "connection";
+  case retry_cause::stall: return "stall";
+  case retry_cause::short_body: return "short_body";
+  case retry_cause::not_gzip: return "not_gzip";
+  case retry_cause::md5_mismatch: return "md5_mismatch";
+  case retry_cause::range: return "range";
+  case retry_cause::other: return "other";
+  }
+  return "other";
+}
+
+std::map<std::string, uint64_t> retry_counter::by_name() const {
+  std::map<std::string, uint64_t> out;
+  for (size_t i = 0; i < retry_cause_count; ++i) {
+    const auto c = static_cast<retry_cause>(i);
+    out[retry_cause_name(c)] = count(c);
+  }
+  return out;
 }
 
 } // namespace gaia

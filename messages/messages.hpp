@@ -221,17 +221,6 @@ std::string trace_key(const import_request& x);
 uint64_t trace_bytes(const download_reply& x);  ///< the file's size
 uint64_t trace_bytes(const import_reply& x);    ///< uncompressed bytes read
 
-/// Hears a download notice (download_options::on_notice): a retry
-/// ("HTTP 503; attempt 2 of 6 in 1.0 s") is counted by its cause, for
-/// /metrics. Other notices (a resume) are not counted.
-void note_download_notice(const std::string& text);
-/// The cause of a retry, from the reason before "; attempt": http_5xx,
-/// http_429, http_408, timeout, connect, connection, stall, short_body,
-/// not_gzip, md5_mismatch, range, other.
-std::string retry_cause(const std::string& why);
-/// The retries counted by note_download_notice in this process, by cause.
-std::map<std::string, uint64_t> download_retries_by_cause();
-
 /// Why an operation failed. The error's context carries one string: the
 /// message for results.err (it names the file or URL).
 enum class gaia_errc : uint8_t {

@@ -336,3 +336,22 @@ TEST_CASE("production: spawning gives every declared node an actor") {
   });
   prod.shutdown();
 }
+
+TEST_CASE("production: pool sizes come from the settings fields, their defaults from the "
+          "settings' defaults") {
+  auto s = default_settings();
+  s.download_pool_size = 7;
+  s.import_pool_size = 3;
+  const auto decl = gaia_production(s);
+  const auto sizes = pool_sizes_of(s);
+  const auto& download = decl.find(node_id::download);
+  const auto& import = decl.find(node_id::import);
+  CHECK(sizes(download.pool) == 7);
+  CHECK(sizes(import.pool) == 3);
+  // Spawned without sizes, a pool has the size the settings table gives
+  // by default (import_pool_size: the number of cores).
+  CHECK(download.pool.default_size == default_settings().download_pool_size);
+  CHECK(import.pool.default_size == default_settings().import_pool_size);
+  CHECK(download.pool.key == "download_pool_size");
+  CHECK(import.pool.key == "import_pool_size");
+}
