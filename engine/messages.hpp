@@ -7,8 +7,10 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace engine {
@@ -30,6 +32,36 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 /// A pool's clock for its jobs' time limits (engine/worker_pool.hpp).
 using pool_tick_atom = caf::atom_constant<caf::atom("pooltick")>;
+
+/// A double field as inspect() names it, so that it crosses the wire as its
+/// 64 bits, exactly: CAF 0.17's binary serializer packs doubles with a
+/// portable routine that turns -0.0 into 0.0, garbles NaNs and subnormals and
+/// never returns on an infinity. Other inspectors (to_string) see the double.
+struct exact_double {
+  double* value;
+};
+
+/// For inspect(): `f(..., engine::exact(x.seconds))`.
+inline exact_double exact(double& x) {
+  return {&x};
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exact_double& x) {
+  if constexpr (std::is_base_of_v<caf::serializer, Inspector>) {
+    uint64_t bits;
+    std::memcpy(&bits, x.value, sizeof bits);
+    return f(bits);
+  } else if constexpr (std::is_base_of_v<caf::deserializer, Inspector>) {
+    uint64_t bits = 0;
+    auto err = f(bits);
+    if (!err)
+      std::memcpy(x.value, &bits, sizeof bits);
+    return err;
+  } else {
+    return f(*x.value);
+  }
+}
 
 /// Start run `run_id` now (service -> process).
 struct run_request {
@@ -67,7 +99,7 @@ typename Inspector::result_type inspect(Inspector& f, run_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
   return f(caf::meta::type_name("run_outcome"), x.run_id, x.ok, x.abandoned,
-           x.step, x.subject, x.error, x.summary, x.counts, x.seconds);
+           x.step, x.subject, x.error, x.summary, x.counts, exact(x.seconds));
 }
 
 /// Why the engine itself ended a job. The context carries one string.

@@ -161,7 +161,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_reply& x) {
   return f(caf::meta::type_name("import_reply"), x.label, x.checkpoint_path,
            x.rows, x.skipped_rows, x.skipped_values, x.sources, x.bytes,
-           x.uncompressed_bytes, x.reused, x.seconds, x.source);
+           x.uncompressed_bytes, x.reused, engine::exact(x.seconds), x.source);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_request& x) {
@@ -172,7 +172,7 @@ typename Inspector::result_type inspect(Inspector& f, download_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
   return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
-           x.reused, x.attempts, x.seconds, x.import);
+           x.reused, x.attempts, engine::exact(x.seconds), x.import);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_download& x) {
@@ -190,7 +190,7 @@ typename Inspector::result_type inspect(Inspector& f, compute_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_reply& x) {
   return f(caf::meta::type_name("compute_reply"), x.sources, x.qualifying,
-           x.seconds);
+           engine::exact(x.seconds));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_request& x) {
@@ -200,7 +200,7 @@ typename Inspector::result_type inspect(Inspector& f, export_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_reply& x) {
   return f(caf::meta::type_name("export_reply"), x.rows, x.csv_path,
-           x.seconds);
+           engine::exact(x.seconds));
 }
 
 /// What the trace says of each message (engine/trace.hpp; defined in
