@@ -14,7 +14,9 @@ RUN /src/scripts/install-deps.sh build && rm -rf /var/lib/apt/lists/*
 # One line per source folder of CMakeLists.txt (tests/test_deploy.cpp
 # checks that none is missing).
 COPY CMakeLists.txt /src/CMakeLists.txt
+COPY layers.txt /src/layers.txt
 COPY engine /src/engine
+COPY core /src/core
 COPY archive /src/archive
 COPY download /src/download
 COPY results /src/results

@@ -16,7 +16,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/run_steps.hpp"
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 #include "engine/run_control.hpp"
 #include "engine/state/state_dir.hpp"
 #include "settings/output_layout.hpp"

@@ -8,7 +8,7 @@
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "engine/trace.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <caf/io/all.hpp>
 

@@ -13,7 +13,7 @@
 #include "actors/import_steps.hpp"
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <chrono>
 #include <filesystem>

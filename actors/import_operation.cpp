@@ -6,7 +6,7 @@
 
 #include "actors/import_steps.hpp"
 #include "engine/log.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <chrono>
 #include <filesystem>

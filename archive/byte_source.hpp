@@ -12,7 +12,7 @@ class byte_source {
 public:
   virtual ~byte_source() = default;
   /// Fills up to `n` bytes of `out`; returns 0 only at the end of the stream.
-  /// Throws gaia::input_error (settings/errors.hpp) on a read or format failure.
+  /// Throws gaia::input_error (core/errors.hpp) on a read or format failure.
   virtual size_t read(char* out, size_t n) = 0;
   /// The name used in error messages (usually the file path).
   virtual const std::string& name() const = 0;

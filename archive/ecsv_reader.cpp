@@ -18,7 +18,7 @@
 
 #include "archive/buffer_cache.hpp"
 #include "archive/csv_scan.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 #include "archive/flux_tokens.hpp"
 #include "archive/source_table.hpp"
 

@@ -11,10 +11,10 @@
 #pragma once
 
 #include "archive/byte_source.hpp"
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 #include "archive/gzip_reader.hpp"
 #include "archive/gzip_stream.hpp"
-#include "results/source_aggregate.hpp"
+#include "core/source_aggregate.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -3,7 +3,7 @@
 // API (parse_flux_token, the single-token rule, is in ecsv_reader.hpp).
 #pragma once
 
-#include "results/source_aggregate.hpp"
+#include "core/source_aggregate.hpp"
 
 #include <cstdint>
 

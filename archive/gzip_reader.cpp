@@ -2,7 +2,7 @@
 // input buffer, inflated into the caller's buffer on demand.
 #include "archive/gzip_reader.hpp"
 
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

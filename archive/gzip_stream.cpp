@@ -9,7 +9,7 @@
 #include "archive/gzip_stream.hpp"
 
 #include "archive/buffer_cache.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <isa-l.h>
 #include <zlib.h>

@@ -5,6 +5,8 @@
 // zero padding after the last one (as gzip -d accepts), nothing else after.
 #pragma once
 
+#include "core/gzip_magic.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -74,10 +76,5 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
-
-/// True for gzip's two magic bytes 1f 8b at `b`.
-inline bool gzip_magic(const unsigned char* b) {
-  return b[0] == 0x1f && b[1] == 0x8b;
-}
 
 } // namespace gaia

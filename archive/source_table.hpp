@@ -3,7 +3,7 @@
 // (a hostile file may repeat one source millions of times).
 #pragma once
 
-#include "results/source_aggregate.hpp"
+#include "core/source_aggregate.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -4,7 +4,7 @@
 #include "cli/config_option.hpp"
 
 #include "actors/production.hpp"
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -5,7 +5,7 @@
 
 
 #include "archive/ecsv_reader.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <cstdio>
 #include <exception>

@@ -11,7 +11,7 @@
 #include "engine/log.hpp"
 #include "engine/runner.hpp"
 #include "settings/config_failure.hpp"
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 #include "settings/output_layout.hpp"
 
 #include <caf/all.hpp>

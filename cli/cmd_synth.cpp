@@ -2,8 +2,8 @@
 #include "cli/commands.hpp"
 
 #include "download/checksums.hpp"
-#include "settings/defaults.hpp"
-#include "archive/file_range.hpp"
+#include "core/defaults.hpp"
+#include "core/file_range.hpp"
 #include "engine/log.hpp"
 #include "tools/synth/synth.hpp"
 

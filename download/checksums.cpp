@@ -95,11 +95,6 @@ std::string derived_checksum_url(const std::string& url_template) {
   return folder + checksum_file_name;
 }
 
-checksum_source checksum_source_of(const settings& s) {
-  if (s.checksum_url) return {*s.checksum_url, !s.checksum_url->empty()};
-  return {derived_checksum_url(s.archive_url_template), false};
-}
-
 std::string url_file_name(const std::string& url) {
   const std::string path = url.substr(0, url.find_first_of("?#"));
   return path.substr(path.find_last_of('/') + 1);

@@ -5,8 +5,7 @@
 // the offline mirror publishes one too.
 #pragma once
 
-#include "archive/file_range.hpp"
-#include "settings/settings.hpp"
+#include "core/file_range.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -67,9 +66,6 @@ struct checksum_source {
   std::string url;           ///< empty: no checksums
   bool explicit_url = false; ///< configured: a failure to fetch is an error
 };
-
-/// checksum_url when set ("" = none), else derived from the template.
-checksum_source checksum_source_of(const settings& s);
 
 /// The file name in a URL: after the last '/', before any '?' or '#'.
 std::string url_file_name(const std::string& url);

@@ -1,5 +1,6 @@
 #include "download/download_part.hpp"
 
+#include "core/gzip_magic.hpp"
 #include "engine/state/atomic_file.hpp"
 
 #include <cctype>

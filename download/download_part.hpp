@@ -6,7 +6,6 @@
 // long, so a later run can resume it: the happy path creates no small file.
 #pragma once
 
-#include "archive/gzip_stream.hpp"
 #include "download/http_transfer.hpp"
 #include "download/md5.hpp"
 

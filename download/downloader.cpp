@@ -12,7 +12,8 @@
 
 #include "engine/state/atomic_file.hpp"
 #include "download/download_part.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
+#include "core/gzip_magic.hpp"
 #include "download/http_transfer.hpp"
 #include "engine/log.hpp"
 #include "download/retry.hpp"

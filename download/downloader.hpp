@@ -7,7 +7,7 @@
 
 #include "download/download_part.hpp"
 #include "download/options.hpp"
-#include "download/source_version.hpp"
+#include "core/source_version.hpp"
 
 #include <cstdint>
 #include <functional>

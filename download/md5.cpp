@@ -1,7 +1,7 @@
 // MD5 through OpenSSL's EVP interface (libcrypto), and whole-file helpers.
 #include "download/md5.hpp"
 
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <openssl/evp.h>
 

@@ -10,8 +10,8 @@
 //   download/import pool --request--> remote worker --shipped_*--> pool
 #pragma once
 
-#include "archive/file_range.hpp"
-#include "download/source_version.hpp"
+#include "core/file_range.hpp"
+#include "core/source_version.hpp"
 #include "engine/messages.hpp"
 
 #include <caf/all.hpp>

@@ -4,7 +4,7 @@
 
 #include "download/downloader.hpp"
 #include "engine/log.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 namespace gaia {
 

@@ -1,7 +1,7 @@
 #include "results/checkpoint.hpp"
 
 #include "engine/state/atomic_file.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -12,8 +12,8 @@
 //   records count x 40 bytes: source_id, bp min, bp max, rp min, rp max
 #pragma once
 
-#include "results/source_aggregate.hpp"
-#include "download/source_version.hpp"
+#include "core/source_aggregate.hpp"
+#include "core/source_version.hpp"
 
 #include <cstdint>
 #include <cstdio>

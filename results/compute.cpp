@@ -2,7 +2,7 @@
 
 #include "engine/state/atomic_file.hpp"
 #include "results/checkpoint.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 #include "results/rules.hpp"
 
 #include <algorithm>

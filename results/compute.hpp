@@ -3,7 +3,7 @@
 // Memory is one buffer per input file, whatever the number of sources.
 #pragma once
 
-#include "results/source_aggregate.hpp"
+#include "core/source_aggregate.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -3,8 +3,8 @@
 // qualifies when that is strictly greater than 100.
 #pragma once
 
-#include "settings/defaults.hpp"
-#include "results/source_aggregate.hpp"
+#include "core/defaults.hpp"
+#include "core/source_aggregate.hpp"
 
 #include <optional>
 

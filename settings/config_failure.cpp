@@ -1,6 +1,6 @@
 #include "settings/config_failure.hpp"
 
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 
 #include <nlohmann/json.hpp>
 

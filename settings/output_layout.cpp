@@ -1,7 +1,7 @@
 #include "settings/output_layout.hpp"
 
 #include "engine/state/atomic_file.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <filesystem>
 #include <system_error>

@@ -3,7 +3,7 @@
 // aggregate checkpoints and the compute step's work file.
 #pragma once
 
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 #include "engine/state/state_dir.hpp"
 
 #include <string>

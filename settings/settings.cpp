@@ -1,7 +1,7 @@
 #include "settings/settings.hpp"
 
 #include "download/checksums.hpp"
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 #include "download/downloader.hpp"
 
 #include <charconv>
@@ -364,6 +364,11 @@ env_lookup process_env() {
       return std::string(v);
     return std::nullopt;
   };
+}
+
+checksum_source checksum_source_of(const settings& s) {
+  if (s.checksum_url) return {*s.checksum_url, !s.checksum_url->empty()};
+  return {derived_checksum_url(s.archive_url_template), false};
 }
 
 settings default_settings() {

@@ -13,6 +13,8 @@
 
 namespace gaia {
 
+struct checksum_source; // download/checksums.hpp
+
 /// The files of a run taken from the archive's own list (its _MD5SUM.txt):
 /// file_boundaries "all", "all:N" (the first N) or "all:A-B" (the A-th to
 /// the B-th, counting from 1).
@@ -71,6 +73,10 @@ struct settings {
   std::string web_bind = "127.0.0.1";      ///< the page's address
   cluster_settings cluster;                ///< JSON: "cluster": {...}
 };
+
+/// Where a run's checksums come from: checksum_url when set ("" = none),
+/// else derived from the template (download/checksums.hpp).
+checksum_source checksum_source_of(const settings& s);
 
 /// A config that cannot be used. what() is one line naming the key (or the
 /// environment variable, or the file) and the problem.

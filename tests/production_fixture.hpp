@@ -3,7 +3,7 @@
 // min/max over the rows' own values, the rule written out inline.
 #pragma once
 
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 #include "settings/settings.hpp"
 #include "tools/synth/synth.hpp"
 

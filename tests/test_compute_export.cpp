@@ -1,7 +1,7 @@
 // Checkpoints, the k-way merge, compute and the CSV export on real files.
 #include "results/checkpoint.hpp"
 #include "results/compute.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 #include "results/results_csv.hpp"
 
 #include "tests/test_util.hpp"

@@ -7,6 +7,7 @@
 #include "download/md5.hpp"
 #include "tools/mirror/mirror.hpp"
 #include "download/retry.hpp"
+#include "settings/settings.hpp"
 
 #include "tests/test_util.hpp"
 

@@ -2,7 +2,7 @@
 // sample and its 48-column bulk form, CSV quoting, skipped rows, long lines,
 // and agreement with a slow reference parser on random rows.
 #include "archive/ecsv_reader.hpp"
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 #include "tests/reference_reader.hpp"
 #include "tests/test_util.hpp"
 

@@ -1,7 +1,7 @@
 // gzip_reader: both inflate backends on single- and multi-member files, and
 // every way a file can be broken (truncated, corrupt, not gzip, trailing
 // bytes, missing).
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 #include "archive/gzip_reader.hpp"
 #include "tests/test_util.hpp"
 

@@ -1,7 +1,7 @@
 // The benchmark rule on the reference's worked examples and at the line.
 #include "results/rules.hpp"
 
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 
 #include <doctest/doctest.h>
 

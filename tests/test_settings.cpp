@@ -2,7 +2,7 @@
 // clear error naming the key for every kind of bad config.
 #include "settings/settings.hpp"
 
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 
 #include "tests/env_util.hpp"
 

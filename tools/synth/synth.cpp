@@ -1,6 +1,6 @@
 // write_archive: the synthetic archive's files, generated in parallel.
 #include "tools/synth/synth.hpp"
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 #include "tools/synth/synth_writer.hpp"
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // bulk files, for offline runs, tests and benchmarks.
 #pragma once
 
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -9,7 +9,7 @@
 // holds for a controlled share of sources, and the rare cases that test
 // readers — max exactly twice min, tiny minima, huge spikes, all-NaN bands —
 // are there on purpose.
-#include "settings/defaults.hpp"
+#include "core/defaults.hpp"
 #include "tools/synth/synth.hpp"
 #include "tools/synth/synth_rng.hpp"
 #include "tools/synth/synth_sky.hpp"

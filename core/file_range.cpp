@@ -1,4 +1,4 @@
-#include "archive/file_range.hpp"
+#include "core/file_range.hpp"
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
-#include "download/source_version.hpp"
+#include "core/source_version.hpp"
 
-#include "settings/errors.hpp"
+#include "core/errors.hpp"
 
 #include <nlohmann/json.hpp>
 
