@@ -250,7 +250,9 @@ TEST_CASE("cluster: without TLS files the coordinator binds loopback only, and a
     CHECK(has(bad, "cluster.listen"));
     CHECK(has(bad, "loopback"));
   }
-  f.slow_downloads(1500);
+  // Long enough that the refused worker, slow to start on a loaded machine,
+  // still finds the coordinator running (it failed at 1.5 s a file).
+  f.slow_downloads(5000);
   auto c = f.coordinator({});
   CHECK(has(c, "(loopback, no TLS)"));
   auto other = f.start("other", {"worker"},
