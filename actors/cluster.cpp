@@ -386,7 +386,10 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
                                                static_cast<uint16_t>(s.cluster.coordinator_port),
                                                net);
       if (!acceptor) {
-        auto text = sys.render(acceptor.error());
+        // Ours (a TLS refusal, said in words) or CAF's.
+        auto text = engine::is_error(acceptor.error(), engine::errc::refused)
+                      ? engine::error_text(acceptor.error())
+                      : sys.render(acceptor.error());
         if (refused_for_good(acceptor.error())) {
           engine::log_line("worker", "refused by the coordinator at " + where + ": " + text
                                        + " (this worker is " + net.version + ")");

@@ -5,100 +5,12 @@
 
 #include "engine/log.hpp"
 #include "engine/spawn.hpp"
+#include "engine/tls_guard.hpp"
 
 #include <caf/io/all.hpp>
 #include <cstdio>
 #include <caf/openssl/all.hpp>
 
-#include <arpa/inet.h>
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
-// CAF 0.17's TLS sessions (libcaf_openssl, session.cpp) never clear
-// OpenSSL's per-thread error queue: a peer that fails the handshake (no
-// certificate of the CA) leaves its errors there, and the next SSL_read of
-// another, healthy connection on the same multiplexer thread is reported as
-// failed (SSL_get_error looks at the queue): one refused peer would knock
-// authenticated workers off. OpenSSL asks callers to clear the queue before
-// each I/O call; these definitions, in the executable, come before libssl's
-// in the dynamic linker's lookup and do that, then call libssl's. Harmless
-// for the other users of libssl in the process (libcurl clears it too).
-namespace engine {
-namespace {
-
-/// "10.0.0.7:51234", the other end of socket `fd` ("?" when unknown).
-std::string peer_of(int fd) {
-  sockaddr_storage a{};
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "?";
-  char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
-  if (a.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&a);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-  } else if (a.ss_family == AF_INET6) {
-    auto* in = reinterpret_cast<sockaddr_in6*>(&a);
-    ::inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof host);
-    port = ntohs(in->sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
-/// Logs a refused peer: once per host and reason a minute (a refused
-/// worker retries every few seconds).
-void note_refused(const std::string& peer, const std::string& reason) {
-  static std::mutex mu;
-  static std::map<std::string, std::chrono::steady_clock::time_point> last;
-  const auto host = peer.substr(0, peer.rfind(':'));
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    auto& t = last[host + " " + reason];
-    if (t.time_since_epoch().count() != 0 && now - t < std::chrono::minutes(1)) return;
-    t = now;
-  }
-  log_line("cluster", "refused a connection from " + peer + ": TLS handshake failed (" + reason
-                        + ")");
-}
-
-} // namespace
-} // namespace engine
-
-extern "C" {
-int SSL_read(SSL* s, void* buf, int num) {
-  static auto real = reinterpret_cast<int (*)(SSL*, void*, int)>(dlsym(RTLD_NEXT, "SSL_read"));
-  ERR_clear_error();
-  return real(s, buf, num);
-}
-int SSL_write(SSL* s, const void* buf, int num) {
-  static auto real =
-    reinterpret_cast<int (*)(SSL*, const void*, int)>(dlsym(RTLD_NEXT, "SSL_write"));
-  ERR_clear_error();
-  return real(s, buf, num);
-}
-// Only CAF's TLS layer accepts connections in this process (libcurl only
-// connects): a handshake that fails here is a peer refused, said in the log.
-int SSL_accept(SSL* s) {
-  static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_accept"));
-  ERR_clear_error();
-  const int r = real(s);
-  if (r <= 0 && SSL_get_error(s, r) == SSL_ERROR_SSL) {
-    char reason[256] = "unknown reason";
-    if (auto e = ERR_peek_error()) ERR_error_string_n(e, reason, sizeof reason);
-    engine::note_refused(engine::peer_of(SSL_get_fd(s)), reason);
-  }
-  return r;
-}
-int SSL_connect(SSL* s) {
-  static auto real = reinterpret_cast<int (*)(SSL*)>(dlsym(RTLD_NEXT, "SSL_connect"));
-  ERR_clear_error();
-  return real(s);
-}
-}
 
 namespace engine {
 
@@ -121,6 +33,11 @@ std::string message_types_digest(const caf::actor_system_config& cfg) {
 void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net) {
   cfg.load<caf::io::middleman>();
   if (net.tls.enabled()) {
+    // A TLS handshake takes a few round trips; a peer that connects and
+    // never finishes one (a stalled or hostile client) is cut off rather
+    // than holding a connection for good.
+    set_tls_handshake_limit(std::max(std::chrono::milliseconds(1000),
+                                     net.connection_timeout / 2));
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = net.tls.certificate;
     cfg.openssl_key = net.tls.key;
@@ -240,8 +157,19 @@ caf::expected<acceptor_actor> connect_acceptor(caf::actor_system& sys, const std
   auto mm = net.tls.enabled() ? sys.openssl_manager().actor_handle()
                               : sys.middleman().actor_handle();
   auto f = caf::make_function_view(mm, caf::duration{2 * net.connection_timeout});
+  const auto started = std::chrono::steady_clock::now();
   auto res = f(caf::connect_atom::value, host, port);
-  if (!res) return std::move(res.error());
+  if (!res) {
+    // CAF says only disconnect_during_handshake: say why the TLS layer
+    // refused (the coordinator's certificate is not of our CA, ours is not
+    // of its CA, ...).
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+    auto why = net.tls.enabled() ? tls_refusal_from(port, took + std::chrono::milliseconds(100))
+                                 : std::string();
+    if (!why.empty()) return make_error(errc::refused, "TLS handshake failed (" + why + ")");
+    return std::move(res.error());
+  }
   auto& ptr = std::get<1>(*res);
   if (!ptr) return caf::make_error(caf::sec::no_actor_published_at_port, port);
   if (!sys.assignable(std::get<2>(*res), sys.message_types<acceptor_actor>()))

@@ -27,7 +27,8 @@
 //   down (its node killed, frozen past the connection timeout, gone) its
 //   job goes back to the queue for the next idle worker, local or remote;
 //   so does a job a remote worker answered with an error (another worker,
-//   preferably, tries it). A job lost or failed on two workers fails, its
+//   preferably, tries it; "another" by name and host, so the same worker
+//   process rejoining after a drop is not another). A job lost or failed on two workers fails, its
 //   error naming both (errc::worker_lost when both were lost). ADL hooks, all optional: `trace_summary(x)` a short text of a
 //   Request or Reply, `trace_key(request)` what it is about (a file, for
 //   timelines), `trace_bytes(reply)` the bytes the job handled.
@@ -150,6 +151,9 @@ struct pool_state {
     std::chrono::system_clock::time_point sent_at;
     /// The workers it was lost or failed on: "download#3 (w1/download1)".
     std::vector<std::string> lost_on;
+    /// And who they were (worker_identity): a worker that rejoins is a new
+    /// member but the same worker.
+    std::vector<std::string> tried_by;
     std::vector<std::string> why; ///< and how, in the same order
   };
   struct member {
@@ -314,6 +318,15 @@ void on_tick(pool_pointer<Request, Reply> self) {
   arm_tick<Request, Reply>(self);
 }
 
+/// Who a member is, across rejoins: a remote worker process by its name
+/// (cluster.worker_name, the part of the slot name "w1/download1" before
+/// the '/') and host, "w1@host-a"; a local worker by its label.
+template <class Member>
+std::string worker_identity(const std::string& pool, const Member& m) {
+  if (!m.remote) return pool + "#" + std::to_string(m.number);
+  return m.name.substr(0, m.name.find('/')) + "@" + m.host;
+}
+
 /// "download#2", or "download#3 (worker-a@host-b)" for a remote worker.
 template <class Member>
 std::string worker_label(const std::string& pool, const Member& m) {
@@ -379,6 +392,7 @@ void lose_member(pool_pointer<Request, Reply> self, const caf::actor_addr& remot
   *b->second.abandoned = true;
   st.running.erase(b);
   j->lost_on.push_back(who);
+  j->tried_by.push_back(worker_identity(st.name, m));
   j->why.push_back("lost: " + why);
   const auto key = key_or_job(j->request);
   if (j->lost_on.size() >= 2) {
@@ -398,11 +412,12 @@ void dispatch(pool_pointer<Request, Reply> self) {
   using job_type = typename pool_state<Request, Reply>::job;
   auto& st = self->state;
   // A job lost or failed on a worker goes to another one; to the same only
-  // when the pool has no other.
+  // when the pool has no other. The same by identity, not member number: a
+  // worker that was frozen, dropped and resumed rejoins as a new member.
   auto may_take = [&st](const job_type& j, const auto& m) {
     auto tried = [&](const auto& x) {
-      return std::find(j.lost_on.begin(), j.lost_on.end(), worker_label(st.name, x))
-             != j.lost_on.end();
+      return std::find(j.tried_by.begin(), j.tried_by.end(), worker_identity(st.name, x))
+             != j.tried_by.end();
     };
     return !tried(m) || std::all_of(st.workers.begin(), st.workers.end(), tried);
   };
@@ -467,6 +482,7 @@ void dispatch(pool_pointer<Request, Reply> self) {
           // A remote worker could not do it (its network, its disk):
           // another worker tries, unless this was the second.
           j->lost_on.push_back(who);
+          j->tried_by.push_back(worker_identity(st.name, m));
           j->why.push_back(error_text(err));
           if (j->lost_on.size() < 2) {
             log_line(st.name, who + " failed " + key_or_job(j->request) + " ("

@@ -14,7 +14,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -374,4 +376,119 @@ TEST_CASE("cluster: a run that fails on the coordinator is cancelled on the work
   CHECK(has(w1, "worker: download " + f.m.label(1)));
   CHECK(test::eventually([&] { return has(w1, "run 1 cancelled by the coordinator"); }, 10s));
   f.m.server->clear_faults();
+}
+
+namespace {
+
+/// A TCP connection to 127.0.0.1:port that the test drives byte by byte.
+struct raw_client {
+  int fd = -1;
+  explicit raw_client(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~raw_client() { ::close(fd); }
+  /// The local port: how the coordinator's log names this client.
+  int port() const {
+    sockaddr_in a{};
+    socklen_t n = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    return ntohs(a.sin_port);
+  }
+  void send(const std::string& bytes) {
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
+  }
+  /// Waits (up to `limit`) for the other side to close; what it sends
+  /// meanwhile (a TLS alert) is read and dropped. True when it closed.
+  bool closed_within(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buf[4096];
+      if (::recv(fd, buf, sizeof buf, 0) <= 0) return true; // EOF or reset
+    }
+  }
+};
+
+/// A TLS coordinator that stays up (serve) for the refusal tests.
+std::unique_ptr<test::child_process> serving_coordinator(cluster_fixture& f, const test_pki& pki,
+                                                         const std::string& timeout_ms) {
+  auto env = f.coordinator_env(pki.env("coordinator"));
+  env["GAIA_CLUSTER_CONNECTION_TIMEOUT_MS"] = timeout_ms;
+  auto c = f.start("coordinator", {"serve"}, env);
+  REQUIRE(test::eventually([&] { return has(c, "workers join on"); }, 20s));
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("cluster: refused peers are named by their address even when already gone, logged "
+          "once a minute per host, and the refused worker says why") {
+  cluster_fixture f(1);
+  test_pki pki(f.dir.path());
+  auto c = serving_coordinator(f, pki, "5000");
+  // Five refusals of a worker whose certificate (and CA) are another CA's:
+  // it drops the connection as soon as it sees the coordinator's
+  // certificate, so the coordinator finds the peer gone (reset) when its
+  // handshake fails.
+  for (int i = 0; i < 5; ++i) {
+    auto rogue = f.start("rogue" + std::to_string(i), {"worker"},
+                         f.worker_env("rogue", {{"GAIA_CLUSTER_CERTIFICATE", pki.p("rogue.pem")},
+                                                {"GAIA_CLUSTER_KEY", pki.p("rogue.key")},
+                                                {"GAIA_CLUSTER_CAFILE", pki.p("other-ca.pem")}}));
+    REQUIRE(test::eventually([&] { return has(rogue, "cannot reach the coordinator"); }, 20s));
+    INFO(rogue->err());
+    // It says why: the coordinator's certificate is not of its CA.
+    CHECK(has(rogue, "TLS handshake failed (error:"));
+    CHECK(has(rogue, "certificate verify failed"));
+  }
+  // Plain bytes, the connection closed at once.
+  for (int i = 0; i < 5; ++i) {
+    raw_client plain(f.port);
+    plain.send("hello, coordinator\n");
+  }
+  REQUIRE(test::eventually([&] { return has(c, "wrong version number"); }, 10s));
+  REQUIRE(test::eventually([&] { return has(c, "unknown ca"); }, 10s));
+  INFO(c->err());
+  CHECK(!has(c, "refused a connection from ?"));
+  CHECK(!has(c, "unknown peer"));
+  CHECK(count(c->err(), "refused a connection from 127.0.0.1:") >= 2);
+  // Once a minute per host and reason, however many came.
+  CHECK(count(c->err(), "unknown ca)") == 1);
+  CHECK(count(c->err(), "wrong version number)") == 1);
+}
+
+TEST_CASE("cluster: a connection that never finishes its TLS handshake is closed within the "
+          "limit, and logged with its address") {
+  cluster_fixture f(1);
+  test_pki pki(f.dir.path());
+  // connection_timeout 1500 ms: the handshake limit is 1 s.
+  auto c = serving_coordinator(f, pki, "1500");
+  raw_client silent(f.port);
+  raw_client partial(f.port);
+  // A TLS record header announcing a ClientHello that never comes whole.
+  partial.send(std::string("\x16\x03\x01\x00\x80\x01\x00\x00\x7c\x03\x03", 11));
+  // Generous bounds (a loaded machine): closed well before 8 s, not never.
+  CHECK(silent.closed_within(8000ms));
+  CHECK(partial.closed_within(8000ms));
+  INFO(c->err());
+  // Logged with the address of one of them (the other: the same host and
+  // reason within a minute).
+  const std::string why = ": TLS handshake failed (not finished within 1 s)";
+  REQUIRE(test::eventually([&] { return has(c, why); }, 10s));
+  CHECK(count(c->err(), why) == 1);
+  CHECK((has(c, "from 127.0.0.1:" + std::to_string(silent.port()) + why)
+         || has(c, "from 127.0.0.1:" + std::to_string(partial.port()) + why)));
+  CHECK(!has(c, "refused a connection from ?"));
+  // Authenticated workers still join beside such peers.
+  auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", pki.env("w1")));
+  CHECK(test::eventually([&] { return has(w1, "joined gaia-dr3"); }, 20s));
 }

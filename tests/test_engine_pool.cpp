@@ -321,3 +321,84 @@ TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes t
   }
   f.run();
 }
+
+TEST_CASE("engine pool: a job lost or failed on a worker does not go back to it when it "
+          "rejoins as a new member, but to another worker") {
+  fixture f;
+  // The stand-ins forward to these; each "worker process" records apart.
+  auto first = std::make_shared<record>();
+  auto rejoined = std::make_shared<record>();
+  auto other = std::make_shared<record>();
+  auto join = [&](const pool& p, const caf::actor& r,
+                  const std::string& name, const std::string& host) {
+    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, r, name, host);
+    f.run();
+  };
+  SUBCASE("lost: w1 dropped (frozen past the timeout) rejoins under its name") {
+    // The local worker hangs on its job: the lost job can only wait.
+    auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)},
+                         forwarding());
+    auto w1 = f.sys->spawn(stuck_on_zero, first);
+    join(p, caf::actor_cast<caf::actor>(w1), "w1/download1", "host-a");
+    f.send_all(p, {{1, 0, 0}, {1, 0, 0}}); // the local worker's, then w1's
+    f.run();
+    CHECK(first->worked == std::vector<int>{0});
+    caf::anon_send_exit(w1, caf::exit_reason::kill); // dropped: the job is queued again
+    f.run();
+    // w1 resumed: a new member, the same worker (and its other slot too).
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, rejoined)), "w1/download1",
+         "host-a");
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, rejoined)), "w1/download2",
+         "host-a");
+    CHECK(rejoined->worked.empty());
+    CHECK(f.rec->replies.empty());
+    // Another worker comes: it takes the job.
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, other)), "w2/download1",
+         "host-a");
+    CHECK(other->worked == std::vector<int>{0});
+    CHECK(rejoined->worked.empty());
+    CHECK(f.rec->replies == std::vector<int>{0});
+    CHECK(f.rec->errors.empty());
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("failed: w1 answered with an error, rejoins, the job waits for another worker") {
+    auto p = f.make_pool(0, quick_worker, caf::infinite, forwarding());
+    auto busy = std::make_shared<record>();
+    auto w2 = f.sys->spawn(stuck_on_zero, busy);
+    join(p, caf::actor_cast<caf::actor>(w2), "w2/download1", "host-b");
+    auto w1 = f.sys->spawn(failing_worker, first);
+    join(p, caf::actor_cast<caf::actor>(w1), "w1/download1", "host-a");
+    // Job 0 hangs on w2; job 7 fails on w1 and waits for w2.
+    f.send_all(p, {{1, 0, 0}, {1, 7, 0}});
+    f.run();
+    CHECK(busy->worked == std::vector<int>{0});
+    CHECK(first->worked == std::vector<int>{7});
+    caf::anon_send_exit(w1, caf::exit_reason::kill);
+    f.run();
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, rejoined)), "w1/download1",
+         "host-a");
+    CHECK(rejoined->worked.empty());
+    CHECK(f.rec->replies.empty());
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, other)), "w3/download1",
+         "host-c");
+    CHECK(other->worked == std::vector<int>{7});
+    CHECK(f.rec->replies == std::vector<int>{7});
+    caf::anon_send_exit(w2, caf::exit_reason::kill);
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  SUBCASE("the same name on another host is another worker") {
+    auto p = f.make_pool(0, quick_worker, caf::infinite, forwarding());
+    auto w1 = f.sys->spawn(stuck_on_zero, first);
+    join(p, caf::actor_cast<caf::actor>(w1), "w1/download1", "host-a");
+    f.send_all(p, {{1, 0, 0}});
+    f.run();
+    caf::anon_send_exit(w1, caf::exit_reason::kill);
+    f.run();
+    join(p, caf::actor_cast<caf::actor>(f.sys->spawn(quick_worker, other)), "w1/download1",
+         "host-b");
+    CHECK(other->worked == std::vector<int>{0});
+    CHECK(f.rec->replies == std::vector<int>{0});
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+  f.run();
+}
