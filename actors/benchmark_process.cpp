@@ -279,7 +279,6 @@ void download(self_ptr self, const run_ptr& run, const file_range& r, bool force
       [self, run](download_reply& rep) {
         if (stopped(self, run)) return;
         ++run->downloaded;
-        rep.import.seconds = rep.seconds;
         imported(self, run, rep.import);
       },
       [self, run, url](caf::error& err) {

@@ -1,24 +1,21 @@
 // The Gaia production over several machines: see actors/cluster.hpp.
 #include "actors/cluster.hpp"
 
-#include "actors/import_steps.hpp"
 #include "actors/operations.hpp"
 #include "actors/production.hpp"
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
-#include "engine/state/atomic_file.hpp"
 #include "engine/trace.hpp"
 #include "core/errors.hpp"
+#include "importer/file_importer.hpp"
 
 #include <caf/io/all.hpp>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 #ifndef GAIA_DR3_VERSION
 #define GAIA_DR3_VERSION "0"
@@ -47,34 +44,6 @@ engine::cluster_net cluster_net_of(const settings& s) {
   return net;
 }
 
-void store_shipped_checkpoint(const std::string& path, const std::string& bytes,
-                              const std::string& url, const std::string& worker) {
-  // Validated under a name of its own, renamed only when whole and of this
-  // file: a reader of aggregates/ never sees a partial or foreign one. The
-  // name ends like atomic_file's temporaries (".tmp.<pid>"), which a later
-  // run removes when this process died writing it.
-  static std::atomic<uint64_t> serial{0};
-  const std::string tmp = path + ".shipped" + std::to_string(++serial) + ".tmp."
-                          + std::to_string(::getpid());
-  {
-    engine::atomic_file out(tmp, engine::durability::cache);
-    out.write(bytes);
-    out.commit();
-  }
-  auto info = read_checkpoint_info(tmp);
-  if (!info || info->source.url != url) {
-    engine::remove_if_exists(tmp);
-    throw engine::input_error(url + ": the checkpoint " + worker + " sent is "
-                              + (info ? "of " + info->source.url : std::string("not valid")));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    engine::remove_if_exists(tmp);
-    throw engine::output_error(path + ": " + ec.message());
-  }
-}
-
 namespace {
 
 std::string read_bytes(const std::string& path) {
@@ -101,6 +70,13 @@ std::optional<input_fingerprint> local_copy(const std::string& path) {
 
 // ---- coordinator: the stand-ins of remote workers ------------------------
 
+/// The importer of the file a download or import request names.
+template <class Request>
+file_importer importer_of(const Request& req) {
+  return file_importer(req.label, req.url, req.checkpoint_path, req.expected_md5,
+                       req.max_line_bytes);
+}
+
 /// What the stand-ins and shippers of one kind of job differ in.
 template <class Request>
 struct job_kind;
@@ -113,15 +89,15 @@ struct job_kind<download_request> {
   static constexpr const char* name = node_id::download;
   /// A checkpoint of this very file here already: no need to ship it.
   static std::optional<download_reply> here(const download_request& req) {
-    if (req.force || req.expected_md5.empty()) return std::nullopt;
-    const source_version wanted{req.url, "", "", 0, req.expected_md5};
-    auto info = fitting_checkpoint(req.checkpoint_path, wanted, local_copy(req.path));
-    if (!info) return std::nullopt;
+    if (req.force) return std::nullopt;
+    // Only a published MD5 can tell here (version_check::none).
+    auto reused = importer_of(req).reuse(local_copy(req.path), version_check::none);
+    if (!reused) return std::nullopt;
     download_reply r;
     r.label = req.label;
-    r.bytes = info->source.size;
+    r.bytes = reused->bytes;
     r.reused = true;
-    r.import = reused_reply(req.label, req.checkpoint_path, *info);
+    r.import = std::move(*reused);
     return r;
   }
   /// The reply as the coordinator's own download would give it.
@@ -186,7 +162,7 @@ standin(typename standin_actor<Request>::template stateful_pointer<standin_state
         .then(
           [rp, req, worker](typename kind::shipped& s) mutable {
             try {
-              store_shipped_checkpoint(req.checkpoint_path, s.checkpoint, req.url, worker);
+              importer_of(req).store_shipped(s.checkpoint, worker);
             } catch (const std::exception& e) {
               rp.deliver(error_from(e, gaia_errc::import_failed));
               return;

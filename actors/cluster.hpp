@@ -36,12 +36,6 @@ engine::cluster_net cluster_net_of(const settings& s);
 /// The download and import pools' remote adapters.
 std::map<std::string, engine::remote_adapter> remote_adapters();
 
-/// Validates checkpoint bytes shipped by a worker for `url` and stores them
-/// at `path` (a temporary name, then a rename). Throws input_error naming
-/// the file and `worker` when they are not a valid checkpoint of `url`.
-void store_shipped_checkpoint(const std::string& path, const std::string& bytes,
-                              const std::string& url, const std::string& worker);
-
 /// The coordinator's side of a cluster in serve or run: the acceptor,
 /// published on cluster.listen:cluster.port when that is set.
 class coordinator {

@@ -10,10 +10,11 @@
 //   otherwise                                  ─► fetched and imported at once
 #include "actors/operations.hpp"
 
-#include "actors/import_steps.hpp"
+#include "actors/transfer_options.hpp"
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "importer/file_importer.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -21,26 +22,6 @@
 namespace gaia {
 
 namespace {
-
-/// The checkpoint still stands for the file: with a published MD5 the
-/// record says; without, the server must still have the version that was
-/// imported (one HEAD request).
-std::optional<import_reply> reuse(downloader& dl, const download_request& req,
-                                  const download_options& opts,
-                                  const std::optional<input_fingerprint>& local) {
-  const source_version wanted{req.url, "", "", 0, req.expected_md5};
-  auto info = fitting_checkpoint(req.checkpoint_path, wanted, local);
-  if (!info) return std::nullopt;
-  if (req.expected_md5.empty()) {
-    auto now = dl.head(req.url, opts);
-    if (!same_server_version(info->source, now)) {
-      engine::log_line("download", req.url + " changed on the server (ETag, Last-Modified or "
-                                             "size); fetching it again");
-      return std::nullopt;
-    }
-  }
-  return reused_reply(req.label, req.checkpoint_path, *info);
-}
 
 download_reply fetch(downloader& dl, const settings& cfg, const download_request& req,
                      const std::shared_ptr<engine::run_control>& runs,
@@ -63,19 +44,21 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
     reply.reused = reused;
     reply.import = std::move(imported);
     reply.seconds = engine::seconds_since(started);
+    reply.import.seconds = reply.seconds; // fetched and imported in one pass
     return reply;
   };
-  if (auto r = reuse(dl, req, opts, local))
+  const file_importer importer(req.label, req.url, req.checkpoint_path, req.expected_md5,
+                               req.max_line_bytes);
+  if (auto r = importer.reuse(local, version_check::ask_server,
+                              [&] { return dl.head(req.url, opts); }))
     return done(*r, r->bytes, true);
 
-  import_consumer consumer(req.url, read_options_of(req.max_line_bytes));
   if (local && !req.expected_md5.empty()) {
     // A kept copy and a published MD5: no need for the network.
     try {
-      auto source = read_local(req.path, req.url, opts, consumer);
-      auto imported = store_checkpoint(req.label, req.checkpoint_path, consumer.result(), source,
-                                       fingerprint_of(req.path), req.url);
-      return done(std::move(imported), source.size, true);
+      auto imported = importer.import_file(req.path, req.url, opts);
+      const uint64_t bytes = imported.source.size;
+      return done(std::move(imported), bytes, true);
     } catch (const download_error& e) {
       if (dynamic_cast<const download_cancelled*>(&e) != nullptr) throw;
       engine::log_line("download", std::string(e.what()) + "; downloading it again");
@@ -92,14 +75,13 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
                                    + " at " + engine::format_mb(now / (secs > 0 ? secs : 1))
                                    + "/s");
   };
-  auto r = dl.fetch(req.url, req.keep ? req.path : "", opts, &consumer);
+  download_result r;
+  auto imported = importer.fetch_file(dl, req.keep ? req.path : "", opts, r);
   if (r.attempts > 1 || r.resumed)
     engine::log_line("download", req.label + ": complete after " + std::to_string(r.attempts)
                                    + " attempts" + (r.resumed ? " (resumed)" : ""));
   if (req.keep) local = fingerprint_of(req.path);
   else local.reset();
-  auto imported = store_checkpoint(req.label, req.checkpoint_path, consumer.result(), r.source,
-                                   local, req.url);
   reply.attempts = r.attempts;
   return done(std::move(imported), r.bytes, false);
 }

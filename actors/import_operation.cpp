@@ -4,9 +4,10 @@
 // when it is of this very file.
 #include "actors/operations.hpp"
 
-#include "actors/import_steps.hpp"
+#include "actors/transfer_options.hpp"
 #include "engine/log.hpp"
 #include "core/errors.hpp"
+#include "importer/file_importer.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -22,19 +23,12 @@ import_reply import_file(const import_request& req, const download_options& opts
   std::error_code ec;
   if (!std::filesystem::is_regular_file(*path, ec))
     throw download_error(req.url + ": no such file");
-  const auto local = fingerprint_of(*path);
-  const source_version wanted{req.url, "", "", 0, req.expected_md5};
-  if (auto info = fitting_checkpoint(req.checkpoint_path, wanted, local)) {
-    auto r = reused_reply(req.label, req.checkpoint_path, *info);
-    r.seconds = engine::seconds_since(started);
-    return r;
-  }
-  import_consumer consumer(*path, read_options_of(req.max_line_bytes));
-  auto source = read_local(*path, req.url, opts, consumer);
-  auto r = store_checkpoint(req.label, req.checkpoint_path, consumer.result(), source, local,
-                            *path);
-  r.seconds = engine::seconds_since(started);
-  return r;
+  const file_importer importer(req.label, req.url, req.checkpoint_path, req.expected_md5,
+                               req.max_line_bytes);
+  auto r = importer.reuse(fingerprint_of(*path), version_check::in_place);
+  if (!r) r = importer.import_file(*path, *path, opts);
+  r->seconds = engine::seconds_since(started);
+  return *r;
 }
 
 } // namespace

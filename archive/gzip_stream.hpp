@@ -5,7 +5,7 @@
 // zero padding after the last one (as gzip -d accepts), nothing else after.
 #pragma once
 
-#include "core/gzip_magic.hpp"
+#include "archive/gzip_magic.hpp"
 
 #include <cstddef>
 #include <cstdint>

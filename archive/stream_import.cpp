@@ -21,15 +21,14 @@ stream_import::~stream_import() = default;
 
 void stream_import::restart() { st_ = std::make_unique<state>(name_, opts_, backend_); }
 
-void stream_import::feed(const void* data, size_t n) { st_->gzip.feed(data, n, st_->text); }
+void stream_import::feed(const char* data, size_t n) { st_->gzip.feed(data, n, st_->text); }
 
-file_aggregates stream_import::finish() {
+void stream_import::finish() {
   st_->gzip.finish(st_->text);
-  file_aggregates out;
-  out.stats = st_->text.finish();
-  out.stats.uncompressed_bytes = st_->gzip.uncompressed_bytes();
-  out.sources = st_->table.take_sorted();
-  return out;
+  result_ = file_aggregates{};
+  result_.stats = st_->text.finish();
+  result_.stats.uncompressed_bytes = st_->gzip.uncompressed_bytes();
+  result_.sources = st_->table.take_sorted();
 }
 
 uint64_t stream_import::compressed_bytes() const { return st_->gzip.compressed_bytes(); }

@@ -1,6 +1,5 @@
 #include "download/download_part.hpp"
 
-#include "core/gzip_magic.hpp"
 #include "engine/state/atomic_file.hpp"
 
 #include <cctype>
@@ -61,8 +60,8 @@ void part_file::discard() const {
 }
 
 stream_sink::stream_sink(stream_state& st, const part_file* part, stream_consumer* consumer,
-                         uint64_t max_bytes)
-  : st_(st), part_(part), consumer_(consumer), max_bytes_(max_bytes) {}
+                         uint64_t max_bytes, const body_check& check)
+  : st_(st), part_(part), consumer_(consumer), max_bytes_(max_bytes), check_(check) {}
 
 stream_sink::~stream_sink() {
   if (fd_ >= 0) ::close(fd_);
@@ -145,14 +144,15 @@ bool stream_sink::begin(const response_head& h) {
 }
 
 bool stream_sink::write(const char* data, size_t n) {
-  // Stop at once on a body that is not gzip (a proxy's HTML page): no need
-  // to fetch all of it to know.
-  for (size_t i = 0; i < n && st_.fed + i < 2; ++i) {
+  // Stop at once on a body that cannot be of the format (a proxy's HTML
+  // page): no need to fetch all of it to know.
+  constexpr size_t start = body_check::start_bytes;
+  for (size_t i = 0; check_.checks() && i < n && st_.fed + i < start; ++i) {
     if (st_.fed + i == 0)
       starts_like_html = data[i] == '<' || std::isspace(static_cast<unsigned char>(data[i]));
     head_[st_.fed + i] = static_cast<unsigned char>(data[i]);
-    if (st_.fed + i == 1 && !gzip_magic(head_)) {
-      not_gzip = true;
+    if (st_.fed + i == start - 1 && !check_.starts_right(head_)) {
+      bad_start = true;
       return false;
     }
   }

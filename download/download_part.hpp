@@ -6,6 +6,7 @@
 // long, so a later run can resume it: the happy path creates no small file.
 #pragma once
 
+#include "core/stream_consumer.hpp"
 #include "download/http_transfer.hpp"
 #include "download/md5.hpp"
 
@@ -16,20 +17,6 @@
 #include <string>
 
 namespace gaia {
-
-/// Receives the bytes of a download as they arrive (the streamed import).
-class stream_consumer {
-public:
-  virtual ~stream_consumer() = default;
-  /// Everything fed so far is void: the file starts again from byte 0.
-  virtual void restart() = 0;
-  /// The next bytes. May throw corrupt_gzip_error (damaged bytes) or
-  /// input_error (a file that cannot be imported).
-  virtual void feed(const char* data, size_t n) = 0;
-  /// Every byte has arrived: checks the end (the gzip CRCs). Throws like
-  /// feed().
-  virtual void finish() = 0;
-};
 
 /// The version a download's bytes belong to.
 struct part_version {
@@ -69,16 +56,16 @@ struct stream_state {
 };
 
 /// A 200/206 body into the stream's hash, its consumer and (kept) its
-/// ".part", watching the gzip magic and the size. A 206 that continues at
+/// ".part", watching its first bytes (the caller's body_check) and the size. A 206 that continues at
 /// the stream's position appends; a 200, or a 206 whose Content-Range starts
 /// at 0, starts the file over.
 class stream_sink : public body_sink {
 public:
   /// `part` is null when the download is not kept. The file may not grow
   /// beyond `max_bytes` (0: no limit) nor beyond the size the server
-  /// announced.
+  /// announced; its first bytes must pass `check` (when it checks).
   stream_sink(stream_state& st, const part_file* part, stream_consumer* consumer,
-              uint64_t max_bytes);
+              uint64_t max_bytes, const body_check& check);
   ~stream_sink() override;
 
   bool begin(const response_head& h) override;
@@ -90,7 +77,7 @@ public:
   /// The size limit the file ran into (0: none).
   uint64_t too_large = 0;
   bool bad_range = false;   ///< a 206 that is not the continuation asked for
-  bool not_gzip = false;    ///< the body does not start with gzip's magic
+  bool bad_start = false;   ///< the body does not start as the check wants
   bool restarted = false;   ///< a resume was answered with the whole file
   bool resumed = false;     ///< a resume was answered with the rest
   bool starts_like_html = false;
@@ -111,11 +98,12 @@ private:
   const part_file* part_;
   stream_consumer* consumer_;
   uint64_t max_bytes_;
+  const body_check& check_;
   uint64_t limit_ = 0;
   int fd_ = -1;
   bool began_ = false;
   std::chrono::steady_clock::time_point started_;
-  unsigned char head_[2] = {0, 0};
+  unsigned char head_[body_check::start_bytes] = {0, 0};
 };
 
 } // namespace gaia

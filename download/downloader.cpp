@@ -3,9 +3,9 @@
 //   fetch(url, dest)
 //     attempt ─► resume the ".part" with Range + If-Range when it can
 //             ─► 206 appends, 200 starts over (download_part.cpp)
-//             ─► complete? gzip? MD5 as published? ─► rename to dest
+//             ─► complete? the caller's format? MD5 as published? ─► rename
 //     failure ─► will it pass? (5xx/429, timeouts, stalls, drops, short
-//                body, not gzip, MD5) ─► backoff + jitter (Retry-After
+//                body, not the format, damaged bytes, MD5) ─► backoff + jitter (Retry-After
 //                wins when longer), cancellable ─► next attempt
 //             ─► otherwise (404, 403, bad URL, certificates): at once
 #include "download/downloader.hpp"
@@ -13,7 +13,6 @@
 #include "engine/state/atomic_file.hpp"
 #include "download/download_part.hpp"
 #include "core/errors.hpp"
-#include "core/gzip_magic.hpp"
 #include "download/http_transfer.hpp"
 #include "engine/log.hpp"
 #include "download/retry.hpp"
@@ -118,8 +117,9 @@ attempt_result transfer_failure(const std::string& url, const transfer_outcome& 
   return std::nullopt;
 }
 
-std::string not_gzip_text(const response_head& h, const stream_sink& sink, uint64_t bytes) {
-  std::string what = "the response is not gzip";
+std::string bad_start_text(const response_head& h, const stream_sink& sink, uint64_t bytes,
+                           const body_check& check) {
+  std::string what = "the response is not " + check.format;
   if (bytes < 2 && !sink.began()) what += ": it is empty";
   else if (sink.starts_like_html) what += ": it looks like an HTML page";
   what += h.status != 0 ? " (HTTP " + std::to_string(h.status) : " (file://";
@@ -165,13 +165,13 @@ void feed_prefix(const std::string& path, uint64_t n, stream_state& st,
   }
 }
 
-/// A consumer's failure: a damaged stream is worth another attempt (the
-/// bytes may have been damaged on the way); a file that cannot be
-/// imported is not.
+/// A consumer's failure: damaged bytes are worth another attempt (they
+/// may have been damaged on the way); a file that cannot be imported is
+/// not.
 attempt_result consumer_failure(const std::string& url, std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
-  } catch (const corrupt_gzip_error& c) {
+  } catch (const damaged_bytes_error& c) {
     return retry_reason{retry_cause::other,
                         c.what() + std::string(" (while streaming ") + url + ")"};
   }
@@ -217,7 +217,7 @@ struct downloader::impl {
       have = 0;
     }
 
-    stream_sink sink(st, keep ? &part : nullptr, consumer, opts.max_file_bytes);
+    stream_sink sink(st, keep ? &part : nullptr, consumer, opts.max_file_bytes, opts.body);
     transfer_outcome o = perform_transfer(curl, req, opts, sink);
     sink.close();
     auto drop = [&] {
@@ -270,9 +270,10 @@ struct downloader::impl {
                                                   : std::string("of the whole file"))
                             + " (the bytes do not continue the local .part)"};
     }
-    if (sink.not_gzip) {
+    if (sink.bad_start) {
       drop();
-      return retry_reason{retry_cause::not_gzip, not_gzip_text(o.head, sink, 2)};
+      return retry_reason{retry_cause::not_gzip,
+                          bad_start_text(o.head, sink, body_check::start_bytes, opts.body)};
     }
     if (o.head.status == 416) { // the .part is not a prefix of the file
       drop();
@@ -291,9 +292,9 @@ struct downloader::impl {
                                                      + std::to_string(st.version.total)
                                                      + " bytes"};
     }
-    if (size < 2) {
+    if (opts.body.checks() && size < body_check::start_bytes) {
       drop();
-      return retry_reason{retry_cause::not_gzip, not_gzip_text(o.head, sink, size)};
+      return retry_reason{retry_cause::not_gzip, bad_start_text(o.head, sink, size, opts.body)};
     }
     if (consumer != nullptr) {
       try {
@@ -364,9 +365,10 @@ source_version read_local(const std::string& path, const std::string& url,
     if (opts.cancelled && opts.cancelled()) cancelled(url);
     size_t got = std::fread(buf.data(), 1, buf.size(), f.get());
     if (got == 0) break;
-    // A regular file reads in whole buffers: the first holds the magic.
-    if (size == 0 && got >= 2 && !gzip_magic(reinterpret_cast<unsigned char*>(buf.data())))
-      throw download_error(url + ": not a gzip file");
+    // A regular file reads in whole buffers: the first holds the start.
+    if (size == 0 && got >= body_check::start_bytes && opts.body.checks()
+        && !opts.body.starts_right(reinterpret_cast<unsigned char*>(buf.data())))
+      throw download_error(url + ": not a " + opts.body.format + " file");
     size += got;
     if (opts.max_file_bytes > 0 && size > opts.max_file_bytes)
       throw download_error(url + ": larger than max_file_bytes ("
@@ -375,7 +377,8 @@ source_version read_local(const std::string& path, const std::string& url,
     consumer.feed(buf.data(), got);
   }
   if (std::ferror(f.get())) throw input_error(path + ": read error");
-  if (size < 2) throw download_error(url + ": not a gzip file");
+  if (opts.body.checks() && size < body_check::start_bytes)
+    throw download_error(url + ": not a " + opts.body.format + " file");
   consumer.finish();
   const std::string md5_hex = hashing ? hash.hex() : std::string();
   if (hashing && md5_hex != opts.expected_md5)

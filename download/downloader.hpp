@@ -1,7 +1,7 @@
 // One archive file from a URL with libcurl, its bytes streamed as they
 // arrive into the MD5, the import (a stream_consumer) and, when the archive
-// is kept, "<dest>.part" (renamed on success). Checked: complete, gzip (its
-// CRCs, by the import), the published MD5. Transient failures are retried
+// is kept, "<dest>.part" (renamed on success). Checked: complete, its first
+// bytes (the caller's body_check), the consumer's verdict, the published MD5. Transient failures are retried
 // with backoff, and an interrupted transfer is resumed with a Range request.
 #pragma once
 
@@ -59,7 +59,8 @@ public:
   /// `dest` is not empty, into `dest` via "<dest>.part" (resumed from an
   /// earlier run where the server allows). Retries what may pass (timeouts,
   /// stalls, dropped connections, short bodies, HTTP 5xx/429, a body that
-  /// is not gzip or is damaged, an MD5 mismatch); on a retry the consumer
+  /// fails opts.body or that the consumer finds damaged (damaged_bytes_error),
+  /// an MD5 mismatch); on a retry the consumer
   /// continues where the bytes continue, or is restarted. Throws
   /// download_error naming the URL and the cause (e.g.
   /// "https://.../x.csv.gz: HTTP 404"), output_error when the disk fails,
@@ -86,8 +87,8 @@ private:
 /// Reads the local file `path` (the source `url` names, or a kept copy)
 /// once: its bytes go to the hash and to `consumer`, then its MD5 is
 /// checked against opts.expected_md5. Throws download_error naming `url`
-/// (no such file, not gzip, too large, MD5 mismatch), and the consumer's
-/// errors. Returns what the file is.
+/// (no such file, not of opts.body's format, too large, MD5 mismatch), and
+/// the consumer's errors. Returns what the file is.
 source_version read_local(const std::string& path, const std::string& url,
                           const download_options& opts, stream_consumer& consumer);
 

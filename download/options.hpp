@@ -1,10 +1,11 @@
 // How to download: timeouts, stall limit, retries, limits, the expected
-// MD5, and the callbacks of a transfer. The defaults are also the settings'
+// MD5, what the body must start with, and the callbacks of a transfer. The defaults are also the settings'
 // defaults.
 #pragma once
 
 #include "download/retry.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,6 +22,21 @@ struct download_notice {
   std::string text;
 };
 
+/// What a good body starts with, as the caller knows it: download/ sees
+/// bytes only and knows no file format. A body that fails the check (a
+/// proxy's HTML page) is refused at its second byte and fetched again.
+struct body_check {
+  /// How many first bytes `starts_right` looks at.
+  static constexpr size_t start_bytes = 2;
+  /// The format, named in errors: "the response is not <format>", "not a
+  /// <format> file".
+  std::string format;
+  /// True when the body's first start_bytes bytes may be of the format;
+  /// empty: any body passes (and an empty body is no error).
+  std::function<bool(const unsigned char*)> starts_right;
+  bool checks() const { return static_cast<bool>(starts_right); }
+};
+
 /// How to download; the defaults are also the settings' defaults.
 struct download_options {
   long connect_timeout_s = 30;
@@ -31,6 +47,7 @@ struct download_options {
   int retry_backoff_ms = 1000;        ///< first wait; doubles per retry
   uint64_t max_file_bytes = 0;        ///< a larger body is refused (0: no limit)
   std::string expected_md5;           ///< lowercase hex; empty: unchecked
+  body_check body;                    ///< what the body must start with
   /// Polled during transfers and backoff sleeps; true aborts the download.
   std::function<bool()> cancelled;
   /// Called at most every few seconds with (bytes so far, total or 0).

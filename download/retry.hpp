@@ -30,10 +30,11 @@ enum class retry_cause : uint8_t {
   connection,   ///< a dropped connection, a partial file, nothing received, TLS cut off
   stall,        ///< slower than the stall limit
   short_body,   ///< fewer bytes than Content-Length
-  not_gzip,     ///< the body is no gzip file (an HTML page, an empty body)
+  not_gzip,     ///< the body fails the caller's body_check (for the archive:
+                ///< not gzip, an HTML page, an empty body)
   md5_mismatch, ///< the bytes are not the published ones
   range,        ///< a 206 or 416 that does not continue the local .part
-  other,        ///< anything else worth another try (a damaged gzip stream)
+  other,        ///< anything else worth another try (damaged bytes)
 };
 
 /// How many retry_cause values there are.

@@ -13,6 +13,7 @@
 #include "core/file_range.hpp"
 #include "core/source_version.hpp"
 #include "engine/messages.hpp"
+#include "importer/import_reply.hpp"
 
 #include <caf/all.hpp>
 
@@ -52,20 +53,6 @@ struct import_request {
   std::string expected_md5;    ///< the published MD5; empty: unchecked
   uint64_t max_line_bytes = 0;
   uint64_t priority = 0;       ///< larger first (file size when known)
-};
-
-struct import_reply {
-  std::string label;
-  std::string checkpoint_path;
-  uint64_t rows = 0;
-  uint64_t skipped_rows = 0;
-  uint64_t skipped_values = 0;
-  uint64_t sources = 0;
-  uint64_t bytes = 0;              ///< compressed bytes read
-  uint64_t uncompressed_bytes = 0;
-  bool reused = false; ///< an existing checkpoint matched the input file
-  double seconds = 0;
-  source_version source; ///< what was imported
 };
 
 /// Fetch one archive file and import it as its bytes arrive (inflate,

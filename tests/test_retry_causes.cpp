@@ -3,7 +3,7 @@
 // of the loopback mirror lands on its own retry_cause, and a production
 // counts its retries in the counter it was given, never in a process-wide
 // one.
-#include "actors/import_steps.hpp"
+#include "actors/transfer_options.hpp"
 #include "actors/production.hpp"
 #include "download/downloader.hpp"
 #include "download/md5.hpp"
