@@ -58,9 +58,9 @@ engine::pool_setting pool_of(const pool_size_field& f) {
 
 /// A detached actor: the operations block (curl, inflate, file I/O).
 template <class F, class... Ts>
-engine::spawner detached(F f, Ts... args) {
+auto detached(F f, Ts... args) {
   return [f, args...](engine::spawn_context& ctx) {
-    return caf::actor_cast<caf::actor>(ctx.system().spawn<caf::detached>(f, args...));
+    return ctx.system().spawn<caf::detached>(f, args...);
   };
 }
 
@@ -70,64 +70,63 @@ engine::production gaia_production(const settings& s, const std::string& config_
                                    config_report report, std::shared_ptr<retry_counter> retries) {
   engine::production prod("gaia-dr3");
 
+  // Bottom up: each node after the nodes it sends to, whose typed
+  // references it takes. The single operations sit behind pools of one,
+  // like the pooled ones: every request of the process is queued, timed
+  // and traced the same way.
+  auto prepare = prod.operation<prepare_request, prepare_reply>(
+    node_id::prepare, "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
+    detached(prepare_operation, s), engine::fixed_pool(1));
+  auto download = prod.operation<download_request, download_reply>(
+    node_id::download, "Download operation",
+    "fetches an archive file with libcurl and imports it as it streams in "
+    "(MD5, inflate, parse in one pass), kept in downloads/ or not",
+    [s, retries](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs(), retries);
+    },
+    pool_of(download_pool));
+  auto import = prod.operation<import_request, import_reply>(
+    node_id::import, "Import operation",
+    "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
+    [s](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs());
+    },
+    pool_of(import_pool));
+  auto compute = prod.operation<compute_request, compute_reply>(
+    node_id::compute, "Compute operation",
+    "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
+    detached(compute_operation), engine::fixed_pool(1));
+  auto exporter = prod.operation<export_request, export_reply>(
+    node_id::exporter, "Export operation", "writes results.csv (temporary name, then rename)",
+    detached(export_operation), engine::fixed_pool(1));
+
+  auto process = prod.process(
+    node_id::process, "Benchmark process",
+    "prepares the run, pipelines downloads into imports, then compute and export",
+    [s, prepare, download, import, compute, exporter](engine::spawn_context& ctx) {
+      process_peers peers{ctx.peer(prepare), ctx.peer(download), ctx.peer(import),
+                          ctx.peer(compute), ctx.peer(exporter)};
+      return ctx.system().spawn(benchmark_process, s, peers, ctx.runs());
+    });
+
   engine::service_config svc;
   svc.state = output_layout(s.output_dir).state;
   svc.poll_interval = std::chrono::milliseconds(s.poll_interval_ms);
   svc.check_config = config_watch(s, config_path, std::move(report));
   svc.config_name = config_path;
-  prod.service(node_id::service, "Polling service",
-               "polls output_dir; starts a run when no marker exists and results.lock "
-               "can be taken; writes results.done / results.err",
-               engine::polling_service(svc, node_id::process));
+  auto service = prod.service(
+    node_id::service, "Polling service",
+    "polls output_dir; starts a run when no marker exists and results.lock "
+    "can be taken; writes results.done / results.err",
+    engine::polling_service(svc, process));
 
-  prod.process(node_id::process, "Benchmark process",
-               "prepares the run, pipelines downloads into imports, then compute and export",
-               [s](engine::spawn_context& ctx) {
-                 process_peers peers{ctx.peer_as<prepare_actor>(node_id::prepare),
-                                     ctx.peer_as<download_actor>(node_id::download),
-                                     ctx.peer_as<import_actor>(node_id::import),
-                                     ctx.peer_as<compute_actor>(node_id::compute),
-                                     ctx.peer_as<export_actor>(node_id::exporter)};
-                 return caf::actor_cast<caf::actor>(
-                   ctx.system().spawn(benchmark_process, s, peers, ctx.runs()));
-               });
-
-  // The single operations sit behind pools of one, like the pooled ones:
-  // every request of the process is queued, timed and traced the same way.
-  prod.operation<prepare_request, prepare_reply>(
-    node_id::prepare, "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
-    detached(prepare_operation, s), engine::fixed_pool(1));
-  prod.operation<download_request, download_reply>(
-    node_id::download, "Download operation",
-    "fetches an archive file with libcurl and imports it as it streams in "
-    "(MD5, inflate, parse in one pass), kept in downloads/ or not",
-    [s, retries](engine::spawn_context& ctx) {
-      return caf::actor_cast<caf::actor>(
-        ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs(), retries));
-    },
-    pool_of(download_pool));
-  prod.operation<import_request, import_reply>(
-    node_id::import, "Import operation",
-    "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
-    [s](engine::spawn_context& ctx) {
-      return caf::actor_cast<caf::actor>(
-        ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs()));
-    },
-    pool_of(import_pool));
-  prod.operation<compute_request, compute_reply>(
-    node_id::compute, "Compute operation",
-    "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
-    detached(compute_operation), engine::fixed_pool(1));
-  prod.operation<export_request, export_reply>(
-    node_id::exporter, "Export operation", "writes results.csv (temporary name, then rename)",
-    detached(export_operation), engine::fixed_pool(1));
-
-  prod.connect<engine::run_request>(node_id::service, node_id::process);
-  prod.connect<prepare_request>(node_id::process, node_id::prepare);
-  prod.connect<download_request>(node_id::process, node_id::download);
-  prod.connect<import_request>(node_id::process, node_id::import);
-  prod.connect<compute_request>(node_id::process, node_id::compute);
-  prod.connect<export_request>(node_id::process, node_id::exporter);
+  // Each edge compiles only if its target takes the message.
+  prod.connect<engine::run_request>(service, process);
+  prod.connect<prepare_request>(process, prepare);
+  prod.connect<download_request>(process, download);
+  prod.connect<import_request>(process, import);
+  prod.connect<compute_request>(process, compute);
+  prod.connect<export_request>(process, exporter);
   return prod;
 }
 

@@ -443,11 +443,10 @@ caf::behavior service(service_actor* self, service_config cfg, process_actor pro
 
 } // namespace
 
-spawner polling_service(service_config cfg, std::string process) {
+spawner polling_service(service_config cfg, node_ref<process_actor> process) {
   return [cfg = std::move(cfg), process = std::move(process)](spawn_context& ctx) {
-    auto proc = ctx.peer_as<process_actor>(process);
-    return ctx.system().spawn(service, cfg, proc, ctx.runs(), ctx.run_once(), ctx.listener(),
-                              ctx.trace(), ctx.self().id, process);
+    return ctx.system().spawn(service, cfg, ctx.peer(process), ctx.runs(), ctx.run_once(),
+                              ctx.listener(), ctx.trace(), ctx.self().id, process.id());
   };
 }
 

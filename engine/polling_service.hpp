@@ -16,6 +16,7 @@
 // the markers say, reports the outcome to the listener and stops.
 #pragma once
 
+#include "engine/interfaces.hpp"
 #include "engine/messages.hpp"
 #include "engine/production.hpp"
 #include "engine/state/state_dir.hpp"
@@ -27,11 +28,6 @@
 #include <string>
 
 namespace engine {
-
-/// A production's process, as the service sees it.
-using process_actor = caf::typed_actor<
-  caf::replies_to<run_request>::with<run_outcome>,
-  caf::reacts_to<cancel_atom, uint64_t>>;
 
 /// The configuration as the application sees it before a run.
 struct config_check {
@@ -55,6 +51,6 @@ struct service_config {
 };
 
 /// The spawner of a service that runs the production's node `process`.
-spawner polling_service(service_config cfg, std::string process = "process");
+spawner polling_service(service_config cfg, node_ref<process_actor> process);
 
 } // namespace engine

@@ -16,27 +16,40 @@ const char* group_title(node_kind k) {
   return "?";
 }
 
-node& production::add(node n) {
-  nodes_.push_back(std::move(n));
-  return nodes_.back();
+void production::insert(node n) {
+  auto after = std::find_if(nodes_.begin(), nodes_.end(),
+                            [&](const engine::node& m) { return m.kind > n.kind; });
+  nodes_.insert(after, std::move(n));
 }
 
-node& production::service(std::string id, std::string title, std::string does,
-                          spawner s) {
-  return add({std::move(id), std::move(title), node_kind::service,
-              std::move(does), std::move(s), false, {}, nullptr});
+node_ref<caf::actor> production::add_untyped(node_kind kind, std::string id, std::string title,
+                                             std::string does, spawner s) {
+  node_spawner spawn_it; // none for none: validate() names the node
+  if (s)
+    spawn_it = [s = std::move(s)](spawn_context& ctx) {
+      auto a = s(ctx);
+      return spawned_node{a, std::any(a)};
+    };
+  return add<caf::actor>(kind, std::move(id), std::move(title), std::move(does),
+                         std::move(spawn_it));
 }
 
-node& production::process(std::string id, std::string title, std::string does,
-                          spawner s) {
-  return add({std::move(id), std::move(title), node_kind::process,
-              std::move(does), std::move(s), false, {}, nullptr});
+node_ref<caf::actor> production::service(std::string id, std::string title, std::string does,
+                                         spawner s) {
+  return add_untyped(node_kind::service, std::move(id), std::move(title), std::move(does),
+                     std::move(s));
 }
 
-node& production::operation(std::string id, std::string title,
-                            std::string does, spawner s) {
-  return add({std::move(id), std::move(title), node_kind::operation,
-              std::move(does), std::move(s), false, {}, nullptr});
+node_ref<caf::actor> production::process(std::string id, std::string title, std::string does,
+                                         spawner s) {
+  return add_untyped(node_kind::process, std::move(id), std::move(title), std::move(does),
+                     std::move(s));
+}
+
+node_ref<caf::actor> production::operation(std::string id, std::string title, std::string does,
+                                           spawner s) {
+  return add_untyped(node_kind::operation, std::move(id), std::move(title), std::move(does),
+                     std::move(s));
 }
 
 void production::add_edge(const std::string& from, const std::string& to,
@@ -66,7 +79,7 @@ void production::validate() const {
       throw std::logic_error("production " + name_ + ": two nodes named '" + n.id + "'");
     if (!n.spawn)
       throw std::logic_error("production " + name_ + ": node '" + n.id + "' has no spawner");
-    if (n.pooled && (!n.make_pool || (n.pool.key.empty() && n.pool.default_size < 1)))
+    if (n.pooled && n.pool.key.empty() && n.pool.default_size < 1)
       throw std::logic_error("production " + name_ + ": pooled node '" + n.id
                              + "' needs a pool setting or a fixed size");
   }

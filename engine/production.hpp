@@ -4,20 +4,33 @@
 // (engine/spawn.hpp), the Mermaid graph and the docs all read the one
 // declaration.
 //
+// Each declaration returns a typed reference to its node (engine/interfaces.hpp),
+// whose type is what the node's spawner returns; nodes are declared bottom
+// up, every node after the nodes it sends to:
+//
 //   engine::production prod("toy");
-//   prod.service("service", "Polling service", "starts runs", svc_spawner);
-//   prod.process("process", "Count process", "counts lines", proc_spawner);
-//   prod.operation<count_request, count_reply>(
+//   auto counter = prod.operation<count_request, count_reply>(
 //     "counter", "Count operation", "counts one file", worker_spawner,
-//     engine::pool_setting{"counter_pool_size", 2});
-//   prod.connect<engine::run_request>("service", "process");
-//   prod.connect<count_request>("process", "counter");
+//     engine::pool_setting{"counter_pool_size", 2});        // a pool_actor
+//   auto process = prod.process("process", "Count process", "counts lines",
+//     [counter](engine::spawn_context& ctx) {               // a process_actor
+//       return ctx.system().spawn(count_process, ctx.peer(counter)); });
+//   auto service = prod.service("service", "Polling service", "starts runs",
+//                               engine::polling_service(svc, process));
+//   prod.connect(service, process);  // run_request: what a process takes
+//   prod.connect<count_request>(process, counter);
+//
+// connect<M>(from, to) does not compile unless `to`'s interface takes M;
+// ctx.peer(ref) hands a spawner the peer's handle of the declared type.
 #pragma once
 
+#include "engine/interfaces.hpp"
 #include "engine/message_name.hpp"
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 
+#include <any>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,11 +52,33 @@ enum class node_kind {
 /// "Services" / "Processes" / "Operations".
 const char* group_title(node_kind k);
 
-/// Makes the actor of a node (or one worker of a pooled operation).
+/// Makes the actor of an untyped node.
 using spawner = std::function<caf::actor(spawn_context&)>;
 
-/// Makes a pooled operation's pool around `size` workers made by `worker`.
-using pool_maker = std::function<caf::actor(spawn_context&, int size, spawner worker)>;
+/// Makes a typed node's actor, or one worker of a pool: a handle of type
+/// `Handle`.
+template <class Handle>
+using typed_spawner = std::function<Handle(spawn_context&)>;
+
+/// What a spawner returns, for any callable taking a spawn_context.
+template <class F>
+using spawned_handle = std::decay_t<std::invoke_result_t<F&, spawn_context&>>;
+
+/// Enables the typed declarations for spawners that return a typed handle.
+template <class F>
+using typed_only = std::enable_if_t<
+  std::is_invocable_v<F&, spawn_context&>
+  && !std::is_convertible_v<std::invoke_result_t<F&, spawn_context&>, caf::actor>>;
+
+/// A node's actor as spawned: untyped (exits, names, the cluster) and as
+/// the handle its declaration promises (a node_ref's type), for its peers.
+struct spawned_node {
+  caf::actor actor;
+  std::any handle;
+};
+
+/// Makes the actor of a node, whatever its interface.
+using node_spawner = std::function<spawned_node(spawn_context&)>;
 
 /// The setting that holds a pooled operation's number of workers.
 struct pool_setting {
@@ -62,10 +97,9 @@ struct node {
   std::string title; ///< for people
   node_kind kind = node_kind::operation;
   std::string does;  ///< one line: its role
-  spawner spawn;     ///< the actor, or one worker of a pool
+  node_spawner spawn; ///< the actor (a pooled operation's: its pool)
   bool pooled = false;
   pool_setting pool; ///< when pooled
-  pool_maker make_pool; ///< when pooled
 };
 
 /// One kind of message one host sends another.
@@ -86,24 +120,64 @@ public:
 
   const std::string& name() const { return name_; }
 
-  node& service(std::string id, std::string title, std::string does, spawner s);
-  node& process(std::string id, std::string title, std::string does, spawner s);
-
+  /// A node whose spawner returns a typed handle: a reference of that type.
+  template <class F, class = typed_only<F>>
+  node_ref<spawned_handle<F>> service(std::string id, std::string title, std::string does, F s) {
+    return add<spawned_handle<F>>(node_kind::service, std::move(id), std::move(title),
+                                  std::move(does), typed(s));
+  }
+  template <class F, class = typed_only<F>>
+  node_ref<spawned_handle<F>> process(std::string id, std::string title, std::string does, F s) {
+    return add<spawned_handle<F>>(node_kind::process, std::move(id), std::move(title),
+                                  std::move(does), typed(s));
+  }
   /// A single operation actor.
-  node& operation(std::string id, std::string title, std::string does, spawner s);
+  template <class F, class = typed_only<F>>
+  node_ref<spawned_handle<F>> operation(std::string id, std::string title, std::string does,
+                                        F s) {
+    return add<spawned_handle<F>>(node_kind::operation, std::move(id), std::move(title),
+                                  std::move(does), typed(s));
+  }
+
+  /// Untyped nodes (a caf::actor): nothing can be connected to one by
+  /// reference, only by id (below).
+  node_ref<caf::actor> service(std::string id, std::string title, std::string does, spawner s);
+  node_ref<caf::actor> process(std::string id, std::string title, std::string does, spawner s);
+  node_ref<caf::actor> operation(std::string id, std::string title, std::string does, spawner s);
 
   /// A pooled operation taking `Request`s and answering `Reply`s: the
-  /// pool's workers are made by `worker`; their number comes from `pool`.
-  template <class Request, class Reply>
-  node& operation(std::string id, std::string title, std::string does,
-                  spawner worker, pool_setting pool);
+  /// pool's workers are made by `worker` (a worker_actor<Request, Reply>);
+  /// their number comes from `pool`.
+  template <class Request, class Reply, class F>
+  node_ref<pool_actor<Request, Reply>> operation(std::string id, std::string title,
+                                                 std::string does, F worker, pool_setting pool);
 
-  /// Declares that `from` sends `to` messages of type `Message`.
+  /// Declares that `from` sends `to` messages of type `Message`; compiles
+  /// only when `to`'s interface takes Message.
+  template <class Message, class From, class To>
+  void connect(const node_ref<From>& from, const node_ref<To>& to) {
+    static_assert(handles<Message, To>::value,
+                  "connect<Message>(from, to): to's actor interface does not take Message");
+    add_edge(from.id(), to.id(), message_name<Message>());
+  }
+
+  /// Declares that `from` sends `to` the request its interface takes first
+  /// (a pool's Request, a process's run_request).
+  template <class From, class To>
+  void connect(const node_ref<From>& from, const node_ref<To>& to) {
+    connect<typename request_of<To>::type>(from, to);
+  }
+
+  /// An edge by node ids, which only validate() checks (unknown nodes, a
+  /// cycle): for declarations as data, as the tests of validation build.
   template <class Message>
   void connect(const std::string& from, const std::string& to) {
     add_edge(from, to, message_name<Message>());
   }
 
+  /// Services, then processes, then operations, each kind in the order
+  /// declared: a declaration goes bottom up (every node after the nodes it
+  /// sends to), the graph and the live page show the production top down.
   const std::vector<node>& nodes() const { return nodes_; }
   const std::vector<edge>& edges() const { return edges_; }
 
@@ -124,31 +198,54 @@ public:
   std::string to_mermaid(const pool_sizes* sizes = nullptr) const;
 
 private:
-  node& add(node n);
+  /// A node_spawner keeping the handle `s` returns as that type.
+  template <class F>
+  static node_spawner typed(F s) {
+    return [s = std::move(s)](spawn_context& ctx) mutable {
+      spawned_handle<F> h = s(ctx);
+      // Typed to untyped: the same actor, every message still allowed.
+      return spawned_node{caf::actor_cast<caf::actor>(h), std::any(std::move(h))};
+    };
+  }
+
+  template <class Handle>
+  node_ref<Handle> add(node_kind kind, std::string id, std::string title, std::string does,
+                       node_spawner s, bool pooled = false, pool_setting pool = {}) {
+    node_ref<Handle> ref(id);
+    insert(node{std::move(id), std::move(title), kind, std::move(does), std::move(s), pooled,
+                std::move(pool)});
+    return ref;
+  }
+  /// Keeps nodes_ in kind order, each kind in declaration order.
+  void insert(node n);
+  node_ref<caf::actor> add_untyped(node_kind kind, std::string id, std::string title,
+                                   std::string does, spawner s);
   void add_edge(const std::string& from, const std::string& to, std::string message);
   std::string name_;
   std::vector<node> nodes_;
   std::vector<edge> edges_;
 };
 
-/// The pool maker for a typed pool of Request -> Reply workers (defined in
-/// engine/worker_pool.hpp, which pooled declarations include).
+/// Spawns the pool of a pooled operation: pool_size() workers made by
+/// `worker` (defined in engine/worker_pool.hpp, which pooled declarations
+/// include).
 template <class Request, class Reply>
-pool_maker typed_pool_maker();
+pool_actor<Request, Reply> spawn_pool(spawn_context& ctx,
+                                      typed_spawner<worker_actor<Request, Reply>> worker);
 
-template <class Request, class Reply>
-node& production::operation(std::string id, std::string title, std::string does,
-                            spawner worker, pool_setting pool) {
-  node n;
-  n.id = std::move(id);
-  n.title = std::move(title);
-  n.kind = node_kind::operation;
-  n.does = std::move(does);
-  n.spawn = std::move(worker);
-  n.pooled = true;
-  n.pool = std::move(pool);
-  n.make_pool = typed_pool_maker<Request, Reply>();
-  return add(std::move(n));
+template <class Request, class Reply, class F>
+node_ref<pool_actor<Request, Reply>> production::operation(std::string id, std::string title,
+                                                           std::string does, F worker,
+                                                           pool_setting pool) {
+  static_assert(assignable<worker_actor<Request, Reply>, spawned_handle<F>>::value,
+                "operation<Request, Reply>: the workers must answer Request with Reply");
+  typed_spawner<worker_actor<Request, Reply>> make_worker = std::move(worker);
+  auto spawn_it = typed([make_worker](spawn_context& ctx) {
+    return spawn_pool<Request, Reply>(ctx, make_worker);
+  });
+  return add<pool_actor<Request, Reply>>(node_kind::operation, std::move(id), std::move(title),
+                                         std::move(does), std::move(spawn_it), true,
+                                         std::move(pool));
 }
 
 } // namespace engine

@@ -13,7 +13,7 @@ int spawn_context::pool_size() const {
   return n < 1 ? 1 : n;
 }
 
-caf::actor spawn_context::peer(const std::string& to) const {
+const spawned_node& spawn_context::spawned_peer(const std::string& to) const {
   if (std::find(peers_.begin(), peers_.end(), to) == peers_.end())
     throw std::logic_error("production " + prod_name_ + " declares no edge "
                            + node_.id + " -> " + to);
@@ -36,10 +36,12 @@ running_production spawn(caf::actor_system& sys, const production& prod,
   running_production out;
   out.runs = opts.runs;
   auto names = std::make_shared<actor_names>();
+  std::map<std::string, spawned_node> spawned;
   for (const auto& id : prod.spawn_order()) {
     const node& n = prod.find(id);
-    spawn_context ctx(sys, prod, n, opts, out.actors, names);
-    out.actors[id] = n.pooled ? n.make_pool(ctx, ctx.pool_size(), n.spawn) : n.spawn(ctx);
+    spawn_context ctx(sys, prod, n, opts, spawned, names);
+    spawned[id] = n.spawn(ctx);
+    out.actors[id] = spawned[id].actor;
     names->add(out.actors[id], id);
   }
   if (opts.on_spawned) opts.on_spawned(out);

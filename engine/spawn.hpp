@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,7 @@ class spawn_context {
 public:
   spawn_context(caf::actor_system& sys, const production& prod, const node& n,
                 const spawn_options& opts,
-                std::map<std::string, caf::actor> spawned,
+                std::map<std::string, spawned_node> spawned,
                 std::shared_ptr<actor_names> names = nullptr)
     : sys_(&sys), prod_name_(prod.name()), node_(n), opts_(opts),
       spawned_(std::move(spawned)), names_(std::move(names)) {
@@ -112,22 +113,31 @@ public:
     return found;
   }
 
-  /// The actor of node `to`; throws std::logic_error unless an edge from
-  /// this node to `to` is declared.
-  caf::actor peer(const std::string& to) const;
+  /// The actor of node `to`, untyped; throws std::logic_error unless an
+  /// edge from this node to `to` is declared.
+  caf::actor peer(const std::string& to) const { return spawned_peer(to).actor; }
 
-  /// peer() as a typed handle.
+  /// The handle of node `to`, of the type its declaration gave it; throws
+  /// std::logic_error unless an edge from this node to `to` is declared.
   template <class Handle>
-  Handle peer_as(const std::string& to) const {
-    return caf::actor_cast<Handle>(peer(to));
+  Handle peer(const node_ref<Handle>& to) const {
+    // The node's declaration stored its handle as Handle, so this holds
+    // unless `to` refers to a node of another production of the same id.
+    const Handle* h = std::any_cast<Handle>(&spawned_peer(to.id()).handle);
+    if (h == nullptr)
+      throw std::logic_error("production " + prod_name_ + ": node '" + to.id()
+                             + "' is not of the type " + node_.id + " refers to");
+    return *h;
   }
 
 private:
+  const spawned_node& spawned_peer(const std::string& to) const;
+
   caf::actor_system* sys_;
   std::string prod_name_;
   node node_;
   spawn_options opts_;
-  std::map<std::string, caf::actor> spawned_;
+  std::map<std::string, spawned_node> spawned_;
   std::vector<std::string> peers_; ///< declared edges from this node
   std::vector<std::string> senders_; ///< nodes with declared edges to it
   std::shared_ptr<actor_names> names_;

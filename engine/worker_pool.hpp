@@ -34,6 +34,7 @@
 //   timelines), `trace_bytes(reply)` the bytes the job handled.
 #pragma once
 
+#include "engine/interfaces.hpp"
 #include "engine/log.hpp"
 #include "engine/messages.hpp"
 #include "engine/production.hpp"
@@ -56,16 +57,6 @@
 #include <vector>
 
 namespace engine {
-
-/// A worker: answers one Request with one Reply.
-template <class Request, class Reply>
-using worker_actor =
-  caf::typed_actor<typename caf::replies_to<Request>::template with<Reply>>;
-
-/// A pool: a worker's interface plus cancelling a run's queued jobs.
-template <class Request, class Reply>
-using pool_actor = typename worker_actor<Request, Reply>::template extend<
-  caf::reacts_to<cancel_atom, uint64_t>>;
 
 /// What worker_pool is: a pool, and (join, remote, name, host) to take a
 /// remote worker (engine/cluster.hpp).
@@ -605,24 +596,20 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
 }
 
 template <class Request, class Reply>
-pool_maker typed_pool_maker() {
-  return [](spawn_context& ctx, int size, spawner worker) -> caf::actor {
-    pool_config<Request, Reply> cfg;
-    cfg.name = ctx.self().id;
-    cfg.size = size;
-    cfg.job_timeout = ctx.job_timeout();
-    cfg.job_timeout_text = ctx.job_timeout_text();
-    cfg.runs = ctx.runs();
-    cfg.trace = ctx.trace();
-    cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
-    cfg.adopt_remote = ctx.remote_adapter_of();
-    // A copy of the context: replacement workers are made after spawn().
-    cfg.make_worker = [ctx, worker]() mutable {
-      return caf::actor_cast<worker_actor<Request, Reply>>(worker(ctx));
-    };
-    auto pool = ctx.system().spawn(worker_pool<Request, Reply>, std::move(cfg));
-    return caf::actor_cast<caf::actor>(pool);
-  };
+pool_actor<Request, Reply> spawn_pool(spawn_context& ctx,
+                                      typed_spawner<worker_actor<Request, Reply>> worker) {
+  pool_config<Request, Reply> cfg;
+  cfg.name = ctx.self().id;
+  cfg.size = ctx.pool_size();
+  cfg.job_timeout = ctx.job_timeout();
+  cfg.job_timeout_text = ctx.job_timeout_text();
+  cfg.runs = ctx.runs();
+  cfg.trace = ctx.trace();
+  cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
+  cfg.adopt_remote = ctx.remote_adapter_of();
+  // A copy of the context: replacement workers are made after spawn().
+  cfg.make_worker = [ctx, worker]() mutable { return worker(ctx); };
+  return ctx.system().spawn(worker_pool<Request, Reply>, std::move(cfg));
 }
 
 } // namespace engine

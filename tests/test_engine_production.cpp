@@ -30,13 +30,12 @@ engine::spawner idle_actor() {
   };
 }
 
-engine::spawner ponger() {
+engine::typed_spawner<engine::worker_actor<ping, pong>> ponger() {
   return [](engine::spawn_context& ctx) {
-    auto w = ctx.system().spawn(
+    return ctx.system().spawn(
       []() -> engine::worker_actor<ping, pong>::behavior_type {
         return {[](const ping&) { return pong{}; }};
       });
-    return caf::actor_cast<caf::actor>(w);
   };
 }
 

@@ -80,11 +80,13 @@ engine::running_production spawn_service(gaia::test::deterministic_system& d,
   engine::service_config svc;
   svc.state = state;
   svc.poll_interval = std::chrono::seconds(1);
-  prod.service("service", "Polling service", "", engine::polling_service(svc));
-  prod.process("process", "Stand-in process", "", [s](engine::spawn_context& ctx) {
-    return caf::actor_cast<caf::actor>(ctx.system().spawn(stand_in, s));
-  });
-  prod.connect<engine::run_request>("service", "process");
+  auto process = prod.process("process", "Stand-in process", "",
+                              [s](engine::spawn_context& ctx) {
+                                return ctx.system().spawn(stand_in, s);
+                              });
+  auto service = prod.service("service", "Polling service", "",
+                              engine::polling_service(svc, process));
+  prod.connect<engine::run_request>(service, process);
   return engine::spawn(*d.sys, prod);
 }
 

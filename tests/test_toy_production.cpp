@@ -113,20 +113,20 @@ engine::production declare(const std::string& folder, const std::string& state) 
   engine::service_config svc;
   svc.state = engine::state_dir(state, "count");
   svc.poll_interval = std::chrono::milliseconds(20);
-  prod.service("service", "Polling service", "starts runs", engine::polling_service(svc));
-  prod.process("process", "Count process", "one count per file, then the sum",
-               [folder](engine::spawn_context& ctx) {
-                 return caf::actor_cast<caf::actor>(ctx.system().spawn(
-                   count_process, folder, ctx.peer_as<counter_actor>("counter")));
-               });
-  prod.operation<count_request, count_reply>(
+  // Bottom up, each node with the typed references of the nodes it sends to.
+  auto counter = prod.operation<count_request, count_reply>(
     "counter", "Count operation", "counts one file's lines",
-    [](engine::spawn_context& ctx) {
-      return caf::actor_cast<caf::actor>(ctx.system().spawn(count_lines));
-    },
+    [](engine::spawn_context& ctx) { return ctx.system().spawn(count_lines); },
     engine::pool_setting{"counter_pool_size", 3});
-  prod.connect<engine::run_request>("service", "process");
-  prod.connect<count_request>("process", "counter");
+  auto process = prod.process("process", "Count process", "one count per file, then the sum",
+                              [folder, counter](engine::spawn_context& ctx) {
+                                return ctx.system().spawn(count_process, folder,
+                                                          ctx.peer(counter));
+                              });
+  auto service = prod.service("service", "Polling service", "starts runs",
+                              engine::polling_service(svc, process));
+  prod.connect(service, process);
+  prod.connect<count_request>(process, counter);
   return prod;
 }
 
