@@ -1,6 +1,10 @@
 // Every typed actor interface of the Gaia production, in one place (as
-// tenzir/vast's system/actors.hpp): a message an actor does not handle
-// fails to compile instead of failing at run time.
+// tenzir/vast's system/actors.hpp). A message an actor does not handle
+// fails to compile: sending it (request/send on these handles), declaring
+// an edge for it (production::connect<M> on the node references that
+// actors/production.cpp declares with these interfaces), or handing a peer
+// of another interface to a process (spawn_context::peer returns the
+// handle as declared); tests/compile_fails/ shows each.
 #pragma once
 
 #include "engine/polling_service.hpp"
