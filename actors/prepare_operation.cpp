@@ -2,6 +2,7 @@
 // its downloads, read once per run: the archive's checksum list
 // (_MD5SUM.txt). The process then sends each download its file's MD5.
 #include "actors/operations.hpp"
+#include "actors/transfer_options.hpp"
 
 #include "download/checksums.hpp"
 #include "download/downloader.hpp"
@@ -18,13 +19,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
       prepare_reply reply;
       if (req.checksum_url.empty())
         return reply; // (settings refuse a file list without a checksum list)
-      download_options opts;
-      opts.connect_timeout_s = cfg.connect_timeout_s;
-      opts.total_timeout_s = cfg.http_timeout_s;
-      opts.stall_timeout_s = cfg.stall_timeout_s;
-      opts.stall_min_bytes_per_s = cfg.stall_min_bytes_per_s;
-      opts.retries = cfg.download_retries;
-      opts.retry_backoff_ms = cfg.retry_backoff_ms;
+      download_options opts = timing_options(cfg);
       opts.on_notice = [](const download_notice& n) {
         engine::log_line("prepare", "checksums: " + n.text);
       };

@@ -13,6 +13,10 @@
 
 namespace gaia {
 
+/// The timeouts and retries of any transfer (an archive file, the checksum
+/// list), from the settings: one place, so the two cannot drift apart.
+download_options timing_options(const settings& cfg);
+
 /// A transfer's options from the settings; `run`'s cancellation stops it;
 /// its notices are logged and its retries counted by cause in `retries`
 /// (when given: serve's /metrics).
