@@ -13,6 +13,7 @@
 #include "settings/output_layout.hpp"
 #include "messages/messages.hpp"
 
+#include "tests/fault_mirror.hpp"
 #include "tests/production_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -22,6 +23,7 @@
 
 using namespace gaia;
 namespace fs = std::filesystem;
+using test::fault;
 using namespace std::chrono_literals;
 using kind = mirror_fault::kind;
 
@@ -55,14 +57,7 @@ struct faulty_mirror {
     o.log_requests = false;
     server = std::make_unique<mirror_server>(o);
     server->start();
-    s = test::file_mirror_settings(boundaries, "", (dir / "out").string());
-    s.archive_url_template = server->base_url() + "/EpochPhotometry_%s.csv.gz";
-    s.download_retries = 3;
-    s.retry_backoff_ms = 10;
-    s.connect_timeout_s = 5;
-    s.http_timeout_s = 20;
-    s.stall_timeout_s = 1;
-    s.stall_min_bytes_per_s = 1000;
+    s = test::fast_retry_settings(boundaries, *server, (dir / "out").string());
     s.request_timeout_s = 60;
   }
   ~faulty_mirror() { engine::set_log_quiet(false); }
@@ -105,13 +100,6 @@ struct faulty_mirror {
     return err.substr(0, err.find('\n', err.find('\n') + 1));
   }
 };
-
-mirror_fault fault(kind k, int times) {
-  mirror_fault f;
-  f.what = k;
-  f.times = times;
-  return f;
-}
 
 } // namespace
 

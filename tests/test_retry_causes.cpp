@@ -12,6 +12,7 @@
 #include "engine/runner.hpp"
 #include "tools/mirror/mirror.hpp"
 
+#include "tests/fault_mirror.hpp"
 #include "tests/production_fixture.hpp"
 #include "tests/web_util.hpp"
 
@@ -23,6 +24,7 @@
 
 using namespace gaia;
 namespace fs = std::filesystem;
+using test::fault;
 using kind = mirror_fault::kind;
 
 namespace {
@@ -48,14 +50,7 @@ struct retry_mirror {
     o.log_requests = false;
     server = std::make_unique<mirror_server>(o);
     server->start();
-    s = test::file_mirror_settings(boundaries, "", (dir / "out").string());
-    s.archive_url_template = server->base_url() + "/EpochPhotometry_%s.csv.gz";
-    s.download_retries = 3;
-    s.retry_backoff_ms = 10;
-    s.connect_timeout_s = 5;
-    s.http_timeout_s = 20;
-    s.stall_timeout_s = 1;
-    s.stall_min_bytes_per_s = 1000;
+    s = test::fast_retry_settings(boundaries, *server, (dir / "out").string());
   }
   ~retry_mirror() { engine::set_log_quiet(false); }
 
@@ -71,13 +66,6 @@ struct retry_mirror {
     return dl.fetch(server->base_url() + "/" + name(0), (dir / name(0)).string(), opts);
   }
 };
-
-mirror_fault fault(kind k, int times) {
-  mirror_fault f;
-  f.what = k;
-  f.times = times;
-  return f;
-}
 
 /// Every cause but `c` is at 0.
 void check_only(const retry_counter& n, retry_cause c, uint64_t count) {
