@@ -201,6 +201,13 @@ container() {
 inspect() { docker inspect -f "$2" "$(container "$1")"; }
 health_is() { [ "$(inspect "$1" '{{if .State.Health}}{{.State.Health.Status}}{{end}}')" = "$2" ]; }
 restarted_since() { [ "$(inspect "$1" '{{.RestartCount}}')" -gt "$2" ]; }
+# logs_say SERVICE TEXT: the service's log (every start of its container) has
+# TEXT. Read whole first: `docker logs | grep -q` under pipefail fails at
+# random when grep stops reading early and docker logs dies of SIGPIPE.
+logs_say() {
+  local logs; logs=$(docker logs "$(container "$1")" 2>&1) || return 1
+  grep -qF -- "$2" <<<"$logs"
+}
 
 # wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.1 s.
 wait_for() {
@@ -346,7 +353,7 @@ for attempt in 1 2 3; do
   [ "$attempt" -lt 3 ] || die "three runs finished before kill -9 reached them"
   log "the run finished before the kill; again"
 done
-docker logs "$(container gaia-dr3-synthetic)" 2>&1 | grep -q 'took over a stale results.lock' \
+logs_say gaia-dr3-synthetic 'took over a stale results.lock' \
   || die "the restarted service did not report taking over the stale lock"
 check_results "$(run_dir)"
 docker update --cpus 0 "$(container gaia-dr3-synthetic)" >/dev/null
@@ -375,7 +382,7 @@ as_user 'docker compose --profile synthetic restart gaia-dr3-synthetic'
 sleep 5
 [ "$(inspect gaia-dr3-synthetic '{{.State.Status}} {{.RestartCount}}')" = "running 0" ] \
   || die "started with a bad config the container is $(inspect gaia-dr3-synthetic '{{.State.Status}}, restarted {{.RestartCount}} times')"
-docker logs "$(container gaia-dr3-synthetic)" 2>&1 | grep -q 'waiting for a valid config' \
+logs_say gaia-dr3-synthetic 'waiting for a valid config' \
   || die "serve did not log the config error at start"
 # RunChallenge.sh sees results.err and ends (it used to wait forever).
 t0=$(date +%s.%N)
