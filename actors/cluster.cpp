@@ -161,10 +161,12 @@ standin(typename standin_actor<Request>::template stateful_pointer<standin_state
       self->request(self->state.remote, caf::infinite, req)
         .then(
           [rp, req, worker](typename kind::shipped& s) mutable {
-            try {
+            auto stored = answer(gaia_errc::import_failed, [&] {
               importer_of(req).store_shipped(s.checkpoint, worker);
-            } catch (const std::exception& e) {
-              rp.deliver(error_from(e, gaia_errc::import_failed));
+              return true;
+            });
+            if (!stored) {
+              rp.deliver(std::move(stored.error()));
               return;
             }
             engine::log_line("cluster", worker + " did " + req.label + " (checkpoint of "
@@ -205,21 +207,23 @@ shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_st
   self->link_to(self->state.local);
   return {
     [self](Request req) -> caf::result<shipped> {
-      try {
+      // The worker's own paths: a directory it cannot make fails the job.
+      auto relocated = answer(gaia_errc::import_failed, [&] {
         kind::relocate(req, self->state.cfg);
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::output_failed);
-      }
+        return true;
+      });
+      if (!relocated) return std::move(relocated.error());
       engine::log_line("worker", std::string(kind::name) + " " + req.label);
       auto rp = self->template make_response_promise<shipped>();
       self->request(self->state.local, caf::infinite, req)
         .then(
           [rp, req](kind_reply<Request>& r) mutable {
-            try {
-              rp.deliver(shipped{std::move(r), read_bytes(req.checkpoint_path)});
-            } catch (const std::exception& e) {
-              rp.deliver(error_from(e, gaia_errc::import_failed));
-            }
+            auto bytes = answer(gaia_errc::import_failed,
+                                [&] { return read_bytes(req.checkpoint_path); });
+            if (bytes)
+              rp.deliver(shipped{std::move(r), std::move(*bytes)});
+            else
+              rp.deliver(std::move(bytes.error()));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;

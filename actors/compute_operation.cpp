@@ -13,13 +13,11 @@ compute_actor::behavior_type compute_operation(compute_actor::pointer) {
   return {
     [](const compute_request& req) -> caf::result<compute_reply> {
       auto started = std::chrono::steady_clock::now();
-      try {
+      return answer(gaia_errc::compute_failed, [&] {
         auto stats = compute_qualifying(req.checkpoint_paths, req.qualifying_path);
         return compute_reply{stats.sources, stats.qualifying,
                              engine::seconds_since(started)};
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::compute_failed);
-      }
+      });
     },
   };
 }

@@ -60,7 +60,7 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
       const uint64_t bytes = imported.source.size;
       return done(std::move(imported), bytes, true);
     } catch (const download_error& e) {
-      if (dynamic_cast<const download_cancelled*>(&e) != nullptr) throw;
+      if (e.is(engine::errc::cancelled)) throw;
       engine::log_line("download", std::string(e.what()) + "; downloading it again");
     } catch (const corrupt_gzip_error& e) {
       engine::log_line("download", std::string(e.what()) + "; downloading it again");
@@ -103,16 +103,16 @@ download_operation(download_worker_actor::stateful_pointer<download_state> self,
       try {
         return fetch(self->state.dl, self->state.cfg, req, runs, self->state.retries);
       } catch (const download_error& e) {
+        // A transfer cut short by the run's cancellation is no verdict on the URL.
         if (runs->cancelled(req.run_id))
           return engine::make_error(engine::errc::cancelled, e.what());
         return error_from(e, gaia_errc::download_failed);
-      } catch (const corrupt_gzip_error& e) {
-        return error_from(e, gaia_errc::download_failed);
-      } catch (const input_error& e) {
-        // The bytes arrived whole but are no archive file to import.
-        return make_error(gaia_errc::import_failed, e.what());
+      } catch (const engine::failure& e) {
+        // The bytes arrived (a damaged archive carries its own code) but
+        // are no archive file to import, or the checkpoint cannot be written.
+        return error_from(e, gaia_errc::import_failed);
       } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::download_failed);
+        return make_error(gaia_errc::download_failed, e.what());
       }
     },
   };

@@ -12,12 +12,10 @@ export_actor::behavior_type export_operation(export_actor::pointer) {
   return {
     [](const export_request& req) -> caf::result<export_reply> {
       auto started = std::chrono::steady_clock::now();
-      try {
+      return answer(gaia_errc::export_failed, [&] {
         auto rows = export_results_csv(req.qualifying_path, req.csv_path);
         return export_reply{rows, req.csv_path, engine::seconds_since(started)};
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::export_failed);
-      }
+      });
     },
   };
 }

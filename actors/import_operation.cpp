@@ -46,13 +46,8 @@ import_operation(import_worker_actor::stateful_pointer<import_state> self, setti
       // A local file is read once: no retries to count.
       auto opts = transfer_options(self->state.cfg, req.run_id, req.label, runs, nullptr);
       opts.expected_md5 = req.expected_md5;
-      try {
-        return import_file(req, opts);
-      } catch (const download_cancelled& e) {
-        return engine::make_error(engine::errc::cancelled, e.what());
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::import_failed);
-      }
+      // A cancelled run's read stops with the engine's `cancelled`.
+      return answer(gaia_errc::import_failed, [&] { return import_file(req, opts); });
     },
   };
 }

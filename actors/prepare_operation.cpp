@@ -23,7 +23,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
       opts.on_notice = [](const download_notice& n) {
         engine::log_line("prepare", "checksums: " + n.text);
       };
-      try {
+      return answer(gaia_errc::prepare_failed, [&] {
         // A file list must come from somewhere: a missing list is an error.
         const bool required = req.explicit_url || req.from_list;
         auto list = fetch_checksums(self->state.dl, {req.checksum_url, required}, opts);
@@ -35,10 +35,9 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
           auto all = archive_files_listed(list->entries, req.checksum_url);
           const uint64_t last = req.last == 0 ? all.size() : std::min<uint64_t>(req.last, all.size());
           if (req.first > last)
-            return make_error(gaia_errc::prepare_failed,
-                              req.checksum_url + ": lists " + std::to_string(all.size())
-                                + " archive files; the run asks for files from the "
-                                + std::to_string(req.first) + "th on");
+            throw input_error(req.checksum_url + ": lists " + std::to_string(all.size())
+                              + " archive files; the run asks for files from the "
+                              + std::to_string(req.first) + "th on");
           reply.files.assign(all.begin() + static_cast<long>(req.first - 1),
                              all.begin() + static_cast<long>(last));
           engine::log_line("prepare", std::to_string(reply.files.size()) + " of "
@@ -47,9 +46,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
                                         + reply.files.back().label());
         }
         return reply;
-      } catch (const std::exception& e) {
-        return error_from(e, gaia_errc::prepare_failed);
-      }
+      });
     },
   };
 }

@@ -7,6 +7,7 @@
 
 #include "download/download_part.hpp"
 #include "download/options.hpp"
+#include "core/errors.hpp"
 #include "core/source_version.hpp"
 
 #include <cstdint>
@@ -18,16 +19,20 @@
 
 namespace gaia {
 
-/// A download that failed for good. what() names the URL and the cause.
-class download_error : public std::runtime_error {
+/// A download that failed for good. what() names the URL and the cause;
+/// the operation that caught it names its kind.
+class download_error : public engine::failure {
 public:
-  using std::runtime_error::runtime_error;
+  using engine::failure::failure;
 };
 
-/// A download stopped because its run was cancelled: no verdict on the URL.
+/// A download stopped because its run was cancelled: no verdict on the URL
+/// (answered as the engine's `cancelled`).
 class download_cancelled : public download_error {
 public:
-  using download_error::download_error;
+  explicit download_cancelled(const std::string& what)
+    : download_error(engine::error_atom::value, static_cast<uint8_t>(engine::errc::cancelled),
+                     what) {}
 };
 
 struct download_result {

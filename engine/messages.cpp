@@ -10,6 +10,7 @@ const char* code_name(uint8_t code) {
     case errc::job_timeout: return "job_timeout";
     case errc::worker_lost: return "worker_lost";
     case errc::refused: return "refused";
+    case errc::output_failed: return "output_failed";
   }
   return "unknown";
 }
@@ -25,6 +26,11 @@ std::string context_text(const caf::message& ctx) {
 caf::error make_error(errc code, std::string text) {
   return caf::error{static_cast<uint8_t>(code), error_atom::value,
                     caf::make_message(std::move(text))};
+}
+
+caf::error error_of(const failure& e, caf::atom_value category, uint8_t otherwise) {
+  if (e.has_code()) return caf::error{e.code(), e.category(), caf::make_message(std::string(e.what()))};
+  return caf::error{otherwise, category, caf::make_message(std::string(e.what()))};
 }
 
 bool is_error(const caf::error& e, errc code) {

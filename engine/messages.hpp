@@ -4,6 +4,8 @@
 // register_engine_messages(), so they can cross the network unchanged.
 #pragma once
 
+#include "engine/errors.hpp"
+
 #include <caf/all.hpp>
 
 #include <cstdint>
@@ -102,18 +104,12 @@ typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
            x.step, x.subject, x.error, x.summary, x.counts, exact(x.seconds));
 }
 
-/// Why the engine itself ended a job. The context carries one string.
-enum class errc : uint8_t {
-  cancelled = 1, ///< the job's run was cancelled before or while it ran
-  job_timeout,   ///< a worker took longer than the pool's job timeout
-  worker_lost,   ///< the job's remote workers were lost while they had it
-  refused,       ///< a remote worker asked to join a pool that takes none
-};
-
-/// The category atom of engine errors.
-using error_atom = caf::atom_constant<caf::atom("engine")>;
-
 caf::error make_error(errc code, std::string text);
+
+/// The answer to a failure caught at a handler: its own code, or
+/// `otherwise` (an operation's kind, of `category`) when it has none; its
+/// what() as the context.
+caf::error error_of(const failure& e, caf::atom_value category, uint8_t otherwise);
 
 /// True when `e` is an engine error with this code.
 bool is_error(const caf::error& e, errc code);

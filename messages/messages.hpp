@@ -10,6 +10,8 @@
 //   download/import pool --request--> remote worker --shipped_*--> pool
 #pragma once
 
+#include "messages/errors.hpp"
+
 #include "core/file_range.hpp"
 #include "core/source_version.hpp"
 #include "engine/messages.hpp"
@@ -207,37 +209,6 @@ std::string trace_key(const download_request& x);
 std::string trace_key(const import_request& x);
 uint64_t trace_bytes(const download_reply& x);  ///< the file's size
 uint64_t trace_bytes(const import_reply& x);    ///< uncompressed bytes read
-
-/// Why an operation failed. The error's context carries one string: the
-/// message for results.err (it names the file or URL).
-enum class gaia_errc : uint8_t {
-  download_failed = 1,
-  corrupt_archive,   ///< the downloaded file is not a valid gzip: fetch again
-  import_failed,
-  compute_failed,
-  export_failed,
-  output_failed,     ///< disk full, unwritable directory
-  prepare_failed,    ///< the run's checksum list could not be had
-};
-
-/// "gaia" errors' category atom.
-using gaia_error_atom = caf::atom_constant<caf::atom("gaia")>;
-
-/// Builds a caf::error of category "gaia" with `text` as context.
-caf::error make_error(gaia_errc code, std::string text);
-
-/// The error for an exception caught at an operation's handler: a damaged
-/// archive, a full disk or an unwritable file, a cancelled run (an engine
-/// error), else `otherwise`. Exceptions never cross a handler.
-caf::error error_from(const std::exception& e, gaia_errc otherwise);
-
-/// The text of an error for people: the context string of ours and the
-/// engine's, "no reply within request_timeout_s" for a request's timeout,
-/// CAF's rendering of others (dead actors).
-std::string error_text(const caf::error& e);
-
-/// True when `e` is a gaia error with this code.
-bool is_error(const caf::error& e, gaia_errc code);
 
 /// Registers every message type (the engine's too) and the error
 /// categories, the only registration there is.
