@@ -48,9 +48,19 @@ std::string error_text(const caf::error& e) {
   return caf::to_string(e);
 }
 
+/// The declared message types (a function's static: declarations run
+/// during static initialisation, in any order).
+std::vector<std::function<void(caf::actor_system_config&)>>& declared_types() {
+  static std::vector<std::function<void(caf::actor_system_config&)>> types;
+  return types;
+}
+
+void declare_message_type(std::function<void(caf::actor_system_config&)> add) {
+  declared_types().push_back(std::move(add));
+}
+
 void register_engine_messages(caf::actor_system_config& cfg) {
-  cfg.add_message_type<run_request>("engine::run_request");
-  cfg.add_message_type<run_outcome>("engine::run_outcome");
+  for (const auto& add : declared_types()) add(cfg);
   cfg.add_error_category(
     error_atom::value,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -119,7 +120,29 @@ bool is_error(const caf::error& e, errc code);
 /// CAF's rendering of others (timeouts, dead actors).
 std::string error_text(const caf::error& e);
 
-/// Registers the engine's message types and error category.
+/// Registers every declared message type (message_type<T> below, the
+/// engine's and the application's) and the engine's error category.
 void register_engine_messages(caf::actor_system_config& cfg);
+
+/// Declares a message type where the type is, once, for every actor
+/// system: an inline variable beside the struct (`inline const
+/// engine::message_type<my_request> my_request_type{"app::my_request"};`)
+/// and register_engine_messages adds it. A new message touches its own
+/// header only.
+template <class T>
+struct message_type {
+  explicit message_type(const char* name) {
+    declare_message_type([name](caf::actor_system_config& cfg) {
+      cfg.add_message_type<T>(name);
+    });
+  }
+};
+
+/// message_type's registry: `add` is kept until register_engine_messages.
+void declare_message_type(std::function<void(caf::actor_system_config&)> add);
+
+inline const message_type<run_request> run_request_type{"engine::run_request"};
+inline const message_type<run_outcome> run_outcome_type{"engine::run_outcome"};
+
 
 } // namespace engine

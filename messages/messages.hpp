@@ -128,6 +128,8 @@ typename Inspector::result_type inspect(Inspector& f, source_version& x) {
   return f(caf::meta::type_name("source_version"), x.url, x.etag,
            x.last_modified, x.size, x.md5);
 }
+inline const engine::message_type<source_version> source_version_type{"gaia::source_version"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, file_range& x) {
   return f(caf::meta::type_name("file_range"), x.first, x.last);
@@ -137,60 +139,83 @@ typename Inspector::result_type inspect(Inspector& f, prepare_request& x) {
   return f(caf::meta::type_name("prepare_request"), x.run_id, x.checksum_url,
            x.explicit_url, x.from_list, x.first, x.last);
 }
+inline const engine::message_type<prepare_request> prepare_request_type{"gaia::prepare_request"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prepare_reply& x) {
   return f(caf::meta::type_name("prepare_reply"), x.checksums, x.listed, x.files);
 }
+inline const engine::message_type<prepare_reply> prepare_reply_type{"gaia::prepare_reply"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_request& x) {
   return f(caf::meta::type_name("import_request"), x.run_id, x.label, x.url,
            x.checkpoint_path, x.expected_md5, x.max_line_bytes, x.priority);
 }
+inline const engine::message_type<import_request> import_request_type{"gaia::import_request"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_reply& x) {
   return f(caf::meta::type_name("import_reply"), x.label, x.checkpoint_path,
            x.rows, x.skipped_rows, x.skipped_values, x.sources, x.bytes,
            x.uncompressed_bytes, x.reused, engine::exact(x.seconds), x.source);
 }
+inline const engine::message_type<import_reply> import_reply_type{"gaia::import_reply"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_request& x) {
   return f(caf::meta::type_name("download_request"), x.run_id, x.label, x.url,
            x.path, x.checkpoint_path, x.keep, x.force, x.expected_md5,
            x.max_line_bytes);
 }
+inline const engine::message_type<download_request> download_request_type{"gaia::download_request"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, download_reply& x) {
   return f(caf::meta::type_name("download_reply"), x.label, x.path, x.bytes,
            x.reused, x.attempts, engine::exact(x.seconds), x.import);
 }
+inline const engine::message_type<download_reply> download_reply_type{"gaia::download_reply"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_download& x) {
   return f(caf::meta::type_name("shipped_download"), x.reply, x.checkpoint);
 }
+inline const engine::message_type<shipped_download> shipped_download_type{"gaia::shipped_download"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_import& x) {
   return f(caf::meta::type_name("shipped_import"), x.reply, x.checkpoint);
 }
+inline const engine::message_type<shipped_import> shipped_import_type{"gaia::shipped_import"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_request& x) {
   return f(caf::meta::type_name("compute_request"), x.run_id,
            x.checkpoint_paths, x.qualifying_path);
 }
+inline const engine::message_type<compute_request> compute_request_type{"gaia::compute_request"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, compute_reply& x) {
   return f(caf::meta::type_name("compute_reply"), x.sources, x.qualifying,
            engine::exact(x.seconds));
 }
+inline const engine::message_type<compute_reply> compute_reply_type{"gaia::compute_reply"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_request& x) {
   return f(caf::meta::type_name("export_request"), x.run_id,
            x.qualifying_path, x.csv_path);
 }
+inline const engine::message_type<export_request> export_request_type{"gaia::export_request"};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_reply& x) {
   return f(caf::meta::type_name("export_reply"), x.rows, x.csv_path,
            engine::exact(x.seconds));
 }
+inline const engine::message_type<export_reply> export_reply_type{"gaia::export_reply"};
 
 /// What the trace says of each message (engine/trace.hpp; defined in
 /// messages/trace_hooks.cpp): a short text of its body, the file a request
