@@ -35,6 +35,18 @@ std::string input_summary(const engine::run_outcome& o) {
          + " files (the log names them)";
 }
 
+/// The done marker's line on the validate step: were the sources where
+/// their files' names say?
+std::string placement_summary(const engine::run_outcome& o) {
+  const uint64_t n = o.count("misplaced_sources");
+  if (n == 0) return "validate: every source in its file's HEALPix range";
+  const uint64_t left_out = o.count("misplaced_left_out");
+  return "validate: " + std::to_string(n) + " sources outside their file's HEALPix range in "
+         + std::to_string(o.count("misplaced_files")) + " files, "
+         + (left_out == n ? "left out of the answer" : "kept in the answer")
+         + " (the log names them)";
+}
+
 const output_layout& layout(self_ptr self) { return *self->state.layout; }
 
 /// Rewrites progress.json for `gaia-dr3 status`: at every step change, and
@@ -53,7 +65,7 @@ void report(self_ptr self, const run_ptr& run, run_step step) {
   engine::run_progress p;
   p.run_id = run->id;
   p.pid = ::getpid();
-  p.step = step_name(step);
+  p.step = step.name;
   p.counts = {{"files", files},
               {"downloaded", run->downloaded},
               {"imported", run->imported},
@@ -61,7 +73,7 @@ void report(self_ptr self, const run_ptr& run, run_step step) {
               {"elapsed_ms", static_cast<uint64_t>(secs * 1000)}};
   p.started_unix = run->started_unix;
   layout(self).state.write_progress(p);
-  if (step == run_step::download_import && run->imported > 0 && run->imported < files
+  if (step == run_steps::download_import && run->imported > 0 && run->imported < files
       && now - run->last_log >= std::chrono::seconds(10)) {
     run->last_log = now;
     const double rate = run->imported / secs;
@@ -88,14 +100,15 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
   // Queued jobs of the run go at once; running ones stop at their next check.
   self->send(st.peers.download, engine::cancel_atom::value, run->id);
   self->send(st.peers.import, engine::cancel_atom::value, run->id);
+  self->send(st.peers.validate, engine::cancel_atom::value, run->id);
   auto& o = run->outcome;
   o.ok = false;
-  o.step = step_name(step);
+  o.step = step.name;
   o.subject = subject;
   o.error = error;
   o.seconds = engine::seconds_since(run->started);
   o.abandoned = abandoned || st.runs->shutting_down();
-  report(self, run, o.abandoned ? run_step::interrupted : run_step::failed);
+  report(self, run, o.abandoned ? run_steps::interrupted : run_steps::failed);
   engine::log_line("process", "run " + std::to_string(run->id)
                                 + (o.abandoned ? " stopped without a verdict: "
                                                    + (st.runs->shutting_down() ? "shutting down"
@@ -126,7 +139,7 @@ bool stopped(self_ptr self, const run_ptr& run) {
     return true;
   if (self->state.runs->cancelled(run->id)) {
     // Not by this process (it would have finished the run): from outside.
-    fail(self, run, run_step::run, layout(self).dir, "cancelled by the service", true);
+    fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
     return true;
   }
   return false;
@@ -145,8 +158,9 @@ void succeed(self_ptr self, const run_ptr& run) {
                // Relative: beside this marker is true wherever the
                // directory is mounted (in Docker, /app/output means nothing
                // on the host).
-               "results: results.csv (beside this file)", input_summary(o)};
-  report(self, run, run_step::done);
+               "results: results.csv (beside this file)", input_summary(o),
+               placement_summary(o)};
+  report(self, run, run_steps::done);
   engine::log_line("process", "run " + std::to_string(run->id) + " done: "
                                 + std::to_string(o.count("qualifying"))
                                 + " qualifying sources in " + seconds_text(o.seconds));
@@ -158,7 +172,7 @@ void succeed(self_ptr self, const run_ptr& run) {
 // (request_timeout_s, engine/worker_pool.hpp): the process's requests wait
 // without a limit of their own.
 void export_results(self_ptr self, const run_ptr& run) {
-  report(self, run, run_step::export_results);
+  report(self, run, run_steps::export_results);
   const auto& l = layout(self);
   export_request req{run->id, l.qualifying_path(), l.results_csv};
   self->request(self->state.peers.exporter,
@@ -172,16 +186,16 @@ void export_results(self_ptr self, const run_ptr& run) {
         succeed(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, run_step::export_results, layout(self).results_csv, err);
+        fail_on(self, run, run_steps::export_results, layout(self).results_csv, err);
       });
 }
 
 void compute(self_ptr self, const run_ptr& run) {
-  report(self, run, run_step::compute);
+  report(self, run, run_steps::compute);
   const auto& l = layout(self);
   std::vector<std::string> checkpoints;
   for (const auto& r : run->ranges)
-    checkpoints.push_back(l.checkpoint_path(r));
+    checkpoints.push_back(run->compute_inputs.at(r.label()));
   compute_request req{run->id, checkpoints, l.qualifying_path()};
   self->request(self->state.peers.compute,
                 caf::infinite, req)
@@ -195,13 +209,51 @@ void compute(self_ptr self, const run_ptr& run) {
         export_results(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, run_step::compute, layout(self).aggregates_dir, err);
+        fail_on(self, run, run_steps::compute, layout(self).aggregates_dir, err);
+      });
+}
+
+/// A file's check is in: its misplaced sources are counted and named.
+void validated(self_ptr self, const run_ptr& run, const validate_request& req,
+               const validate_reply& rep) {
+  ++run->validated;
+  run->compute_inputs[rep.label] = rep.checkpoint_path;
+  if (rep.misplaced > 0) {
+    auto& c = run->outcome.counts;
+    c["misplaced_sources"] += rep.misplaced;
+    ++c["misplaced_files"];
+    const bool left_out = rep.checkpoint_path != req.checkpoint_path;
+    if (left_out) c["misplaced_left_out"] += rep.misplaced;
+    engine::log_line("process", "validate: " + rep.label + ": " + std::to_string(rep.misplaced)
+                                  + " of " + std::to_string(rep.sources)
+                                  + " sources outside the file's HEALPix range (the first: "
+                                  + "source_id " + std::to_string(rep.first_misplaced) + "), "
+                                  + (left_out ? "left out of the answer" : "kept in the answer"));
+  }
+  if (run->validated == run->ranges.size())
+    compute(self, run);
+}
+
+/// Checks an imported file's sources against its range.
+void validate(self_ptr self, const run_ptr& run, const file_range& r, const std::string& url) {
+  const auto& l = layout(self);
+  validate_request req{run->id, r.label(), r.first, r.last, url, l.checkpoint_path(r),
+                       l.work_dir + "/" + r.label() + ".in-range"};
+  self->request(self->state.peers.validate, caf::infinite, req)
+    .then(
+      [self, run, req](validate_reply& rep) {
+        if (stopped(self, run)) return;
+        validated(self, run, req, rep);
+      },
+      [self, run, url = req.url](caf::error& err) {
+        fail_on(self, run, validate_step, url, err);
       });
 }
 
 /// A file's import is in (from the download pool, streamed, or from the
 /// import pool, read in place).
-void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
+void imported(self_ptr self, const run_ptr& run, const file_range& r, const std::string& url,
+              const import_reply& rep) {
   ++run->imported;
   run->bytes += rep.bytes;
   auto& c = run->outcome.counts;
@@ -221,9 +273,8 @@ void imported(self_ptr self, const run_ptr& run, const import_reply& rep) {
            ? ", " + std::to_string(rep.skipped_values) + " flux values skipped"
            : "")
       + (rep.reused ? " (checkpoint reused)" : " in " + seconds_text(rep.seconds)));
-  report(self, run, run_step::download_import);
-  if (run->imported == run->ranges.size())
-    compute(self, run);
+  report(self, run, run_steps::download_import);
+  validate(self, run, r, url);
 }
 
 void download(self_ptr self, const run_ptr& run, const file_range& r, bool force);
@@ -235,7 +286,7 @@ std::optional<std::string> md5_of(self_ptr self, const run_ptr& run, const std::
   const std::string name = url_file_name(url);
   auto it = run->checksums.find(name);
   if (it == run->checksums.end()) {
-    fail(self, run, run_step::download, url,
+    fail(self, run, run_steps::download, url,
          url + ": " + name + " is not listed in " + run->checksum_url);
     return std::nullopt;
   }
@@ -256,12 +307,12 @@ void import(self_ptr self, const run_ptr& run, const file_range& r, const std::s
   // may wait in the queue behind any number of others.
   self->request(st.peers.import, caf::infinite, req)
     .then(
-      [self, run](import_reply& rep) {
+      [self, run, r, url](import_reply& rep) {
         if (stopped(self, run)) return;
         ++run->downloaded;
-        imported(self, run, rep);
+        imported(self, run, r, url, rep);
       },
-      [self, run, url](caf::error& err) { fail_on(self, run, run_step::import, url, err); });
+      [self, run, url](caf::error& err) { fail_on(self, run, run_steps::import, url, err); });
 }
 
 /// An http(s) file: fetched and imported as it streams in, by the download
@@ -276,14 +327,14 @@ void download(self_ptr self, const run_ptr& run, const file_range& r, bool force
                        static_cast<uint64_t>(st.cfg.max_line_bytes)};
   self->request(st.peers.download, caf::infinite, req)
     .then(
-      [self, run](download_reply& rep) {
+      [self, run, r, url](download_reply& rep) {
         if (stopped(self, run)) return;
         ++run->downloaded;
-        imported(self, run, rep.import);
+        imported(self, run, r, url, rep.import);
       },
       [self, run, url](caf::error& err) {
         fail_on(self, run,
-                is_error(err, gaia_errc::import_failed) ? run_step::import : run_step::download,
+                is_error(err, gaia_errc::import_failed) ? run_steps::import : run_steps::download,
                 url, err);
       });
 }
@@ -297,7 +348,7 @@ void fetch_all(self_ptr self, const run_ptr& run) {
                                 + std::to_string(cfg.download_pool_size) + ", import pool "
                                 + std::to_string(cfg.import_pool_size)
                                 + (cfg.keep_downloads ? "" : ", archive files not kept"));
-  report(self, run, run_step::download_import);
+  report(self, run, run_steps::download_import);
   for (const auto& r : run->ranges) {
     if (run->finished) return;
     const std::string url = expand_url_template(cfg.archive_url_template, r.label());
@@ -336,16 +387,16 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   run->outcome.run_id = req.run_id;
   run->outcome.counts = {{"files", run->ranges.size()}, {"sources", 0}, {"qualifying", 0},
                          {"rows", 0}, {"skipped_rows", 0}, {"skipped_values", 0},
-                         {"unclean_files", 0}};
+                         {"unclean_files", 0}, {"misplaced_sources", 0}, {"misplaced_files", 0}};
   st.run = run;
   auto rp = run->promise;
   try {
     prepare_output(self);
   } catch (const std::exception& e) {
-    fail(self, run, run_step::prepare, layout(self).dir, e.what());
+    fail(self, run, run_steps::prepare, layout(self).dir, e.what());
     return rp;
   }
-  report(self, run, run_step::prepare);
+  report(self, run, run_steps::prepare);
   const auto src = checksum_source_of(st.cfg);
   run->checksum_url = src.url;
   const auto& sel = st.cfg.files;
@@ -365,7 +416,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         fetch_all(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, run_step::prepare, run->checksum_url, err);
+        fail_on(self, run, run_steps::prepare, run->checksum_url, err);
       });
   return rp;
 }
@@ -388,7 +439,7 @@ benchmark_process(process_actor::stateful_pointer<process_state> self, settings 
       auto run = self->state.run;
       if (run && run->id == run_id) {
         self->state.runs->cancel(run_id);
-        fail(self, run, run_step::run, layout(self).dir, "cancelled by the service", true);
+        fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
       }
     },
   };

@@ -8,7 +8,8 @@
 //          http(s): download_request (download pool: fetched and imported as
 //                   it streams in; a damaged stream is fetched again there)
 //          file://: import_request   (import pool: read where it is)
-//     -> all imports done -> compute_request -> export_request
+//     -> per file imported: validate_request (its sources in its range)
+//     -> all validated -> compute_request -> export_request
 //     -> reply engine::run_outcome (the service writes the verdict)
 //   any failure -> cancel the run's other jobs, reply run_outcome{ok=false}
 //   (cancel, run) from the service -> the same, without a verdict
@@ -16,6 +17,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/run_steps.hpp"
+#include "actors/validate_operation.hpp"
 #include "core/file_range.hpp"
 #include "engine/run_control.hpp"
 #include "engine/state/state_dir.hpp"
@@ -37,6 +39,7 @@ struct process_peers {
   prepare_actor prepare;
   download_actor download;
   import_actor import;
+  validate_actor validate;
   compute_actor compute;
   export_actor exporter;
 };
@@ -50,6 +53,8 @@ struct run_state {
   std::string checksum_url;                     ///< where they come from
   size_t downloaded = 0;
   size_t imported = 0;
+  size_t validated = 0;
+  std::map<std::string, std::string> compute_inputs; ///< label -> checkpoint compute reads
   uint64_t bytes = 0;   ///< compressed bytes of the files imported
   bool finished = false;
   std::optional<run_step> step; ///< the last step reported

@@ -8,6 +8,7 @@
 #include "actors/cluster.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/operations.hpp"
+#include "actors/validate_operation.hpp"
 #include "engine/polling_service.hpp"
 #include "engine/runner.hpp"
 #include "engine/worker_pool.hpp"
@@ -92,6 +93,10 @@ engine::production gaia_production(const settings& s, const std::string& config_
       return ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs());
     },
     pool_of(import_pool));
+  auto validate = prod.operation<validate_request, validate_reply>(
+    node_id::validate, "Validate operation",
+    "checks each file's sources against the HEALPix range its name gives (misplaced_sources)",
+    detached(validate_operation, validate_settings{}), engine::fixed_pool(1));
   auto compute = prod.operation<compute_request, compute_reply>(
     node_id::compute, "Compute operation",
     "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
@@ -103,9 +108,9 @@ engine::production gaia_production(const settings& s, const std::string& config_
   auto process = prod.process(
     node_id::process, "Benchmark process",
     "prepares the run, pipelines downloads into imports, then compute and export",
-    [s, prepare, download, import, compute, exporter](engine::spawn_context& ctx) {
-      process_peers peers{ctx.peer(prepare), ctx.peer(download), ctx.peer(import),
-                          ctx.peer(compute), ctx.peer(exporter)};
+    [s, prepare, download, import, validate, compute, exporter](engine::spawn_context& ctx) {
+      process_peers peers{ctx.peer(prepare),  ctx.peer(download), ctx.peer(import),
+                          ctx.peer(validate), ctx.peer(compute),  ctx.peer(exporter)};
       return ctx.system().spawn(benchmark_process, s, peers, ctx.runs());
     });
 
@@ -125,6 +130,7 @@ engine::production gaia_production(const settings& s, const std::string& config_
   prod.connect<prepare_request>(process, prepare);
   prod.connect<download_request>(process, download);
   prod.connect<import_request>(process, import);
+  prod.connect<validate_request>(process, validate);
   prod.connect<compute_request>(process, compute);
   prod.connect<export_request>(process, exporter);
   return prod;

@@ -1,43 +1,39 @@
-// The steps of a Gaia run, named once: the benchmark process reports the
-// step it is at in progress.json (`gaia-dr3 status` reads it back) and
-// names the step that failed in results.err. The names are the files' text.
+// The steps of a Gaia run, each a named value: the benchmark process
+// reports the step it is at in progress.json (`gaia-dr3 status` reads it
+// back) and names the step that failed in results.err. A step is declared
+// where its code is (these, the process's own; an operation's beside it,
+// as actors/validate_operation.hpp does), so a new step edits no list.
 #pragma once
 
-#include <cstddef>
-#include <optional>
+#include <cstring>
 #include <string>
 
 namespace gaia {
 
-enum class run_step {
-  prepare,         ///< the output directory and the checksum list
-  download_import, ///< progress: the files, fetched and imported
-  download,        ///< failed: one file's transfer
-  import,          ///< failed: one file's import
-  compute,         ///< the merge of the checkpoints
-  export_results,  ///< results.csv
-  done,            ///< progress: the run succeeded
-  failed,          ///< progress: the run failed
-  interrupted,     ///< progress: the run stopped without a verdict
-  run,             ///< failed: the run as a whole (cancelled from outside)
+/// A step of a run. Its name is the files' text ("download+import").
+struct run_step {
+  const char* name;
+
+  friend bool operator==(const run_step& a, const run_step& b) {
+    return std::strcmp(a.name, b.name) == 0;
+  }
+  friend bool operator!=(const run_step& a, const run_step& b) { return !(a == b); }
+  /// The step `text` names (progress.json's "step")?
+  bool named(const std::string& text) const { return text == name; }
 };
 
-namespace detail {
-inline constexpr const char* run_step_names[] = {
-  "prepare", "download+import", "download", "import",      "compute",
-  "export",  "done",            "failed",   "interrupted", "run"};
-} // namespace detail
-
-/// The step's name in progress.json and results.err ("download+import").
-inline const char* step_name(run_step s) {
-  return detail::run_step_names[static_cast<size_t>(s)];
-}
-
-/// The step a name stands for; nothing for a name no step has.
-inline std::optional<run_step> run_step_named(const std::string& name) {
-  for (size_t i = 0; i < std::size(detail::run_step_names); ++i)
-    if (name == detail::run_step_names[i]) return static_cast<run_step>(i);
-  return std::nullopt;
-}
+/// The process's own steps and the operations' it drives.
+namespace run_steps {
+inline constexpr run_step prepare{"prepare"};                 ///< the output and the checksum list
+inline constexpr run_step download_import{"download+import"}; ///< progress: the files
+inline constexpr run_step download{"download"};               ///< failed: one file's transfer
+inline constexpr run_step import{"import"};                   ///< failed: one file's import
+inline constexpr run_step compute{"compute"};                 ///< the merge of the checkpoints
+inline constexpr run_step export_results{"export"};           ///< results.csv
+inline constexpr run_step done{"done"};                       ///< progress: the run succeeded
+inline constexpr run_step failed{"failed"};                   ///< progress: the run failed
+inline constexpr run_step interrupted{"interrupted"}; ///< progress: stopped without a verdict
+inline constexpr run_step run{"run"}; ///< failed: the run as a whole (cancelled from outside)
+} // namespace run_steps
 
 } // namespace gaia

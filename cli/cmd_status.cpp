@@ -99,7 +99,7 @@ int status(const config_option& config) {
     std::string where = "starting";
     if (progress) {
       where = progress->step;
-      if (run_step_named(progress->step) == run_step::download_import)
+      if (run_steps::download_import.named(progress->step))
         where += " (" + files_progress(*progress) + ")";
       where += ", run " + std::to_string(progress->run_id) + " for "
                + std::to_string(std::time(nullptr) - progress->started_unix)

@@ -5,6 +5,7 @@
 // gaia::register_messages but missing from the list below, an inspect()
 // that leaves out a member, or a sample that leaves a field at its default
 // fails a test. The error categories likewise.
+#include "actors/validate_operation.hpp"
 #include "messages/messages.hpp"
 
 #include <caf/all.hpp>
@@ -319,6 +320,12 @@ std::vector<covered_type> covered_types() {
     cover<compute_reply>([](double d) { return compute_reply{u64_max, u64_max - 1, d}; }),
     cover<export_request>([](double) { return export_request{u64_max, "/q/ü", odd}; }),
     cover<export_reply>([](double d) { return export_reply{u64_max, odd, d}; }),
+    cover<validate_request>([](double) {
+      return validate_request{u64_max, odd, i64_min, i64_max, "file:///ü", "/ck/é", "/w/ö"};
+    }),
+    cover<validate_reply>([](double) {
+      return validate_reply{odd, u64_max, u64_max - 1, i64_min, "/w/ö"};
+    }),
   };
 }
 

@@ -30,6 +30,10 @@ struct stage {
   std::string unimportable;                  ///< this label's bytes are no archive
   bool hold_downloads = false;               ///< never answer downloads
   std::vector<caf::typed_response_promise<download_reply>> held;
+  std::vector<std::string> validations;      ///< labels
+  std::string misplaced;                     ///< this label has a misplaced source
+  bool misplaced_fails = false;              ///< ... and the check fails on it
+  std::vector<std::string> computed;         ///< the checkpoints compute read
   int computes = 0, exports = 0;
 };
 
@@ -79,8 +83,26 @@ import_actor::behavior_type fake_imports(import_actor::pointer, std::shared_ptr<
   };
 }
 
+validate_actor::behavior_type fake_validate(validate_actor::pointer, std::shared_ptr<stage> st) {
+  return {
+    [st](const validate_request& r) -> caf::result<validate_reply> {
+      st->validations.push_back(r.label);
+      validate_reply rep{r.label, 10, 0, 0, r.checkpoint_path};
+      if (r.label != st->misplaced) return rep;
+      if (st->misplaced_fails)
+        return make_error(gaia_errc::import_failed, r.url + ": source_id 42 is outside");
+      rep.misplaced = 2;
+      rep.first_misplaced = 42;
+      rep.checkpoint_path = r.in_range_path; // left out, as `skip` does
+      return rep;
+    },
+    [](engine::cancel_atom, uint64_t) {},
+  };
+}
+
 compute_actor::behavior_type fake_compute(compute_actor::pointer, std::shared_ptr<stage> st) {
-  return {[st](const compute_request&) -> caf::result<compute_reply> {
+  return {[st](const compute_request& r) -> caf::result<compute_reply> {
+    st->computed = r.checkpoint_paths;
     ++st->computes;
     return compute_reply{30, 7, 0.0};
   }};
@@ -109,13 +131,18 @@ struct fixture : gaia::test::deterministic_system {
     s = gaia::test::file_mirror_settings({0, 10, 20, 30}, "/nowhere", (dir / "out").string());
     s.archive_url_template = url_template;
     s.checksum_url = "";
-    process_peers peers{sys->spawn(fake_prepare), sys->spawn(fake_downloads, st),
-                        sys->spawn(fake_imports, st), sys->spawn(fake_compute, st),
-                        sys->spawn(fake_export, st)};
+    process_peers peers;
+    peers.prepare = sys->spawn(fake_prepare);
+    peers.download = sys->spawn(fake_downloads, st);
+    peers.import = sys->spawn(fake_imports, st);
+    peers.validate = sys->spawn(fake_validate, st);
+    peers.compute = sys->spawn(fake_compute, st);
+    peers.exporter = sys->spawn(fake_export, st);
     process = sys->spawn(benchmark_process, s, peers, runs);
     actors = {caf::actor_cast<caf::actor>(peers.prepare), caf::actor_cast<caf::actor>(peers.download),
-              caf::actor_cast<caf::actor>(peers.import), caf::actor_cast<caf::actor>(peers.compute),
-              caf::actor_cast<caf::actor>(peers.exporter), caf::actor_cast<caf::actor>(process)};
+              caf::actor_cast<caf::actor>(peers.import), caf::actor_cast<caf::actor>(peers.validate),
+              caf::actor_cast<caf::actor>(peers.compute), caf::actor_cast<caf::actor>(peers.exporter),
+              caf::actor_cast<caf::actor>(process)};
   }
   ~fixture() {
     // The system waits for every actor: stop them all.
@@ -159,6 +186,47 @@ TEST_CASE("process: http files go to the download pool, imported as they "
   CHECK(f.outcome->count("qualifying") == 7);
   CHECK(f.outcome->summary.at(0) == "ok: 7 qualifying sources of 30 in 3 files");
   CHECK(f.outcome->summary.at(2) == "input: 30 rows, every row and flux value read");
+}
+
+TEST_CASE("process: every imported file is validated before compute; misplaced sources are "
+          "counted, named in the done marker, and compute reads what validate says") {
+  fixture f;
+  f.st->misplaced = "000010-000019";
+  f.start();
+  REQUIRE(f.answered);
+  INFO(f.outcome->error);
+  REQUIRE(f.outcome->ok);
+  CHECK(f.st->validations.size() == 3);
+  CHECK(f.outcome->count("misplaced_sources") == 2);
+  CHECK(f.outcome->count("misplaced_files") == 1);
+  CHECK(f.outcome->summary.at(3)
+        == "validate: 2 sources outside their file's HEALPix range in 1 files, left out of "
+           "the answer (the log names them)");
+  output_layout l(f.s.output_dir);
+  CHECK(f.st->computed
+        == std::vector<std::string>{l.checkpoint_path({0, 9}),
+                                    l.work_dir + "/000010-000019.in-range",
+                                    l.checkpoint_path({20, 29})});
+}
+
+TEST_CASE("process: every source in range says so in the done marker") {
+  fixture f;
+  f.start();
+  REQUIRE(f.outcome->ok);
+  CHECK(f.outcome->summary.at(3) == "validate: every source in its file's HEALPix range");
+}
+
+TEST_CASE("process: a failed check fails the run at the validate step, naming the file") {
+  fixture f;
+  f.st->misplaced = "000010-000019";
+  f.st->misplaced_fails = true;
+  f.start();
+  REQUIRE(f.answered);
+  CHECK_FALSE(f.outcome->ok);
+  CHECK(f.outcome->step == "validate");
+  CHECK(f.outcome->subject == "http://mirror.invalid/EpochPhotometry_000010-000019.csv.gz");
+  CHECK(f.outcome->error.find("source_id 42") != std::string::npos);
+  CHECK(f.st->computes == 0);
 }
 
 TEST_CASE("process: file:// files go to the import pool, read in place") {
