@@ -238,17 +238,21 @@ shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_st
   };
 }
 
+/// A pool's adopter: a stand-in for a remote worker that declares the
+/// kind's remote interface (none for another).
 template <class Request>
-engine::remote_adapter adapter() {
-  return [](caf::actor_system& sys, caf::actor remote, const std::string& name) {
-    return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
-      standin<Request>, caf::actor_cast<typename job_kind<Request>::remote>(remote), name));
+engine::remote_adapter<Request, kind_reply<Request>> adapter() {
+  return [](caf::actor_system& sys, const engine::remote_worker& w,
+            const std::string& name) -> local_worker<Request> {
+    auto remote = engine::typed_remote<typename job_kind<Request>::remote>(sys, w);
+    if (!remote) return {};
+    return sys.spawn<caf::detached>(standin<Request>, remote, name);
   };
 }
 
 } // namespace
 
-std::map<std::string, engine::remote_adapter> remote_adapters() {
+std::map<std::string, std::any> remote_adapters() {
   return {{node_id::download, adapter<download_request>()},
           {node_id::import, adapter<import_request>()}};
 }
@@ -292,9 +296,19 @@ namespace {
 
 struct slot {
   std::string pool;
-  caf::actor actor;
+  engine::remote_worker worker; ///< the shipper, and the interface it has
   std::string name;
 };
+
+/// A slot of `pool` for a shipper of Request's kind.
+template <class Request>
+slot slot_of(const char* pool, typename job_kind<Request>::remote shipper, std::string name,
+             const caf::actor_system& sys) {
+  return {pool,
+          {caf::actor_cast<caf::actor>(shipper),
+           engine::interface_of<typename job_kind<Request>::remote>(sys)},
+          std::move(name)};
+}
 
 /// True when `err` will not pass by trying again (another version, other
 /// message types).
@@ -330,24 +344,23 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
       const std::shared_ptr<retry_counter> uncounted;
       for (int i = 1; i <= s.download_pool_size; ++i) {
         auto local = sys.spawn<caf::detached>(download_operation, s, runs, uncounted);
-        slots.push_back({node_id::download,
-                         caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<download_request>, s, local, runs)),
-                         name + "/" + node_id::download + std::to_string(i)});
+        slots.push_back(slot_of<download_request>(
+          node_id::download, sys.spawn<caf::detached>(shipper<download_request>, s, local, runs),
+          name + "/" + node_id::download + std::to_string(i), sys));
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
         auto local = sys.spawn<caf::detached>(import_operation, s, runs);
-        slots.push_back({node_id::import,
-                         caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<import_request>, s, local, runs)),
-                         name + "/" + node_id::import + std::to_string(i)});
+        slots.push_back(slot_of<import_request>(
+          node_id::import, sys.spawn<caf::detached>(shipper<import_request>, s, local, runs),
+          name + "/" + node_id::import + std::to_string(i), sys));
       }
       return slots;
     };
     // The connection is gone: whatever they do is for nobody now.
     auto drop_slots = [](std::vector<slot>& slots, engine::run_control& runs) {
       runs.cancel_all();
-      for (const auto& sl : slots) caf::anon_send_exit(sl.actor, caf::exit_reason::user_shutdown);
+      for (const auto& sl : slots)
+        caf::anon_send_exit(sl.worker.handle, caf::exit_reason::user_shutdown);
       slots.clear();
     };
     const std::string where = s.cluster.coordinator_host + ":"
@@ -391,7 +404,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         for (const auto& sl : slots) {
           if (refused) break;
           self->request(*acceptor, std::chrono::seconds(5), engine::join_atom::value, sl.pool,
-                        sl.actor, sl.name, host, net.version)
+                        sl.worker.handle, sl.worker.interface, sl.name, host, net.version)
             .receive(
               [&](const std::string& greeting) {
                 if (++joined == 1) engine::log_line("worker", "joined " + greeting + " at " + where);

@@ -19,6 +19,7 @@
 #include "messages/messages.hpp"
 #include "settings/settings.hpp"
 
+#include <any>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,7 +35,7 @@ std::string cluster_version();
 engine::cluster_net cluster_net_of(const settings& s);
 
 /// The download and import pools' remote adapters.
-std::map<std::string, engine::remote_adapter> remote_adapters();
+std::map<std::string, std::any> remote_adapters();
 
 /// The coordinator's side of a cluster in serve or run: the acceptor,
 /// published on cluster.listen:cluster.port when that is set.

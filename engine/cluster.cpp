@@ -59,7 +59,8 @@ void cluster_pools::attach(const running_production& running,
   for (const auto& j : joined_) {
     auto p = pools_.find(j.pool);
     if (p != pools_.end())
-      caf::anon_send(p->second, join_atom::value, j.worker, j.name, j.host);
+      caf::anon_send(p->second, join_atom::value, j.worker.handle, j.worker.interface, j.name,
+                     j.host);
   }
 }
 
@@ -69,7 +70,7 @@ caf::actor cluster_pools::pool(const std::string& name) const {
   return i == pools_.end() ? caf::actor{} : i->second;
 }
 
-void cluster_pools::remember(const std::string& pool, const caf::actor& worker,
+void cluster_pools::remember(const std::string& pool, const remote_worker& worker,
                              const std::string& name, const std::string& host) {
   std::lock_guard<std::mutex> lock(mu_);
   joined_.push_back({pool, worker, name, host});
@@ -78,7 +79,7 @@ void cluster_pools::remember(const std::string& pool, const caf::actor& worker,
 void cluster_pools::forget(const caf::actor_addr& worker) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto i = joined_.begin(); i != joined_.end();)
-    i = i->worker.address() == worker ? joined_.erase(i) : i + 1;
+    i = i->worker.handle.address() == worker ? joined_.erase(i) : i + 1;
 }
 
 void cluster_pools::clear() {
@@ -107,7 +108,8 @@ acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
   });
   return {
     [self](join_atom, const std::string& pool, const caf::actor& worker,
-           const std::string& name, const std::string& host,
+           const std::vector<std::string>& interface, const std::string& name,
+           const std::string& host,
            const std::string& version) -> caf::result<std::string> {
       auto& st = self->state;
       if (version != st.version) {
@@ -122,8 +124,8 @@ acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
         return make_error(errc::refused, "no pool " + pool + " takes remote workers");
       }
       self->monitor(worker);
-      st.pools->remember(pool, worker, name, host);
-      caf::anon_send(p, join_atom::value, worker, name, host);
+      st.pools->remember(pool, remote_worker{worker, interface}, name, host);
+      caf::anon_send(p, join_atom::value, worker, interface, name, host);
       return st.greeting;
     },
   };

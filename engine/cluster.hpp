@@ -6,7 +6,7 @@
 //
 //   worker process                        coordinator
 //   remote_actor(host, port) ───────────► acceptor (published)
-//   (join, pool, worker, name, host) ───► acceptor ──(join ...)──► pool
+//   (join, pool, worker, interface, ...) ► acceptor ──(join ...)──► pool
 //                                         pool ──Request──► stand-in ──► worker
 //
 // - Never anonymous TLS: CAF falls back to anonymous ciphers when no
@@ -17,11 +17,13 @@
 //   application is refused at the handshake. A worker's join carries its
 //   version and a digest of its message types; the acceptor refuses one
 //   that differs, and both sides log it. remote_actor checks the
-//   acceptor's typed interface too.
+//   acceptor's typed interface too, and a pool adopts a worker only when
+//   the interface it declares is the pool's (engine::typed_remote).
 // - Heartbeats and a connection timeout: a frozen peer (SIGSTOP) is
 //   dropped like a killed one, and its pools' jobs move on.
 #pragma once
 
+#include "engine/interfaces.hpp"
 #include "engine/messages.hpp"
 
 #include <caf/all.hpp>
@@ -71,11 +73,12 @@ std::string message_types_digest(const caf::actor_system_config& cfg);
 /// Call before the actor system is made.
 void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net);
 
-/// join: (join, pool, worker, name, host, version) -> a line about the
-/// coordinator; errc::refused for another version or an unknown pool.
+/// join: (join, pool, worker, its interface, name, host, version) -> a
+/// line about the coordinator; errc::refused for another version or an
+/// unknown pool. (The pool refuses a worker of another interface.)
 using acceptor_actor = caf::typed_actor<
-  caf::replies_to<join_atom, std::string, caf::actor, std::string, std::string,
-                  std::string>::with<std::string>>;
+  caf::replies_to<join_atom, std::string, caf::actor, std::vector<std::string>, std::string,
+                  std::string, std::string>::with<std::string>>;
 
 /// The pools of the running production that remote workers may join, and
 /// the workers that joined (they are joined again to a respawned
@@ -87,7 +90,7 @@ public:
   void attach(const running_production& running, const std::vector<std::string>& names);
   /// The pool `name`, or none.
   caf::actor pool(const std::string& name) const;
-  void remember(const std::string& pool, const caf::actor& worker, const std::string& name,
+  void remember(const std::string& pool, const remote_worker& worker, const std::string& name,
                 const std::string& host);
   void forget(const caf::actor_addr& worker);
   /// Drops every handle (before the actor system goes).
@@ -96,7 +99,7 @@ public:
 private:
   struct joined {
     std::string pool;
-    caf::actor worker;
+    remote_worker worker;
     std::string name;
     std::string host;
   };

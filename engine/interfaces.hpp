@@ -11,9 +11,12 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace engine {
 
@@ -31,6 +34,40 @@ using pool_actor = typename worker_actor<Request, Reply>::template extend<
 using process_actor = caf::typed_actor<
   caf::replies_to<run_request>::with<run_outcome>,
   caf::reacts_to<cancel_atom, uint64_t>>;
+
+/// A worker on another machine as it joins a pool: its handle, untyped as
+/// it comes over the network, and the interface it declares (the message
+/// types of the typed handle it was spawned as, in CAF's portable names).
+struct remote_worker {
+  caf::actor handle;
+  std::vector<std::string> interface;
+};
+
+/// `Handle`'s interface, as a remote_worker declares it.
+template <class Handle>
+std::vector<std::string> interface_of(const caf::actor_system& sys) {
+  auto types = sys.message_types<Handle>();
+  return {types.begin(), types.end()};
+}
+
+/// The remote worker as a `Handle` when the interface it declares can be
+/// assigned to one (CAF's own check for remote actors, as
+/// middleman::remote_actor does); an invalid handle otherwise. The one
+/// place a remote actor becomes typed.
+template <class Handle>
+Handle typed_remote(const caf::actor_system& sys, const remote_worker& w) {
+  if (!w.handle
+      || !sys.assignable<Handle>(std::set<std::string>(w.interface.begin(), w.interface.end())))
+    return Handle{};
+  return caf::actor_cast<Handle>(w.handle);
+}
+
+/// How a pool of `Request -> Reply` adopts a remote worker: the local
+/// stand-in that forwards its jobs (engine/cluster.hpp), named `name` in
+/// logs; an invalid handle refuses it.
+template <class Request, class Reply>
+using remote_adapter = std::function<worker_actor<Request, Reply>(
+  caf::actor_system&, const remote_worker&, const std::string& name)>;
 
 class production;
 

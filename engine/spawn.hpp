@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <any>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,15 +44,6 @@ private:
 
 struct running_production;
 
-/// Makes the local stand-in of a remote worker that joined pool `pool`
-/// (engine/cluster.hpp): an actor with the pool's interface (a worker's,
-/// and (cancel, run), which the pool forwards to remote workers) that
-/// forwards each job to `remote` and turns its answer into the pool's
-/// reply; `name` is the worker's name in logs. Only pools with one take
-/// remote workers.
-using remote_adapter =
-  std::function<caf::actor(caf::actor_system&, caf::actor remote, const std::string& name)>;
-
 /// How to spawn a production.
 struct spawn_options {
   pool_sizes sizes;                   ///< none: every pool its default size
@@ -63,8 +55,10 @@ struct spawn_options {
   /// (a command like `run`); serving, `listener` hears of a changed config.
   bool run_once = false;
   caf::actor listener;
-  /// The pools that take remote workers, by node id, and how.
-  std::map<std::string, remote_adapter> remote_adapters;
+  /// The pools that take remote workers, by node id, and how: each a
+  /// remote_adapter<Request, Reply> of that pool's messages
+  /// (engine/interfaces.hpp; another type stops the spawn).
+  std::map<std::string, std::any> remote_adapters;
   /// Told of every spawned production (the cluster's acceptor learns its
   /// pools this way).
   std::function<void(const running_production&)> on_spawned;
@@ -98,10 +92,18 @@ public:
   /// What a job over the time limit is told ("no reply within
   /// request_timeout_s").
   const std::string& job_timeout_text() const { return opts_.job_timeout_text; }
-  /// How this node's pool adopts remote workers; none: it takes none.
-  remote_adapter remote_adapter_of() const {
+  /// How this node's pool (of Request -> Reply) adopts remote workers;
+  /// none: it takes none. Throws std::logic_error for an adapter of other
+  /// messages.
+  template <class Request, class Reply>
+  remote_adapter<Request, Reply> remote_adapter_of() const {
     auto i = opts_.remote_adapters.find(node_.id);
-    return i == opts_.remote_adapters.end() ? remote_adapter{} : i->second;
+    if (i == opts_.remote_adapters.end()) return nullptr;
+    const auto* a = std::any_cast<remote_adapter<Request, Reply>>(&i->second);
+    if (a == nullptr)
+      throw std::logic_error("production " + prod_name_ + ": the remote adapter of " + node_.id
+                             + " is not for its messages");
+    return *a;
   }
   int pool_size() const;
 

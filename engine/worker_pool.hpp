@@ -62,7 +62,7 @@ namespace engine {
 /// remote worker (engine/cluster.hpp).
 template <class Request, class Reply>
 using joinable_pool_actor = typename pool_actor<Request, Reply>::template extend<
-  caf::reacts_to<join_atom, caf::actor, std::string, std::string>,
+  caf::reacts_to<join_atom, caf::actor, std::vector<std::string>, std::string, std::string>,
   caf::reacts_to<pool_tick_atom>>;
 
 namespace detail {
@@ -175,7 +175,7 @@ struct pool_state {
   std::shared_ptr<trace_sink> trace;
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
   int made = 0; ///< workers made so far, for numbering
-  remote_adapter adopt_remote; ///< none: no remote workers
+  remote_adapter<Request, Reply> adopt_remote; ///< none: no remote workers
   std::map<int, busy> running; ///< by member number
   bool ticking = false; ///< a pool_tick_atom is on its way
 };
@@ -193,7 +193,7 @@ struct pool_config {
   /// The node that sent a request, for the trace (none: "").
   std::function<std::string(const caf::strong_actor_ptr&)> sender_name;
   /// How remote workers are adopted; none: the pool takes none.
-  remote_adapter adopt_remote;
+  remote_adapter<Request, Reply> adopt_remote;
 };
 
 template <class Request, class Reply>
@@ -569,7 +569,8 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
         i = st.queue.erase(i);
       }
     },
-    [self](join_atom, caf::actor remote, std::string name, std::string host) {
+    [self](join_atom, caf::actor remote, std::vector<std::string> interface, std::string name,
+           std::string host) {
       auto& st = self->state;
       if (!remote) return;
       if (!st.adopt_remote) {
@@ -579,8 +580,16 @@ worker_pool(pool_pointer<Request, Reply> self, pool_config<Request, Reply> cfg) 
       }
       typename pool_state<Request, Reply>::member m;
       m.number = ++st.made;
-      m.handle = caf::actor_cast<worker_actor<Request, Reply>>(st.adopt_remote(
-        self->system(), remote, st.name + "#" + std::to_string(m.number) + " (" + name + ")"));
+      m.handle = st.adopt_remote(self->system(), remote_worker{remote, std::move(interface)},
+                                 st.name + "#" + std::to_string(m.number) + " (" + name + ")");
+      if (!m.handle) {
+        // Another interface than this pool's jobs: it could answer none.
+        log_line(st.name, "refused remote worker " + name + ": it does not take "
+                            + st.name + "'s jobs");
+        caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+        --st.made;
+        return;
+      }
       m.remote = remote.address();
       m.name = std::move(name);
       m.host = std::move(host);
@@ -606,7 +615,7 @@ pool_actor<Request, Reply> spawn_pool(spawn_context& ctx,
   cfg.runs = ctx.runs();
   cfg.trace = ctx.trace();
   cfg.sender_name = [ctx](const caf::strong_actor_ptr& p) { return ctx.name_of(p); };
-  cfg.adopt_remote = ctx.remote_adapter_of();
+  cfg.adopt_remote = ctx.template remote_adapter_of<Request, Reply>();
   // A copy of the context: replacement workers are made after spawn().
   cfg.make_worker = [ctx, worker]() mutable { return worker(ctx); };
   return ctx.system().spawn(worker_pool<Request, Reply>, std::move(cfg));

@@ -89,10 +89,12 @@ worker::behavior_type forwarder(worker::pointer self, worker remote) {
   }};
 }
 
-engine::remote_adapter forwarding() {
-  return [](caf::actor_system& sys, caf::actor remote, const std::string&) {
-    return caf::actor_cast<caf::actor>(
-      sys.spawn(forwarder, caf::actor_cast<worker>(remote)));
+engine::remote_adapter<job_request, job_reply> forwarding() {
+  return [](caf::actor_system& sys, const engine::remote_worker& w,
+            const std::string&) -> worker {
+    auto remote = engine::typed_remote<worker>(sys, w);
+    if (!remote) return {};
+    return sys.spawn(forwarder, remote);
   };
 }
 
@@ -106,9 +108,20 @@ struct fixture : gaia::test::deterministic_system {
         c.add_message_type<job_reply>("job_reply");
       }) {}
 
+  /// Remote worker `r` joins pool `p` as `name` from `host`, declaring
+  /// `interface` (by default a worker's of this pool), as the acceptor
+  /// passes a join on.
+  template <class Handle>
+  void join(const pool& p, const Handle& r, const std::string& name, const std::string& host,
+            std::vector<std::string> interface = {}) {
+    if (interface.empty()) interface = engine::interface_of<worker>(*sys);
+    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value,
+                   caf::actor_cast<caf::actor>(r), std::move(interface), name, host);
+  }
+
   template <class Worker>
   pool make_pool(int size, Worker w, caf::duration timeout = caf::infinite,
-                 engine::remote_adapter adopt = nullptr) {
+                 engine::remote_adapter<job_request, job_reply> adopt = nullptr) {
     engine::pool_config<job_request, job_reply> cfg;
     cfg.name = "jobs";
     cfg.size = size;
@@ -231,19 +244,38 @@ TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes t
   SUBCASE("a pool without a remote adapter takes none") {
     auto p = f.make_pool(1, quick_worker);
     auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
-    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r1),
-                   std::string("r1"), std::string("host-a"));
+    f.join(p, r1, "r1", "host-a");
     f.run();
     f.send_all(p, {{1, 0, 0}});
     f.run();
     CHECK(f.rec->replies == std::vector<int>{0}); // the local worker did it
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   }
+  SUBCASE("a remote worker of another interface is refused: it could answer no job") {
+    auto p = f.make_pool(1, stuck_on_zero, caf::infinite, forwarding());
+    auto r1 = f.sys->spawn(quick_worker, f.rec);
+    bool r1_told_to_go = false;
+    auto watcher = f.sys->spawn([r1, &r1_told_to_go](caf::event_based_actor* self) {
+      self->monitor(r1);
+      self->set_down_handler([&r1_told_to_go](caf::down_msg&) { r1_told_to_go = true; });
+      return caf::behavior{[](int) {}};
+    });
+    f.run();
+    // It says it takes something else (another version's messages).
+    f.join(p, r1, "r1", "host-a", {"caf::replies_to<@str>::with<@str>"});
+    f.run();
+    CHECK(r1_told_to_go);
+    // Job 0 hangs on the local worker, job 1 waits: nobody else took it.
+    f.send_all(p, {{1, 0, 0}, {1, 1, 0}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{0});
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  }
   SUBCASE("lost once: the job goes to the local worker") {
     auto p = f.make_pool(1, quick_worker, caf::infinite, forwarding());
     auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
-    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r1),
-                   std::string("r1"), std::string("host-a"));
+    f.join(p, r1, "r1", "host-a");
     f.run();
     // Job 1 to the local worker (idle first), job 0 to r1, which hangs.
     f.send_all(p, {{1, 1, 0}, {1, 0, 0}});
@@ -262,8 +294,7 @@ TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes t
     auto r1 = f.sys->spawn(failing_worker, f.rec);
     auto r2 = f.sys->spawn(failing_worker, f.rec);
     for (auto [r, name] : {std::pair{r1, "r1"}, std::pair{r2, "r2"}})
-      caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value,
-                     caf::actor_cast<caf::actor>(r), std::string(name), std::string("host-a"));
+      f.join(p, r, name, "host-a");
     f.run();
     f.send_all(p, {{1, 7, 0}});
     f.run();
@@ -280,8 +311,7 @@ TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes t
     auto r1 = f.sys->spawn(failing_worker, f.rec);
     auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)},
                          forwarding());
-    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value,
-                   caf::actor_cast<caf::actor>(r1), std::string("r1"), std::string("host-a"));
+    f.join(p, r1, "r1", "host-a");
     f.run();
     // Job 0 hangs on the local worker; job 8 fails on r1 and waits for
     // the local worker rather than going back to r1.
@@ -301,8 +331,7 @@ TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes t
     auto r1 = f.sys->spawn(stuck_on_zero, f.rec);
     auto r2 = f.sys->spawn(stuck_on_zero, f.rec);
     for (auto [r, name] : {std::pair{r1, "r1"}, std::pair{r2, "r2"}})
-      caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, caf::actor_cast<caf::actor>(r),
-                     std::string(name), std::string("host-a"));
+      f.join(p, r, name, "host-a");
     f.run();
     f.send_all(p, {{1, 0, 0}});
     f.run();
@@ -331,7 +360,7 @@ TEST_CASE("engine pool: a job lost or failed on a worker does not go back to it 
   auto other = std::make_shared<record>();
   auto join = [&](const pool& p, const caf::actor& r,
                   const std::string& name, const std::string& host) {
-    caf::anon_send(caf::actor_cast<caf::actor>(p), engine::join_atom::value, r, name, host);
+    f.join(p, r, name, host);
     f.run();
   };
   SUBCASE("lost: w1 dropped (frozen past the timeout) rejoins under its name") {

@@ -5,6 +5,7 @@
 // gaia::register_messages but missing from the list below, an inspect()
 // that leaves out a member, or a sample that leaves a field at its default
 // fails a test. The error categories likewise.
+#include "actors/interfaces.hpp"
 #include "actors/validate_operation.hpp"
 #include "messages/messages.hpp"
 
@@ -412,15 +413,20 @@ TEST_CASE("message serialization: the cluster's join and cancel, tuples of CAF's
   registered_system s;
   auto worker = s.sys->spawn([] { return caf::behavior{[](int) {}}; });
   // A worker's join, as acceptor_actor (engine/cluster.hpp) takes it.
-  auto join = round_trip(*s.sys, caf::make_message(engine::join_atom::value, "download"s, worker,
-                                                   odd, ""s, "gaia-dr3 1.0 (messages 1a2b3c4d)"s));
-  REQUIRE((join.match_elements<engine::join_atom, std::string, caf::actor, std::string,
-                               std::string, std::string>()));
+  const auto interface = engine::interface_of<gaia::remote_download_actor>(*s.sys);
+  REQUIRE(interface.size() == 2);
+  auto join =
+    round_trip(*s.sys, caf::make_message(engine::join_atom::value, "download"s, worker, interface,
+                                         odd, ""s, "gaia-dr3 1.0 (messages 1a2b3c4d)"s));
+  REQUIRE((join.match_elements<engine::join_atom, std::string, caf::actor,
+                               std::vector<std::string>, std::string, std::string,
+                               std::string>()));
   CHECK(join.get_as<std::string>(1) == "download");
   CHECK(join.get_as<caf::actor>(2) == worker);
-  CHECK(join.get_as<std::string>(3) == odd);
-  CHECK(join.get_as<std::string>(4).empty());
-  CHECK(join.get_as<std::string>(5) == "gaia-dr3 1.0 (messages 1a2b3c4d)");
+  CHECK(join.get_as<std::vector<std::string>>(3) == interface);
+  CHECK(join.get_as<std::string>(4) == odd);
+  CHECK(join.get_as<std::string>(5).empty());
+  CHECK(join.get_as<std::string>(6) == "gaia-dr3 1.0 (messages 1a2b3c4d)");
   // A pool's cancel of a run's jobs, sent to a remote worker.
   auto cancel = round_trip(*s.sys, caf::make_message(engine::cancel_atom::value, u64_max));
   REQUIRE((cancel.match_elements<engine::cancel_atom, uint64_t>()));
