@@ -1,8 +1,9 @@
 // Runs the real gaia-dr3 executable as a child process for CLI tests:
-// environment, stdout/stderr captured to files, bounded waits.
+// environment, stdout/stderr captured to files, its exit awaited on a pidfd.
 #pragma once
 
 #include "tests/test_util.hpp"
+#include "tests/wait_for.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -34,6 +35,7 @@ public:
                 std::map<std::string, std::string> env_overrides,
                 const std::filesystem::path& log_dir,
                 rlim_t file_size_limit = 0, bool ignore_sigint = false) {
+    log_dir_ = log_dir;
     stdout_path_ = log_dir / "stdout.txt";
     stderr_path_ = log_dir / "stderr.txt";
     args.insert(args.begin(), GAIA_DR3_BINARY);
@@ -88,27 +90,28 @@ public:
 
   pid_t pid() const { return pid_; }
 
-  /// Waits for the exit; returns the exit code, or -1 on timeout.
-  int wait(std::chrono::seconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      struct rusage usage {};
-      pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
-      if (r == pid_) {
-        exited_ = true;
-        peak_rss_kb_ = usage.ru_maxrss;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
+  /// Waits for the exit, on the child's pidfd (no polling); returns the
+  /// exit code (128 + the signal for a killed child), or -1 on timeout.
+  int wait(std::chrono::milliseconds limit) {
+    if (exited_)
+      return code_;
+    int status = 0;
+    struct rusage usage {};
+    if (!wait_for_exit(pid_, limit, status, &usage))
+      return -1;
+    exited_ = true;
+    peak_rss_kb_ = usage.ru_maxrss;
+    code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return code_;
   }
 
   void signal(int sig) { ::kill(pid_, sig); }
 
   /// The child's peak resident memory in KiB, after wait() saw it exit.
   long peak_rss_kb() const { return peak_rss_kb_; }
+
+  /// Where stdout.txt and stderr.txt are: what wait_for_log() watches.
+  const std::filesystem::path& log_dir() const { return log_dir_; }
 
   /// What the child wrote so far ("" before it opened the file).
   std::string out() const { return read_if_exists(stdout_path_); }
@@ -121,7 +124,9 @@ private:
 
   pid_t pid_ = -1;
   bool exited_ = false;
+  int code_ = -1;
   long peak_rss_kb_ = 0;
+  std::filesystem::path log_dir_;
   std::filesystem::path stdout_path_;
   std::filesystem::path stderr_path_;
 };
@@ -153,7 +158,9 @@ private:
   std::filesystem::path dir_;
 };
 
-/// Polls `cond` every 20 ms until it holds or `limit` passes.
+/// Polls `cond` every 20 ms until it holds or `limit` passes. Only for what
+/// gives no event to wait on: an HTTP answer that changes inside the child
+/// (its readiness, its live view). Files and logs: wait_for.hpp.
 inline bool eventually(const std::function<bool()>& cond,
                        std::chrono::seconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;

@@ -52,17 +52,17 @@ TEST_CASE("cli: serve runs, re-runs when results.done is deleted, stops on "
   output_layout layout((dir / "out").string());
   test::child_process serve({"serve", "--config", config_path()}, env,
                             dir.path());
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   auto first = test::read_file(layout.results_csv);
   test::check_results_equal(layout.results_csv, test::expected_rows(archive));
   auto done1 = test::read_file(layout.done_marker);
   // The verdict is written while the run still holds its lock (so no other
   // run can write one meanwhile); the lock goes right after.
-  CHECK(test::eventually([&] { return !fs::exists(layout.lock_marker); }, 20s));
+  CHECK(test::wait_for_no_file(layout.lock_marker, 20s));
 
   // Deleting the marker is how users ask for another run.
   fs::remove(layout.done_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   CHECK(test::read_file(layout.done_marker) != done1); // a new run's marker
   CHECK(test::read_file(layout.results_csv) == first);
 
@@ -82,11 +82,13 @@ TEST_CASE("cli: serve leaves a finished output alone until a marker goes") {
   test::write_file(layout.err_marker, "download failed: x\n");
   test::child_process serve({"serve", "--config", config_path()}, env,
                             dir.path());
-  std::this_thread::sleep_for(400ms); // several polls
+  // The service has looked at the markers and idles (that later polls do
+  // too is test_engine_service's, on simulated time).
+  REQUIRE(test::wait_for_log(serve, "idle: delete", 20s));
   CHECK_FALSE(fs::exists(layout.results_csv));
   CHECK(test::read_file(layout.err_marker) == "download failed: x\n");
   fs::remove(layout.err_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   serve.signal(SIGINT);
   CHECK(serve.wait(20s) == 0);
 }

@@ -117,8 +117,7 @@ struct cluster_fixture {
   /// The coordinator, once it listens.
   std::unique_ptr<test::child_process> coordinator(std::map<std::string, std::string> extra) {
     auto c = start("coordinator", {"run"}, coordinator_env(std::move(extra)));
-    REQUIRE(test::eventually([&] { return c->err().find("workers join on") != std::string::npos; },
-                             20s));
+    REQUIRE(test::wait_for_log(*c, "workers join on", 20s));
     return c;
   }
 
@@ -166,12 +165,12 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   for (const auto& e : fs::directory_iterator(f.dir / "out" / "aggregates"))
     CHECK(e.path().filename().string().find(".shipped") == std::string::npos);
   // The coordinator gone, the workers wait for it and join the next one.
-  REQUIRE(test::eventually([&] { return has(w1, "lost the coordinator"); }, 20s));
+  REQUIRE(test::wait_for_log(*w1, "lost the coordinator", 20s));
   fs::remove_all(f.dir / "out");
   auto again = f.coordinator(pki.env("coordinator"));
-  REQUIRE(test::eventually([&] { return count(w1->err(), "joined gaia-dr3") == 2
-                                        && count(w2->err(), "joined gaia-dr3") == 2; },
-                           20s));
+  REQUIRE(test::wait_on_files({w1->log_dir(), w2->log_dir()}, [&] {
+    return count(w1->err(), "joined gaia-dr3") == 2 && count(w2->err(), "joined gaia-dr3") == 2;
+  }, 20s));
   REQUIRE(again->wait(90s) == 0);
   CHECK(f.result() == f.reference);
 }
@@ -183,7 +182,7 @@ TEST_CASE("cluster: a worker killed (SIGKILL) mid-job: its job goes to another w
   f.slow_downloads(1500);
   auto c = f.coordinator(pki.env("coordinator"));
   auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", pki.env("w1")));
-  REQUIRE(test::eventually([&] { return has(w1, "worker: download "); }, 20s));
+  REQUIRE(test::wait_for_log(*w1, "worker: download ", 20s));
   w1->signal(SIGKILL);
   REQUIRE(c->wait(60s) == 0);
   INFO(c->err());
@@ -200,7 +199,7 @@ TEST_CASE("cluster: a worker frozen (SIGSTOP) mid-job is dropped after the conne
   const std::map<std::string, std::string> quick{{"GAIA_CLUSTER_CONNECTION_TIMEOUT_MS", "1500"}};
   auto c = f.coordinator(merged(pki.env("coordinator"), quick));
   auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", merged(pki.env("w1"), quick)));
-  REQUIRE(test::eventually([&] { return has(w1, "worker: download "); }, 20s));
+  REQUIRE(test::wait_for_log(*w1, "worker: download ", 20s));
   w1->signal(SIGSTOP);
   const int code = c->wait(60s);
   w1->signal(SIGCONT);
@@ -217,14 +216,14 @@ TEST_CASE("cluster: a worker whose certificate is not of the CA, or without TLS,
   f.slow_downloads(1500);
   auto c = f.coordinator(pki.env("coordinator"));
   auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", pki.env("w1")));
-  REQUIRE(test::eventually([&] { return has(w1, "joined gaia-dr3"); }, 20s));
+  REQUIRE(test::wait_for_log(*w1, "joined gaia-dr3", 20s));
   auto rogue = f.start("rogue", {"worker"},
                        f.worker_env("rogue", {{"GAIA_CLUSTER_CERTIFICATE", pki.p("rogue.pem")},
                                               {"GAIA_CLUSTER_KEY", pki.p("rogue.key")},
                                               {"GAIA_CLUSTER_CAFILE", pki.p("other-ca.pem")}}));
   auto plain = f.start("plain", {"worker"}, f.worker_env("plain", {}));
-  REQUIRE(test::eventually([&] { return has(rogue, "cannot reach the coordinator"); }, 20s));
-  REQUIRE(test::eventually([&] { return has(plain, "cannot reach the coordinator"); }, 20s));
+  REQUIRE(test::wait_for_log(*rogue, "cannot reach the coordinator", 20s));
+  REQUIRE(test::wait_for_log(*plain, "cannot reach the coordinator", 20s));
   std::this_thread::sleep_for(1500ms); // past w1's next reads
   const bool w1_stayed = !has(w1, "lost the coordinator");
   REQUIRE(c->wait(60s) == 0);
@@ -374,7 +373,7 @@ TEST_CASE("cluster: a run that fails on the coordinator is cancelled on the work
   INFO(c->err());
   INFO(w1->err());
   CHECK(has(w1, "worker: download " + f.m.label(1)));
-  CHECK(test::eventually([&] { return has(w1, "run 1 cancelled by the coordinator"); }, 10s));
+  CHECK(test::wait_for_log(*w1, "run 1 cancelled by the coordinator", 10s));
   f.m.server->clear_faults();
 }
 
@@ -424,7 +423,7 @@ std::unique_ptr<test::child_process> serving_coordinator(cluster_fixture& f, con
   auto env = f.coordinator_env(pki.env("coordinator"));
   env["GAIA_CLUSTER_CONNECTION_TIMEOUT_MS"] = timeout_ms;
   auto c = f.start("coordinator", {"serve"}, env);
-  REQUIRE(test::eventually([&] { return has(c, "workers join on"); }, 20s));
+  REQUIRE(test::wait_for_log(*c, "workers join on", 20s));
   return c;
 }
 
@@ -444,7 +443,7 @@ TEST_CASE("cluster: refused peers are named by their address even when already g
                          f.worker_env("rogue", {{"GAIA_CLUSTER_CERTIFICATE", pki.p("rogue.pem")},
                                                 {"GAIA_CLUSTER_KEY", pki.p("rogue.key")},
                                                 {"GAIA_CLUSTER_CAFILE", pki.p("other-ca.pem")}}));
-    REQUIRE(test::eventually([&] { return has(rogue, "cannot reach the coordinator"); }, 20s));
+    REQUIRE(test::wait_for_log(*rogue, "cannot reach the coordinator", 20s));
     INFO(rogue->err());
     // It says why: the coordinator's certificate is not of its CA.
     CHECK(has(rogue, "TLS handshake failed (error:"));
@@ -455,8 +454,8 @@ TEST_CASE("cluster: refused peers are named by their address even when already g
     raw_client plain(f.port);
     plain.send("hello, coordinator\n");
   }
-  REQUIRE(test::eventually([&] { return has(c, "wrong version number"); }, 10s));
-  REQUIRE(test::eventually([&] { return has(c, "unknown ca"); }, 10s));
+  REQUIRE(test::wait_for_log(*c, "wrong version number", 10s));
+  REQUIRE(test::wait_for_log(*c, "unknown ca", 10s));
   INFO(c->err());
   CHECK(!has(c, "refused a connection from ?"));
   CHECK(!has(c, "unknown peer"));
@@ -483,12 +482,12 @@ TEST_CASE("cluster: a connection that never finishes its TLS handshake is closed
   // Logged with the address of one of them (the other: the same host and
   // reason within a minute).
   const std::string why = ": TLS handshake failed (not finished within 1 s)";
-  REQUIRE(test::eventually([&] { return has(c, why); }, 10s));
+  REQUIRE(test::wait_for_log(*c, why, 10s));
   CHECK(count(c->err(), why) == 1);
   CHECK((has(c, "from 127.0.0.1:" + std::to_string(silent.port()) + why)
          || has(c, "from 127.0.0.1:" + std::to_string(partial.port()) + why)));
   CHECK(!has(c, "refused a connection from ?"));
   // Authenticated workers still join beside such peers.
   auto w1 = f.start("w1", {"worker"}, f.worker_env("w1", pki.env("w1")));
-  CHECK(test::eventually([&] { return has(w1, "joined gaia-dr3"); }, 20s));
+  CHECK(test::wait_for_log(*w1, "joined gaia-dr3", 20s));
 }

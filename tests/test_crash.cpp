@@ -61,7 +61,7 @@ TEST_CASE("crash: SIGKILL at 24 points, restart each time, same answer") {
     if (kill % 3 == 2) {
       // As soon as a given step shows up.
       const auto& want = steps[(kill / 3) % steps.size()];
-      test::eventually([&] {
+      test::wait_on_files({layout.dir}, [&] {
         auto p = layout.state.read_progress();
         return p && p->pid == run.pid() && p->step == want;
       }, 10s);

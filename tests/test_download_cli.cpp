@@ -88,7 +88,7 @@ TEST_CASE("download cli: synth publishes _MD5SUM.txt, mirror serves it, run chec
 
   fs::create_directories(dir / "mirror");
   test::child_process mirror({"mirror", "--dir", www.string(), "--port", "0"}, {}, dir / "mirror");
-  REQUIRE(test::eventually([&] {
+  REQUIRE(test::wait_on_files({mirror.log_dir()}, [&] {
     return fs::exists(dir / "mirror" / "stdout.txt")
            && mirror.out().find('\n') != std::string::npos;
   }, 20s));

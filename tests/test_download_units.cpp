@@ -119,15 +119,12 @@ TEST_CASE("download: backoff doubles with jitter up to a cap and Retry-After is 
   CHECK_FALSE(retryable_status(404));
   CHECK_FALSE(retryable_status(403));
 
-  std::atomic<bool> stop{false};
-  std::thread t([&] {
-    std::this_thread::sleep_for(100ms);
-    stop = true;
-  });
+  // Cancelled at the third look, two ticks into the sleep: it ends there.
+  int looks = 0;
   auto t0 = std::chrono::steady_clock::now();
-  CHECK_FALSE(sleep_unless_cancelled(10s, [&] { return stop.load(); }));
+  CHECK_FALSE(sleep_unless_cancelled(10s, [&] { return ++looks > 2; }));
+  CHECK(looks == 3);
   CHECK(std::chrono::steady_clock::now() - t0 < 2s);
-  t.join();
   CHECK(sleep_unless_cancelled(20ms, nullptr));
 }
 
@@ -255,16 +252,16 @@ TEST_CASE("download: a cancelled run stops a backoff sleep at once") {
   auto opts = fast_options();
   opts.retries = 5;
   opts.retry_backoff_ms = 20'000;
-  std::atomic<bool> stop{false};
-  opts.cancelled = [&] { return stop.load(); };
-  std::thread t([&] {
-    std::this_thread::sleep_for(300ms);
-    stop = true;
-  });
+  // The run is cancelled once the 20 s backoff has begun (its notice given,
+  // and its first look at the flag passed): the sleep ends at its next look.
+  bool backing_off = false;
+  int looks = 0;
+  opts.on_notice = [&](const download_notice&) { backing_off = true; };
+  opts.cancelled = [&] { return backing_off && ++looks > 1; };
   auto t0 = std::chrono::steady_clock::now();
   CHECK_THROWS_AS(dl.fetch(f.url(), f.dest, opts), download_cancelled);
+  CHECK(looks == 2);
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
-  t.join();
   CHECK(f.server->requests().size() == 1);
 }
 

@@ -187,6 +187,26 @@ TEST_CASE("engine pool: a job past its time limit is answered with "
   f.run();
 }
 
+TEST_CASE("engine pool: a job's time limit starts when a worker takes it, not when it "
+          "queues") {
+  fixture f;
+  auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)});
+  f.send_all(p, {{1, 0, 0}, {1, 0, 0}}); // both hang; the second waits for the worker
+  f.run();
+  CHECK(f.rec->worked == std::vector<int>{0});
+  for (int i = 0; i < 61; ++i) f.advance(1s);
+  REQUIRE(f.rec->errors.size() == 1); // the first, past its limit
+  CHECK(f.rec->worked == std::vector<int>{0, 0}); // a fresh worker took the second
+  for (int i = 0; i < 58; ++i) f.advance(1s);
+  CHECK(f.rec->errors.size() == 1); // 119 s since it queued, under 60 s since it started
+  for (int i = 0; i < 3; ++i) f.advance(1s);
+  REQUIRE(f.rec->errors.size() == 2);
+  CHECK(engine::is_error(f.rec->errors[1], engine::errc::job_timeout));
+  CHECK(f.rec->workers_made == 3);
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
 TEST_CASE("engine pool: answered jobs leave nothing on the actor clock, whatever "
           "their time limit") {
   // A service runs for years: an hour's limit must not keep an hour of

@@ -3,16 +3,19 @@
 #include "tools/mirror/mirror.hpp"
 #include "tools/synth/synth_rng.hpp"
 #include "tests/test_util.hpp"
+#include "tests/wait_for.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 
 #include <arpa/inet.h>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <fcntl.h>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <netinet/in.h>
 #include <string>
 #include <sys/socket.h>
@@ -22,6 +25,7 @@
 #include <vector>
 
 using namespace gaia;
+using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
@@ -277,21 +281,28 @@ struct slow_clients {
   }
 };
 
-/// Sends one more byte on each connection every half second until
-/// destroyed (also when a REQUIRE fails).
+/// Sends one more byte on each connection every half second (the pace of
+/// a slow client) until destroyed, also when a REQUIRE fails.
 struct trickle {
+  explicit trickle(const std::vector<int>& f) : fds(f) {}
+
   const std::vector<int>& fds;
-  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::condition_variable stop;
+  bool done = false;
   std::thread thread{[this] {
-    while (!done) {
+    std::unique_lock<std::mutex> lock(mu);
+    do {
       for (const int fd : fds) (void) ::send(fd, "x", 1, MSG_NOSIGNAL);
-      for (int i = 0; i < 25 && !done; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    } while (!stop.wait_for(lock, std::chrono::milliseconds(500), [this] { return done; }));
   }};
 
   ~trickle() {
-    done = true;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      done = true;
+    }
+    stop.notify_all();
     thread.join();
   }
 };
@@ -337,8 +348,7 @@ TEST_CASE("mirror: clear_faults ends a stall in progress") {
     auto cli = f.client(); // read timeout 20 s: far below the stall
     if (auto res = cli.Get(("/" + f.file_name).c_str())) body = res->body;
   });
-  for (int i = 0; i < 2000 && f.server->requests().empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(f.server->wait_for_request([](const mirror_request&) { return true; }, 20s));
   f.server->clear_faults();
   get.join();
   CHECK(body == f.content);
@@ -393,12 +403,7 @@ TEST_CASE("mirror: the command prints its URL and stops on SIGTERM") {
 
   ::kill(pid, SIGTERM);
   int status = 0;
-  bool exited = false;
-  for (int i = 0; i < 100 && !exited; ++i) {
-    exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) ::usleep(100 * 1000);
-  }
-  if (!exited) { // still running after 10 s
+  if (!test::wait_for_exit(pid, 10s, status)) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
     FAIL("mirror did not stop on SIGTERM");

@@ -57,12 +57,11 @@ struct held_archive {
 
   std::string first_file() const { return archive.ranges[0].archive_file_name(); }
 
-  /// True once the first file's download is under way (and held).
-  bool holding() const {
-    for (const auto& r : mirror->requests())
-      if (r.method == "GET" && r.path == "/" + first_file())
-        return true;
-    return false;
+  /// Waits until the first file's download is under way (and held).
+  bool holding(std::chrono::milliseconds limit) const {
+    const std::string path = "/" + first_file();
+    return mirror->wait_for_request(
+      [&](const mirror_request& r) { return r.method == "GET" && r.path == path; }, limit);
   }
 
   void release() { mirror->clear_faults(); }
@@ -110,9 +109,8 @@ TEST_CASE("lock: deleting or replacing results.lock mid-run lets no second "
   auto config = a.write_config(dir / "serve.json", 3'600'000);
   test::child_process serve({"serve", "--config", config}, {},
                             log_dir(dir, "serve"));
-  REQUIRE(test::eventually([&] {
-    return a.holding() && fs::exists(layout.lock_marker);
-  }, 60s));
+  REQUIRE(a.holding(60s));
+  REQUIRE(fs::exists(layout.lock_marker)); // taken before the run began
 
   bool deleted = false;
   SUBCASE("deleted") {
@@ -145,7 +143,7 @@ TEST_CASE("lock: deleting or replacing results.lock mid-run lets no second "
   CHECK_FALSE(fs::exists(layout.err_marker));
 
   a.release();
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   CHECK_FALSE(fs::exists(layout.err_marker));
   test::check_results_equal(layout.results_csv, test::expected_rows(a.archive));
   serve.signal(SIGTERM);
@@ -165,9 +163,8 @@ TEST_CASE("lock: a run whose results.lock is deleted or replaced stops "
   auto config = a.write_config(dir / "serve.json", 50);
   test::child_process serve({"serve", "--config", config}, {},
                             log_dir(dir, "serve"));
-  REQUIRE(test::eventually([&] {
-    return a.holding() && fs::exists(layout.lock_marker);
-  }, 60s));
+  REQUIRE(a.holding(60s));
+  REQUIRE(fs::exists(layout.lock_marker)); // taken before the run began
 
   std::string line;
   bool foreign = true;
@@ -186,10 +183,10 @@ TEST_CASE("lock: a run whose results.lock is deleted or replaced stops "
     line = "results.lock was replaced while run 1 worked (it now says pid "
            "4242 on host elsewhere); stopping run 1";
   }
-  REQUIRE(test::eventually([&] { return contains(serve.err(), line); }, 30s));
+  REQUIRE(test::wait_for_log(serve, line, 30s));
   // The held download is cancelled, the run ends without a verdict, and a
   // new run (whose download is not held) finishes the job.
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   auto log = serve.err();
   INFO(log);
   CHECK(contains(log, "run 1 stopped without a verdict"));
@@ -212,9 +209,8 @@ TEST_CASE("lock: `run` whose results.lock is deleted stops: exit 1 naming "
   const auto& layout = a.layout;
   auto config = a.write_config(dir / "run.json", 50);
   test::child_process run({"run", "--config", config}, {}, log_dir(dir, "run"));
-  REQUIRE(test::eventually([&] {
-    return a.holding() && fs::exists(layout.lock_marker);
-  }, 60s));
+  REQUIRE(a.holding(60s));
+  REQUIRE(fs::exists(layout.lock_marker)); // taken before the run began
   fs::remove(layout.lock_marker);
   CHECK(run.wait(30s) == 1);
   INFO(run.err());
@@ -238,13 +234,13 @@ TEST_CASE("markers: the service reports a config error only under the lock, "
   test::write_file(layout.done_marker, "ok: an earlier run\n");
   test::child_process serve({"serve", "--config", serve_config}, {},
                             log_dir(dir, "serve"));
-  REQUIRE(test::eventually([&] { return contains(serve.err(), "idle: delete"); }, 30s));
+  REQUIRE(test::wait_for_log(serve, "idle: delete", 30s));
   a.write_config(dir / "serve.json", 50, 0); // invalid from now on
 
   // `run` removes results.done and works; the service sees no marker.
   test::child_process run({"run", "--config", run_config}, {}, log_dir(dir, "run"));
-  REQUIRE(test::eventually([&] { return a.holding(); }, 60s));
-  REQUIRE(test::eventually([&] {
+  REQUIRE(a.holding(60s));
+  REQUIRE(test::wait_on_files({serve.log_dir(), layout.dir}, [&] {
     return contains(serve.err(), "another run holds") || fs::exists(layout.err_marker);
   }, 30s));
   CHECK_FALSE(fs::exists(layout.err_marker));
@@ -256,7 +252,7 @@ TEST_CASE("markers: the service reports a config error only under the lock, "
   test::check_results_equal(layout.results_csv, test::expected_rows(a.archive));
   // The service is idle again: a marker exists, the broken config is not
   // even read.
-  REQUIRE(test::eventually([&] {
+  REQUIRE(test::wait_on_files({serve.log_dir()}, [&] {
     auto log = serve.err();
     return log.rfind("idle: delete") > log.rfind("another run holds");
   }, 30s));
@@ -274,7 +270,7 @@ TEST_CASE("markers: a run's verdict replaces the other marker, so "
   // One download at a time: the second file waits behind the held first.
   auto config = a.write_config(dir / "run.json", 50, 2, 1);
   test::child_process run({"run", "--config", config}, {}, log_dir(dir, "run"));
-  REQUIRE(test::eventually([&] { return a.holding(); }, 60s));
+  REQUIRE(a.holding(60s));
 
   SUBCASE("success over a results.err written mid-run") {
     test::write_file(layout.err_marker, "download failed: a stale marker\n");

@@ -69,7 +69,7 @@ TEST_CASE("serve: a bad config is reported in results.err and waited out, and "
               + "\", \"download_pool_size\": 0");
   test::child_process serve(setup.args("serve"), {}, dir.path());
 
-  REQUIRE(test::eventually([&] { return fs::exists(layout.err_marker); }, 20s));
+  REQUIRE(test::wait_for_file(layout.err_marker, 20s));
   auto err = test::read_file(layout.err_marker);
   CHECK(err.rfind("config failed: " + setup.config.string() + "\n", 0) == 0);
   CHECK(err.find("download_pool_size: 0 is out of range") != std::string::npos);
@@ -92,13 +92,13 @@ TEST_CASE("serve: a bad config is reported in results.err and waited out, and "
 
   // Deleted while the config is still bad: the marker comes back.
   fs::remove(layout.err_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.err_marker); }, 20s));
+  REQUIRE(test::wait_for_file(layout.err_marker, 20s));
 
   // Fixed, marker still there: the service starts but waits for the marker.
   setup.write(", \"output_dir\": \"" + layout.dir + "\"");
-  REQUIRE(test::eventually(
-    [&] { return serve.err().find("loads now") != std::string::npos; }, 20s));
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(test::wait_for_log(serve, "loads now", 20s));
+  // The service it started has seen the marker, and idles.
+  REQUIRE(test::wait_for_log(serve, "idle: delete", 20s));
   CHECK_FALSE(fs::exists(layout.results_csv));
   {
     test::child_process status(setup.args("status"), {}, dir.path());
@@ -108,7 +108,7 @@ TEST_CASE("serve: a bad config is reported in results.err and waited out, and "
   }
 
   fs::remove(layout.err_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   test::check_results_equal(layout.results_csv,
                             test::expected_rows(setup.archive));
   // results.done names the answer as it is true wherever the directory is
@@ -153,8 +153,7 @@ TEST_CASE("serve: without a usable output_dir key, results.err goes where "
       env["GAIA_OUTPUT_DIR"] = c.env_dir;
     output_layout layout(c.expect_dir);
     test::child_process serve(setup.args("serve"), env, dir.path());
-    REQUIRE(test::eventually([&] { return fs::exists(layout.err_marker); },
-                             20s));
+    REQUIRE(test::wait_for_file(layout.err_marker, 20s));
     auto err = test::read_file(layout.err_marker);
     CHECK(err.rfind("config failed: " + setup.config.string() + "\n", 0) == 0);
     CHECK(err.find(c.needle) != std::string::npos);
@@ -180,7 +179,8 @@ TEST_CASE("serve: with a bad config the page serves, /readyz is 503 naming the k
   };
 
   // The port from the part of the file that parses.
-  REQUIRE(test::eventually([&] { return test::probe(port, "/livez", 2) == 200; }, 20s));
+  REQUIRE(test::wait_for_page(serve, port, 20s));
+  REQUIRE(test::probe(port, "/livez", 2) == 200);
   REQUIRE(test::eventually([&] { return says(readyz(), 503, "download_pool_size: 0"); }, 20s));
   CHECK(test::http_get(port, "/metrics").status == 200);
 
@@ -189,9 +189,7 @@ TEST_CASE("serve: with a bad config the page serves, /readyz is 503 naming the k
   const int other = test::free_port();
   setup.write(out + ", \"web_port\": " + std::to_string(other));
   REQUIRE(test::eventually([&] { return says(readyz(), 200, "ready"); }, 20s));
-  REQUIRE(test::eventually([&] {
-    return serve.err().find("stays on 127.0.0.1:" + std::to_string(port)) != std::string::npos;
-  }, 20s));
+  REQUIRE(test::wait_for_log(serve, "stays on 127.0.0.1:" + std::to_string(port), 20s));
   CHECK(test::probe(other, "/livez", 2) == 0);
 
   // Broken later, while the service idles: seen without a run being due.
@@ -212,7 +210,8 @@ TEST_CASE("serve: with a config that is not even JSON the page serves on GAIA_WE
   setup.write(", \"output_dir\": \"" + setup.layout.dir + "\", oops");
   test::child_process serve(setup.args("serve"), {{"GAIA_WEB_PORT", std::to_string(port)}},
                             dir.path());
-  REQUIRE(test::eventually([&] { return test::probe(port, "/livez", 2) == 200; }, 20s));
+  REQUIRE(test::wait_for_page(serve, port, 20s));
+  REQUIRE(test::probe(port, "/livez", 2) == 200);
   REQUIRE(test::eventually([&] {
     auto r = test::http_get(port, "/readyz");
     return r.status == 503 && r.body.find("not valid JSON") != std::string::npos;

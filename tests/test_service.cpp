@@ -75,24 +75,24 @@ TEST_CASE("service: a changed config is used by the next run, an invalid "
   service_setup setup(dir, 2, 0.3);
   test::child_process serve(setup.args("serve"), {}, dir.path());
   const auto& layout = setup.layout;
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
 
   setup.write_config(3);
   fs::remove(layout.done_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   CHECK(serve.err().find("changed; restarting the production") != std::string::npos);
   CHECK(serve.err().find("import pool 3") != std::string::npos);
 
   setup.write_config(0); // invalid: pool size below 1
   fs::remove(layout.done_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.err_marker); }, 30s));
+  REQUIRE(test::wait_for_file(layout.err_marker, 30s));
   auto err = test::read_file(layout.err_marker);
   CHECK(err.rfind("config failed: " + setup.config.string() + "\n", 0) == 0);
   CHECK(err.find("import_pool_size") != std::string::npos);
 
   setup.write_config(1);
   fs::remove(layout.err_marker);
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
   serve.signal(SIGTERM);
   CHECK(serve.wait(20s) == 0);
@@ -108,7 +108,7 @@ TEST_CASE("service: status and trigger") {
     CHECK(status.out().find("idle: no outcome yet") != std::string::npos);
   }
   test::child_process serve(setup.args("serve"), {}, dir.path());
-  REQUIRE(test::eventually([&] {
+  REQUIRE(test::wait_on_files({layout.dir}, [&] {
     return fs::exists(layout.done_marker) && !fs::exists(layout.lock_marker);
   }, 60s));
   {
@@ -125,7 +125,7 @@ TEST_CASE("service: status and trigger") {
     CHECK(trigger.wait(20s) == 0);
     CHECK(trigger.out().find("markers removed") != std::string::npos);
   }
-  REQUIRE(test::eventually([&] {
+  REQUIRE(test::wait_on_files({layout.dir}, [&] {
     return fs::exists(layout.done_marker)
            && test::read_file(layout.done_marker) != before;
   }, 60s));
@@ -140,7 +140,7 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds, the next start "
   const auto& layout = setup.layout;
   {
     test::child_process serve(setup.args("serve"), {}, dir.path());
-    REQUIRE(test::eventually([&] {
+    REQUIRE(test::wait_on_files({layout.dir}, [&] {
       auto p = layout.state.read_progress();
       return p && p->step == "download+import";
     }, 60s));
@@ -153,7 +153,7 @@ TEST_CASE("service: SIGTERM mid-run stops within seconds, the next start "
     CHECK(no_temporaries(layout));
   }
   test::child_process serve(setup.args("serve"), {}, dir.path());
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 60s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 60s));
   test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
   serve.signal(SIGTERM);
   CHECK(serve.wait(20s) == 0);
@@ -209,12 +209,10 @@ TEST_CASE("service: an output directory that cannot be used is retried "
   // created there, not even results.err.
   test::write_file(layout.dir, "in the way\n");
   test::child_process serve(setup.args("serve"), {}, dir.path());
-  REQUIRE(test::eventually([&] {
-    return serve.err().find("next attempt in 5 s") != std::string::npos;
-  }, 20s));
+  REQUIRE(test::wait_for_log(serve, "next attempt in 5 s", 20s));
   CHECK(serve.err().find("cannot take the lock") != std::string::npos);
   fs::remove(layout.dir); // the condition clears
-  REQUIRE(test::eventually([&] { return fs::exists(layout.done_marker); }, 30s));
+  REQUIRE(test::wait_for_file(layout.done_marker, 30s));
   test::check_results_equal(layout.results_csv, test::expected_rows(setup.archive));
   serve.signal(SIGTERM);
   CHECK(serve.wait(20s) == 0);
@@ -228,7 +226,7 @@ TEST_CASE("service: run stops on SIGINT mid-run, also when started with "
   service_setup setup(dir, 6, 3.0);
   const auto& layout = setup.layout;
   test::child_process run(setup.args("run"), {}, dir.path(), 0, true);
-  REQUIRE(test::eventually([&] {
+  REQUIRE(test::wait_on_files({layout.dir}, [&] {
     auto p = layout.state.read_progress();
     return p && p->step == "download+import";
   }, 60s));

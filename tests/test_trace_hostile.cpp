@@ -184,7 +184,8 @@ TEST_CASE("trace hostile: a stray file whose run number does not fit 64 bits: ru
   fs::create_directories(dir / "serve");
   test::child_process serve({"serve", "--config", (dir / "config.json").string()}, env,
                             dir / "serve");
-  REQUIRE(test::eventually([&] { return test::http_get(port, "/livez").status == 200; }, 30s));
+  REQUIRE(test::wait_for_page(serve, port, 30s));
+  REQUIRE(test::http_get(port, "/livez").status == 200);
   auto runs = test::http_get(port, "/api/runs");
   REQUIRE(runs.status == 200);
   auto rj = json::parse(runs.body);
@@ -321,7 +322,8 @@ TEST_CASE("trace hostile: a 100 MB trace is read within 64 MB by every trace mod
   fs::create_directories(dir / "serve");
   test::child_process serve({"serve", "--config", (dir / "config.json").string()}, env,
                             dir / "serve");
-  REQUIRE(test::eventually([&] { return test::http_get(port, "/livez").status == 200; }, 30s));
+  REQUIRE(test::wait_for_page(serve, port, 30s));
+  REQUIRE(test::http_get(port, "/livez").status == 200);
   auto first = test::http_get(port, "/api/runs/1");
   REQUIRE(first.status == 200);
   auto page = json::parse(first.body);

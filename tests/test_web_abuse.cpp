@@ -38,7 +38,8 @@ struct idle_serve {
                                          {"GAIA_POLL_INTERVAL_MS", "100"},
                                          {"GAIA_WEB_PORT", std::to_string(port)}},
       dir.path());
-    REQUIRE(test::eventually([&] { return test::probe(port, "/livez", 2) == 200; }, 20s));
+    REQUIRE(test::wait_for_page(*serve, port, 20s));
+    REQUIRE(test::probe(port, "/livez", 2) == 200);
   }
   ~idle_serve() {
     serve->signal(SIGTERM);

@@ -86,8 +86,9 @@ TEST_CASE("web: /metrics passes promtool check metrics and its counters match th
     std::chrono::system_clock::now().time_since_epoch()).count();
   fs::create_directories(dir / "serve");
   test::child_process serve({"serve", "--config", config}, env, dir / "serve");
-  REQUIRE(test::eventually([&] { return fs::exists(dir / "out" / "results.done"); }, 120s));
-  REQUIRE(test::eventually([&] { return run_state(live(port)) == "ok"; }, 20s));
+  REQUIRE(test::wait_for_file(dir / "out" / "results.done", 120s));
+  // The run's end is traced (to the live view) before its verdict is written.
+  REQUIRE(run_state(live(port)) == "ok");
 
   auto r = test::http_get(port, "/metrics");
   REQUIRE(r.status == 200);
@@ -188,8 +189,9 @@ TEST_CASE("web page: headless Chromium during a run and after it shows the graph
 
   // After it: the counts reach the file count.
   m.server->clear_faults();
-  REQUIRE(test::eventually([&] { return fs::exists(dir / "out" / "results.done"); }, 120s));
-  REQUIRE(test::eventually([&] { return run_state(live(port)) == "ok"; }, 20s));
+  REQUIRE(test::wait_for_file(dir / "out" / "results.done", 120s));
+  // The run's end is traced (to the live view) before its verdict is written.
+  REQUIRE(run_state(live(port)) == "ok");
   {
     auto dom = test::browser_dom(url, dir.path());
     CHECK(dom.find("class=\"badge ok\">run 1 ok") != std::string::npos);
@@ -206,8 +208,9 @@ TEST_CASE("web page: headless Chromium during a run and after it shows the graph
   fs::remove_all(dir / "out" / "downloads");
   fs::remove_all(dir / "out" / "aggregates");
   fs::remove(dir / "out" / "results.done");
-  REQUIRE(test::eventually([&] { return fs::exists(dir / "out" / "results.err"); }, 120s));
-  REQUIRE(test::eventually([&] { return run_state(live(port)) == "failed"; }, 20s));
+  REQUIRE(test::wait_for_file(dir / "out" / "results.err", 120s));
+  // The run's end is traced (to the live view) before its verdict is written.
+  REQUIRE(run_state(live(port)) == "failed");
   const std::string not_found = m.file_name(3) + ": HTTP 404";
   {
     // The live view: the run failed, the download node is marked.

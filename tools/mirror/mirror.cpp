@@ -33,6 +33,7 @@
 #include <cctype>
 #include <cstdint>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -205,6 +206,7 @@ struct mirror_server::impl {
   std::atomic<uint64_t> stall_epoch{0};
   mirror_detail::fault_table faults;
   mutable std::mutex requests_mu;
+  mutable std::condition_variable request_came; ///< for wait_for_request()
   std::vector<mirror_request> requests;
 
   explicit impl(mirror_options o) : opts(std::move(o)) {}
@@ -225,8 +227,11 @@ struct mirror_server::impl {
               std::chrono::steady_clock::time_point at) {
     mirror_request r{req.method, req.target, req.get_header_value("Range"),
                      req.get_header_value("If-Range"), status, fault, at};
-    std::lock_guard<std::mutex> lock(requests_mu);
-    requests.push_back(std::move(r));
+    {
+      std::lock_guard<std::mutex> lock(requests_mu);
+      requests.push_back(std::move(r));
+    }
+    request_came.notify_all();
   }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
@@ -376,6 +381,16 @@ void mirror_server::clear_faults() {
 std::vector<mirror_request> mirror_server::requests() const {
   std::lock_guard<std::mutex> lock(impl_->requests_mu);
   return impl_->requests;
+}
+
+bool mirror_server::wait_for_request(const std::function<bool(const mirror_request&)>& match,
+                                     std::chrono::milliseconds limit) const {
+  std::unique_lock<std::mutex> lock(impl_->requests_mu);
+  return impl_->request_came.wait_for(lock, limit, [&] {
+    for (const auto& r : impl_->requests)
+      if (match(r)) return true;
+    return false;
+  });
 }
 
 } // namespace gaia

@@ -94,6 +94,11 @@ public:
   void clear_faults();
   /// Every request so far, in arrival order.
   std::vector<mirror_request> requests() const;
+  /// Blocks until a request `match` accepts has arrived (before the call
+  /// too), or `limit` passes: false then. For tests that act while a
+  /// transfer is under way.
+  bool wait_for_request(const std::function<bool(const mirror_request&)>& match,
+                        std::chrono::milliseconds limit) const;
 
 private:
   struct impl;
