@@ -188,7 +188,7 @@ TEST_CASE("process: http files go to the download pool, imported as they "
   CHECK(f.outcome->summary.at(2) == "input: 30 rows, every row and flux value read");
 }
 
-TEST_CASE("process: every imported file is validated before compute; misplaced sources are "
+TEST_CASE("process: every imported file is validated before compute, misplaced sources are "
           "counted, named in the done marker, and compute reads what validate says") {
   fixture f;
   f.st->misplaced = "000010-000019";
