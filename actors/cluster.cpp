@@ -56,7 +56,8 @@ std::string read_bytes(const std::string& path) {
 
 /// Where a worker keeps its own checkpoints (and, while fetching, its
 /// downloads): under its output_dir, named like the coordinator's.
-std::string scratch_path(const settings& s, const std::string& sub, const std::string& path) {
+std::string scratch_path(const service_settings& s, const std::string& sub,
+                         const std::string& path) {
   auto dir = fs::path(s.output_dir) / sub;
   fs::create_directories(dir);
   return (dir / fs::path(path).filename()).string();
@@ -106,7 +107,7 @@ struct job_kind<download_request> {
     r.import.checkpoint_path = req.checkpoint_path;
   }
   /// The request with the worker's own paths under its output_dir.
-  static void relocate(download_request& req, const settings& cfg) {
+  static void relocate(download_request& req, const service_settings& cfg) {
     req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
     req.path = scratch_path(cfg, "downloads", req.path);
     req.keep = false; // the coordinator has no copy to check it against
@@ -123,7 +124,7 @@ struct job_kind<import_request> {
   static void settle(import_reply& r, const import_request& req) {
     r.checkpoint_path = req.checkpoint_path;
   }
-  static void relocate(import_request& req, const settings& cfg) {
+  static void relocate(import_request& req, const service_settings& cfg) {
     req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
   }
 };
@@ -185,7 +186,7 @@ standin(typename standin_actor<Request>::template stateful_pointer<standin_state
 
 template <class Request>
 struct shipper_state {
-  settings cfg;
+  service_settings cfg; ///< its output_dir: where the worker's own paths are
   local_worker<Request> local;
   std::shared_ptr<engine::run_control> runs; ///< shared with `local`
   static inline const char* name = "shipper";
@@ -196,7 +197,8 @@ struct shipper_state {
 template <class Request>
 typename job_kind<Request>::remote::behavior_type
 shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_state<Request>> self,
-        settings cfg, local_worker<Request> local, std::shared_ptr<engine::run_control> runs) {
+        service_settings cfg, local_worker<Request> local,
+        std::shared_ptr<engine::run_control> runs) {
   using kind = job_kind<Request>;
   using shipped = typename kind::shipped;
   self->state.cfg = std::move(cfg);
@@ -324,18 +326,20 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
       // A worker process has no /metrics: its retries are logged, not
       // counted.
       const std::shared_ptr<retry_counter> uncounted;
+      const auto& own_paths = s.get<service_settings>();
       for (int i = 1; i <= s.download_pool_size; ++i) {
-        auto local = sys.spawn<caf::detached>(download_operation, s, runs, uncounted);
+        auto local = sys.spawn<caf::detached>(download_operation, s.get<download_settings>(), runs,
+                                              uncounted);
         slots.push_back({node_id::download,
                          caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<download_request>, s, local, runs)),
+                           sys.spawn<caf::detached>(shipper<download_request>, own_paths, local, runs)),
                          name + "/" + node_id::download + std::to_string(i)});
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
-        auto local = sys.spawn<caf::detached>(import_operation, s, runs);
+        auto local = sys.spawn<caf::detached>(import_operation, s.get<download_settings>(), runs);
         slots.push_back({node_id::import,
                          caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<import_request>, s, local, runs)),
+                           sys.spawn<caf::detached>(shipper<import_request>, own_paths, local, runs)),
                          name + "/" + node_id::import + std::to_string(i)});
       }
       return slots;

@@ -76,20 +76,20 @@ engine::production gaia_production(const settings& s, const std::string& config_
   // and traced the same way.
   auto prepare = prod.operation<prepare_request, prepare_reply>(
     node_id::prepare, "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
-    detached(prepare_operation, s), engine::fixed_pool(1));
+    detached(prepare_operation, s.get<download_settings>()), engine::fixed_pool(1));
   auto download = prod.operation<download_request, download_reply>(
     node_id::download, "Download operation",
     "fetches an archive file with libcurl and imports it as it streams in "
     "(MD5, inflate, parse in one pass), kept in downloads/ or not",
-    [s, retries](engine::spawn_context& ctx) {
-      return ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs(), retries);
+    [cfg = s.get<download_settings>(), retries](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(download_operation, cfg, ctx.runs(), retries);
     },
     pool_of(download_pool));
   auto import = prod.operation<import_request, import_reply>(
     node_id::import, "Import operation",
     "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
-    [s](engine::spawn_context& ctx) {
-      return ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs());
+    [cfg = s.get<download_settings>()](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(import_operation, cfg, ctx.runs());
     },
     pool_of(import_pool));
   auto compute = prod.operation<compute_request, compute_reply>(
