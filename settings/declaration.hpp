@@ -43,11 +43,22 @@ struct setting {
   /// through the same checks; an error names `var`.
   std::function<nlohmann::json(const std::string& text, const std::string& var)> from_env;
   std::function<nlohmann::json(const G&)> value; ///< as `check` prints it
+  /// What is wrong with the value once the environment is applied ("":
+  /// nothing): a check the value's kind cannot make alone (a URL, a
+  /// template). The error reads "<file>: <key>: <problem>".
+  std::function<std::string(const G&)> problem = nullptr;
+
+  /// This setting, its value checked by `p` as well.
+  setting checked(std::function<std::string(const G&)> p) && {
+    problem = std::move(p);
+    return std::move(*this);
+  }
 };
 
 /// A group: the component that reads it, its settings in the order the
 /// docs list them, and the checks that need more than one value (run after
-/// the environment; an error starts with `origin`, the file).
+/// the environment and the settings' own checks; an error starts with
+/// `origin`, the file).
 template <class G>
 struct group_declaration {
   const char* name;
@@ -158,7 +169,7 @@ public:
   virtual void apply_env(settings& s, const env_lookup& env) const = 0;
   /// Puts its keys into `out` ("cluster.port": out["cluster"]["port"]).
   virtual void put(const settings& s, nlohmann::json& out) const = 0;
-  /// Its checks of several values.
+  /// Its settings' own checks, then its checks of several values.
   virtual void check(const settings& s, const std::string& origin) const = 0;
 };
 
@@ -223,7 +234,12 @@ public:
   }
 
   void check(const settings& s, const std::string& origin) const override {
-    for (const auto& c : d_.checks) c(s.get<G>(), origin);
+    const G& g = s.get<G>();
+    for (const auto& e : d_.entries)
+      if (e.problem)
+        if (auto p = e.problem(g); !p.empty())
+          throw config_error(origin + ": " + e.doc.key + ": " + p);
+    for (const auto& c : d_.checks) c(g, origin);
   }
 
 private:

@@ -84,10 +84,13 @@ setting<archive_settings> file_boundaries_setting(setting_doc doc) {
             json arr = json::array();
             std::stringstream ss(text);
             std::string item;
-            while (std::getline(ss, item, ',')) arr.push_back(setting_values::env_integer_in(item, text, var));
+            while (std::getline(ss, item, ','))
+              arr.push_back(setting_values::env_integer_in(item, text, var));
             return arr;
           },
-          [](const a& g) { return g.files.from_list ? json(g.files.text) : json(g.file_boundaries); }};
+          [](const a& g) {
+            return g.files.from_list ? json(g.files.text) : json(g.file_boundaries);
+          }};
 }
 
 /// checksum_url: unset (derived from the template), "" / "none" (no
@@ -104,80 +107,80 @@ setting<archive_settings> checksum_url_setting(setting_doc doc) {
           [](const a& g) { return json(checksum_source_of(g).url); }};
 }
 
-void check_archive(const archive_settings& s, const std::string& origin) {
-  if (s.archive_url_template.find("%s") == std::string::npos)
-    throw config_error(origin + ": archive_url_template: must contain %s "
-                       "(the file range), got "
-                       + quoted(s.archive_url_template));
-  if (s.checksum_url && !s.checksum_url->empty()) {
-    const auto& u = *s.checksum_url;
-    bool url = false;
-    for (const char* scheme : {"https://", "http://", "file://"})
-      url = url || u.rfind(scheme, 0) == 0;
-    if (!url)
-      throw config_error(origin + ": checksum_url: must be an https://, "
-                         "http:// or file:// URL, \"\" or \"none\", got "
-                         + quoted(u));
-  }
-  if (s.files.from_list) {
-    if (checksum_source_of(s).url.empty())
-      throw config_error(origin + ": file_boundaries: " + quoted(s.files.text)
-                         + " takes the files from the archive's _MD5SUM.txt, but "
-                           "checksum_url is none");
-    return;
-  }
+std::string template_problem(const archive_settings& s) {
+  if (s.archive_url_template.find("%s") != std::string::npos) return "";
+  return "must contain %s (the file range), got " + quoted(s.archive_url_template);
+}
+
+std::string checksum_url_problem(const archive_settings& s) {
+  if (!s.checksum_url || s.checksum_url->empty()) return "";
+  const auto& u = *s.checksum_url;
+  for (const char* scheme : {"https://", "http://", "file://"})
+    if (u.rfind(scheme, 0) == 0) return "";
+  return "must be an https://, http:// or file:// URL, \"\" or \"none\", got " + quoted(u);
+}
+
+/// Bounds must be level-8 indices that increase (a selection is checked
+/// when it is read).
+std::string bounds_problem(const archive_settings& s) {
+  if (s.files.from_list) return "";
   const auto& b = s.file_boundaries;
   if (b.size() < 2)
-    throw config_error(origin + ": file_boundaries: need at least two "
-                       "numbers (one file), got "
-                       + std::to_string(b.size()));
-  if (b.front() < 0)
-    throw config_error(origin + ": file_boundaries: must not be negative");
+    return "need at least two numbers (one file), got " + std::to_string(b.size());
+  if (b.front() < 0) return "must not be negative";
   for (size_t i = 1; i < b.size(); ++i)
     if (b[i] <= b[i - 1])
-      throw config_error(origin + ": file_boundaries: must increase, but "
-                         + std::to_string(b[i]) + " follows "
-                         + std::to_string(b[i - 1]) + " (position "
-                         + std::to_string(i) + ")");
+      return "must increase, but " + std::to_string(b[i]) + " follows "
+             + std::to_string(b[i - 1]) + " (position " + std::to_string(i) + ")";
   // Level-8 HEALPix has 12 * 4^8 = 786432 pixels; file labels have 6 digits.
   if (b.back() > 786432)
-    throw config_error(origin + ": file_boundaries: " + std::to_string(b.back())
-                       + " is beyond the last HEALPix level-8 index 786432");
+    return std::to_string(b.back()) + " is beyond the last HEALPix level-8 index 786432";
+  return "";
+}
+
+/// A selection from the archive's list needs that list.
+void check_list_source(const archive_settings& s, const std::string& origin) {
+  if (s.files.from_list && checksum_source_of(s).url.empty())
+    throw config_error(origin + ": file_boundaries: " + quoted(s.files.text)
+                       + " takes the files from the archive's _MD5SUM.txt, but "
+                         "checksum_url is none");
 }
 
 declared_group<archive_settings> archive_group() {
   return declared_group<archive_settings>{{
-  "archive",
-  {text({"archive_url_template", "GAIA_ARCHIVE_URL_TEMPLATE",
-         "URL of one archive file; %s is replaced by the range (000000-003111)"},
-        &archive_settings::archive_url_template, defaults::archive_url_template),
-   file_boundaries_setting(
-     {"file_boundaries", "GAIA_FILE_BOUNDARIES",
-      "N+1 increasing HEALPix level-8 bounds of the N files (env: comma list), or "
-      "\"all\" / \"all:N\" / \"all:A-B\": the files the archive's _MD5SUM.txt lists "
-      "(all, the first N, the A-th to the B-th)"}),
-   checksum_url_setting(
-     {"checksum_url", "GAIA_CHECKSUM_URL",
-      "the _MD5SUM.txt downloads are checked against (default: beside the "
-      "archive files; \"\" or \"none\" = no checks)"})},
-  {check_archive}}};
+    "archive",
+    {text({"archive_url_template", "GAIA_ARCHIVE_URL_TEMPLATE",
+           "URL of one archive file; %s is replaced by the range (000000-003111)"},
+          &archive_settings::archive_url_template, defaults::archive_url_template)
+       .checked(template_problem),
+     file_boundaries_setting(
+       {"file_boundaries", "GAIA_FILE_BOUNDARIES",
+        "N+1 increasing HEALPix level-8 bounds of the N files (env: comma list), or "
+        "\"all\" / \"all:N\" / \"all:A-B\": the files the archive's _MD5SUM.txt lists "
+        "(all, the first N, the A-th to the B-th)"})
+       .checked(bounds_problem),
+     checksum_url_setting(
+       {"checksum_url", "GAIA_CHECKSUM_URL",
+        "the _MD5SUM.txt downloads are checked against (default: beside the "
+        "archive files; \"\" or \"none\" = no checks)"})
+       .checked(checksum_url_problem)},
+    {check_list_source}}};
 }
 
 // ---- the polling service --------------------------------------------------
 
 declared_group<service_settings> service_group() {
   return declared_group<service_settings>{{
-  "service",
-  {text({"output_dir", "GAIA_OUTPUT_DIR",
-         "where results.csv, the markers, downloads/ and aggregates/ live"},
-        &service_settings::output_dir, defaults::output_dir),
-   integer({"poll_interval_ms", "GAIA_POLL_INTERVAL_MS",
-            "how often the service looks at the markers"},
-           &service_settings::poll_interval_ms, defaults::poll_interval_ms, 10, 86'400'000)},
-  {[](const service_settings& s, const std::string& origin) {
-    if (s.output_dir.empty())
-      throw config_error(origin + ": output_dir: must not be empty");
-  }}}};
+    "service",
+    {text({"output_dir", "GAIA_OUTPUT_DIR",
+           "where results.csv, the markers, downloads/ and aggregates/ live"},
+          &service_settings::output_dir, defaults::output_dir)
+       .checked([](const service_settings& s) {
+         return s.output_dir.empty() ? "must not be empty" : "";
+       }),
+     integer({"poll_interval_ms", "GAIA_POLL_INTERVAL_MS",
+              "how often the service looks at the markers"},
+             &service_settings::poll_interval_ms, defaults::poll_interval_ms, 10, 86'400'000)}}};
 }
 
 // ---- the download operation -----------------------------------------------
@@ -186,39 +189,39 @@ declared_group<download_settings> download_group() {
   // The transfer defaults live with the downloader, in one place.
   const download_options transfer_defaults;
   return declared_group<download_settings>{{
-  "download",
-  {integer({"download_pool_size", "GAIA_DOWNLOAD_POOL", "parallel downloads"},
-           &download_settings::download_pool_size, 4, 1, 256),
-   integer({"http_timeout_s", "GAIA_HTTP_TIMEOUT_SECONDS",
-            "longest time one attempt at a file's transfer may take"},
-           &download_settings::http_timeout_s, defaults::http_timeout_s, 1, 7 * 86'400),
-   integer({"connect_timeout_s", "GAIA_CONNECT_TIMEOUT_SECONDS",
-            "longest time one connection attempt may take"},
-           &download_settings::connect_timeout_s,
-           static_cast<int>(transfer_defaults.connect_timeout_s), 1, 3600),
-   integer({"stall_timeout_s", "GAIA_STALL_TIMEOUT_SECONDS",
-            "a transfer slower than stall_min_bytes_per_s for this long is retried"},
-           &download_settings::stall_timeout_s,
-           static_cast<int>(transfer_defaults.stall_timeout_s), 1, 86'400),
-   integer({"stall_min_bytes_per_s", "GAIA_STALL_MIN_BYTES_PER_SECOND",
-            "the speed below which a transfer counts as stalled (0 = never)"},
-           &download_settings::stall_min_bytes_per_s,
-           static_cast<int>(transfer_defaults.stall_min_bytes_per_s), 0, 1'000'000'000),
-   integer({"download_retries", "GAIA_DOWNLOAD_RETRIES",
-            "further attempts of a download after a timeout, stall, dropped "
-            "connection, HTTP 5xx/429, non-gzip body or MD5 mismatch"},
-           &download_settings::download_retries, transfer_defaults.retries, 0, 100),
-   integer({"retry_backoff_ms", "GAIA_RETRY_BACKOFF_MS",
-            "wait before the first retry; doubles per retry (with jitter)"},
-           &download_settings::retry_backoff_ms, transfer_defaults.retry_backoff_ms, 0, 600'000),
-   integer({"max_file_bytes", "GAIA_MAX_FILE_BYTES",
-            "a download larger than this (or than its Content-Length) is aborted"},
-           &download_settings::max_file_bytes, defaults::max_file_bytes, 1024,
-           int64_t{1} << 40),
-   boolean({"keep_downloads", "GAIA_KEEP_DOWNLOADS",
-            "keep the archive files in downloads/ (true); false: only the checkpoints "
-            "stay, the files are imported as they stream in"},
-           &download_settings::keep_downloads, true)}}};
+    "download",
+    {integer({"download_pool_size", "GAIA_DOWNLOAD_POOL", "parallel downloads"},
+             &download_settings::download_pool_size, 4, 1, 256),
+     integer({"http_timeout_s", "GAIA_HTTP_TIMEOUT_SECONDS",
+              "longest time one attempt at a file's transfer may take"},
+             &download_settings::http_timeout_s, defaults::http_timeout_s, 1, 7 * 86'400),
+     integer({"connect_timeout_s", "GAIA_CONNECT_TIMEOUT_SECONDS",
+              "longest time one connection attempt may take"},
+             &download_settings::connect_timeout_s,
+             static_cast<int>(transfer_defaults.connect_timeout_s), 1, 3600),
+     integer({"stall_timeout_s", "GAIA_STALL_TIMEOUT_SECONDS",
+              "a transfer slower than stall_min_bytes_per_s for this long is retried"},
+             &download_settings::stall_timeout_s,
+             static_cast<int>(transfer_defaults.stall_timeout_s), 1, 86'400),
+     integer({"stall_min_bytes_per_s", "GAIA_STALL_MIN_BYTES_PER_SECOND",
+              "the speed below which a transfer counts as stalled (0 = never)"},
+             &download_settings::stall_min_bytes_per_s,
+             static_cast<int>(transfer_defaults.stall_min_bytes_per_s), 0, 1'000'000'000),
+     integer({"download_retries", "GAIA_DOWNLOAD_RETRIES",
+              "further attempts of a download after a timeout, stall, dropped "
+              "connection, HTTP 5xx/429, non-gzip body or MD5 mismatch"},
+             &download_settings::download_retries, transfer_defaults.retries, 0, 100),
+     integer({"retry_backoff_ms", "GAIA_RETRY_BACKOFF_MS",
+              "wait before the first retry; doubles per retry (with jitter)"},
+             &download_settings::retry_backoff_ms, transfer_defaults.retry_backoff_ms, 0, 600'000),
+     integer({"max_file_bytes", "GAIA_MAX_FILE_BYTES",
+              "a download larger than this (or than its Content-Length) is aborted"},
+             &download_settings::max_file_bytes, defaults::max_file_bytes, 1024,
+             int64_t{1} << 40),
+     boolean({"keep_downloads", "GAIA_KEEP_DOWNLOADS",
+              "keep the archive files in downloads/ (true); false: only the checkpoints "
+              "stay, the files are imported as they stream in"},
+             &download_settings::keep_downloads, true)}}};
 }
 
 // ---- the import operation -------------------------------------------------
@@ -230,48 +233,49 @@ int cores() {
 
 declared_group<import_settings> import_group() {
   return declared_group<import_settings>{{
-  "import",
-  {integer({"import_pool_size", "GAIA_IMPORT_POOL",
-            "parallel imports (default: number of cores)"},
-           &import_settings::import_pool_size, cores(), 1, 256),
-   integer({"max_line_bytes", "GAIA_MAX_LINE_BYTES",
-            "a row longer than this ends the file's import with an error"},
-           &import_settings::max_line_bytes, defaults::max_line_bytes, 1024,
-           int64_t{1} << 32)}}};
+    "import",
+    {integer({"import_pool_size", "GAIA_IMPORT_POOL",
+              "parallel imports (default: number of cores)"},
+             &import_settings::import_pool_size, cores(), 1, 256),
+     integer({"max_line_bytes", "GAIA_MAX_LINE_BYTES",
+              "a row longer than this ends the file's import with an error"},
+             &import_settings::max_line_bytes, defaults::max_line_bytes, 1024,
+             int64_t{1} << 32)}}};
 }
 
 // ---- every job ------------------------------------------------------------
 
 declared_group<job_settings> job_group() {
   return declared_group<job_settings>{{
-  "job",
-  {integer({"request_timeout_s", "GAIA_REQUEST_TIMEOUT_SECONDS",
-            "longest time one job (a file's download or import, compute, export) may take"},
-           &job_settings::request_timeout_s, defaults::request_timeout_s, 1, 30 * 86'400)}}};
+    "job",
+    {integer({"request_timeout_s", "GAIA_REQUEST_TIMEOUT_SECONDS",
+              "longest time one job (a file's download or import, compute, export) may take"},
+             &job_settings::request_timeout_s, defaults::request_timeout_s, 1, 30 * 86'400)}}};
 }
 
 // ---- watching runs: the trace, the live page and /metrics ----------------
 
 declared_group<trace_settings> trace_group() {
   return declared_group<trace_settings>{{
-  "trace",
-  {integer({"trace_keep_runs", "GAIA_TRACE_KEEP_RUNS",
-            "runs whose message trace is kept in output_dir/trace (oldest go first; 0 = no "
-            "traces)"},
-           &trace_settings::trace_keep_runs, 100, 0, 100'000),
-   integer({"trace_max_bytes", "GAIA_TRACE_MAX_BYTES",
-            "the kept traces together stay below this (oldest go first)"},
-           &trace_settings::trace_max_bytes, int64_t{64} << 20, 65'536, int64_t{1} << 40)}}};
+    "trace",
+    {integer({"trace_keep_runs", "GAIA_TRACE_KEEP_RUNS",
+              "runs whose message trace is kept in output_dir/trace (oldest go first; 0 = no "
+              "traces)"},
+             &trace_settings::trace_keep_runs, 100, 0, 100'000),
+     integer({"trace_max_bytes", "GAIA_TRACE_MAX_BYTES",
+              "the kept traces together stay below this (oldest go first)"},
+             &trace_settings::trace_max_bytes, int64_t{64} << 20, 65'536, int64_t{1} << 40)}}};
 }
 
 declared_group<web_settings> web_group() {
   return declared_group<web_settings>{{
-  "web",
-  {integer({"web_port", "GAIA_WEB_PORT",
-            "serve: the live page, /metrics, /livez and /readyz on this port (0 = off)"},
-           &web_settings::web_port, 0, 0, 65'535),
-   text({"web_bind", "GAIA_WEB_BIND", "serve: the page's address (127.0.0.1 = this machine only)"},
-        &web_settings::web_bind, "127.0.0.1", " (127.0.0.1: this machine only)")}}};
+    "web",
+    {integer({"web_port", "GAIA_WEB_PORT",
+              "serve: the live page, /metrics, /livez and /readyz on this port (0 = off)"},
+             &web_settings::web_port, 0, 0, 65'535),
+     text({"web_bind", "GAIA_WEB_BIND",
+           "serve: the page's address (127.0.0.1 = this machine only)"},
+          &web_settings::web_bind, "127.0.0.1", " (127.0.0.1: this machine only)")}}};
 }
 
 // ---- the cluster: several machines ----------------------------------------
@@ -309,38 +313,38 @@ void check_cluster(const cluster_settings& c, const std::string& origin) {
 // The "cluster" object: keys "cluster.X", in the file {"cluster": {"X": ...}}.
 declared_group<cluster_settings> cluster_group() {
   return declared_group<cluster_settings>{{
-  "cluster",
-  {integer({"cluster.port", "GAIA_CLUSTER_PORT",
-            "serve/run: the port remote workers connect to (0 = no remote workers)"},
-           &cluster_settings::port, 0, 0, 65'535),
-   text({"cluster.listen", "GAIA_CLUSTER_LISTEN",
-         "serve/run: the address it listens on; another than loopback needs the TLS files"},
-        &cluster_settings::listen, "127.0.0.1"),
-   text({"cluster.coordinator_host", "GAIA_CLUSTER_COORDINATOR_HOST",
-         "worker: the coordinator's host"},
-        &cluster_settings::coordinator_host, "127.0.0.1"),
-   integer({"cluster.coordinator_port", "GAIA_CLUSTER_COORDINATOR_PORT",
-            "worker: the coordinator's cluster.port"},
-           &cluster_settings::coordinator_port, 0, 0, 65'535),
-   text({"cluster.certificate", "GAIA_CLUSTER_CERTIFICATE",
-         "this node's PEM certificate, signed by cluster.cafile (mutual TLS)"},
-        &cluster_settings::certificate, ""),
-   text({"cluster.key", "GAIA_CLUSTER_KEY", "the certificate's PEM private key"},
-        &cluster_settings::key, ""),
-   text({"cluster.cafile", "GAIA_CLUSTER_CAFILE",
-         "the PEM CA every node's certificate must be signed by"},
-        &cluster_settings::cafile, ""),
-   text({"cluster.worker_name", "GAIA_CLUSTER_WORKER_NAME",
-         "worker: its name in the coordinator's log and trace (default: the host name)"},
-        &cluster_settings::worker_name, ""),
-   boolean({"cluster.imports", "GAIA_CLUSTER_IMPORTS",
-            "worker: also join the import pool, for file:// archives (it must see the same "
-            "paths)"},
-           &cluster_settings::imports, false),
-   integer({"cluster.connection_timeout_ms", "GAIA_CLUSTER_CONNECTION_TIMEOUT_MS",
-            "a node silent for this long (killed, frozen, cut off) is dropped; its jobs move on"},
-           &cluster_settings::connection_timeout_ms, 5000, 500, 3'600'000)},
-  {check_cluster}}};
+    "cluster",
+    {integer({"cluster.port", "GAIA_CLUSTER_PORT",
+              "serve/run: the port remote workers connect to (0 = no remote workers)"},
+             &cluster_settings::port, 0, 0, 65'535),
+     text({"cluster.listen", "GAIA_CLUSTER_LISTEN",
+           "serve/run: the address it listens on; another than loopback needs the TLS files"},
+          &cluster_settings::listen, "127.0.0.1"),
+     text({"cluster.coordinator_host", "GAIA_CLUSTER_COORDINATOR_HOST",
+           "worker: the coordinator's host"},
+          &cluster_settings::coordinator_host, "127.0.0.1"),
+     integer({"cluster.coordinator_port", "GAIA_CLUSTER_COORDINATOR_PORT",
+              "worker: the coordinator's cluster.port"},
+             &cluster_settings::coordinator_port, 0, 0, 65'535),
+     text({"cluster.certificate", "GAIA_CLUSTER_CERTIFICATE",
+           "this node's PEM certificate, signed by cluster.cafile (mutual TLS)"},
+          &cluster_settings::certificate, ""),
+     text({"cluster.key", "GAIA_CLUSTER_KEY", "the certificate's PEM private key"},
+          &cluster_settings::key, ""),
+     text({"cluster.cafile", "GAIA_CLUSTER_CAFILE",
+           "the PEM CA every node's certificate must be signed by"},
+          &cluster_settings::cafile, ""),
+     text({"cluster.worker_name", "GAIA_CLUSTER_WORKER_NAME",
+           "worker: its name in the coordinator's log and trace (default: the host name)"},
+          &cluster_settings::worker_name, ""),
+     boolean({"cluster.imports", "GAIA_CLUSTER_IMPORTS",
+              "worker: also join the import pool, for file:// archives (it must see the same "
+              "paths)"},
+             &cluster_settings::imports, false),
+     integer({"cluster.connection_timeout_ms", "GAIA_CLUSTER_CONNECTION_TIMEOUT_MS",
+              "a node silent for this long (killed, frozen, cut off) is dropped; its jobs move on"},
+             &cluster_settings::connection_timeout_ms, 5000, 500, 3'600'000)},
+    {check_cluster}}};
 }
 
 } // namespace
