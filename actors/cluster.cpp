@@ -34,13 +34,13 @@ std::string cluster_version() {
          + engine::message_types_digest(cfg) + ")";
 }
 
-engine::cluster_net cluster_net_of(const settings& s) {
+engine::cluster_net cluster_net_of(const cluster_settings& c) {
   engine::cluster_net net;
-  net.tls = {s.cluster.certificate, s.cluster.key, s.cluster.cafile};
+  net.tls = {c.certificate, c.key, c.cafile};
   net.app_id = "gaia-dr3"; // other CAF applications: refused at the handshake
   net.version = cluster_version();
-  net.connection_timeout = std::chrono::milliseconds(s.cluster.connection_timeout_ms);
-  net.heartbeat = std::chrono::milliseconds(std::max(100, s.cluster.connection_timeout_ms / 4));
+  net.connection_timeout = std::chrono::milliseconds(c.connection_timeout_ms);
+  net.heartbeat = std::chrono::milliseconds(std::max(100, c.connection_timeout_ms / 4));
   return net;
 }
 
@@ -253,20 +253,20 @@ std::map<std::string, engine::remote_adapter> remote_adapters() {
 
 // ---- coordinator ---------------------------------------------------------
 
-coordinator::coordinator(caf::actor_system& sys, const settings& s)
+coordinator::coordinator(caf::actor_system& sys, const cluster_settings& c)
   : pools_(std::make_shared<engine::cluster_pools>()) {
-  auto net = cluster_net_of(s);
+  auto net = cluster_net_of(c);
   acceptor_ = engine::spawn_acceptor(sys, pools_, net.version + " on " + engine::this_host(),
                                      net.version);
-  auto port = engine::publish_acceptor(acceptor_, s.cluster.listen,
-                                       static_cast<uint16_t>(s.cluster.port), net);
+  auto port = engine::publish_acceptor(acceptor_, c.listen,
+                                       static_cast<uint16_t>(c.port), net);
   if (!port) {
     caf::anon_send_exit(acceptor_, caf::exit_reason::user_shutdown);
-    throw std::runtime_error("cluster: cannot listen on " + s.cluster.listen + ":"
-                             + std::to_string(s.cluster.port) + ": " + sys.render(port.error()));
+    throw std::runtime_error("cluster: cannot listen on " + c.listen + ":"
+                             + std::to_string(c.port) + ": " + sys.render(port.error()));
   }
   port_ = *port;
-  engine::log_line("cluster", "workers join on " + s.cluster.listen + ":" + std::to_string(port_)
+  engine::log_line("cluster", "workers join on " + c.listen + ":" + std::to_string(port_)
                                 + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
                                 + ", " + net.version);
 }
@@ -309,7 +309,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
   {
     caf::actor_system_config cfg;
     configure_actor_system(cfg);
-    const auto net = cluster_net_of(s);
+    const auto net = cluster_net_of(s.cluster);
     engine::configure_cluster(cfg, net);
     caf::actor_system sys{cfg};
     caf::scoped_actor self{sys};
@@ -331,15 +331,15 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         auto local = sys.spawn<caf::detached>(download_operation, s.get<download_settings>(), runs,
                                               uncounted);
         slots.push_back({node_id::download,
-                         caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<download_request>, own_paths, local, runs)),
+                         caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+                           shipper<download_request>, own_paths, local, runs)),
                          name + "/" + node_id::download + std::to_string(i)});
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
         auto local = sys.spawn<caf::detached>(import_operation, s.get<download_settings>(), runs);
         slots.push_back({node_id::import,
-                         caf::actor_cast<caf::actor>(
-                           sys.spawn<caf::detached>(shipper<import_request>, own_paths, local, runs)),
+                         caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+                           shipper<import_request>, own_paths, local, runs)),
                          name + "/" + node_id::import + std::to_string(i)});
       }
       return slots;

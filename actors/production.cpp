@@ -169,7 +169,7 @@ void configure_actor_system(caf::actor_system_config& cfg) {
 
 void configure_actor_system(caf::actor_system_config& cfg, const settings& s) {
   configure_actor_system(cfg);
-  if (s.cluster.port != 0) engine::configure_cluster(cfg, cluster_net_of(s));
+  if (s.cluster.port != 0) engine::configure_cluster(cfg, cluster_net_of(s.cluster));
 }
 
 engine::run_outcome run_production_once(const settings& s,
@@ -181,7 +181,7 @@ engine::run_outcome run_production_once(const settings& s,
   opts.runs = runs ? runs : std::make_shared<engine::run_control>();
   std::optional<coordinator> cluster; // after sys: it goes first
   if (s.cluster.port != 0) {
-    cluster.emplace(sys, s);
+    cluster.emplace(sys, s.cluster);
     cluster->attach(opts);
   }
   return engine::run_once(sys, gaia_production(s), opts);
