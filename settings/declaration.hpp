@@ -22,8 +22,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <any>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <typeindex>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -159,6 +162,9 @@ class settings_group {
 public:
   virtual ~settings_group() = default;
   virtual const char* name() const = 0;
+  virtual std::type_index type() const = 0;
+  /// Its values, each at its default (a G).
+  virtual const std::any& defaults() const = 0;
   virtual std::vector<setting_doc> docs() const = 0;
   /// Gives the group's keys their defaults in `s`.
   virtual void reset(settings& s) const = 0;
@@ -185,6 +191,10 @@ std::vector<const settings_group*> settings_groups();
 void add_settings_group(const settings_group& g, const char* after);
 void remove_settings_group(const settings_group& g);
 
+/// The defaults of the registered group of that type; none when no such
+/// group is registered.
+const std::any* registered_defaults(std::type_index group);
+
 /// The declaration of group G, walked through its members.
 template <class G>
 class declared_group final : public settings_group {
@@ -192,6 +202,18 @@ public:
   explicit declared_group(group_declaration<G> d) : d_(std::move(d)) {}
 
   const char* name() const override { return d_.name; }
+  std::type_index type() const override { return typeid(G); }
+
+  const std::any& defaults() const override {
+    // Made on first use, not while registering during static
+    // initialisation: a default may read another file's globals.
+    std::call_once(defaults_made_, [this] {
+      G g{};
+      for (const auto& e : d_.entries) e.reset(g);
+      defaults_ = std::move(g);
+    });
+    return defaults_;
+  }
 
   std::vector<setting_doc> docs() const override {
     std::vector<setting_doc> out;
@@ -201,9 +223,8 @@ public:
 
   void reset(settings& s) const override {
     // A registered group's values live beside the built-in ones.
-    if constexpr (!builtin) s.extra_[typeid(G)] = G{};
-    G& g = s.get<G>();
-    for (const auto& e : d_.entries) e.reset(g);
+    if constexpr (builtin) s.get<G>() = std::any_cast<const G&>(defaults());
+    else s.extra_[typeid(G)] = defaults();
   }
 
   bool apply(settings& s, const std::string& key, const nlohmann::json& v,
@@ -246,6 +267,8 @@ private:
   static constexpr bool builtin =
     std::is_same_v<G, cluster_settings> || std::is_base_of_v<G, settings>;
   group_declaration<G> d_;
+  mutable std::once_flag defaults_made_;
+  mutable std::any defaults_;
 };
 
 /// Declares group G for as long as it lives: an inline variable in the

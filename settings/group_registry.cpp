@@ -62,6 +62,10 @@ void add_settings_group(const settings_group& g, const char* after) {
       taken.insert(std::string("variable ") + d.env);
     }
   }
+  for (const auto& r : registry())
+    if (r.group->type() == g.type())
+      throw std::logic_error(std::string("settings: group ") + g.name() + " has the type of group "
+                             + r.group->name());
   std::vector<std::string> mine = {std::string("group ") + g.name()};
   for (const auto& d : g.docs()) {
     mine.push_back(std::string("key ") + d.key);
@@ -71,6 +75,13 @@ void add_settings_group(const settings_group& g, const char* after) {
     if (taken.count(m) != 0)
       throw std::logic_error("settings: " + m + " is declared twice");
   registry().push_back({&g, after != nullptr ? after : ""});
+}
+
+const std::any* registered_defaults(std::type_index group) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  for (const auto& r : registry())
+    if (r.group->type() == group) return &r.group->defaults();
+  return nullptr;
 }
 
 void remove_settings_group(const settings_group& g) {

@@ -45,10 +45,16 @@ settings defaults_of(const std::vector<const settings_group*>& groups) {
 
 const std::any& settings::extra(std::type_index group) const {
   auto it = extra_.find(group);
-  if (it == extra_.end())
-    throw std::logic_error(std::string("settings: no group ") + group.name()
-                           + " (not registered when these settings were made)");
-  return it->second;
+  if (it != extra_.end()) return it->second;
+  // Settings made before the group was registered, or by hand.
+  if (const auto* d = registered_defaults(group)) return *d;
+  throw std::logic_error(std::string("settings: no registered group of type ") + group.name());
+}
+
+std::any& settings::extra_slot(std::type_index group) {
+  auto it = extra_.find(group);
+  if (it != extra_.end()) return it->second;
+  return extra_[group] = extra(group);
 }
 
 env_lookup process_env() {

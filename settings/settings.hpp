@@ -34,7 +34,8 @@ struct settings : archive_settings, service_settings, download_settings, import_
   cluster_settings cluster;
 
   /// The values of group G: a built-in one, or one a component declared
-  /// (settings_group_registration); logic_error when G is neither.
+  /// (settings_group_registration; its defaults when these settings were
+  /// made without it); logic_error when G is neither.
   template <class G>
   const G& get() const {
     if constexpr (std::is_same_v<G, cluster_settings>) return cluster;
@@ -43,13 +44,16 @@ struct settings : archive_settings, service_settings, download_settings, import_
   }
   template <class G>
   G& get() {
-    return const_cast<G&>(static_cast<const settings&>(*this).get<G>());
+    if constexpr (std::is_same_v<G, cluster_settings>) return cluster;
+    else if constexpr (std::is_base_of_v<G, settings>) return *this;
+    else return *std::any_cast<G>(&extra_slot(typeid(G)));
   }
 
 private:
   template <class G>
   friend class declared_group;
   const std::any& extra(std::type_index group) const;
+  std::any& extra_slot(std::type_index group);
   /// The registered groups' values, by type.
   std::map<std::type_index, std::any> extra_;
 };

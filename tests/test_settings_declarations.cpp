@@ -58,6 +58,12 @@ TEST_CASE("settings: a group declared outside settings/ is parsed, overridden, c
     auto d = default_settings();
     CHECK(d.get<toy_settings>().mode == toy_mode::strict);
     CHECK(d.get<toy_settings>().level == 3);
+    // Settings made by hand, without the group: its defaults; set, its own.
+    settings by_hand;
+    CHECK(by_hand.get<toy_settings>().level == 3);
+    by_hand.get<toy_settings>().level = 5;
+    CHECK(by_hand.get<toy_settings>().level == 5);
+    CHECK(default_settings().get<toy_settings>().level == 3);
 
     // The file, then the environment over it.
     auto s = parse_settings(R"({"toy_mode": "gentle", "toy_level": 4})", "test.json", env_of({}));
@@ -105,6 +111,10 @@ TEST_CASE("settings: a group declared outside settings/ is parsed, overridden, c
     group_declaration<toy_settings> same_var{
       "toy3", {integer({"toy_other", "GAIA_TOY_LEVEL", "taken"}, &toy_settings::level, 1, 1, 2)}};
     CHECK_THROWS_AS(settings_group_registration<toy_settings>{same_var}, std::logic_error);
+    // One group a type: get<G>() finds it by its type.
+    group_declaration<toy_settings> same_type{
+      "toy4", {integer({"toy_other", "GAIA_TOY_OTHER", "free"}, &toy_settings::level, 1, 1, 2)}};
+    CHECK_THROWS_AS(settings_group_registration<toy_settings>{same_type}, std::logic_error);
   }
   // Gone with its registration.
   CHECK(doc_keys() == keys_before);
