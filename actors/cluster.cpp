@@ -34,13 +34,13 @@ std::string cluster_version() {
          + engine::message_types_digest(cfg) + ")";
 }
 
-engine::cluster_net cluster_net_of(const settings& s) {
+engine::cluster_net cluster_net_of(const cluster_settings& c) {
   engine::cluster_net net;
-  net.tls = {s.cluster.certificate, s.cluster.key, s.cluster.cafile};
+  net.tls = {c.certificate, c.key, c.cafile};
   net.app_id = "gaia-dr3"; // other CAF applications: refused at the handshake
   net.version = cluster_version();
-  net.connection_timeout = std::chrono::milliseconds(s.cluster.connection_timeout_ms);
-  net.heartbeat = std::chrono::milliseconds(std::max(100, s.cluster.connection_timeout_ms / 4));
+  net.connection_timeout = std::chrono::milliseconds(c.connection_timeout_ms);
+  net.heartbeat = std::chrono::milliseconds(std::max(100, c.connection_timeout_ms / 4));
   return net;
 }
 
@@ -56,7 +56,8 @@ std::string read_bytes(const std::string& path) {
 
 /// Where a worker keeps its own checkpoints (and, while fetching, its
 /// downloads): under its output_dir, named like the coordinator's.
-std::string scratch_path(const settings& s, const std::string& sub, const std::string& path) {
+std::string scratch_path(const service_settings& s, const std::string& sub,
+                         const std::string& path) {
   auto dir = fs::path(s.output_dir) / sub;
   fs::create_directories(dir);
   return (dir / fs::path(path).filename()).string();
@@ -106,7 +107,7 @@ struct job_kind<download_request> {
     r.import.checkpoint_path = req.checkpoint_path;
   }
   /// The request with the worker's own paths under its output_dir.
-  static void relocate(download_request& req, const settings& cfg) {
+  static void relocate(download_request& req, const service_settings& cfg) {
     req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
     req.path = scratch_path(cfg, "downloads", req.path);
     req.keep = false; // the coordinator has no copy to check it against
@@ -123,7 +124,7 @@ struct job_kind<import_request> {
   static void settle(import_reply& r, const import_request& req) {
     r.checkpoint_path = req.checkpoint_path;
   }
-  static void relocate(import_request& req, const settings& cfg) {
+  static void relocate(import_request& req, const service_settings& cfg) {
     req.checkpoint_path = scratch_path(cfg, "aggregates", req.checkpoint_path);
   }
 };
@@ -187,7 +188,7 @@ standin(typename standin_actor<Request>::template stateful_pointer<standin_state
 
 template <class Request>
 struct shipper_state {
-  settings cfg;
+  service_settings cfg; ///< its output_dir: where the worker's own paths are
   local_worker<Request> local;
   std::shared_ptr<engine::run_control> runs; ///< shared with `local`
   static inline const char* name = "shipper";
@@ -198,7 +199,8 @@ struct shipper_state {
 template <class Request>
 typename job_kind<Request>::remote::behavior_type
 shipper(typename job_kind<Request>::remote::template stateful_pointer<shipper_state<Request>> self,
-        settings cfg, local_worker<Request> local, std::shared_ptr<engine::run_control> runs) {
+        service_settings cfg, local_worker<Request> local,
+        std::shared_ptr<engine::run_control> runs) {
   using kind = job_kind<Request>;
   using shipped = typename kind::shipped;
   self->state.cfg = std::move(cfg);
@@ -259,20 +261,20 @@ std::map<std::string, std::any> remote_adapters() {
 
 // ---- coordinator ---------------------------------------------------------
 
-coordinator::coordinator(caf::actor_system& sys, const settings& s)
+coordinator::coordinator(caf::actor_system& sys, const cluster_settings& c)
   : pools_(std::make_shared<engine::cluster_pools>()) {
-  auto net = cluster_net_of(s);
+  auto net = cluster_net_of(c);
   acceptor_ = engine::spawn_acceptor(sys, pools_, net.version + " on " + engine::this_host(),
                                      net.version);
-  auto port = engine::publish_acceptor(acceptor_, s.cluster.listen,
-                                       static_cast<uint16_t>(s.cluster.port), net);
+  auto port = engine::publish_acceptor(acceptor_, c.listen,
+                                       static_cast<uint16_t>(c.port), net);
   if (!port) {
     caf::anon_send_exit(acceptor_, caf::exit_reason::user_shutdown);
-    throw std::runtime_error("cluster: cannot listen on " + s.cluster.listen + ":"
-                             + std::to_string(s.cluster.port) + ": " + sys.render(port.error()));
+    throw std::runtime_error("cluster: cannot listen on " + c.listen + ":"
+                             + std::to_string(c.port) + ": " + sys.render(port.error()));
   }
   port_ = *port;
-  engine::log_line("cluster", "workers join on " + s.cluster.listen + ":" + std::to_string(port_)
+  engine::log_line("cluster", "workers join on " + c.listen + ":" + std::to_string(port_)
                                 + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
                                 + ", " + net.version);
 }
@@ -325,7 +327,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
   {
     caf::actor_system_config cfg;
     configure_actor_system(cfg);
-    const auto net = cluster_net_of(s);
+    const auto net = cluster_net_of(s.cluster);
     engine::configure_cluster(cfg, net);
     caf::actor_system sys{cfg};
     caf::scoped_actor self{sys};
@@ -342,16 +344,19 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
       // A worker process has no /metrics: its retries are logged, not
       // counted.
       const std::shared_ptr<retry_counter> uncounted;
+      const auto& own_paths = s.get<service_settings>();
       for (int i = 1; i <= s.download_pool_size; ++i) {
-        auto local = sys.spawn<caf::detached>(download_operation, s, runs, uncounted);
+        auto local = sys.spawn<caf::detached>(download_operation, s.get<download_settings>(), runs,
+                                              uncounted);
         slots.push_back(slot_of<download_request>(
-          node_id::download, sys.spawn<caf::detached>(shipper<download_request>, s, local, runs),
+          node_id::download,
+          sys.spawn<caf::detached>(shipper<download_request>, own_paths, local, runs),
           name + "/" + node_id::download + std::to_string(i), sys));
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
-        auto local = sys.spawn<caf::detached>(import_operation, s, runs);
+        auto local = sys.spawn<caf::detached>(import_operation, s.get<download_settings>(), runs);
         slots.push_back(slot_of<import_request>(
-          node_id::import, sys.spawn<caf::detached>(shipper<import_request>, s, local, runs),
+          node_id::import, sys.spawn<caf::detached>(shipper<import_request>, own_paths, local, runs),
           name + "/" + node_id::import + std::to_string(i), sys));
       }
       return slots;

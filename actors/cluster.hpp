@@ -31,8 +31,8 @@ namespace gaia {
 /// overrides it (tests of a refused version).
 std::string cluster_version();
 
-/// The network settings of `s` (TLS files, app id, timeouts).
-engine::cluster_net cluster_net_of(const settings& s);
+/// The network settings of `c` (TLS files, app id, timeouts).
+engine::cluster_net cluster_net_of(const cluster_settings& c);
 
 /// The download and import pools' remote adapters.
 std::map<std::string, std::any> remote_adapters();
@@ -42,7 +42,7 @@ std::map<std::string, std::any> remote_adapters();
 class coordinator {
 public:
   /// Publishes, or throws std::runtime_error saying why it cannot.
-  coordinator(caf::actor_system& sys, const settings& s);
+  coordinator(caf::actor_system& sys, const cluster_settings& c);
   ~coordinator();
   /// Lets remote workers join the pools of productions spawned with `opts`.
   void attach(engine::spawn_options& opts);
@@ -54,10 +54,12 @@ private:
   uint16_t port_ = 0;
 };
 
-/// `gaia-dr3 worker`: joins the coordinator's pools with download_pool_size
-/// download and import_pool_size import workers, reconnecting with back-off
-/// until a signal arrives (`signals` is started here; construct it before
-/// anything spawns threads). Returns the exit code (2: refused for good).
+/// `gaia-dr3 worker`: joins the coordinator's pools (the cluster settings)
+/// with download_pool_size download and import_pool_size import workers
+/// (each given its group; its own paths under output_dir), reconnecting
+/// with back-off until a signal arrives (`signals` is started here;
+/// construct it before anything spawns threads). Returns the exit code (2:
+/// refused for good).
 int run_worker(const settings& s, engine::signal_waiter& signals);
 
 } // namespace gaia

@@ -23,7 +23,7 @@ namespace gaia {
 
 namespace {
 
-download_reply fetch(downloader& dl, const settings& cfg, const download_request& req,
+download_reply fetch(downloader& dl, const download_settings& cfg, const download_request& req,
                      const std::shared_ptr<engine::run_control>& runs,
                      const std::shared_ptr<retry_counter>& retries) {
   auto started = std::chrono::steady_clock::now();
@@ -89,7 +89,8 @@ download_reply fetch(downloader& dl, const settings& cfg, const download_request
 } // namespace
 
 download_worker_actor::behavior_type
-download_operation(download_worker_actor::stateful_pointer<download_state> self, settings cfg,
+download_operation(download_worker_actor::stateful_pointer<download_state> self,
+                   download_settings cfg,
                    std::shared_ptr<engine::run_control> runs,
                    std::shared_ptr<retry_counter> retries) {
   self->state.cfg = std::move(cfg);

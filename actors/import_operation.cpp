@@ -34,7 +34,7 @@ import_reply import_file(const import_request& req, const download_options& opts
 } // namespace
 
 import_worker_actor::behavior_type
-import_operation(import_worker_actor::stateful_pointer<import_state> self, settings cfg,
+import_operation(import_worker_actor::stateful_pointer<import_state> self, download_settings cfg,
                  std::shared_ptr<engine::run_control> runs) {
   self->state.cfg = std::move(cfg);
   self->state.runs = std::move(runs);

@@ -11,7 +11,7 @@
 namespace gaia {
 
 prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<prepare_state> self,
-                                               settings cfg) {
+                                               download_settings cfg) {
   self->state.cfg = std::move(cfg);
   return {
     [self](const prepare_request& req) -> caf::result<prepare_reply> {

@@ -77,26 +77,26 @@ engine::production gaia_production(const settings& s, const std::string& config_
   // and traced the same way.
   auto prepare = prod.operation<prepare_request, prepare_reply>(
     node_id::prepare, "Prepare operation", "reads the run's checksum list (_MD5SUM.txt) once",
-    detached(prepare_operation, s), engine::fixed_pool(1));
+    detached(prepare_operation, s.get<download_settings>()), engine::fixed_pool(1));
   auto download = prod.operation<download_request, download_reply>(
     node_id::download, "Download operation",
     "fetches an archive file with libcurl and imports it as it streams in "
     "(MD5, inflate, parse in one pass), kept in downloads/ or not",
-    [s, retries](engine::spawn_context& ctx) {
-      return ctx.system().spawn<caf::detached>(download_operation, s, ctx.runs(), retries);
+    [cfg = s.get<download_settings>(), retries](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(download_operation, cfg, ctx.runs(), retries);
     },
     pool_of(download_pool));
   auto import = prod.operation<import_request, import_reply>(
     node_id::import, "Import operation",
     "reads a file:// archive file where it is (MD5, inflate, parse in one pass)",
-    [s](engine::spawn_context& ctx) {
-      return ctx.system().spawn<caf::detached>(import_operation, s, ctx.runs());
+    [cfg = s.get<download_settings>()](engine::spawn_context& ctx) {
+      return ctx.system().spawn<caf::detached>(import_operation, cfg, ctx.runs());
     },
     pool_of(import_pool));
   auto validate = prod.operation<validate_request, validate_reply>(
     node_id::validate, "Validate operation",
     "checks each file's sources against the HEALPix range its name gives (misplaced_sources)",
-    detached(validate_operation, validate_settings{}), engine::fixed_pool(1));
+    detached(validate_operation, s.get<validate_settings>()), engine::fixed_pool(1));
   auto compute = prod.operation<compute_request, compute_reply>(
     node_id::compute, "Compute operation",
     "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
@@ -175,7 +175,7 @@ void configure_actor_system(caf::actor_system_config& cfg) {
 
 void configure_actor_system(caf::actor_system_config& cfg, const settings& s) {
   configure_actor_system(cfg);
-  if (s.cluster.port != 0) engine::configure_cluster(cfg, cluster_net_of(s));
+  if (s.cluster.port != 0) engine::configure_cluster(cfg, cluster_net_of(s.cluster));
 }
 
 engine::run_outcome run_production_once(const settings& s,
@@ -187,7 +187,7 @@ engine::run_outcome run_production_once(const settings& s,
   opts.runs = runs ? runs : std::make_shared<engine::run_control>();
   std::optional<coordinator> cluster; // after sys: it goes first
   if (s.cluster.port != 0) {
-    cluster.emplace(sys, s);
+    cluster.emplace(sys, s.cluster);
     cluster->attach(opts);
   }
   return engine::run_once(sys, gaia_production(s), opts);

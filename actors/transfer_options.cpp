@@ -5,7 +5,7 @@
 
 namespace gaia {
 
-download_options timing_options(const settings& cfg) {
+download_options timing_options(const download_settings& cfg) {
   download_options opts;
   opts.connect_timeout_s = cfg.connect_timeout_s;
   opts.total_timeout_s = cfg.http_timeout_s;
@@ -16,7 +16,8 @@ download_options timing_options(const settings& cfg) {
   return opts;
 }
 
-download_options transfer_options(const settings& cfg, uint64_t run, const std::string& label,
+download_options transfer_options(const download_settings& cfg, uint64_t run,
+                                  const std::string& label,
                                   const std::shared_ptr<engine::run_control>& runs,
                                   const std::shared_ptr<retry_counter>& retries) {
   download_options opts = timing_options(cfg);

@@ -14,13 +14,15 @@
 namespace gaia {
 
 /// The timeouts and retries of any transfer (an archive file, the checksum
-/// list), from the settings: one place, so the two cannot drift apart.
-download_options timing_options(const settings& cfg);
+/// list), from the download settings: one place, so the two cannot drift
+/// apart.
+download_options timing_options(const download_settings& cfg);
 
 /// A transfer's options from the settings; `run`'s cancellation stops it;
 /// its notices are logged and its retries counted by cause in `retries`
 /// (when given: serve's /metrics).
-download_options transfer_options(const settings& cfg, uint64_t run, const std::string& label,
+download_options transfer_options(const download_settings& cfg, uint64_t run,
+                                  const std::string& label,
                                   const std::shared_ptr<engine::run_control>& runs,
                                   const std::shared_ptr<retry_counter>& retries);
 

@@ -14,6 +14,7 @@
 
 #include "actors/run_steps.hpp"
 #include "engine/messages.hpp"
+#include "settings/declaration.hpp"
 #include "engine/interfaces.hpp"
 
 #include <cstdint>
@@ -75,10 +76,23 @@ inline constexpr run_step validate_step{"validate"};
 /// What a run does with sources outside their file's range.
 enum class misplaced_policy { report, skip, fail };
 
-/// The validate operation's settings.
+/// The validate operation's settings, declared here once: the config
+/// key, its environment variable, `check`, --help and the README table
+/// come from this declaration (settings/declaration.hpp).
 struct validate_settings {
   misplaced_policy misplaced_sources = misplaced_policy::report;
 };
+inline const settings_group_registration<validate_settings> validate_settings_group{
+  {"validate",
+   {choice({"misplaced_sources", "GAIA_MISPLACED_SOURCES",
+            "what a run does with a source outside the HEALPix range its file's name gives "
+            "(source_id >> 43): report (the answer is unchanged), skip (left out of the "
+            "answer) or fail (the run fails naming the file and the source_id)"},
+           &validate_settings::misplaced_sources, misplaced_policy::report,
+           {{"report", misplaced_policy::report},
+            {"skip", misplaced_policy::skip},
+            {"fail", misplaced_policy::fail}})}},
+  "import"}; // listed after the import's keys
 
 /// The validate operation: validate_request -> validate_reply, pooled.
 using validate_actor = engine::pool_actor<validate_request, validate_reply>;

@@ -112,7 +112,7 @@ int serve(const config_option& config) {
     std::optional<coordinator> cluster;
     if (first && first->cluster.port != 0) {
       try {
-        cluster.emplace(sys, *first);
+        cluster.emplace(sys, first->cluster);
       } catch (const std::exception& e) {
         engine::log_line("main", e.what());
         return 2;

@@ -21,16 +21,18 @@ nlohmann::json json_despite(const std::string& config_path) {
   return nlohmann::json::parse(text.str(), nullptr, false);
 }
 
-/// The settings with only `key` taken from the file and only `var` from
-/// the environment, checked as load_settings checks them; none when that
-/// value is wrong too.
+/// The settings with only `key` taken from the file and only its variable
+/// from the environment, checked as load_settings checks them; none when
+/// that value is wrong too.
 std::optional<settings> one_key_despite(const nlohmann::json& doc, const std::string& origin,
-                                        const char* key, const char* var,
-                                        const env_lookup& env) {
+                                        const std::string& key, const env_lookup& env) {
   auto only = nlohmann::json::object();
   if (doc.is_object() && doc.contains(key)) only[key] = doc[key];
+  std::string var;
+  for (const auto& d : setting_docs())
+    if (key == d.key) var = d.env;
   const env_lookup just_var = [&](const char* name) -> std::optional<std::string> {
-    return std::string(name) == var ? env(name) : std::nullopt;
+    return name == var ? env(name) : std::nullopt;
   };
   try {
     return parse_settings(only.dump(), origin, just_var);
@@ -45,10 +47,8 @@ web_address web_despite(const std::string& config_path, const env_lookup& env) {
   const auto doc = json_despite(config_path);
   web_address out;
   out.bind = default_settings().web_bind;
-  if (auto s = one_key_despite(doc, config_path, "web_port", "GAIA_WEB_PORT", env))
-    out.port = s->web_port;
-  if (auto s = one_key_despite(doc, config_path, "web_bind", "GAIA_WEB_BIND", env))
-    out.bind = s->web_bind;
+  if (auto s = one_key_despite(doc, config_path, "web_port", env)) out.port = s->web_port;
+  if (auto s = one_key_despite(doc, config_path, "web_bind", env)) out.bind = s->web_bind;
   return out;
 }
 

@@ -1,12 +1,20 @@
 // The production's settings: config/production.json, then environment
-// overrides, validated as a whole before anything starts.
+// overrides, validated as a whole before anything starts. `settings` is made
+// of one struct per component (settings/groups.hpp), each declared once
+// (settings/groups.cpp); a component above settings/ may declare a group of
+// its own in its own file (settings/declaration.hpp), read with get<G>().
 #pragma once
 
-#include <cstdint>
+#include "settings/groups.hpp"
+
+#include <any>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <typeindex>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -14,69 +22,45 @@
 namespace gaia {
 
 struct checksum_source; // download/checksums.hpp
+template <class G>
+class declared_group;   // settings/declaration.hpp
 
-/// The files of a run taken from the archive's own list (its _MD5SUM.txt):
-/// file_boundaries "all", "all:N" (the first N) or "all:A-B" (the A-th to
-/// the B-th, counting from 1).
-struct file_selection {
-  bool from_list = false; ///< false: file_boundaries gives the files
-  uint64_t first = 1;     ///< 1-based
-  uint64_t last = 0;      ///< 0: to the end of the list
-  std::string text;       ///< as written ("all:20")
-};
+/// Everything a run needs to know: the groups, inherited, so each key is a
+/// member of its own name (`s.download_pool_size`); the cluster's keys in
+/// `s.cluster` (JSON: "cluster": {...}). An operation is given only its
+/// group: a `settings` converts to any of them.
+struct settings : archive_settings, service_settings, download_settings, import_settings,
+                  job_settings, trace_settings, web_settings {
+  cluster_settings cluster;
 
-/// The `cluster` object: spreading a run over several machines
-/// (engine/cluster.hpp). The coordinator (serve, run) listens when `port`
-/// is set; a worker (`gaia-dr3 worker`) connects to coordinator_host and
-/// coordinator_port. TLS is all three files or none; without them only
-/// loopback is bound or connected to.
-struct cluster_settings {
-  std::string listen = "127.0.0.1";  ///< coordinator: the address it binds
-  int port = 0;                      ///< coordinator: its port (0 = no workers)
-  std::string coordinator_host = "127.0.0.1"; ///< worker: where the coordinator is
-  int coordinator_port = 0;          ///< worker: the coordinator's port
-  std::string certificate;           ///< PEM certificate signed by cafile
-  std::string key;                   ///< its PEM private key
-  std::string cafile;                ///< the CA that signs every node
-  std::string worker_name;           ///< worker: its name in logs ("" : the host name)
-  bool imports = false;              ///< worker: also join the import pool (file://)
-  int connection_timeout_ms = 5000;  ///< a silent peer is dropped after this
-  bool tls() const { return !certificate.empty(); }
-};
+  /// The values of group G: a built-in one, or one a component declared
+  /// (settings_group_registration; its defaults when these settings were
+  /// made without it); logic_error when G is neither.
+  template <class G>
+  const G& get() const {
+    if constexpr (std::is_same_v<G, cluster_settings>) return cluster;
+    else if constexpr (std::is_base_of_v<G, settings>) return *this;
+    else return *std::any_cast<G>(&extra(typeid(G)));
+  }
+  template <class G>
+  G& get() {
+    if constexpr (std::is_same_v<G, cluster_settings>) return cluster;
+    else if constexpr (std::is_base_of_v<G, settings>) return *this;
+    else return *std::any_cast<G>(&extra_slot(typeid(G)));
+  }
 
-/// Everything a run needs to know. Field names are the JSON keys.
-struct settings {
-  std::string archive_url_template;      ///< "%s" = file range
-  std::vector<int64_t> file_boundaries;  ///< N+1 HEALPix bounds, N files
-  file_selection files;                  ///< or: the archive's list
-  std::string output_dir;
-  int poll_interval_ms = 0;
-  int download_pool_size = 0;
-  int import_pool_size = 0;
-  int http_timeout_s = 0;                ///< one transfer attempt, start to end
-  int request_timeout_s = 0;             ///< one step's reply to the process
-  int download_retries = 0;              ///< attempts after the first
-  int connect_timeout_s = 0;             ///< one connection attempt
-  int stall_timeout_s = 0;               ///< abort a transfer slower than
-  int stall_min_bytes_per_s = 0;         ///< this (0 = never) for so long
-  int retry_backoff_ms = 0;              ///< first wait; doubles per retry
-  int64_t max_file_bytes = 0;            ///< a larger download is aborted
-  int64_t max_line_bytes = 0;            ///< a longer row fails the import
-  bool keep_downloads = true;            ///< keep the archive files in downloads/
-  /// _MD5SUM.txt to check downloads against. Unset: derived from the
-  /// template (same folder); "" : no checksums.
-  std::optional<std::string> checksum_url;
-  // Watching runs: the trace of each run, the live page and /metrics.
-  int trace_keep_runs = 100;               ///< run traces kept (0 = no traces)
-  int64_t trace_max_bytes = int64_t{64} << 20; ///< all kept traces together
-  int web_port = 0;                        ///< the page's port; 0 = no page
-  std::string web_bind = "127.0.0.1";      ///< the page's address
-  cluster_settings cluster;                ///< JSON: "cluster": {...}
+private:
+  template <class G>
+  friend class declared_group;
+  const std::any& extra(std::type_index group) const;
+  std::any& extra_slot(std::type_index group);
+  /// The registered groups' values, by type.
+  std::map<std::type_index, std::any> extra_;
 };
 
 /// Where a run's checksums come from: checksum_url when set ("" = none),
 /// else derived from the template (download/checksums.hpp).
-checksum_source checksum_source_of(const settings& s);
+checksum_source checksum_source_of(const archive_settings& s);
 
 /// A config that cannot be used. what() is one line naming the key (or the
 /// environment variable, or the file) and the problem.
@@ -106,12 +90,12 @@ settings parse_settings(const std::string& json_text, const std::string& origin,
 nlohmann::json to_json(const settings& s);
 
 /// One line per key: JSON key, environment variable, meaning (for --help
-/// and the README).
+/// and the README), in the order of the declarations: group by group.
 struct setting_doc {
   const char* key;
   const char* env;
   const char* meaning;
 };
-const std::vector<setting_doc>& setting_docs();
+std::vector<setting_doc> setting_docs();
 
 } // namespace gaia

@@ -141,31 +141,81 @@ TEST_CASE("validate: a damaged checkpoint is an error naming it, not a count") {
   CHECK(error_text(r.error()).find(c.path) != std::string::npos);
 }
 
-TEST_CASE("validate: a whole run reports a misplaced source and keeps the answer unchanged") {
-  engine::set_log_quiet(true);
+/// A file:// archive of two files, the second holding a source of pixel
+/// 12 (the first file's range): a run over it, with a policy.
+struct misplaced_archive {
   test::temp_dir dir;
   test::small_archive a;
-  a.ranges = ranges_from_boundaries({0, 40, 90});
-  for (const auto& r : a.ranges) a.files.push_back(synth::generate_rows(r, 0.3, 5));
-  // A source of pixel 12 (the first file's range) in the second file.
-  a.files[1].push_back(synth::row{id_in(12, 99), {1, 2}, {10, 35}, {4, 4}});
-  fs::create_directories(dir / "mirror");
-  for (size_t i = 0; i < a.files.size(); ++i)
-    synth::write_archive_file((dir / "mirror" / a.ranges[i].archive_file_name()).string(),
-                              a.files[i], {});
-  auto s = test::file_mirror_settings({0, 40, 90}, (dir / "mirror").string(),
-                                      (dir / "out").string());
-  auto outcome = run_production_once(s);
-  engine::set_log_quiet(false);
+  settings s;
+  misplaced_archive() {
+    a.ranges = ranges_from_boundaries({0, 40, 90});
+    for (const auto& r : a.ranges) a.files.push_back(synth::generate_rows(r, 0.3, 5));
+    a.files[1].push_back(synth::row{id_in(12, 99), {1, 2}, {10, 35}, {4, 4}});
+    fs::create_directories(dir / "mirror");
+    for (size_t i = 0; i < a.files.size(); ++i)
+      synth::write_archive_file((dir / "mirror" / a.ranges[i].archive_file_name()).string(),
+                                a.files[i], {});
+    s = test::file_mirror_settings({0, 40, 90}, (dir / "mirror").string(),
+                                   (dir / "out").string());
+  }
+  engine::run_outcome run(misplaced_policy policy) {
+    s.get<validate_settings>().misplaced_sources = policy;
+    engine::set_log_quiet(true);
+    auto o = run_production_once(s);
+    engine::set_log_quiet(false);
+    return o;
+  }
+  output_layout layout() const { return output_layout(s.output_dir); }
+  std::string url_of(size_t i) const {
+    return expand_url_template(s.archive_url_template, a.ranges[i].label());
+  }
+};
+
+TEST_CASE("validate: a whole run reports a misplaced source and keeps the answer unchanged") {
+  misplaced_archive m;
+  auto outcome = m.run(misplaced_policy::report);
   INFO(outcome.step << " " << outcome.subject << " " << outcome.error);
   REQUIRE(outcome.ok);
   CHECK(outcome.count("misplaced_sources") == 1);
   CHECK(outcome.count("misplaced_files") == 1);
-  output_layout l(s.output_dir);
-  test::check_results_equal(l.results_csv, test::expected_rows(a));
+  const auto l = m.layout();
+  test::check_results_equal(l.results_csv, test::expected_rows(m.a));
   CHECK(test::read_file(l.results_csv).find(std::to_string(id_in(12, 99)) + ",")
         != std::string::npos);
   CHECK(test::read_file(l.done_marker).find(
           "validate: 1 sources outside their file's HEALPix range in 1 files, kept in the answer")
         != std::string::npos);
+}
+
+TEST_CASE("validate: skip leaves the misplaced source out of the answer, and a later report "
+          "run has it again from the same checkpoints") {
+  misplaced_archive m;
+  auto outcome = m.run(misplaced_policy::skip);
+  INFO(outcome.step << " " << outcome.subject << " " << outcome.error);
+  REQUIRE(outcome.ok);
+  CHECK(outcome.count("misplaced_sources") == 1);
+  auto without = m.a;
+  without.files[1].pop_back();
+  const auto l = m.layout();
+  test::check_results_equal(l.results_csv, test::expected_rows(without));
+  CHECK(test::read_file(l.done_marker).find(
+          "validate: 1 sources outside their file's HEALPix range in 1 files, left out of the "
+          "answer")
+        != std::string::npos);
+  // The import's checkpoints were kept whole: reporting again restores it.
+  auto again = m.run(misplaced_policy::report);
+  REQUIRE(again.ok);
+  test::check_results_equal(l.results_csv, test::expected_rows(m.a));
+}
+
+TEST_CASE("validate: fail ends the run at the validate step naming the file and the source") {
+  misplaced_archive m;
+  auto outcome = m.run(misplaced_policy::fail);
+  REQUIRE_FALSE(outcome.ok);
+  CHECK(outcome.step == "validate");
+  CHECK(outcome.subject == m.url_of(1));
+  CHECK(outcome.error.find("source_id " + std::to_string(id_in(12, 99))) != std::string::npos);
+  const auto l = m.layout();
+  CHECK_FALSE(fs::exists(l.results_csv));
+  CHECK(test::read_file(l.err_marker).rfind("validate failed: " + m.url_of(1) + "\n", 0) == 0);
 }
