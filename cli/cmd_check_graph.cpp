@@ -5,6 +5,7 @@
 
 #include "actors/production.hpp"
 #include "core/file_range.hpp"
+#include "download/checksums.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,13 @@ int check(const config_option& config) {
   if (!s)
     return 2;
   std::printf("%s\n", to_json(*s).dump(2).c_str());
+  if (s->files.from_list) {
+    // The files are known only once the run reads the archive's list.
+    std::fprintf(stderr, "gaia-dr3 check: %s is valid: the files %s of %s\n",
+                 config.path.c_str(), s->files.text.c_str(),
+                 checksum_source_of(*s).url.c_str());
+    return 0;
+  }
   auto ranges = ranges_from_boundaries(s->file_boundaries);
   std::fprintf(stderr, "gaia-dr3 check: %s is valid: %zu files, first %s\n",
                config.path.c_str(), ranges.size(),

@@ -166,6 +166,18 @@ TEST_CASE("cli: check prints the resolved settings after overrides") {
   CHECK_FALSE(fs::exists(dir / "o"));
 }
 
+TEST_CASE("cli: check takes a file list from the archive's _MD5SUM.txt (it crashed once)") {
+  test::temp_dir dir;
+  test::child_process p({"check", "--config", config_path()},
+                        {{"GAIA_FILE_BOUNDARIES", "all:5"},
+                         {"GAIA_OUTPUT_DIR", (dir / "o").string()}},
+                        dir.path());
+  CHECK(p.wait(20s) == 0);
+  CHECK(p.out().find("\"file_boundaries\": \"all:5\"") != std::string::npos);
+  CHECK(p.err().find("is valid: the files all:5 of ") != std::string::npos);
+  CHECK(p.err().find("_MD5SUM.txt") != std::string::npos);
+}
+
 TEST_CASE("cli: graph prints the Mermaid flowchart of the topology") {
   test::temp_dir dir;
   test::child_process p({"graph"}, {}, dir.path());
