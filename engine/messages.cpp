@@ -15,13 +15,13 @@ const char* code_name(uint8_t code) {
   return "unknown";
 }
 
+} // namespace
+
 std::string context_text(const caf::message& ctx) {
   if (ctx.match_elements<std::string>())
     return ctx.get_as<std::string>(0);
   return caf::to_string(ctx);
 }
-
-} // namespace
 
 caf::error make_error(errc code, std::string text) {
   return caf::error{static_cast<uint8_t>(code), error_atom::value,

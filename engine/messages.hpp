@@ -112,6 +112,9 @@ caf::error make_error(errc code, std::string text);
 /// what() as the context.
 caf::error error_of(const failure& e, caf::atom_value category, uint8_t otherwise);
 
+/// An error's context as text: its one string, or CAF's rendering.
+std::string context_text(const caf::message& ctx);
+
 /// True when `e` is an engine error with this code.
 bool is_error(const caf::error& e, errc code);
 

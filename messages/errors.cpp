@@ -19,12 +19,6 @@ const char* code_name(uint8_t code) {
   return "unknown";
 }
 
-std::string context_text(const caf::message& ctx) {
-  if (ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return caf::to_string(ctx);
-}
-
 } // namespace
 
 caf::error make_error(gaia_errc code, std::string text) {
@@ -52,7 +46,7 @@ void register_errors(caf::actor_system_config& cfg) {
   cfg.add_error_category(
     gaia_error_atom::value,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-      return std::string("gaia::") + code_name(code) + ": " + context_text(ctx);
+      return std::string("gaia::") + code_name(code) + ": " + engine::context_text(ctx);
     });
 }
 
