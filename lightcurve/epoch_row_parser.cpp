@@ -1,0 +1,233 @@
+// The bulk row parser (epoch_row_parser.hpp): the 48 columns by name, each
+// array cell "[v,v,...]" parsed token by token with std::from_chars.
+#include "lightcurve/epoch_row_parser.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace gaia::lightcurve {
+
+namespace {
+
+/// The columns the model needs, in the bulk files' order: 20 named here,
+/// then the 25 photometry flags and the 3 variability flags.
+constexpr std::string_view named_columns[] = {
+  "solution_id", "source_id", "n_transits", "transit_id",
+  "g_transit_time", "g_transit_flux", "g_transit_flux_error", "g_transit_flux_over_error",
+  "g_transit_mag", "g_transit_n_obs",
+  "bp_obs_time", "bp_flux", "bp_flux_error", "bp_flux_over_error", "bp_mag",
+  "rp_obs_time", "rp_flux", "rp_flux_error", "rp_flux_over_error", "rp_mag",
+};
+constexpr size_t named_count = std::size(named_columns);
+constexpr size_t needed_count = named_count + photometry_flag_count + 3;
+constexpr size_t max_reasons = 5;
+
+std::string_view needed_name(size_t i) {
+  if (i < named_count) return named_columns[i];
+  if (i < named_count + photometry_flag_count) return photometry_flag_name(i - named_count);
+  return variability_flag_name(i - named_count - photometry_flag_count);
+}
+
+[[noreturn]] void fail(std::string_view column, const std::string& why) {
+  throw input_error(std::string(column) + ": " + why);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// A whole integer token; anything else (a sign alone, "1.0", "null") fails.
+template <class Int>
+Int parse_int(std::string_view token, std::string_view column) {
+  token = trim(token);
+  Int v{};
+  auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+  if (ec != std::errc() || p != token.data() + token.size() || token.empty())
+    fail(column, "'" + std::string(token) + "' is not an integer of its type");
+  return v;
+}
+
+/// A finite decimal (Java's "1.0E7" form included), or NaN for the
+/// archive's missing value "NaN" (and ECSV's "null"). Infinities and
+/// anything else fail.
+template <class Real>
+Real parse_real(std::string_view token, std::string_view column) {
+  token = trim(token);
+  if (token == "NaN" || token == "null") return std::numeric_limits<Real>::quiet_NaN();
+  Real v{};
+  auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v,
+                                 std::chars_format::general);
+  if (ec != std::errc() || p != token.data() + token.size() || token.empty() ||
+      !std::isfinite(v))
+    fail(column, "'" + std::string(token) + "' is not a finite number or NaN");
+  return v;
+}
+
+flag parse_flag(std::string_view token, std::string_view column) {
+  token = trim(token);
+  if (token.size() >= 2 && token.front() == '"' && token.back() == '"')
+    token = token.substr(1, token.size() - 2);
+  if (token == "True" || token == "true") return flag::yes;
+  if (token == "False" || token == "false") return flag::no;
+  if (token == "null") return flag::missing;
+  fail(column, "'" + std::string(token) + "' is not True, False or null");
+}
+
+/// Calls each(token) for the first `n` tokens of "[a,b,c]"; fails unless
+/// the array holds exactly `n`.
+template <class F>
+void for_each_token(std::string_view cell, size_t n, std::string_view column, F each) {
+  cell = trim(cell);
+  if (cell.size() < 2 || cell.front() != '[' || cell.back() != ']')
+    fail(column, "not an array '[...]'");
+  cell = cell.substr(1, cell.size() - 2);
+  size_t count = 0;
+  if (!trim(cell).empty()) {
+    for (size_t start = 0;;) {
+      const size_t comma = cell.find(',', start);
+      const size_t len = comma == std::string_view::npos ? std::string_view::npos : comma - start;
+      if (count < n) each(cell.substr(start, len));
+      ++count;
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (count != n)
+    fail(column, std::to_string(count) + " values, n_transits is " + std::to_string(n));
+}
+
+template <class T, class Parse>
+std::vector<T> parse_array(std::string_view cell, size_t n, std::string_view column, Parse p) {
+  std::vector<T> out;
+  out.reserve(n);
+  for_each_token(cell, n, column, [&](std::string_view t) { out.push_back(p(t, column)); });
+  return out;
+}
+
+} // namespace
+
+epoch_columns::epoch_columns(const std::vector<std::string>& header)
+  : field_count_(header.size()), index_(needed_count) {
+  for (size_t i = 0; i < needed_count; ++i) {
+    const auto name = needed_name(i);
+    size_t found = header.size();
+    for (size_t c = 0; c < header.size(); ++c)
+      if (trim(header[c]) == name) found = c;
+    if (found == header.size()) throw input_error("header row: no column " + std::string(name));
+    index_[i] = found;
+  }
+}
+
+epoch_columns epoch_columns::from_header_line(std::string_view line) {
+  return epoch_columns(split_csv_record(line));
+}
+
+std::vector<std::string> split_csv_record(std::string_view record) {
+  while (!record.empty() && (record.back() == '\n' || record.back() == '\r'))
+    record.remove_suffix(1);
+  std::vector<std::string> fields(1);
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    if (quoted) {
+      if (c != '"') {
+        fields.back() += c;
+      } else if (i + 1 < record.size() && record[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        quoted = false;
+        if (i + 1 < record.size() && record[i + 1] != ',')
+          throw input_error("field " + std::to_string(fields.size()) +
+                            ": a closing quote not followed by ','");
+      }
+    } else if (c == ',') {
+      fields.emplace_back();
+      was_quoted = false;
+    } else if (c == '"') {
+      if (!fields.back().empty() || was_quoted)
+        throw input_error("field " + std::to_string(fields.size()) + ": a quote inside it");
+      quoted = was_quoted = true;
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted) throw input_error("field " + std::to_string(fields.size()) + ": unclosed quote");
+  return fields;
+}
+
+epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record) {
+  const auto fields = split_csv_record(record);
+  if (fields.size() != columns.field_count())
+    throw input_error(std::to_string(fields.size()) + " fields, the header has " +
+                      std::to_string(columns.field_count()));
+  auto cell = [&](size_t needed) -> std::string_view { return fields[columns.at(needed)]; };
+  epoch_row row;
+  row.solution_id = parse_int<int64_t>(cell(0), needed_name(0));
+  row.source_id = parse_int<int64_t>(cell(1), needed_name(1));
+  row.n_transits = parse_int<int32_t>(cell(2), needed_name(2));
+  if (row.n_transits < 0) fail(needed_name(2), "negative");
+  const auto n = static_cast<size_t>(row.n_transits);
+  row.transit_id = parse_array<int64_t>(cell(3), n, needed_name(3), parse_int<int64_t>);
+  // G: time, flux, error, over_error, mag at 4..8; BP at 10..14; RP at 15..19.
+  auto band = [&](band_series& b, size_t first) {
+    b.time = parse_array<double>(cell(first), n, needed_name(first), parse_real<double>);
+    b.flux = parse_array<double>(cell(first + 1), n, needed_name(first + 1), parse_real<double>);
+    b.flux_error =
+      parse_array<double>(cell(first + 2), n, needed_name(first + 2), parse_real<double>);
+    b.flux_over_error =
+      parse_array<float>(cell(first + 3), n, needed_name(first + 3), parse_real<float>);
+    b.mag = parse_array<double>(cell(first + 4), n, needed_name(first + 4), parse_real<double>);
+  };
+  band(row.g, 4);
+  row.g_transit_n_obs = parse_array<int16_t>(cell(9), n, needed_name(9), parse_int<int16_t>);
+  band(row.bp, 10);
+  band(row.rp, 15);
+  for (size_t f = 0; f < photometry_flag_count; ++f)
+    row.photometry_flags[f] =
+      parse_array<flag>(cell(named_count + f), n, needed_name(named_count + f), parse_flag);
+  for (size_t b = 0; b < 3; ++b) {
+    const size_t i = named_count + photometry_flag_count + b;
+    row.variability_reject[b] = parse_array<flag>(cell(i), n, needed_name(i), parse_flag);
+  }
+  return row;
+}
+
+epoch_rows read_epoch_rows(std::istream& in, const std::string& name) {
+  epoch_rows out;
+  std::string line;
+  uint64_t line_no = 0;
+  std::optional<epoch_columns> columns;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!columns) {
+      const auto t = trim(line);
+      if (t.empty() || t.front() == '#') continue;
+      try {
+        columns.emplace(epoch_columns::from_header_line(line));
+      } catch (const input_error& e) {
+        throw input_error(name + " line " + std::to_string(line_no) + ": " + e.what());
+      }
+      continue;
+    }
+    if (trim(line).empty()) continue;
+    try {
+      out.rows.push_back(parse_epoch_row(*columns, line));
+    } catch (const input_error& e) {
+      ++out.skipped;
+      if (out.reasons.size() < max_reasons)
+        out.reasons.push_back(name + " line " + std::to_string(line_no) + ": " + e.what());
+    }
+  }
+  if (!columns) throw input_error(name + ": no header row");
+  return out;
+}
+
+} // namespace gaia::lightcurve

@@ -1,0 +1,59 @@
+// Parses one bulk-file row (the ECSV body row of EpochPhotometry_*.csv.gz)
+// into an epoch_row. Columns are found by header name, as archive/'s import
+// does, so an export with extra columns (the fixture's ra/dec) reads the
+// same. Exact: integers and doubles with std::from_chars (correctly
+// rounded), the float32 *_over_error arrays parsed as float, so every value
+// is the archive's to the last bit. A bad cell is never guessed: it throws
+// input_error naming the column and the token.
+#pragma once
+
+#include "core/errors.hpp"
+#include "lightcurve/epoch_row.hpp"
+
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gaia::lightcurve {
+
+/// Where each column the model needs sits in a header row.
+class epoch_columns {
+public:
+  /// `header`: the header row's names in order. Throws input_error naming
+  /// the first needed column that is missing ("no column g_transit_mag").
+  explicit epoch_columns(const std::vector<std::string>& header);
+  /// The same from a header row's text ("solution_id,source_id,...").
+  static epoch_columns from_header_line(std::string_view line);
+
+  size_t field_count() const { return field_count_; }
+  size_t at(size_t needed) const { return index_[needed]; }
+
+private:
+  size_t field_count_ = 0;
+  std::vector<size_t> index_; ///< by needed_column
+};
+
+/// Splits one CSV record (RFC 4180: quoted fields, "" for a quote) into its
+/// fields, unquoted. A trailing '\r' or '\n' is ignored. Throws input_error
+/// for a quote out of place.
+std::vector<std::string> split_csv_record(std::string_view record);
+
+/// Parses one record. Throws input_error naming the column when a cell is
+/// malformed, an array's length differs from n_transits, or the record has
+/// another number of fields than the header.
+epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record);
+
+/// Every row of an ECSV text (a bulk file's, decompressed): '#' lines and
+/// blank lines before the header are skipped. Rows that fail to parse are
+/// skipped and counted in `skipped` (their reasons, "line 9: ...", in
+/// `reasons`, the first few). Throws input_error naming `name` without a
+/// header row.
+struct epoch_rows {
+  std::vector<epoch_row> rows;
+  uint64_t skipped = 0;
+  std::vector<std::string> reasons;
+};
+epoch_rows read_epoch_rows(std::istream& in, const std::string& name);
+
+} // namespace gaia::lightcurve

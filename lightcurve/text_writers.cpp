@@ -1,0 +1,99 @@
+// The ECSV and CSV writers (text_writers.hpp).
+#include "lightcurve/text_writers.hpp"
+
+#include "lightcurve/value_text.hpp"
+
+namespace gaia::lightcurve {
+
+namespace {
+
+/// A YAML single-quoted scalar: safe in flow mappings whatever the text
+/// holds (':', ',', '#').
+std::string yaml_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) {
+    out += ch;
+    if (ch == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+const char* ecsv_datatype(value_type t) {
+  switch (t) {
+  case value_type::int64: return "int64";
+  case value_type::float64: return "float64";
+  case value_type::float32: return "float32";
+  case value_type::boolean: return "bool";
+  }
+  return "";
+}
+
+/// The header row of the columns' names, then each row's values after
+/// `leading` (text repeated at the start of every row).
+void append_rows(std::string& text, const table& t, const value_spelling& spelling,
+                 const std::string& leading) {
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    if (c > 0) text += ',';
+    text += t.columns[c].name;
+  }
+  text += '\n';
+  for (size_t i = 0; i < t.rows(); ++i) {
+    text += leading;
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      if (c > 0) text += ',';
+      append_value(text, t.columns[c], i, spelling);
+    }
+    text += '\n';
+  }
+}
+
+void put(std::ostream& out, const std::string& s) {
+  out.write(s.data(), static_cast<std::streamsize>(s.size()));
+}
+
+} // namespace
+
+std::string astropy_unit(const std::string& vounit) {
+  if (vounit == "'electron'.s**-1") return "electron / s";
+  return vounit;
+}
+
+void write_ecsv(std::ostream& out, const table& t) {
+  std::string text = "# %ECSV 1.0\n# ---\n# delimiter: ','\n# datatype:\n";
+  for (const auto& c : t.columns) {
+    text += "# - {name: " + c.name;
+    if (!c.unit.empty()) text += ", unit: " + yaml_quoted(astropy_unit(c.unit));
+    text += ", datatype: ";
+    text += ecsv_datatype(c.type);
+    if (!c.description.empty()) text += ", description: " + yaml_quoted(c.description);
+    text += ", meta: {ucd: " + yaml_quoted(c.ucd);
+    if (!c.utype.empty()) text += ", utype: " + yaml_quoted(c.utype);
+    if (c.refers_to_time_frame && t.timesys) text += ", ref: " + yaml_quoted(t.timesys->id);
+    text += "}}\n";
+  }
+  text += "# meta: !!omap\n";
+  for (const auto& p : t.params)
+    text += "# - " + p.name + ": " + (p.is_long() ? p.value : yaml_quoted(p.value)) + "\n";
+  if (t.timesys)
+    text += "# - TIMESYS: {ID: " + yaml_quoted(t.timesys->id) + ", refposition: " +
+            yaml_quoted(t.timesys->refposition) + ", timeorigin: " +
+            yaml_quoted(t.timesys->timeorigin) + ", timescale: " +
+            yaml_quoted(t.timesys->timescale) + "}\n";
+  text += "# schema: astropy-2.0\n";
+  append_rows(text, t, value_spelling{"nan", "True", "False", ""}, "");
+  put(out, text);
+}
+
+void write_csv(std::ostream& out, const table& t) {
+  std::string text;
+  std::string leading; // the long parameters' values, the same on every row
+  for (const auto& p : t.params) {
+    if (!p.is_long()) continue;
+    text += p.name + ',';
+    leading += p.value + ',';
+  }
+  append_rows(text, t, value_spelling{"", "true", "false", ""}, leading);
+  put(out, text);
+}
+
+} // namespace gaia::lightcurve

@@ -1,0 +1,58 @@
+// Value formatting shared by the text writers (value_text.hpp).
+#include "lightcurve/value_text.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace gaia::lightcurve {
+
+namespace {
+
+template <class T>
+void append_chars(std::string& out, T v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+} // namespace
+
+void append_shortest(std::string& out, double v) { append_chars(out, v); }
+void append_shortest(std::string& out, float v) { append_chars(out, v); }
+void append_integer(std::string& out, int64_t v) { append_chars(out, v); }
+
+void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s) {
+  switch (c.type) {
+  case value_type::int64: append_integer(out, c.int64s[i]); return;
+  case value_type::float64:
+    if (std::isnan(c.float64s[i])) out += s.nan_text;
+    else append_shortest(out, c.float64s[i]);
+    return;
+  case value_type::float32:
+    if (std::isnan(c.float32s[i])) out += s.nan_text;
+    else append_shortest(out, c.float32s[i]);
+    return;
+  case value_type::boolean:
+    out += c.booleans[i] == flag::yes  ? s.true_text
+           : c.booleans[i] == flag::no ? s.false_text
+                                       : s.missing_text;
+    return;
+  }
+}
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    default: out += ch;
+    }
+  }
+  return out;
+}
+
+} // namespace gaia::lightcurve

@@ -1,0 +1,30 @@
+// How the text formats write one value: shortest round-trip digits
+// (std::to_chars), so a reader gets back the very double or float; the
+// float32 columns with float digits, not the double's.
+#pragma once
+
+#include "lightcurve/table.hpp"
+
+#include <string>
+
+namespace gaia::lightcurve {
+
+void append_shortest(std::string& out, double v);
+void append_shortest(std::string& out, float v);
+void append_integer(std::string& out, int64_t v);
+
+/// Appends row `i` of column `c` as text: integers in decimal, finite
+/// numbers in shortest form, NaN as `nan_text`, booleans as
+/// true_text/false_text, a missing boolean as `missing_text`.
+struct value_spelling {
+  const char* nan_text;
+  const char* true_text;
+  const char* false_text;
+  const char* missing_text;
+};
+void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s);
+
+/// `text` with &, <, > and " escaped for XML.
+std::string xml_escape(const std::string& text);
+
+} // namespace gaia::lightcurve

@@ -1,0 +1,178 @@
+// The VOTable writer (votable_writer.hpp). The header text follows the
+// DataLink product in tests/fixtures byte for byte; a test compares them.
+#include "lightcurve/votable_writer.hpp"
+
+#include "lightcurve/value_text.hpp"
+
+#include <cstring>
+
+namespace gaia::lightcurve {
+
+namespace {
+
+constexpr const char* votable_open =
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+  "<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\" "
+  "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+  "xsi:schemaLocation=\"http://www.ivoa.net/xml/VOTable/v1.3 "
+  "http://www.ivoa.net/xml/VOTable/v1.3\" "
+  "xmlns:spec=\"http://www.ivoa.net/xml/SpectrumModel/v1.01\">\n"
+  "<RESOURCE type=\"results\" utype=\"spec:Spectrum\">\n";
+
+void attribute(std::string& out, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  out += ' ';
+  out += name;
+  out += "=\"";
+  out += xml_escape(value);
+  out += '"';
+}
+
+void header(std::string& out, const table& t) {
+  out += votable_open;
+  if (t.timesys) {
+    out += "<TIMESYS";
+    attribute(out, "ID", t.timesys->id);
+    attribute(out, "refposition", t.timesys->refposition);
+    attribute(out, "timeorigin", t.timesys->timeorigin);
+    attribute(out, "timescale", t.timesys->timescale);
+    out += "/>";
+  }
+  out += "<TABLE>\n";
+  for (const auto& p : t.params) {
+    out += "<PARAM";
+    if (!p.is_long())
+      attribute(out, "arraysize", p.value.empty() ? "*" : std::to_string(p.value.size()));
+    attribute(out, "datatype", p.datatype);
+    attribute(out, "name", p.name);
+    attribute(out, "ucd", p.ucd);
+    out += " value=\"" + xml_escape(p.value) + "\">\n";
+    out += "<DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION>\n</PARAM>\n";
+  }
+  for (const auto& c : t.columns) {
+    out += "<FIELD";
+    attribute(out, "datatype", c.votable_datatype());
+    attribute(out, "name", c.name);
+    if (c.refers_to_time_frame && t.timesys) attribute(out, "ref", t.timesys->id);
+    attribute(out, "ucd", c.ucd);
+    attribute(out, "unit", c.unit);
+    attribute(out, "utype", c.utype);
+    out += ">\n<DESCRIPTION>" + xml_escape(c.description) + "</DESCRIPTION>\n</FIELD>\n";
+  }
+  out += "<DATA>\n";
+}
+
+constexpr const char* footer = "</DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n";
+
+template <class U>
+void put_big_endian(std::string& out, U bits) {
+  for (int shift = static_cast<int>(sizeof(U) * 8) - 8; shift >= 0; shift -= 8)
+    out += static_cast<char>((bits >> shift) & 0xff);
+}
+
+/// The rows as BINARY2 bytes.
+std::string binary2_rows(const table& t) {
+  std::string bytes;
+  const size_t mask_bytes = (t.columns.size() + 7) / 8;
+  for (size_t i = 0; i < t.rows(); ++i) {
+    const size_t mask_at = bytes.size();
+    bytes.append(mask_bytes, '\0');
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      const auto& col = t.columns[c];
+      // Only a missing boolean is null: DataLink writes a NaN as the value
+      // NaN with its null bit clear (the fixture's transit 47).
+      if (col.type == value_type::boolean && col.booleans[i] == flag::missing)
+        bytes[mask_at + c / 8] |= static_cast<char>(0x80u >> (c % 8));
+      switch (col.type) {
+      case value_type::int64:
+        put_big_endian(bytes, static_cast<uint64_t>(col.int64s[i]));
+        break;
+      case value_type::float64: {
+        uint64_t bits;
+        std::memcpy(&bits, &col.float64s[i], sizeof bits);
+        put_big_endian(bytes, bits);
+        break;
+      }
+      case value_type::float32: {
+        uint32_t bits;
+        std::memcpy(&bits, &col.float32s[i], sizeof bits);
+        put_big_endian(bytes, bits);
+        break;
+      }
+      case value_type::boolean:
+        bytes += col.booleans[i] == flag::yes ? 'T' : col.booleans[i] == flag::no ? 'F' : '?';
+        break;
+      }
+    }
+  }
+  return bytes;
+}
+
+/// Base64 (RFC 4648, with padding) in lines of 64 characters, each ended
+/// by '\n'.
+void append_base64_lines(std::string& out, const std::string& bytes) {
+  static constexpr char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t line = 0;
+  auto put = [&](char ch) {
+    out += ch;
+    if (++line == 64) {
+      out += '\n';
+      line = 0;
+    }
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    put(alphabet[v >> 18]);
+    put(alphabet[(v >> 12) & 63]);
+    put(alphabet[(v >> 6) & 63]);
+    put(alphabet[v & 63]);
+  }
+  if (i < n) {
+    uint32_t v = uint32_t{p[i]} << 16;
+    if (i + 1 < n) v |= uint32_t{p[i + 1]} << 8;
+    put(alphabet[v >> 18]);
+    put(alphabet[(v >> 12) & 63]);
+    put(i + 1 < n ? alphabet[(v >> 6) & 63] : '=');
+    put('=');
+  }
+  if (line != 0) out += '\n';
+}
+
+void tabledata_rows(std::string& out, const table& t) {
+  // NaN stays the value NaN, as in BINARY2; a missing boolean is an empty
+  // cell, TABLEDATA's null.
+  const value_spelling spelling{"NaN", "T", "F", ""};
+  out += "<TABLEDATA>\n";
+  for (size_t i = 0; i < t.rows(); ++i) {
+    out += "<TR>";
+    for (const auto& c : t.columns) {
+      out += "<TD>";
+      append_value(out, c, i, spelling);
+      out += "</TD>";
+    }
+    out += "</TR>\n";
+  }
+  out += "</TABLEDATA>\n";
+}
+
+} // namespace
+
+void write_votable(std::ostream& out, const table& t, votable_encoding encoding) {
+  std::string text;
+  header(text, t);
+  if (encoding == votable_encoding::binary2) {
+    text += "<BINARY2>\n<STREAM encoding='base64'>\n";
+    append_base64_lines(text, binary2_rows(t));
+    text += "</STREAM>\n</BINARY2>\n";
+  } else {
+    tabledata_rows(text, t);
+  }
+  text += footer;
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+} // namespace gaia::lightcurve

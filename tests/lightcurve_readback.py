@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""Reads the DataLink tables a lightcurve test wrote, with astropy, and checks
+them value by value against the bulk rows they were made from.
+
+  lightcurve_readback.py BULK_FILE OUT_DIR
+
+BULK_FILE: bulk-file text ('#' lines, the header row, rows). OUT_DIR holds
+votable/, votable_plain/, ecsv/ and csv/, each with one
+"EPOCH_PHOTOMETRY-Gaia DR3 <source_id>.<ext>" per row of BULK_FILE.
+The expected tables are computed here from the bulk text, independently of
+the C++ code: Python's float() (correctly rounded), float32 via numpy, the
+other_flags bits from an explicit table of flag names. Exit 0 and "ok ..."
+when every value, name, type, unit and parameter matches; else exit 1 with
+the differences."""
+
+import csv
+import math
+import sys
+import warnings
+
+import numpy as np
+from astropy.io.votable import parse as parse_votable
+from astropy.table import Table
+
+csv.field_size_limit(1 << 30)
+
+AF = [f"af{k}" for k in range(1, 10)]
+# Bit of each photometry flag in *_other_flags, and the band whose mask has it.
+OTHER_FLAG_BITS = dict(
+    [("sm_reject", 0)] + [(f"{a}_reject", k + 1) for k, a in enumerate(AF)]
+    + [("bp_reject", 10), ("rp_reject", 11), ("noisy_data", 12), ("sm_unavailable", 13)]
+    + [(f"{a}_unavailable", k + 14) for k, a in enumerate(AF)]
+    + [("bp_unavailable", 23), ("rp_unavailable", 24)])
+FLAG_BAND = {f: ("bp" if f.startswith("bp_") else "rp" if f.startswith("rp_") else "g")
+             for f in OTHER_FLAG_BITS}
+
+BAND_COLUMNS = {"g": ("g_transit_time", "g_transit_flux", "g_transit_flux_error",
+                      "g_transit_flux_over_error", "g_transit_mag")}
+for b in ("bp", "rp"):
+    BAND_COLUMNS[b] = (f"{b}_obs_time", f"{b}_flux", f"{b}_flux_error",
+                       f"{b}_flux_over_error", f"{b}_mag")
+
+UNITS = {"time": "d", "flux": "electron / s", "flux_error": "electron / s", "mag": "mag"}
+PARAMS_TEXT = {
+    "citation": "https://www.cosmos.esa.int/web/gaia-users/credits",
+    "release": "Gaia DR3",
+    "help": "https://www.cosmos.esa.int/web/gaia-users/archive",
+    "issues": "https://www.cosmos.esa.int/web/gaia-users/known-issues",
+    "data": "https://www.cosmos.esa.int/web/gaia/data-access",
+    "terms": "https://www.cosmos.esa.int/web/esdc/terms-and-conditions",
+    "home": "https://www.cosmos.esa.int/web/gaia",
+    "publisher": "ESA/Gaia/DPAC",
+    "creator": "Gaia Collaboration",
+}
+
+errors = []
+
+
+def bulk_rows(path):
+    with open(path, newline="") as f:
+        lines = [l for l in f if not l.startswith("#") and l.strip()]
+    reader = csv.reader(lines)
+    header = next(reader)
+    return [dict(zip(header, row)) for row in reader]
+
+
+def tokens(cell):
+    cell = cell.strip()
+    assert cell[0] == "[" and cell[-1] == "]", cell[:40]
+    return cell[1:-1].split(",") if cell[1:-1] else []
+
+
+def real(tok, dtype):
+    return dtype("nan") if tok in ("NaN", "null") else dtype(float(tok))
+
+
+def boolean(tok):
+    tok = tok.strip('"')
+    return None if tok == "null" else tok == "True"
+
+
+def expected_table(row):
+    """Column name -> (kind, values): kind i8, f8, f4 or bool (None = missing)."""
+    cols = {"transit_id": ("i8", [int(t) for t in tokens(row["transit_id"])])}
+    for band, names in BAND_COLUMNS.items():
+        for name in names:
+            kind = "f4" if name.endswith("over_error") else "f8"
+            dtype = np.float32 if kind == "f4" else np.float64
+            cols[name] = (kind, [real(t, dtype) for t in tokens(row[name])])
+    for band in ("g", "bp", "rp"):
+        name = f"variability_flag_{band}_reject"
+        cols[name] = ("bool", [boolean(t) for t in tokens(row[name])])
+    flags = {f: [boolean(t) for t in tokens(row["photometry_flag_" + f])] for f in OTHER_FLAG_BITS}
+    n = int(row["n_transits"])
+    for band in ("g", "bp", "rp"):
+        masks = [sum(1 << OTHER_FLAG_BITS[f] for f in flags if FLAG_BAND[f] == band and flags[f][i])
+                 for i in range(n)]
+        cols[f"{band}_other_flags"] = ("i8", masks)
+    cols["rejected_by_photometry"] = ("bool", [math.isnan(v) for v in cols["g_transit_flux"][1]])
+    for kind, values in cols.values():
+        assert len(values) == n
+    return cols
+
+
+def same(kind, want, got, masked):
+    if kind in ("f8", "f4"):
+        if math.isnan(want):
+            return masked or math.isnan(float(got))
+        if masked:
+            return False
+        dtype = np.float32 if kind == "f4" else np.float64
+        return dtype(got) == want
+    if kind == "bool":
+        if want is None:
+            return masked
+        if masked:
+            return False
+        if isinstance(got, (str, np.str_)):
+            return got == ("true" if want else "false")
+        return bool(got) == want
+    return not masked and int(got) == want
+
+
+def check_columns(where, table, cols, extra_leading=()):
+    names = list(table.colnames)
+    want_names = list(extra_leading) + list(cols)
+    if names != want_names:
+        errors.append(f"{where}: columns {names} != {want_names}")
+        return
+    for name, (kind, values) in cols.items():
+        col = table[name]
+        if len(col) != len(values):
+            errors.append(f"{where}: {name} has {len(col)} rows, want {len(values)}")
+            continue
+        mask = getattr(col, "mask", None)
+        for i, want in enumerate(values):
+            m = bool(mask[i]) if mask is not None and np.ndim(mask) else False
+            got = col[i]
+            if not same(kind, want, got, m):
+                errors.append(f"{where}: {name}[{i}] = {got!r} (masked {m}), want {want!r}")
+                break
+
+
+def check_units(where, table, unit_of):
+    for band, names in BAND_COLUMNS.items():
+        for name, what in zip(names, ("time", "flux", "flux_error", None, "mag")):
+            got = unit_of(name)
+            want = UNITS.get(what)
+            if (got or None) != want:
+                errors.append(f"{where}: unit of {name} is {got!r}, want {want!r}")
+
+
+def check_types(where, table, cols):
+    want_kind = {"i8": "i", "f8": "f", "f4": "f", "bool": "b"}
+    for name, (kind, _) in cols.items():
+        dt = table[name].dtype
+        if dt.kind != want_kind[kind] or (kind == "f4" and dt.itemsize != 4) \
+           or (kind in ("f8", "i8") and dt.itemsize != 8):
+            errors.append(f"{where}: {name} is {dt}, want {kind}")
+
+
+def check_votable(path, row, cols):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any complaint by astropy's reader fails the test
+        vot = parse_votable(path)
+        table = vot.get_first_table()
+        params = {p.name: p.value for p in table.params}
+        t = table.to_table()
+    for k, v in PARAMS_TEXT.items():
+        got = params.get(k)
+        if isinstance(got, bytes):
+            got = got.decode()
+        if str(got) != v:
+            errors.append(f"{path}: param {k} = {got!r}")
+    for k in ("solution_id", "source_id"):
+        if int(params.get(k, -1)) != int(row[k]):
+            errors.append(f"{path}: param {k} = {params.get(k)!r}, want {row[k]}")
+    fields = {f.name: f for f in table.fields}
+    for name in (BAND_COLUMNS["g"][0], BAND_COLUMNS["bp"][0], BAND_COLUMNS["rp"][0]):
+        if fields[name].ref != "time_frame":
+            errors.append(f"{path}: {name} ref={fields[name].ref!r}")
+    timesys = vot.resources[0].time_systems
+    if not timesys or (timesys[0].timescale, timesys[0].refposition, float(timesys[0].timeorigin)) \
+            != ("TCB", "BARYCENTER", 2455197.5):
+        errors.append(f"{path}: TIMESYS {timesys!r}")
+    check_columns(path, t, cols)
+    check_types(path, t, cols)
+    check_units(path, t, lambda n: None if t[n].unit is None else t[n].unit.to_string())
+
+
+def check_ecsv(path, row, cols):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = Table.read(path, format="ascii.ecsv")
+    for k, v in PARAMS_TEXT.items():
+        if t.meta.get(k) != v:
+            errors.append(f"{path}: meta {k} = {t.meta.get(k)!r}")
+    for k in ("solution_id", "source_id"):
+        if t.meta.get(k) != int(row[k]):
+            errors.append(f"{path}: meta {k} = {t.meta.get(k)!r}, want {row[k]}")
+    ts = t.meta.get("TIMESYS", {})
+    if (ts.get("timescale"), ts.get("refposition"), ts.get("timeorigin")) != \
+            ("TCB", "BARYCENTER", "2455197.5"):
+        errors.append(f"{path}: TIMESYS {ts!r}")
+    check_columns(path, t, cols)
+    check_types(path, t, cols)
+    check_units(path, t, lambda n: None if t[n].unit is None else t[n].unit.to_string())
+
+
+def check_csv(path, row, cols):
+    t = Table.read(path, format="ascii.csv")
+    for k in ("solution_id", "source_id"):
+        if k not in t.colnames or any(int(v) != int(row[k]) for v in t[k]):
+            errors.append(f"{path}: leading column {k} is not {row[k]} on every row")
+    check_columns(path, t, cols, extra_leading=("solution_id", "source_id"))
+    # CSV has no types: the text itself must be the shortest form of each value.
+    with open(path, newline="") as f:
+        lines = list(csv.reader(f))
+    header = lines[0]
+    for name, (kind, values) in cols.items():
+        c = header.index(name)
+        for i, want in enumerate(values):
+            text = lines[i + 1][c]
+            if kind == "f8":
+                ok = text == "" if math.isnan(want) else (float(text) == want and
+                                                         digits(text) == digits(repr(want)))
+            elif kind == "f4":
+                ok = text == "" if math.isnan(want) else np.float32(text) == want
+            elif kind == "bool":
+                ok = text == ("" if want is None else "true" if want else "false")
+            else:
+                ok = text == str(want)
+            if not ok:
+                errors.append(f"{path}: {name}[{i}] is {text!r}, want {want!r}")
+                break
+
+
+def digits(text):
+    """The significant digits of a decimal text ("1.50e-3" -> "15"): equal for
+    two shortest round-trip spellings of one double (Python's repr is one)."""
+    mantissa = text.lstrip("+-").lower().split("e")[0].replace(".", "")
+    return mantissa.strip("0")
+
+
+def main():
+    bulk, out_dir = sys.argv[1], sys.argv[2]
+    rows = bulk_rows(bulk)
+    checked = 0
+    for row in rows:
+        cols = expected_table(row)
+        name = f"EPOCH_PHOTOMETRY-Gaia DR3 {int(row['source_id'])}"
+        check_votable(f"{out_dir}/votable/{name}.xml", row, cols)
+        check_votable(f"{out_dir}/votable_plain/{name}.xml", row, cols)
+        check_ecsv(f"{out_dir}/ecsv/{name}.ecsv", row, cols)
+        check_csv(f"{out_dir}/csv/{name}.csv", row, cols)
+        checked += 1
+    if errors:
+        print("\n".join(errors[:40]))
+        return 1
+    print(f"ok {checked} sources x 4 formats")
+    return 0
+
+
+sys.exit(main())
