@@ -21,22 +21,31 @@ struct table_param {
   bool is_long() const { return datatype == "long"; }
 };
 
-enum class value_type { int64, float64, float32, boolean };
+enum class value_type { int16, int64, float64, float32, boolean };
 
 /// One column: metadata and the values of the one vector its type selects.
+/// An array column (the raw structure's) keeps every row's elements in that
+/// one vector: row i's are [offsets[i], offsets[i + 1]).
 struct table_column {
   std::string name;
   value_type type = value_type::float64;
   std::string unit;        ///< VOTable (VOUnit) form, "" when none
   std::string ucd, utype, description;
   bool refers_to_time_frame = false; ///< ref="<time frame's id>" in VOTable
+  std::vector<int16_t> int16s;
   std::vector<int64_t> int64s;
   std::vector<double> float64s;
   std::vector<float> float32s;
   std::vector<flag> booleans; ///< flag::missing is null
+  std::vector<size_t> offsets; ///< empty for a scalar column
 
+  bool is_array() const { return !offsets.empty(); }
+  /// Rows.
   size_t size() const;
-  /// VOTable's datatype: long, double, float, boolean.
+  /// Row i's elements [first, last) in the value vector.
+  size_t first(size_t row) const { return is_array() ? offsets[row] : row; }
+  size_t last(size_t row) const { return is_array() ? offsets[row + 1] : row + 1; }
+  /// VOTable's datatype: short, long, double, float, boolean.
   const char* votable_datatype() const;
 };
 

@@ -20,12 +20,31 @@ std::string yaml_quoted(const std::string& s) {
 
 const char* ecsv_datatype(value_type t) {
   switch (t) {
+  case value_type::int16: return "int16";
   case value_type::int64: return "int64";
   case value_type::float64: return "float64";
   case value_type::float32: return "float32";
   case value_type::boolean: return "bool";
   }
   return "";
+}
+
+/// Appends row i of `c`: a scalar as `spelling` says, an array as JSON
+/// ("[1.5,NaN,2]", booleans true/false/null; NaN as Python's json reads it),
+/// quoted as a CSV field.
+void append_cell(std::string& text, const table_column& c, size_t i,
+                 const value_spelling& spelling) {
+  if (!c.is_array()) {
+    append_value(text, c, i, spelling);
+    return;
+  }
+  static const value_spelling json{"NaN", "true", "false", "null"};
+  text += "\"[";
+  for (size_t e = c.first(i); e < c.last(i); ++e) {
+    if (e > c.first(i)) text += ',';
+    append_value(text, c, e, json);
+  }
+  text += "]\"";
 }
 
 /// The header row of the columns' names, then each row's values after
@@ -41,7 +60,7 @@ void append_rows(std::string& text, const table& t, const value_spelling& spelli
     text += leading;
     for (size_t c = 0; c < t.columns.size(); ++c) {
       if (c > 0) text += ',';
-      append_value(text, t.columns[c], i, spelling);
+      append_cell(text, t.columns[c], i, spelling);
     }
     text += '\n';
   }
@@ -63,8 +82,14 @@ void write_ecsv(std::ostream& out, const table& t) {
   for (const auto& c : t.columns) {
     text += "# - {name: " + c.name;
     if (!c.unit.empty()) text += ", unit: " + yaml_quoted(astropy_unit(c.unit));
-    text += ", datatype: ";
-    text += ecsv_datatype(c.type);
+    if (c.is_array()) {
+      // ECSV 1.0's variable-length arrays: JSON text with a subtype.
+      text += ", datatype: string, subtype: " +
+              yaml_quoted(std::string(ecsv_datatype(c.type)) + "[null]");
+    } else {
+      text += ", datatype: ";
+      text += ecsv_datatype(c.type);
+    }
     if (!c.description.empty()) text += ", description: " + yaml_quoted(c.description);
     text += ", meta: {ucd: " + yaml_quoted(c.ucd);
     if (!c.utype.empty()) text += ", utype: " + yaml_quoted(c.utype);

@@ -23,6 +23,7 @@ void append_integer(std::string& out, int64_t v) { append_chars(out, v); }
 
 void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s) {
   switch (c.type) {
+  case value_type::int16: append_integer(out, c.int16s[i]); return;
   case value_type::int64: append_integer(out, c.int64s[i]); return;
   case value_type::float64:
     if (std::isnan(c.float64s[i])) out += s.nan_text;

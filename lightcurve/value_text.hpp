@@ -13,7 +13,7 @@ void append_shortest(std::string& out, double v);
 void append_shortest(std::string& out, float v);
 void append_integer(std::string& out, int64_t v);
 
-/// Appends row `i` of column `c` as text: integers in decimal, finite
+/// Appends element `i` of column `c` (row i of a scalar column) as text: integers in decimal, finite
 /// numbers in shortest form, NaN as `nan_text`, booleans as
 /// true_text/false_text, a missing boolean as `missing_text`.
 struct value_spelling {

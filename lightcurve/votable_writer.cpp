@@ -51,6 +51,7 @@ void header(std::string& out, const table& t) {
   }
   for (const auto& c : t.columns) {
     out += "<FIELD";
+    if (c.is_array()) attribute(out, "arraysize", "*");
     attribute(out, "datatype", c.votable_datatype());
     attribute(out, "name", c.name);
     if (c.refers_to_time_frame && t.timesys) attribute(out, "ref", t.timesys->id);
@@ -70,7 +71,31 @@ void put_big_endian(std::string& out, U bits) {
     out += static_cast<char>((bits >> shift) & 0xff);
 }
 
-/// The rows as BINARY2 bytes.
+/// Element `e` of `col`, big-endian (boolean 'T'/'F'/'?').
+void put_element(std::string& bytes, const table_column& col, size_t e) {
+  switch (col.type) {
+  case value_type::int16: put_big_endian(bytes, static_cast<uint16_t>(col.int16s[e])); return;
+  case value_type::int64: put_big_endian(bytes, static_cast<uint64_t>(col.int64s[e])); return;
+  case value_type::float64: {
+    uint64_t bits;
+    std::memcpy(&bits, &col.float64s[e], sizeof bits);
+    put_big_endian(bytes, bits);
+    return;
+  }
+  case value_type::float32: {
+    uint32_t bits;
+    std::memcpy(&bits, &col.float32s[e], sizeof bits);
+    put_big_endian(bytes, bits);
+    return;
+  }
+  case value_type::boolean:
+    bytes += col.booleans[e] == flag::yes ? 'T' : col.booleans[e] == flag::no ? 'F' : '?';
+    return;
+  }
+}
+
+/// The rows as BINARY2 bytes: an array cell is its element count (4 bytes)
+/// then its elements.
 std::string binary2_rows(const table& t) {
   std::string bytes;
   const size_t mask_bytes = (t.columns.size() + 7) / 8;
@@ -79,30 +104,16 @@ std::string binary2_rows(const table& t) {
     bytes.append(mask_bytes, '\0');
     for (size_t c = 0; c < t.columns.size(); ++c) {
       const auto& col = t.columns[c];
+      if (col.is_array()) {
+        put_big_endian(bytes, static_cast<uint32_t>(col.last(i) - col.first(i)));
+        for (size_t e = col.first(i); e < col.last(i); ++e) put_element(bytes, col, e);
+        continue;
+      }
       // Only a missing boolean is null: DataLink writes a NaN as the value
       // NaN with its null bit clear (the fixture's transit 47).
       if (col.type == value_type::boolean && col.booleans[i] == flag::missing)
         bytes[mask_at + c / 8] |= static_cast<char>(0x80u >> (c % 8));
-      switch (col.type) {
-      case value_type::int64:
-        put_big_endian(bytes, static_cast<uint64_t>(col.int64s[i]));
-        break;
-      case value_type::float64: {
-        uint64_t bits;
-        std::memcpy(&bits, &col.float64s[i], sizeof bits);
-        put_big_endian(bytes, bits);
-        break;
-      }
-      case value_type::float32: {
-        uint32_t bits;
-        std::memcpy(&bits, &col.float32s[i], sizeof bits);
-        put_big_endian(bytes, bits);
-        break;
-      }
-      case value_type::boolean:
-        bytes += col.booleans[i] == flag::yes ? 'T' : col.booleans[i] == flag::no ? 'F' : '?';
-        break;
-      }
+      put_element(bytes, col, i);
     }
   }
   return bytes;
@@ -144,14 +155,19 @@ void append_base64_lines(std::string& out, const std::string& bytes) {
 
 void tabledata_rows(std::string& out, const table& t) {
   // NaN stays the value NaN, as in BINARY2; a missing boolean is an empty
-  // cell, TABLEDATA's null.
-  const value_spelling spelling{"NaN", "T", "F", ""};
+  // cell, TABLEDATA's null ('?' inside an array). Array elements are
+  // separated by a space.
+  const value_spelling scalar{"NaN", "T", "F", ""};
+  const value_spelling element{"NaN", "T", "F", "?"};
   out += "<TABLEDATA>\n";
   for (size_t i = 0; i < t.rows(); ++i) {
     out += "<TR>";
     for (const auto& c : t.columns) {
       out += "<TD>";
-      append_value(out, c, i, spelling);
+      for (size_t e = c.first(i); e < c.last(i); ++e) {
+        if (e > c.first(i)) out += ' ';
+        append_value(out, c, e, c.is_array() ? element : scalar);
+      }
       out += "</TD>";
     }
     out += "</TR>\n";
