@@ -5,6 +5,7 @@
 // Three inputs: the DataLink product's bulk row, that row with a missing
 // boolean and NaNs put in, and rows of the synthetic archive (tools/synth).
 #include "lightcurve/epoch_row_parser.hpp"
+#include "lightcurve/raw_table.hpp"
 #include "lightcurve/standard_table.hpp"
 #include "lightcurve/table_files.hpp"
 #include "tests/test_util.hpp"
@@ -46,12 +47,28 @@ std::vector<lc::epoch_row> write_all(const fs::path& bulk, const fs::path& out) 
   return rows.rows;
 }
 
+/// Writes the raw table of every row of `bulk` as out/<format>/raw.<ext>.
+void write_raw(const fs::path& bulk, const fs::path& out) {
+  std::ifstream in(bulk, std::ios::binary);
+  const auto rows = lc::read_epoch_rows(in, bulk.string());
+  REQUIRE(rows.skipped == 0);
+  const auto t = lc::raw_table(rows.rows);
+  CHECK(t.rows() == rows.rows.size());
+  CHECK(t.columns.size() == 48);
+  for (auto f : all_formats) {
+    const auto dir = out / std::string(lc::format_name(f));
+    fs::create_directories(dir);
+    lc::write_table_file(dir / ("raw." + std::string(lc::format_extension(f))), t, f);
+  }
+}
+
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
-void astropy_reads_back(const fs::path& bulk, const fs::path& out) {
+/// `--raw` checks the raw files instead of the standard ones.
+void astropy_reads_back(const fs::path& bulk, const fs::path& out, const std::string& mode = "") {
   const auto script = fs::path(GAIA_SOURCE_DIR) / "tests" / "lightcurve_readback.py";
-  const auto r = gaia::test::run_command("/usr/bin/python3 " + quoted(script) + " " +
-                                         quoted(bulk) + " " + quoted(out));
+  const auto r = gaia::test::run_command("/usr/bin/python3 " + quoted(script) + " " + mode +
+                                         " " + quoted(bulk) + " " + quoted(out));
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(r.output.rfind("ok ", 0) == 0);
@@ -100,18 +117,10 @@ std::string gunzip(const fs::path& p) {
   return text;
 }
 
-} // namespace
-
-TEST_CASE("lightcurve: astropy reads every format of the DataLink product's source as its bulk "
-          "row holds it, and votlint finds nothing") {
-  gaia::test::temp_dir dir("lightcurve-readers");
-  write_all(product_row, dir.path());
-  astropy_reads_back(product_row, dir.path());
-  votlint_is_clean(dir.path());
-}
-
-TEST_CASE("lightcurve: a missing boolean and NaN values stay missing in every format") {
-  gaia::test::temp_dir dir("lightcurve-nulls");
+/// The DataLink product's bulk row with a missing boolean in two flag
+/// columns and NaN in rp_flux, rp_flux_over_error and g_transit_flux, written
+/// to dir/bulk_with_nulls.csv.
+fs::path bulk_with_nulls(const fs::path& dir) {
   const auto text = gaia::test::read_file(product_row);
   const auto header = text.substr(0, text.find('\n') + 1);
   const auto names = lc::split_csv_record(header);
@@ -130,8 +139,24 @@ TEST_CASE("lightcurve: a missing boolean and NaN values stay missing in every fo
   set_token("rp_flux", 5, "NaN");
   set_token("rp_flux_over_error", 5, "NaN");
   set_token("g_transit_flux", 6, "NaN"); // rejected_by_photometry becomes true
-  const auto bulk = dir.path() / "bulk_with_nulls.csv";
+  const auto bulk = dir / "bulk_with_nulls.csv";
   gaia::test::write_file(bulk, header + csv_record(fields));
+  return bulk;
+}
+
+} // namespace
+
+TEST_CASE("lightcurve: astropy reads every format of the DataLink product's source as its bulk "
+          "row holds it, and votlint finds nothing") {
+  gaia::test::temp_dir dir("lightcurve-readers");
+  write_all(product_row, dir.path());
+  astropy_reads_back(product_row, dir.path());
+  votlint_is_clean(dir.path());
+}
+
+TEST_CASE("lightcurve: a missing boolean and NaN values stay missing in every format") {
+  gaia::test::temp_dir dir("lightcurve-nulls");
+  const auto bulk = bulk_with_nulls(dir.path());
   const auto rows = write_all(bulk, dir.path());
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].variability_reject[lc::band_rp][3] == lc::flag::missing);
@@ -177,5 +202,31 @@ TEST_CASE("lightcurve: synthetic archive rows go through parse and every writer 
   }
   CHECK(nan_values > 0);
   astropy_reads_back(bulk, dir.path());
+  votlint_is_clean(dir.path());
+}
+
+TEST_CASE("lightcurve: the raw structure, one row per source with the bulk arrays, reads back "
+          "in every format") {
+  gaia::test::temp_dir dir("lightcurve-raw");
+  // The DataLink product's row with nulls put in, then 12 synthetic rows.
+  const auto nulls = bulk_with_nulls(dir.path());
+  const auto ranges = gaia::ranges_from_boundaries({0, 3112});
+  const auto gz = dir.path() / "EpochPhotometry_000000-003111.csv.gz";
+  gaia::synth::write_archive_file(gz.string(), gaia::synth::generate_rows(ranges.at(0), 0.02, 7));
+  std::istringstream synth(gunzip(gz));
+  auto text = gaia::test::read_file(nulls);
+  std::string line;
+  size_t rows = 0;
+  bool header_seen = false;
+  while (std::getline(synth, line) && rows < 12) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header_seen) text += line + "\n", ++rows;
+    header_seen = true;
+  }
+  REQUIRE(rows == 12);
+  const auto bulk = dir.path() / "bulk.csv";
+  gaia::test::write_file(bulk, text);
+  write_raw(bulk, dir.path());
+  astropy_reads_back(bulk, dir.path(), "--raw");
   votlint_is_clean(dir.path());
 }
