@@ -20,6 +20,7 @@ COPY core /src/core
 COPY archive /src/archive
 COPY download /src/download
 COPY results /src/results
+COPY lightcurve /src/lightcurve
 COPY importer /src/importer
 COPY settings /src/settings
 COPY actors /src/actors

@@ -18,6 +18,7 @@ BUILD_PACKAGES=(
   nlohmann-json3-dev      # configuration
   libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
   libcli11-dev            # command-line parsing (CLI11)
+  libcfitsio-dev          # FITS light-curve tables (cfitsio)
   prometheus-cpp-dev      # /metrics (prometheus-cpp core: registry, text format)
   doctest-dev             # tests
   chromium                # tests: the live page in a real (headless) browser

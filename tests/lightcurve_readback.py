@@ -210,6 +210,63 @@ def check_ecsv(path, row, cols):
     check_units(path, t, lambda n: None if t[n].unit is None else t[n].unit.to_string())
 
 
+def read_fits(path):
+    """astropy's Table.read of a FITS file: any warning but the one about
+    DataLink's unit 'electron'.s**-1 (FITS has no electron) fails."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = Table.read(path, format="fits")
+    for w in caught:
+        if "'electron'.s**-1" not in str(w.message):
+            errors.append(f"{path}: astropy warns: {w.message}")
+    return t
+
+
+def fits_unit(table, name):
+    unit = table[name].unit
+    if unit is None:
+        return None
+    text = unit.to_string()
+    return "electron / s" if text == "'electron'.s**-1" else text
+
+
+def check_fits(path, row, cols):
+    t = read_fits(path)
+    for k, v in PARAMS_TEXT.items():
+        if t.meta.get(k.upper()) != v:
+            errors.append(f"{path}: keyword {k} = {t.meta.get(k.upper())!r}")
+    for k in ("solution_id", "source_id"):
+        if t.meta.get(k.upper()) != int(row[k]):
+            errors.append(f"{path}: keyword {k} = {t.meta.get(k.upper())!r}, want {row[k]}")
+    if (t.meta.get("TIMESYS"), t.meta.get("JDREF"), t.meta.get("TREFPOS")) != \
+            ("TCB", 2455197.5, "BARYCENTER"):
+        errors.append(f"{path}: time keywords {t.meta!r}")
+    # astropy reads FITS's null logical as False: checked on the raw bytes below.
+    check_columns(path, t, {k: (kind, [False if (kind == "bool" and v is None) else v
+                                       for v in values])
+                            for k, (kind, values) in cols.items()})
+    check_types(path, t, cols)
+    check_units(path, t, lambda n: fits_unit(t, n))
+    check_fits_null_logicals(path, cols)
+
+
+def check_fits_null_logicals(path, cols):
+    """A missing boolean must be FITS's null logical: the byte 0, not 'F'."""
+    from astropy.io import fits
+    with fits.open(path) as hdul:
+        data = hdul[1].data
+        for name, (kind, values) in cols.items():
+            if kind != "bool":
+                continue
+            raw_bytes = np.asarray(data.base[name]).view(np.uint8)
+            for i, want in enumerate(values):
+                got = raw_bytes[i]
+                expect = 0 if want is None else ord("T") if want else ord("F")
+                if int(got) != expect:
+                    errors.append(f"{path}: {name}[{i}] is byte {int(got)}, want {expect}")
+                    break
+
+
 def check_csv(path, row, cols):
     t = Table.read(path, format="ascii.csv")
     for k in ("solution_id", "source_id"):
@@ -290,6 +347,11 @@ def check_raw(where, table, rows, header, from_json=False, null_bool_reads_false
                 mask = list(np.ma.getmaskarray(cell)) if np.ma.isMaskedArray(cell) \
                     else [False] * len(cell)
                 got = list(np.ma.getdata(cell))
+            if kind == "bool" and len(got) and isinstance(got[0], np.integer):
+                # astropy 5.2 gives a FITS variable-length logical array as
+                # its bytes: 'T', 'F', 0 for null.
+                mask = [int(g) == 0 for g in got]
+                got = [int(g) == ord("T") for g in got]
             if len(got) != len(want):
                 errors.append(f"{where}: {name}[{r}] has {len(got)} values, want {len(want)}")
                 break
@@ -328,6 +390,9 @@ def check_raw_files(bulk, out_dir):
     path = f"{out_dir}/csv/raw.csv"
     t = Table.read(path, format="ascii.csv")
     check_raw(path, t, rows, header, from_json=True)
+    path = f"{out_dir}/fits/raw.fits"
+    t = read_fits(path)
+    check_raw(path, t, rows, header)
     return len(rows)
 
 
@@ -337,7 +402,7 @@ def main():
         if errors:
             print("\n".join(errors[:40]))
             return 1
-        print(f"ok raw: {checked} sources x 4 formats")
+        print(f"ok raw: {checked} sources x 5 formats")
         return 0
     bulk, out_dir = sys.argv[1], sys.argv[2]
     rows = bulk_rows(bulk)
@@ -349,11 +414,12 @@ def main():
         check_votable(f"{out_dir}/votable_plain/{name}.xml", row, cols)
         check_ecsv(f"{out_dir}/ecsv/{name}.ecsv", row, cols)
         check_csv(f"{out_dir}/csv/{name}.csv", row, cols)
+        check_fits(f"{out_dir}/fits/{name}.fits", row, cols)
         checked += 1
     if errors:
         print("\n".join(errors[:40]))
         return 1
-    print(f"ok {checked} sources x 4 formats")
+    print(f"ok {checked} sources x 5 formats")
     return 0
 
 

@@ -6,8 +6,8 @@
 #include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/other_flags.hpp"
 #include "lightcurve/standard_table.hpp"
-#include "lightcurve/table_files.hpp"
-#include "lightcurve/votable_writer.hpp"
+#include "lightcurve/formats/table_files.hpp"
+#include "lightcurve/formats/votable_writer.hpp"
 #include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -215,7 +215,8 @@ TEST_CASE("lightcurve: a table file is named as DataLink names it and written wh
   CHECK(lc::datalink_file_name(1457486023639239296, "xml") ==
         "EPOCH_PHOTOMETRY-Gaia DR3 1457486023639239296.xml");
   CHECK(lc::parse_table_format("votable_plain") == lc::table_format::votable_plain);
-  CHECK_FALSE(lc::parse_table_format("fits").has_value());
+  CHECK(lc::parse_table_format("fits") == lc::table_format::fits);
+  CHECK_FALSE(lc::parse_table_format("hdf5").has_value());
   gaia::test::temp_dir dir("lightcurve-file");
   const auto t = lc::standard_table(read_rows(product_row).rows.at(0));
   const auto path = dir.path() / lc::datalink_file_name(1457486023639239296, "xml");

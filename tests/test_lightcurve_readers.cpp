@@ -7,7 +7,7 @@
 #include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/raw_table.hpp"
 #include "lightcurve/standard_table.hpp"
-#include "lightcurve/table_files.hpp"
+#include "lightcurve/formats/table_files.hpp"
 #include "tests/test_util.hpp"
 #include "tests/web_util.hpp"
 #include "tools/synth/synth.hpp"
@@ -28,7 +28,8 @@ namespace {
 const fs::path fixtures = GAIA_FIXTURES_DIR;
 const fs::path product_row = fixtures / "datalink_epoch_photometry_1457486023639239296.csv";
 const lc::table_format all_formats[] = {lc::table_format::votable, lc::table_format::votable_plain,
-                                        lc::table_format::ecsv, lc::table_format::csv};
+                                        lc::table_format::ecsv, lc::table_format::csv,
+                                        lc::table_format::fits};
 
 /// Parses the bulk text at `bulk` and writes every row's standard table in
 /// every format under out/<format>/. Returns the rows.

@@ -1,8 +1,8 @@
 // The VOTable writer (votable_writer.hpp). The header text follows the
 // DataLink product in tests/fixtures byte for byte; a test compares them.
-#include "lightcurve/votable_writer.hpp"
+#include "lightcurve/formats/votable_writer.hpp"
 
-#include "lightcurve/value_text.hpp"
+#include "lightcurve/formats/value_text.hpp"
 
 #include <cstring>
 

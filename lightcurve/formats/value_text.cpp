@@ -1,5 +1,5 @@
 // Value formatting shared by the text writers (value_text.hpp).
-#include "lightcurve/value_text.hpp"
+#include "lightcurve/formats/value_text.hpp"
 
 #include <charconv>
 #include <cmath>

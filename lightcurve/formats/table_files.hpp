@@ -13,8 +13,8 @@
 
 namespace gaia::lightcurve {
 
-/// DataLink's FORMAT values this slice writes (fits is a later slice).
-enum class table_format { votable, votable_plain, ecsv, csv };
+/// DataLink's FORMAT values.
+enum class table_format { votable, votable_plain, ecsv, csv, fits };
 
 /// "votable" -> votable, ...; nullopt for a name that is not one.
 std::optional<table_format> parse_table_format(std::string_view name);
@@ -22,7 +22,7 @@ std::string_view format_name(table_format f);
 
 /// The extension DataLink gives the format's files: xml for both VOTables
 /// (the keys astroquery returns: "EPOCH_PHOTOMETRY-Gaia DR3 <id>.xml"),
-/// ecsv, csv.
+/// ecsv, csv, fits.
 std::string_view format_extension(table_format f);
 
 void write_table(std::ostream& out, const table& t, table_format f);

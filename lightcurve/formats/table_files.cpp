@@ -1,9 +1,10 @@
 // Format names and atomic table files (table_files.hpp).
-#include "lightcurve/table_files.hpp"
+#include "lightcurve/formats/table_files.hpp"
 
 #include "core/errors.hpp"
-#include "lightcurve/text_writers.hpp"
-#include "lightcurve/votable_writer.hpp"
+#include "lightcurve/formats/fits_writer.hpp"
+#include "lightcurve/formats/text_writers.hpp"
+#include "lightcurve/formats/votable_writer.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -13,7 +14,7 @@ namespace gaia::lightcurve {
 
 std::optional<table_format> parse_table_format(std::string_view name) {
   for (auto f : {table_format::votable, table_format::votable_plain, table_format::ecsv,
-                 table_format::csv})
+                 table_format::csv, table_format::fits})
     if (format_name(f) == name) return f;
   return std::nullopt;
 }
@@ -24,6 +25,7 @@ std::string_view format_name(table_format f) {
   case table_format::votable_plain: return "votable_plain";
   case table_format::ecsv: return "ecsv";
   case table_format::csv: return "csv";
+  case table_format::fits: return "fits";
   }
   return "";
 }
@@ -34,6 +36,7 @@ std::string_view format_extension(table_format f) {
   case table_format::votable_plain: return "xml";
   case table_format::ecsv: return "ecsv";
   case table_format::csv: return "csv";
+  case table_format::fits: return "fits";
   }
   return "";
 }
@@ -44,6 +47,7 @@ void write_table(std::ostream& out, const table& t, table_format f) {
   case table_format::votable_plain: write_votable(out, t, votable_encoding::tabledata); return;
   case table_format::ecsv: write_ecsv(out, t); return;
   case table_format::csv: write_csv(out, t); return;
+  case table_format::fits: write_fits(out, t); return;
   }
 }
 

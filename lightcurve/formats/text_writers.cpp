@@ -1,7 +1,7 @@
 // The ECSV and CSV writers (text_writers.hpp).
-#include "lightcurve/text_writers.hpp"
+#include "lightcurve/formats/text_writers.hpp"
 
-#include "lightcurve/value_text.hpp"
+#include "lightcurve/formats/value_text.hpp"
 
 namespace gaia::lightcurve {
 
