@@ -92,8 +92,8 @@ private:
     source_aggregate agg;
     uint64_t skipped_values = 0;
     uint64_t breaks = 0;   // line breaks inside quoted fields
-    const char* bad_id = nullptr;
-    const char* bad_id_end = nullptr;
+    bool id_ok = false;
+    std::string_view id_text;
     const char* bad_cell = nullptr;
     const char* bad_cell_end = nullptr;
     const char* f = p;
@@ -106,13 +106,7 @@ private:
       const char* cb = fld.begin;
       const char* ce = fld.end;
       if (col == id_col_) {
-        const char* ib = skip_spaces(cb, ce);
-        const char* ie = trim_right(ib, ce);
-        auto r = std::from_chars(ib, ie, agg.source_id);
-        if (ib == ie || r.ec != std::errc() || r.ptr != ie) {
-          bad_id = ib;
-          bad_id_end = ie;
-        }
+        id_ok = read_source_id(fld, agg.source_id, id_text);
       } else if (col == bp_col_ || col == rp_col_) {
         uint64_t n = add_flux_values(cb, ce, col == bp_col_ ? agg.bp : agg.rp);
         if (n > 0 && bad_cell == nullptr) {
@@ -128,16 +122,7 @@ private:
       }
       f = fld.next + 1;
     }
-    check_length(p, record_end);
-    ++stats_.rows;
-    if (fields != fields_) {
-      skip(std::to_string(fields) + " fields, the header has " +
-           std::to_string(fields_));
-    } else if (bad_id != nullptr) {
-      skip("bad source_id '" +
-           std::string(bad_id, std::min<size_t>(bad_id_end - bad_id, 40)) +
-           "'");
-    } else {
+    if (sound_record(p, record_end, fields, id_ok, id_text)) {
       if (skipped_values > 0) {
         stats_.skipped_values += skipped_values;
         example("skipped flux value " + first_bad_value(bad_cell, bad_cell_end));
@@ -149,7 +134,6 @@ private:
   }
 
   const std::function<void(const source_aggregate&)>& on_row_;
-  size_t fields_ = 0;
   size_t id_col_ = 0, bp_col_ = 0, rp_col_ = 0, last_col_ = 0;
 };
 

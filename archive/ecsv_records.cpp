@@ -108,6 +108,22 @@ const char* record_parser::parse(const char* p, const char* end, bool at_eof) {
   return p;
 }
 
+bool record_parser::sound_record(const char* p, const char* record_end, uint64_t fields,
+                                 bool id_ok, std::string_view id_text) {
+  if (static_cast<uint64_t>(record_end + 1 - p) > max_line_bytes_)
+    line_too_long(name_, line_, max_line_bytes_);
+  ++stats_.rows;
+  if (fields != fields_) {
+    skip(std::to_string(fields) + " fields, the header has " + std::to_string(fields_));
+    return false;
+  }
+  if (!id_ok) {
+    skip("bad source_id '" + std::string(id_text.substr(0, 40)) + "'");
+    return false;
+  }
+  return true;
+}
+
 void record_parser::skip(const std::string& reason) {
   ++stats_.skipped_rows;
   example(reason);

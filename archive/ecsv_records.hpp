@@ -11,9 +11,11 @@
 #include "archive/csv_scan.hpp"
 #include "archive/ecsv_reader.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -137,6 +139,23 @@ protected:
     return true;
   }
 
+  /// Reads a source_id field: a whole int64, spaces around allowed. False
+  /// when it is not one; `text` keeps the trimmed field for the reason.
+  static bool read_source_id(const field& fld, int64_t& id, std::string_view& text) {
+    const char* b = skip_spaces(fld.begin, fld.end);
+    const char* e = trim_right(b, fld.end);
+    text = std::string_view(b, static_cast<size_t>(e - b));
+    auto r = std::from_chars(b, e, id);
+    return b != e && r.ec == std::errc() && r.ptr == e;
+  }
+
+  /// A complete record [p, record_end] of `fields` fields: counts it, and
+  /// skips it (false) when its field count is not the header row's or its
+  /// source_id is bad (`id_ok`, `id_text` from read_source_id). Throws
+  /// input_error when it is longer than max_line_bytes.
+  bool sound_record(const char* p, const char* record_end, uint64_t fields, bool id_ok,
+                    std::string_view id_text);
+
   void skip(const std::string& reason);
   void example(const std::string& reason);
   /// Ends a record whose quoting is broken at `bad`: it runs to the end of
@@ -148,17 +167,11 @@ protected:
   /// or at the end of the stream skip it (only an open quote can make it
   /// run there).
   const char* incomplete(const char* p, const char* end);
-  /// Throws input_error when the record [p, record_end] is longer than
-  /// max_line_bytes.
-  void check_length(const char* p, const char* record_end) const {
-    if (static_cast<uint64_t>(record_end + 1 - p) > max_line_bytes_)
-      line_too_long(name_, line_, max_line_bytes_);
-  }
-
   const std::string& name_;
   import_stats& stats_;
   uint64_t max_line_bytes_;
   uint64_t line_ = 1;
+  size_t fields_ = 0; ///< the header row's field count (parse_header sets it)
 
 private:
   bool has_header_ = false;

@@ -9,14 +9,10 @@
 #include "core/errors.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 namespace gaia {
 
 namespace {
-
-using ecsv_detail::skip_spaces;
-using ecsv_detail::trim_right;
 
 /// Reads each record's source_id; hands on the asked ones.
 class select_parser final : public ecsv_detail::record_parser {
@@ -43,32 +39,20 @@ private:
     const char* record_end = nullptr;
     const char* out = nullptr;
     int64_t id = 0;
-    bool good_id = false;
-    const char* id_b = nullptr;
-    const char* id_e = nullptr;
+    bool id_ok = false;
+    std::string_view id_text;
     const char* f = p;
     for (size_t col = 0;; ++col) {
       field fld;
       if (!hop_field(p, f, end, col, fld, breaks, out)) return out;
-      if (col == id_col_) {
-        id_b = skip_spaces(fld.begin, fld.end);
-        id_e = trim_right(id_b, fld.end);
-        auto r = std::from_chars(id_b, id_e, id);
-        good_id = id_b != id_e && r.ec == std::errc() && r.ptr == id_e;
-      }
+      if (col == id_col_) id_ok = read_source_id(fld, id, id_text);
       if (*fld.next == '\n' || col == id_col_) {
         if (!finish_record(p, fld.next, end, col, fields, breaks, record_end, out)) return out;
         break;
       }
       f = fld.next + 1;
     }
-    check_length(p, record_end);
-    ++stats_.rows;
-    if (fields != fields_) {
-      skip(std::to_string(fields) + " fields, the header has " + std::to_string(fields_));
-    } else if (!good_id) {
-      skip("bad source_id '" + std::string(id_b, std::min<size_t>(id_e - id_b, 40)) + "'");
-    } else {
+    if (sound_record(p, record_end, fields, id_ok, id_text)) {
       auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
       if (it != ids_.end() && *it == id) {
         const size_t i = static_cast<size_t>(it - ids_.begin());
@@ -92,7 +76,6 @@ private:
   std::vector<bool>& found_;
   selected_row_sink& sink_;
   selection_result& result_;
-  size_t fields_ = 0;
   size_t id_col_ = 0;
 };
 
