@@ -77,7 +77,7 @@ void check_grouping(const temp_dir& d, const std::vector<int64_t>& asked,
 
 } // namespace
 
-TEST_CASE("file selection: a _MD5SUM.txt with gaps; ids in files, in gaps, below and beyond") {
+TEST_CASE("file selection: a _MD5SUM.txt with gaps, and ids in files, in gaps, below and beyond") {
   // Files 10-19, 20-29, (gap 30-49), 50-59, (gap 60-99), 100-100; listed
   // out of order, with a file that is not an archive file.
   const std::string text = md5 + "  EpochPhotometry_000050-000059.csv.gz\n" +
