@@ -21,6 +21,7 @@ COPY archive /src/archive
 COPY download /src/download
 COPY results /src/results
 COPY importer /src/importer
+COPY lightcurve_select /src/lightcurve_select
 COPY settings /src/settings
 COPY actors /src/actors
 COPY messages /src/messages

@@ -24,6 +24,7 @@ BUILD_PACKAGES=(
   prometheus              # tests: `promtool check metrics` on /metrics
   openssl                 # tests: a CA and certificates for the cluster tests
   python3                 # tests: scripts/soak.sh's verdict (a line fitted to each figure)
+  python3-astropy         # tests: id lists written as astronomers' tools write them (ECSV, CSV)
   ca-certificates curl procps
 )
 # What build/gaia-dr3 links (ldd; libcaf-io and libcaf-openssl: workers on
