@@ -22,6 +22,7 @@ COPY download /src/download
 COPY results /src/results
 COPY lightcurve /src/lightcurve
 COPY importer /src/importer
+COPY lightcurve_select /src/lightcurve_select
 COPY settings /src/settings
 COPY actors /src/actors
 COPY messages /src/messages

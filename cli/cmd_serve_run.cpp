@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/resource.h>
 
 namespace gaia::cli {
 
@@ -92,7 +93,22 @@ private:
   std::chrono::steady_clock::time_point last_heartbeat_{};
 };
 
+/// serve holds a socket per client of the page and per remote worker, a
+/// file per download and import: the usual soft limit of 1024 open files
+/// is met by a crowd of clients long before the hard limit. Raised to the
+/// hard limit, once, and said.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    engine::log_line("main", "open files: raised the limit from " + std::to_string(before)
+                               + " to " + std::to_string(lim.rlim_cur));
+}
+
 int serve(const config_option& config) {
+  raise_open_file_limit();
   engine::signal_waiter signals; // before the actor system: its threads inherit
   auto runs = std::make_shared<engine::run_control>();
   // The cluster section is read once, at the start: remote workers join

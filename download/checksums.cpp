@@ -60,15 +60,23 @@ checksum_list parse_checksums(const std::string& text, const std::string& origin
   return out;
 }
 
+bool parse_archive_file_name(const std::string& name, file_range& out) {
+  long long first = -1, last = -1;
+  char tail = 0;
+  const int n = std::sscanf(name.c_str(), "EpochPhotometry_%lld-%lld.csv.gz%c", &first, &last, &tail);
+  if (n != 2 || name.size() != 36) return false;
+  out = {first, last};
+  return true;
+}
+
 std::vector<file_range> archive_files_listed(const std::vector<checksum_entry>& lines,
                                              const std::string& origin) {
   std::vector<file_range> out;
   size_t previous_line = 0;
   for (const auto& e : lines) {
-    long long first = -1, last = -1;
-    char tail = 0;
-    int n = std::sscanf(e.name.c_str(), "EpochPhotometry_%lld-%lld.csv.gz%c", &first, &last, &tail);
-    if (n != 2 || e.name.size() != 36) continue; // not an archive file
+    file_range listed;
+    if (!parse_archive_file_name(e.name, listed)) continue; // not an archive file
+    const int64_t first = listed.first, last = listed.last;
     const std::string where = origin + ": line " + std::to_string(e.line) + ": " + e.name;
     if (last < first)
       throw download_error(where + " ends before it starts");

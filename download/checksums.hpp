@@ -46,6 +46,11 @@ struct published_list {
   std::vector<checksum_entry> entries;
 };
 
+/// Reads an archive file's name, "EpochPhotometry_<first>-<last>.csv.gz",
+/// into its range (as written: `last < first` is the caller's to refuse).
+/// False for any other name.
+bool parse_archive_file_name(const std::string& name, file_range& out);
+
 /// The archive files a checksum list names, in its order:
 /// "EpochPhotometry_<first>-<last>.csv.gz" as HEALPix ranges; other names
 /// are not archive files and are passed over. Throws download_error naming

@@ -25,7 +25,7 @@ BUILD_PACKAGES=(
   prometheus              # tests: `promtool check metrics` on /metrics
   openssl                 # tests: a CA and certificates for the cluster tests
   python3                 # tests: scripts/soak.sh's verdict (a line fitted to each figure)
-  python3-astropy         # tests: astropy reads every light-curve table (Table.read, votable)
+  python3-astropy         # tests: id lists as astronomers' tools write them; astropy reads every light-curve table
   stilts                  # tests: `stilts votlint` on every light-curve VOTable
   ca-certificates curl procps
 )

@@ -67,7 +67,7 @@ TEST_CASE("deploy: the Dockerfile copies files that exist and installs "
   CHECK(fs::exists(root / "scripts/install-deps.sh"));
   // Every folder CMakeLists.txt builds from is copied into the build stage.
   auto cmake = gaia::test::read_file(root / "CMakeLists.txt");
-  std::regex glob(R"(([a-z]+)/(\*/)?\*\.cpp)");
+  std::regex glob(R"(([a-z_]+)/(\*/)?\*\.cpp)");
   int folders = 0;
   for (auto i = std::sregex_iterator(cmake.begin(), cmake.end(), glob);
        i != std::sregex_iterator(); ++i) {

@@ -14,6 +14,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include <sys/resource.h>
+#include <fstream>
+#include <sstream>
 
 using namespace gaia;
 using namespace std::chrono_literals;
@@ -128,6 +131,35 @@ TEST_CASE("web: /livez and /metrics answer while 20 clients trickle a request he
   }
   CHECK(rounds >= 3);
   CHECK(hold.reopened() > 0); // the deadline dropped the slow ones, and they came back
+}
+
+TEST_CASE("web: serve raises its open-file limit to the hard limit, and says so") {
+  rlimit mine{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &mine) == 0);
+  if (mine.rlim_max <= 256) return; // nothing to raise to on this host
+  // Started with a soft limit of 256, as a service manager might start it.
+  rlimit low = mine;
+  low.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::unique_ptr<idle_serve> s;
+  try {
+    s = std::make_unique<idle_serve>();
+  } catch (...) {
+    ::setrlimit(RLIMIT_NOFILE, &mine);
+    throw;
+  }
+  ::setrlimit(RLIMIT_NOFILE, &mine);
+  std::ifstream limits("/proc/" + std::to_string(s->serve->pid()) + "/limits");
+  std::string line, soft, hard;
+  while (std::getline(limits, line))
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream in(line.substr(std::string("Max open files").size()));
+      in >> soft >> hard;
+    }
+  CHECK(soft == std::to_string(mine.rlim_max));
+  CHECK(hard == std::to_string(mine.rlim_max));
+  CHECK(test::read_file(s->dir / "stderr.txt").find("open files: raised the limit from 256 to ")
+        != std::string::npos);
 }
 
 TEST_CASE("web: /livez answers while 1,000 connections arrive at once, and every request "
