@@ -8,7 +8,7 @@ ARG BASE_IMAGE=debian:bookworm-20250520-slim
 
 FROM ${BASE_IMAGE} AS build
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
-RUN /src/scripts/install-deps.sh build && rm -rf /var/lib/apt/lists/*
+RUN /src/scripts/install-deps.sh compile && rm -rf /var/lib/apt/lists/*
 # Only what the binary is built from: a config, README or script edit
 # keeps the compiled layer.
 # One line per source folder of CMakeLists.txt (tests/test_deploy.cpp

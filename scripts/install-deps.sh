@@ -2,12 +2,15 @@
 # The one list of Debian packages this project needs. Used by the README's
 # set-up command, by .ci/run and by the Dockerfile, so they cannot drift apart.
 #   scripts/install-deps.sh          build + test dependencies (default)
+#   scripts/install-deps.sh compile  only what compiling gaia-dr3 needs (the
+#                                    Dockerfile's build stage: no tests there)
 #   scripts/install-deps.sh runtime  only the shared libraries the binary loads
 #   scripts/install-deps.sh docker   a Docker engine and Compose, for
 #                                    scripts/docker-e2e.sh (and .ci/run)
 set -euo pipefail
 
-BUILD_PACKAGES=(
+# What compiling needs.
+COMPILE_PACKAGES=(
   build-essential cmake pkg-config
   libcaf-dev              # CAF 0.17.6, the actor framework (core, io, openssl)
   libcurl4-openssl-dev    # downloads (https:// and file://)
@@ -20,6 +23,10 @@ BUILD_PACKAGES=(
   libcli11-dev            # command-line parsing (CLI11)
   libcfitsio-dev          # FITS light-curve tables (cfitsio)
   prometheus-cpp-dev      # /metrics (prometheus-cpp core: registry, text format)
+  ca-certificates curl procps
+)
+# What the tests need besides (the tools they run, as users run them).
+TEST_PACKAGES=(
   doctest-dev             # tests
   chromium                # tests: the live page in a real (headless) browser
   prometheus              # tests: `promtool check metrics` on /metrics
@@ -27,7 +34,6 @@ BUILD_PACKAGES=(
   python3                 # tests: scripts/soak.sh's verdict (a line fitted to each figure)
   python3-astropy         # tests: id lists as astronomers' tools write them; astropy reads every light-curve table
   stilts                  # tests: `stilts votlint` on every light-curve VOTable
-  ca-certificates curl procps
 )
 # What build/gaia-dr3 links (ldd; libcaf-io and libcaf-openssl: workers on
 # other machines), CA certificates for https, and curl for the synthetic
@@ -48,10 +54,11 @@ DOCKER_PACKAGES=(
 )
 
 case "${1:-build}" in
-  build) packages=("${BUILD_PACKAGES[@]}") ;;
+  build) packages=("${COMPILE_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  compile) packages=("${COMPILE_PACKAGES[@]}") ;;
   runtime) packages=("${RUNTIME_PACKAGES[@]}") ;;
   docker) packages=("${DOCKER_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|runtime|docker]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|compile|runtime|docker]" >&2; exit 2 ;;
 esac
 
 missing=()
