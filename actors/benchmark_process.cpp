@@ -238,7 +238,7 @@ void validated(self_ptr self, const run_ptr& run, const validate_request& req,
 void validate(self_ptr self, const run_ptr& run, const file_range& r, const std::string& url) {
   const auto& l = layout(self);
   validate_request req{run->id, r.label(), r.first, r.last, url, l.checkpoint_path(r),
-                       l.work_dir + "/" + r.label() + ".in-range"};
+                       l.in_range_path(r)};
   self->request(self->state.peers.validate, caf::infinite, req)
     .then(
       [self, run, req](validate_reply& rep) {

@@ -21,6 +21,7 @@ enum class gaia_errc : uint8_t {
   import_failed,
   compute_failed,
   export_failed,
+  // 6 was output_failed: an unwritable file is the engine's output_failed now.
   prepare_failed = 7, ///< the run's checksum list could not be had
 };
 

@@ -36,6 +36,10 @@ std::string output_layout::qualifying_path() const {
   return (fs::path(work_dir) / "qualifying.bin").string();
 }
 
+std::string output_layout::in_range_path(const file_range& r) const {
+  return (fs::path(work_dir) / (r.label() + ".in-range")).string();
+}
+
 void output_layout::create_directories() const {
   for (const auto& d : {dir, downloads_dir, aggregates_dir, work_dir}) {
     std::error_code ec;

@@ -21,12 +21,15 @@ struct output_layout {
   std::string err_marker;      ///< results.err: last run failed, and why
   std::string downloads_dir;   ///< EpochPhotometry_<range>.csv.gz
   std::string aggregates_dir;  ///< per-file checkpoints
-  std::string work_dir;        ///< compute's qualifying rows
+  std::string work_dir;        ///< compute's qualifying rows, validate's in-range copies
   std::string trace_dir;       ///< one message trace per run (engine/observe)
 
   std::string download_path(const file_range& r) const;
   std::string checkpoint_path(const file_range& r) const;
   std::string qualifying_path() const;
+  /// A file's sources in its range only (validate's `skip`): in work/,
+  /// made again each run; the file's checkpoint stays whole.
+  std::string in_range_path(const file_range& r) const;
 
   /// Creates dir, downloads/, aggregates/ and work/ when missing. Throws
   /// output_error naming the directory.
