@@ -22,6 +22,10 @@ int add_log_listener(std::function<void(const std::string& component,
                                         const std::string& text)> listener);
 void remove_log_listener(int id);
 
+/// Now in UTC to the second, "2026-11-21T05:40:01Z": the time a marker or
+/// lock file records.
+std::string utc_now();
+
 /// "18.2 MB" (decimal megabytes, one decimal).
 std::string format_mb(double bytes);
 

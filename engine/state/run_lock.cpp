@@ -2,6 +2,7 @@
 
 #include "engine/state/atomic_file.hpp"
 #include "engine/errors.hpp"
+#include "engine/log.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -43,15 +44,6 @@ std::optional<std::string> read_text(const std::string& path) {
   std::string s = read_fd(fd);
   ::close(fd);
   return s;
-}
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string host_name() {

@@ -6,10 +6,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace gaia::synth {
+
+/// A value the row leaves empty (written "NaN"): a band not observed at a
+/// transit, or a flux the photometry rejected.
+inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// One synthetic source row: the values of the columns the benchmark reads
 /// are explicit; the other 45 columns are generated around them.

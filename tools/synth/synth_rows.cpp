@@ -22,8 +22,6 @@ namespace gaia::synth {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
 /// Real file boundaries are cut so files have similar sizes: narrow ranges
 /// are the dense parts of the sky. Sources per file ~ width^0.35 reproduces
 /// the real 11-28 MB spread of the 20 benchmark files.

@@ -26,7 +26,6 @@ namespace gaia::synth {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t solution_id = 375316653866487564;
 constexpr size_t flush_bytes = 256 * 1024;
 
