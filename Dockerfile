@@ -29,7 +29,7 @@ COPY messages /src/messages
 COPY tools /src/tools
 COPY web /src/web
 COPY cli /src/cli
-RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build -j"$(nproc)" --target gaia-dr3
 
 FROM ${BASE_IMAGE} AS runtime

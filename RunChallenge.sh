@@ -29,11 +29,22 @@ config=config/production.json
 out=output
 timeout_s=${RUNCHALLENGE_TIMEOUT_S:-7200}
 
+# Builds only the executable (the tests are built by the test command), with
+# Ninja when a new build folder is made and it is installed: it compiles the
+# layers side by side, where make waits for each layer's library. Rebuilds
+# when CMakeLists.txt, layers.txt or a source in one of its folders changed.
 build_native() {
-  if [ ! -x build/gaia-dr3 ] || [ -n "$(find CMakeLists.txt engine core archive download results settings actors messages tools cli web -newer build/gaia-dr3 2>/dev/null | head -1)" ]; then
-    log "building (cmake, Release)"
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
+  local folders generator=() t0=$SECONDS
+  folders=$(sed -n 's/^\([a-z_]*\):.*/\1/p' layers.txt)
+  # shellcheck disable=SC2086 # one word per folder
+  if [ ! -x build/gaia-dr3 ] || [ -n "$(find CMakeLists.txt layers.txt $folders -newer build/gaia-dr3 2>/dev/null | head -1)" ]; then
+    log "building gaia-dr3 (cmake, Release)"
+    if [ ! -f build/CMakeCache.txt ] && command -v ninja >/dev/null 2>&1; then
+      generator=(-G Ninja)
+    fi
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${generator[@]}" >&2
     cmake --build build -j"$(nproc)" --target gaia-dr3 >&2
+    log "built gaia-dr3 in $((SECONDS - t0)) s"
   fi
 }
 
@@ -168,9 +179,11 @@ if [ "$synthetic" -eq 1 ]; then
   run_dir=$out/synthetic/run
   if [ ! -f "$synth_dir/.complete" ] || [ ! -f "$synth_dir/_MD5SUM.txt" ]; then
     log "generating the synthetic 20-file archive in $synth_dir (once)"
+    synth_t0=$SECONDS
     mkdir -p "$synth_dir"
     build/gaia-dr3 synth --out "$synth_dir" --files 20 >&2
     touch "$synth_dir/.complete"
+    log "generated the archive in $((SECONDS - synth_t0)) s"
   fi
   url_file=$(mktemp)
   build/gaia-dr3 mirror --dir "$synth_dir" --port 0 >"$url_file" 2>"$out/synthetic/mirror.log" &
@@ -185,8 +198,10 @@ if [ "$synthetic" -eq 1 ]; then
   log "mirror serving $synth_dir at $base"
   rm -f "$run_dir/results.done" "$run_dir/results.err"
   status=0
+  run_t0=$SECONDS
   GAIA_ARCHIVE_URL_TEMPLATE="$base/EpochPhotometry_%s.csv.gz" GAIA_OUTPUT_DIR="$run_dir" \
     build/gaia-dr3 run --config "$config" >&2 || status=$?
+  log "the run took $((SECONDS - run_t0)) s"
   if [ "$status" -eq 2 ]; then exit 1; fi
   print_result "$run_dir"
   exit $?

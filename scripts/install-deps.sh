@@ -12,6 +12,7 @@ set -euo pipefail
 # What compiling needs.
 COMPILE_PACKAGES=(
   build-essential cmake pkg-config
+  ninja-build             # compiles all layers side by side (make waits for each layer's library)
   libcaf-dev              # CAF 0.17.6, the actor framework (core, io, openssl)
   libcurl4-openssl-dev    # downloads (https:// and file://)
   libssl-dev              # MD5 of the downloads (libcrypto's EVP)
