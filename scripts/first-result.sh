@@ -41,7 +41,9 @@ status=0
 t1=$(date +%s.%N)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # CPU of the finished children (the build, synth, the run): user + sys.
-cpu=$(times | tail -1 | awk '{
+# `times` in this shell, not in a $(...) subshell, which has no children.
+times >"$work/times"
+cpu=$(tail -1 "$work/times" | awk '{
   s = 0
   for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] }
   printf "%.0f", s }')
