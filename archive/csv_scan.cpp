@@ -6,9 +6,11 @@
 // arrays, whose "" pairs would stop a quote search every few bytes): 64
 // bytes a step, quote parity by prefix XOR (one carry-less multiply with
 // PCLMUL), separators and the record's end counted outside quotes. Both
-// have an AVX2 copy picked at run time; the binary is built for plain
-// x86-64.
+// have an AVX2 copy picked at run time (simd_level.hpp); the binary is
+// built for plain x86-64, and a scalar copy is the reference.
 #include "archive/csv_scan.hpp"
+
+#include "archive/simd_level.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -146,18 +148,10 @@ inline uint64_t prefix_xor(uint64_t x) {
 
 #pragma GCC pop_options
 
-// __builtin_cpu_init first: this runs as a static initialiser, possibly
-// before the one that fills in the CPU model.
-const bool has_avx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0 &&
-         __builtin_cpu_supports("pclmul") != 0 &&
-         __builtin_cpu_supports("popcnt") != 0 &&
-         __builtin_cpu_supports("bmi2") != 0;
-}();
+#endif
 
-#else // no SSE2: byte by byte
-
+// Byte by byte: the reference the vector copies are tested against, and
+// the code for CPUs without SSE2.
 namespace scalar {
 
 const char* find_quote_or_newline(const char* p) {
@@ -192,25 +186,26 @@ inline uint64_t prefix_xor(uint64_t x) {
 
 } // namespace scalar
 
-#endif
-
 } // namespace
 
 const char* find_quote_or_newline(const char* p) {
+  switch (active_simd_level()) {
 #if defined(__SSE2__)
-  return has_avx2 ? avx2::find_quote_or_newline(p)
-                  : sse2::find_quote_or_newline(p);
-#else
-  return scalar::find_quote_or_newline(p);
+    case simd_level::avx2: return avx2::find_quote_or_newline(p);
+    case simd_level::sse2: return sse2::find_quote_or_newline(p);
 #endif
+    default: return scalar::find_quote_or_newline(p);
+  }
 }
 
 tail_scan scan_record_tail(const char* p, const char* data_end) {
+  switch (active_simd_level()) {
 #if defined(__SSE2__)
-  return has_avx2 ? avx2::scan(p, data_end) : sse2::scan(p, data_end);
-#else
-  return scalar::scan(p, data_end);
+    case simd_level::avx2: return avx2::scan(p, data_end);
+    case simd_level::sse2: return sse2::scan(p, data_end);
 #endif
+    default: return scalar::scan(p, data_end);
+  }
 }
 
 } // namespace gaia::ecsv_detail
