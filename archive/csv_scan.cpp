@@ -6,8 +6,8 @@
 // arrays, whose "" pairs would stop a quote search every few bytes): 64
 // bytes a step, quote parity by prefix XOR (one carry-less multiply with
 // PCLMUL), separators and the record's end counted outside quotes. Both
-// have an AVX2 copy picked at run time (simd_level.hpp); the binary is
-// built for plain x86-64, and a scalar copy is the reference.
+// have AVX2 and AVX-512 copies picked at run time (simd_level.hpp); the
+// binary is built for plain x86-64, and a scalar copy is the reference.
 #include "archive/csv_scan.hpp"
 
 #include "archive/simd_level.hpp"
@@ -148,6 +148,49 @@ inline uint64_t prefix_xor(uint64_t x) {
 
 #pragma GCC pop_options
 
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f,avx512bw,pclmul,popcnt,bmi,bmi2")
+
+namespace avx512 {
+
+/// find_quote_or_newline, one 64-byte register a step: the compares give
+/// bit masks directly.
+const char* find_quote_or_newline(const char* p) {
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i newline = _mm512_set1_epi8('\n');
+  for (;; p += 64) {
+    const __m512i v = _mm512_loadu_si512(p);
+    const uint64_t m =
+      _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, newline);
+    if (m != 0) return p + __builtin_ctzll(m);
+  }
+}
+
+inline block_bits load_block(const char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(',')),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'))};
+}
+
+inline uint64_t cr_bits(const char* p) {
+  return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(p), _mm512_set1_epi8('\r'));
+}
+
+/// As avx2::prefix_xor.
+inline uint64_t prefix_xor(uint64_t x) {
+  const __m128i v = _mm_set_epi64x(0, static_cast<long long>(x));
+  const __m128i ones = _mm_set1_epi8(static_cast<char>(0xFF));
+  return static_cast<uint64_t>(
+    _mm_cvtsi128_si64(_mm_clmulepi64_si128(v, ones, 0)));
+}
+
+#include "archive/csv_scan_tail.inc"
+
+} // namespace avx512
+
+#pragma GCC pop_options
+
 #endif
 
 // Byte by byte: the reference the vector copies are tested against, and
@@ -191,6 +234,7 @@ inline uint64_t prefix_xor(uint64_t x) {
 const char* find_quote_or_newline(const char* p) {
   switch (active_simd_level()) {
 #if defined(__SSE2__)
+    case simd_level::avx512: return avx512::find_quote_or_newline(p);
     case simd_level::avx2: return avx2::find_quote_or_newline(p);
     case simd_level::sse2: return sse2::find_quote_or_newline(p);
 #endif
@@ -201,6 +245,7 @@ const char* find_quote_or_newline(const char* p) {
 tail_scan scan_record_tail(const char* p, const char* data_end) {
   switch (active_simd_level()) {
 #if defined(__SSE2__)
+    case simd_level::avx512: return avx512::scan(p, data_end);
     case simd_level::avx2: return avx2::scan(p, data_end);
     case simd_level::sse2: return sse2::scan(p, data_end);
 #endif

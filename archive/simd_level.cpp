@@ -13,9 +13,14 @@ simd_level best_level() {
   // __builtin_cpu_init first: this may run as a static initialiser, before
   // the one that fills in the CPU model.
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("pclmul") != 0 &&
-      __builtin_cpu_supports("popcnt") != 0 && __builtin_cpu_supports("bmi2") != 0)
-    return simd_level::avx2;
+  const bool avx2 = __builtin_cpu_supports("avx2") != 0 &&
+                    __builtin_cpu_supports("pclmul") != 0 &&
+                    __builtin_cpu_supports("popcnt") != 0 &&
+                    __builtin_cpu_supports("bmi2") != 0;
+  if (avx2 && __builtin_cpu_supports("avx512f") != 0 &&
+      __builtin_cpu_supports("avx512bw") != 0)
+    return simd_level::avx512;
+  if (avx2) return simd_level::avx2;
 #endif
 #if defined(__SSE2__)
   return simd_level::sse2;
@@ -36,6 +41,7 @@ const char* to_string(simd_level l) {
     case simd_level::scalar: return "scalar";
     case simd_level::sse2: return "SSE2";
     case simd_level::avx2: return "AVX2";
+    case simd_level::avx512: return "AVX-512";
   }
   return "?";
 }
@@ -46,6 +52,7 @@ std::vector<simd_level> runnable_simd_levels() {
   std::vector<simd_level> out{simd_level::scalar};
   if (best >= simd_level::sse2) out.push_back(simd_level::sse2);
   if (best >= simd_level::avx2) out.push_back(simd_level::avx2);
+  if (best >= simd_level::avx512) out.push_back(simd_level::avx512);
   return out;
 }
 

@@ -9,8 +9,9 @@
 namespace gaia::ecsv_detail {
 
 /// A set of instructions a scan is compiled for. Each level's code is in
-/// the binary on x86-64; `scalar` is byte by byte, the reference.
-enum class simd_level { scalar, sse2, avx2 };
+/// the binary on x86-64; `scalar` is byte by byte, the reference; avx512
+/// needs AVX-512BW (64-byte compares straight into bit masks).
+enum class simd_level { scalar, sse2, avx2, avx512 };
 
 const char* to_string(simd_level l);
 
