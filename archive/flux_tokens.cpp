@@ -146,22 +146,25 @@ struct sse2_ops {
 };
 #endif
 
-/// A plain token: its text, its integer digits and the key its first 8
-/// bytes sort by.
+/// A plain token: its text, its integer digits and the rank that orders
+/// it by those and its first 7 bytes.
 struct plain_token {
   const char* p = nullptr;
   unsigned len = 0;
   unsigned k = 0;     ///< integer digits: the value is in [10^(k-1), 10^k]
-  uint64_t key = 0;   ///< bytes 0-7 big-endian, zero past the token's end
+  /// k in the top byte, then bytes 0-6 big-endian, zero past the token's
+  /// end: a larger rank is a larger value (or an equal one).
+  uint64_t rank = 0;
 };
 
-/// The first 8 bytes of [p, p + len) as a number that sorts like the text,
-/// a shorter text first (8 readable bytes at p).
-inline uint64_t sort_key(const char* p, unsigned len) {
+/// The rank of the plain token [p, p + len) with k integer digits (8
+/// readable bytes at p).
+inline uint64_t rank_of(const char* p, unsigned len, unsigned k) {
   uint64_t v;
   std::memcpy(&v, p, sizeof v);
   v = __builtin_bswap64(v);
-  return len >= 8 ? v : v & ~(~uint64_t{0} >> (8 * len));
+  if (len < 8) v &= ~(~uint64_t{0} >> (8 * len));
+  return (uint64_t{k} << 56) | (v >> 8);
 }
 
 /// Numeric order of two plain tokens from their text: <0 when a's value is
@@ -169,9 +172,8 @@ inline uint64_t sort_key(const char* p, unsigned len) {
 /// larger: "12.5" <= "12.50" <= "12.51".)
 template <class Ops>
 int compare_plain(const plain_token& a, const plain_token& b) {
-  if (a.k != b.k) return a.k < b.k ? -1 : 1;
-  if (a.key != b.key) return a.key < b.key ? -1 : 1;
-  if (a.len <= 8 && b.len <= 8) return static_cast<int>(a.len) - static_cast<int>(b.len);
+  if (a.rank != b.rank) return a.rank < b.rank ? -1 : 1;
+  if (a.len <= 7 && b.len <= 7) return 0;  // the whole text is in the rank
   const unsigned d = Ops::first_difference(a.p, b.p);
   if (d < a.len && d < b.len)
     return static_cast<unsigned char>(a.p[d]) < static_cast<unsigned char>(b.p[d]) ? -1 : 1;
@@ -283,9 +285,13 @@ uint64_t add_values(const char* b, const char* e, band_extent& band) {
     if (t < e && *t >= '1' && *t <= '9') {
       const token_shape ts = Ops::look_at_token(t, e);
       if (ts.plain && ts.int_digits <= max_int_digits) {
-        const plain_token pt{t, ts.len, ts.int_digits, sort_key(t, ts.len)};
-        fold_plain<Ops>(lo, pt, true);
-        fold_plain<Ops>(hi, pt, false);
+        const plain_token pt{t, ts.len, ts.int_digits, rank_of(t, ts.len, ts.int_digits)};
+        // Most tokens are inside both extremes by their rank alone.
+        if (lo.text.p == nullptr || hi.text.p == nullptr || pt.rank <= lo.text.rank ||
+            pt.rank >= hi.text.rank) {
+          fold_plain<Ops>(lo, pt, true);
+          fold_plain<Ops>(hi, pt, false);
+        }
         b = t + ts.len;
         if (b == e) break;
         ++b;  // the ','
