@@ -13,6 +13,7 @@
 
 #include "tests/production_fixture.hpp"
 #include "tests/reference_csv.hpp"
+#include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,12 +38,7 @@ struct whole_archive {
     o.scale = 0.0003;
     o.seed = 12;
     for (const auto& f : synth::write_archive(o)) paths.push_back(f.path);
-    write_checksum_file(o.out_dir);
-    mirror_options mo;
-    mo.dir = o.out_dir;
-    mo.log_requests = false;
-    mirror = std::make_unique<mirror_server>(mo);
-    mirror->start();
+    mirror = test::loopback_mirror(o.out_dir);
   }
   ~whole_archive() { engine::set_log_quiet(false); }
 
