@@ -426,12 +426,7 @@ benchmark_process(process_actor::stateful_pointer<process_state> self, settings 
   st.cfg = std::move(cfg);
   st.peers = std::move(peers);
   st.runs = std::move(runs);
-  return {
-    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
-      return start(self, req);
-    },
-    cancel_handler(self, [self](const run_ptr& run) { cancelled(self, run); }),
-  };
+  return process_behavior(self, start, cancelled);
 }
 
 } // namespace gaia

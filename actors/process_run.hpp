@@ -1,13 +1,14 @@
 // What the productions' processes (the benchmark process, the light-curve
 // process) share about their one run in flight: how a failed run's
-// outcome reads, when a run counts as stopped, and their answer to the
-// service's cancel. Each process keeps its own run state; these need of it
+// outcome reads, when a run counts as stopped, and their behavior (a run
+// request starts a run, the service's cancel ends it). Each process keeps its own run state; these need of it
 // `id`, `finished`, `started` and `outcome`, and of the actor's state
 // `runs` (the run control) and `run` (the run in flight).
 #pragma once
 
 #include "actors/run_steps.hpp"
 #include "engine/log.hpp"
+#include "engine/interfaces.hpp"
 #include "engine/messages.hpp"
 
 #include <string>
@@ -52,6 +53,19 @@ auto cancel_handler(Self self, Fail cancel_run) {
       self->state.runs->cancel(run_id);
       cancel_run(run);
     }
+  };
+}
+
+/// A process's behavior: a run_request starts a run (`start(self, req)`),
+/// the service's cancel ends the run in flight (`cancelled(self, run)`).
+template <class Self, class Start, class Cancelled>
+engine::process_actor::behavior_type process_behavior(Self self, Start start,
+                                                      Cancelled cancelled) {
+  return {
+    [self, start](const engine::run_request& req) -> caf::result<engine::run_outcome> {
+      return start(self, req);
+    },
+    cancel_handler(self, [self, cancelled](const auto& run) { cancelled(self, run); }),
   };
 }
 

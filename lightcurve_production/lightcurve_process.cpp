@@ -320,12 +320,7 @@ lightcurve_process(engine::process_actor::stateful_pointer<lightcurve_process_st
   st.job = std::move(job);
   st.peers = std::move(peers);
   st.runs = std::move(runs);
-  return {
-    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
-      return start(self, req);
-    },
-    cancel_handler(self, [self](const run_ptr& run) { cancelled(self, run); }),
-  };
+  return process_behavior(self, start, cancelled);
 }
 
 } // namespace gaia

@@ -73,12 +73,7 @@ struct lightcurve_archive {
 
   lightcurve_archive() {
     engine::set_log_quiet(true);
-    synth::archive_options o;
-    o.out_dir = (dir / "www").string();
-    o.boundaries = synth::dr3_partition();
-    o.files = static_cast<int>(o.boundaries.size()) - 1;
-    o.scale = 0.0003;
-    o.seed = 20;
+    const auto o = test::full_shaped_archive((dir / "www").string(), 20);
     const auto files = synth::write_archive(o);
     // Every 400th file leaves the mirror: its range has no file.
     const auto ranges = ranges_from_boundaries(o.boundaries);

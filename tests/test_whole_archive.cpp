@@ -31,12 +31,7 @@ struct whole_archive {
 
   whole_archive() {
     engine::set_log_quiet(true);
-    synth::archive_options o;
-    o.out_dir = (dir / "www").string();
-    o.boundaries = synth::dr3_partition();
-    o.files = static_cast<int>(o.boundaries.size()) - 1;
-    o.scale = 0.0003;
-    o.seed = 12;
+    const auto o = test::full_shaped_archive((dir / "www").string(), 12);
     for (const auto& f : synth::write_archive(o)) paths.push_back(f.path);
     mirror = test::loopback_mirror(o.out_dir);
   }

@@ -116,6 +116,18 @@ inline std::unique_ptr<mirror_server> loopback_mirror(const std::string& dir) {
   return server;
 }
 
+/// The full-shaped synthetic archive: all 3,386 DR3 ranges, a few sources
+/// each (scale 0.0003), into `dir`.
+inline synth::archive_options full_shaped_archive(const std::string& dir, uint64_t seed) {
+  synth::archive_options o;
+  o.out_dir = dir;
+  o.boundaries = synth::dr3_partition();
+  o.files = static_cast<int>(o.boundaries.size()) - 1;
+  o.scale = 0.0003;
+  o.seed = seed;
+  return o;
+}
+
 /// `files` small synthetic archive files with _MD5SUM.txt in dir/www,
 /// served by a loopback mirror in this process.
 struct mirror_archive {
