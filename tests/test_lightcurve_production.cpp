@@ -201,7 +201,7 @@ std::string id_lines(const std::vector<int64_t>& ids) {
 
 } // namespace
 
-TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mirror; only "
+TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mirror, only "
           "the holding files fetched, every format and structure read back by astropy") {
   lightcurve_archive a;
   REQUIRE(a.held.size() + a.removed.size() == 3386);
@@ -286,8 +286,8 @@ test::command_result lightcurves_command(const fs::path& dir, const std::string&
 
 } // namespace
 
-TEST_CASE("lightcurves command: the summary line; a line that is no id names its line (exit 2); "
-          "an unreachable archive and a bad MD5 name the URL (exit 1); no zip after a failure") {
+TEST_CASE("lightcurves command: the summary line, a line that is no id names its line (exit 2), "
+          "an unreachable archive and a bad MD5 name the URL (exit 1), no zip after a failure") {
   test::temp_dir dir{"gaia-lccli"};
   test::mirror_archive a(dir, 6);
   const std::string url_template = a.server->base_url() + "/EpochPhotometry_%s.csv.gz";
@@ -343,7 +343,7 @@ TEST_CASE("lightcurves command: the summary line; a line that is no id names its
 }
 
 TEST_CASE("lightcurves inbox: requests dropped in are answered beside them (NAME.zip with "
-          "NAME.done, or NAME.err); a bad one stops nothing") {
+          "NAME.done, or NAME.err), a bad one stops nothing") {
   test::temp_dir dir{"gaia-lcinbox"};
   engine::set_log_quiet(true);
   test::mirror_archive a(dir, 4);
