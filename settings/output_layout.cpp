@@ -20,7 +20,8 @@ output_layout::output_layout(const std::string& output_dir)
     downloads_dir((fs::path(dir) / "downloads").string()),
     aggregates_dir((fs::path(dir) / "aggregates").string()),
     work_dir((fs::path(dir) / "work").string()),
-    trace_dir((fs::path(dir) / "trace").string()) {
+    trace_dir((fs::path(dir) / "trace").string()),
+    lightcurves_dir((fs::path(dir) / "lightcurves").string()) {
 }
 
 std::string output_layout::download_path(const file_range& r) const {
@@ -38,6 +39,11 @@ std::string output_layout::qualifying_path() const {
 
 std::string output_layout::in_range_path(const file_range& r) const {
   return (fs::path(work_dir) / (r.label() + ".in-range")).string();
+}
+
+std::string output_layout::lightcurve_request_dir(long pid, uint64_t run_id) const {
+  return (fs::path(lightcurves_dir) / (std::to_string(pid) + "-" + std::to_string(run_id)))
+    .string();
 }
 
 void output_layout::create_directories() const {

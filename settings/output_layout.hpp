@@ -1,6 +1,7 @@
 // Where everything lives under output_dir: the engine's state directory
 // (markers, lock, heartbeat, progress), the answer, downloads, per-file
-// aggregate checkpoints and the compute step's work file.
+// aggregate checkpoints, the compute step's work file and the light-curve
+// requests' working files.
 #pragma once
 
 #include "core/file_range.hpp"
@@ -23,6 +24,7 @@ struct output_layout {
   std::string aggregates_dir;  ///< per-file checkpoints
   std::string work_dir;        ///< compute's qualifying rows, validate's in-range copies
   std::string trace_dir;       ///< one message trace per run (engine/observe)
+  std::string lightcurves_dir; ///< the light-curve requests' working files
 
   std::string download_path(const file_range& r) const;
   std::string checkpoint_path(const file_range& r) const;
@@ -30,6 +32,10 @@ struct output_layout {
   /// A file's sources in its range only (validate's `skip`): in work/,
   /// made again each run; the file's checkpoint stays whole.
   std::string in_range_path(const file_range& r) const;
+  /// A light-curve request's working files (its sorted ids, its parts):
+  /// lightcurves/<pid>-<run id>/ (two commands may share output_dir, and
+  /// each counts its runs from 1), removed when the request ends.
+  std::string lightcurve_request_dir(long pid, uint64_t run_id) const;
 
   /// Creates dir, downloads/, aggregates/ and work/ when missing. Throws
   /// output_error naming the directory.

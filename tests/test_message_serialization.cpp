@@ -7,6 +7,7 @@
 // fails a test. The error categories likewise.
 #include "actors/interfaces.hpp"
 #include "actors/validate_operation.hpp"
+#include "lightcurve_production/messages.hpp"
 #include "messages/messages.hpp"
 
 #include <caf/all.hpp>
@@ -326,6 +327,22 @@ std::vector<covered_type> covered_types() {
     }),
     cover<validate_reply>([](double) {
       return validate_reply{odd, u64_max, u64_max - 1, i64_min, "/w/ö"};
+    }),
+    cover<lc_select_request>([](double) {
+      return lc_select_request{u64_max, odd,     "https://ü/%s", "/dl/ä.csv.gz", false,
+                               "ABCDEF", u64_max, "/w/ids.bin",  u64_max - 1,   u64_max - 2,
+                               "/p/ö.csv", "/p/ö.missing"};
+    }),
+    cover<lc_select_reply>([](double d) {
+      return lc_select_reply{odd,         u64_max,     true,        std::numeric_limits<int>::min(),
+                             u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d};
+    }),
+    cover<lc_assemble_request>([](double) {
+      return lc_assemble_request{u64_max,      {"", odd},  {odd, ""}, "/w/no_file.ids",
+                                 "/a/ü.zip", "/a/not_found.txt", "votable_plain", "raw"};
+    }),
+    cover<lc_assemble_reply>([](double d) {
+      return lc_assemble_reply{u64_max, u64_max - 1, u64_max - 2, {odd, ""}, u64_max - 3, d};
     }),
   };
 }
