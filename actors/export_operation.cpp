@@ -49,7 +49,10 @@ std::vector<lc::table_param> results_provenance(const export_request& req) {
   std::string md5sums;
   for (size_t i = 0; i < req.files.size(); ++i) {
     if (i > 0) md5sums += "; ";
-    md5sums += req.files[i] + " " + (i < req.md5s.size() ? req.md5s[i] : std::string());
+    // "unknown" for a checkpoint that recorded none: never an empty field
+    // (FITS drops trailing blanks).
+    const bool known = i < req.md5s.size() && !req.md5s[i].empty();
+    md5sums += req.files[i] + " " + (known ? req.md5s[i] : std::string("unknown"));
   }
   return {
     {"run_id", "long", std::to_string(req.run_id), "meta.id",

@@ -174,7 +174,7 @@ TEST_CASE("export: a format's file that cannot be written fails the run naming i
 }
 
 TEST_CASE("export: export_formats must be a non-empty list of known, distinct formats with csv "
-          "and at most one VOTable; the error names the key") {
+          "and at most one VOTable, and the error names the key") {
   using test::env_of;
   using test::error_of;
   struct bad {
