@@ -186,11 +186,11 @@ void export_results(self_ptr self, const run_ptr& run) {
                      l.results_fits,
                      l.results_ecsv,
                      engine::utc_text(static_cast<std::time_t>(run->started_unix)),
-                     cfg.archive_url_template,
+                     cfg.archive.archive_url_template,
                      run->checksum_url,
                      {},
                      {},
-                     to_json(cfg).dump()};
+                     cfg.settings_json};
   for (const auto& r : run->ranges) {
     req.files.push_back(r.label());
     req.md5s.push_back(run->md5s[r.label()]);
@@ -351,7 +351,7 @@ void import(self_ptr self, const run_ptr& run, const file_range& r, const std::s
 /// pool.
 void download(self_ptr self, const run_ptr& run, const file_range& r, bool force) {
   const auto& st = self->state;
-  const std::string url = expand_url_template(st.cfg.archive_url_template, r.label());
+  const std::string url = expand_url_template(st.cfg.archive.archive_url_template, r.label());
   auto md5 = md5_of(self, run, url);
   if (!md5) return;
   download_request req{run->id,  r.label(), url,   layout(self).download_path(r),
@@ -383,7 +383,7 @@ void fetch_all(self_ptr self, const run_ptr& run) {
   report(self, run, run_steps::download_import);
   for (const auto& r : run->ranges) {
     if (run->finished) return;
-    const std::string url = expand_url_template(cfg.archive_url_template, r.label());
+    const std::string url = expand_url_template(cfg.archive.archive_url_template, r.label());
     if (url.rfind("file://", 0) == 0)
       import(self, run, r, url);
     else
@@ -416,8 +416,8 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   run->promise = self->make_response_promise<engine::run_outcome>();
   run->started = std::chrono::steady_clock::now();
   run->started_unix = static_cast<int64_t>(std::time(nullptr));
-  if (!st.cfg.files.from_list)
-    run->ranges = ranges_from_boundaries(st.cfg.file_boundaries);
+  if (!st.cfg.archive.files.from_list)
+    run->ranges = ranges_from_boundaries(st.cfg.archive.file_boundaries);
   run->outcome.run_id = req.run_id;
   run->outcome.counts = {{"files", run->ranges.size()}, {"sources", 0}, {"qualifying", 0},
                          {"rows", 0}, {"skipped_rows", 0}, {"skipped_values", 0},
@@ -431,9 +431,9 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     return rp;
   }
   report(self, run, run_steps::prepare);
-  const auto src = checksum_source_of(st.cfg);
+  const auto src = checksum_source_of(st.cfg.archive);
   run->checksum_url = src.url;
-  const auto& sel = st.cfg.files;
+  const auto& sel = st.cfg.archive.files;
   self->request(st.peers.prepare, caf::infinite,
                 prepare_request{run->id, src.url, src.explicit_url, sel.from_list, sel.first,
                                 sel.last})
@@ -443,7 +443,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         if (!rep.listed)
           run->checksum_url.clear(); // no list at the default place: unchecked
         run->checksums = std::move(rep.checksums);
-        if (self->state.cfg.files.from_list) {
+        if (self->state.cfg.archive.files.from_list) {
           run->ranges = std::move(rep.files);
           run->outcome.counts["files"] = run->ranges.size();
         }
@@ -457,8 +457,20 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
 
 } // namespace
 
+process_settings process_settings_of(const settings& s) {
+  process_settings p;
+  p.archive = s.get<archive_settings>();
+  p.output_dir = s.output_dir;
+  p.keep_downloads = s.keep_downloads;
+  p.max_line_bytes = s.max_line_bytes;
+  p.download_pool_size = s.download_pool_size;
+  p.import_pool_size = s.import_pool_size;
+  p.settings_json = to_json(s).dump();
+  return p;
+}
+
 process_actor::behavior_type
-benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+benchmark_process(process_actor::stateful_pointer<process_state> self, process_settings cfg,
                   process_peers peers, std::shared_ptr<engine::run_control> runs) {
   auto& st = self->state;
   st.layout.emplace(cfg.output_dir);

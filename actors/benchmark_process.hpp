@@ -35,6 +35,23 @@
 
 namespace gaia {
 
+/// What the process reads of the settings, and only that: the archive
+/// (which files, where, their checksum list), where the run's files go,
+/// and the import limits each request carries. The operations' own
+/// settings (timeouts, retries, ...) go to the operations.
+struct process_settings {
+  archive_settings archive;
+  std::string output_dir;
+  bool keep_downloads = false; ///< each download_request's `keep`
+  int64_t max_line_bytes = 0;  ///< each request's limit
+  int download_pool_size = 0;  ///< named in the run's first log line
+  int import_pool_size = 0;    ///< likewise
+  std::string settings_json;   ///< all the settings, resolved: the answer's provenance
+};
+
+/// The process's part of `s`.
+process_settings process_settings_of(const settings& s);
+
 /// The operations the process talks to, as its declared edges say.
 struct process_peers {
   prepare_actor prepare;
@@ -69,7 +86,7 @@ struct run_state {
 };
 
 struct process_state {
-  settings cfg;
+  process_settings cfg;
   std::optional<output_layout> layout;
   process_peers peers;
   std::shared_ptr<engine::run_control> runs;
@@ -79,7 +96,7 @@ struct process_state {
 };
 
 process_actor::behavior_type
-benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+benchmark_process(process_actor::stateful_pointer<process_state> self, process_settings cfg,
                   process_peers peers, std::shared_ptr<engine::run_control> runs);
 
 } // namespace gaia

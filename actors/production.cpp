@@ -110,10 +110,11 @@ engine::production gaia_production(const settings& s, const std::string& config_
   auto process = prod.process(
     node_id::process, "Benchmark process",
     "prepares the run, pipelines downloads into imports, then compute and export",
-    [s, prepare, download, import, validate, compute, exporter](engine::spawn_context& ctx) {
+    [cfg = process_settings_of(s), prepare, download, import, validate, compute,
+     exporter](engine::spawn_context& ctx) {
       process_peers peers{ctx.peer(prepare),  ctx.peer(download), ctx.peer(import),
                           ctx.peer(validate), ctx.peer(compute),  ctx.peer(exporter)};
-      return ctx.system().spawn(benchmark_process, s, peers, ctx.runs());
+      return ctx.system().spawn(benchmark_process, cfg, peers, ctx.runs());
     });
 
   engine::service_config svc;

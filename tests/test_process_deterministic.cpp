@@ -138,7 +138,7 @@ struct fixture : gaia::test::deterministic_system {
     peers.validate = sys->spawn(fake_validate, st);
     peers.compute = sys->spawn(fake_compute, st);
     peers.exporter = sys->spawn(fake_export, st);
-    process = sys->spawn(benchmark_process, s, peers, runs);
+    process = sys->spawn(benchmark_process, process_settings_of(s), peers, runs);
     actors = {caf::actor_cast<caf::actor>(peers.prepare), caf::actor_cast<caf::actor>(peers.download),
               caf::actor_cast<caf::actor>(peers.import), caf::actor_cast<caf::actor>(peers.validate),
               caf::actor_cast<caf::actor>(peers.compute), caf::actor_cast<caf::actor>(peers.exporter),
