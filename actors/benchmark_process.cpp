@@ -7,6 +7,8 @@
 #include "engine/state/atomic_file.hpp"
 #include "engine/log.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -111,10 +113,12 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
                                                    + (st.runs->shutting_down() ? "shutting down"
                                                                                : error)
                                                : " failed: " + o.step + " " + subject + ": " + error));
-  try {
-    engine::remove_if_exists(layout(self).results_csv);
-  } catch (const std::exception& e) {
-    engine::log_line("process", e.what());
+  for (const auto& f : layout(self).answer_files()) {
+    try {
+      engine::remove_if_exists(f);
+    } catch (const std::exception& e) {
+      engine::log_line("process", e.what());
+    }
   }
   run->promise.deliver(o);
   st.run.reset();
@@ -153,7 +157,7 @@ void succeed(self_ptr self, const run_ptr& run) {
                // Relative: beside this marker is true wherever the
                // directory is mounted (in Docker, /app/output means nothing
                // on the host).
-               "results: results.csv (beside this file)", input_summary(o),
+               "results: " + run->answer_names + " (beside this file)", input_summary(o),
                placement_summary(o)};
   report(self, run, run_steps::done);
   engine::log_line("process", "run " + std::to_string(run->id) + " done: "
@@ -169,15 +173,37 @@ void succeed(self_ptr self, const run_ptr& run) {
 void export_results(self_ptr self, const run_ptr& run) {
   report(self, run, run_steps::export_results);
   const auto& l = layout(self);
-  export_request req{run->id, l.qualifying_path(), l.results_csv};
+  const auto& cfg = self->state.cfg;
+  export_request req{run->id,
+                     l.qualifying_path(),
+                     l.results_csv,
+                     l.results_vot,
+                     l.results_fits,
+                     l.results_ecsv,
+                     engine::utc_text(static_cast<std::time_t>(run->started_unix)),
+                     cfg.archive.archive_url_template,
+                     run->checksum_url,
+                     {},
+                     {},
+                     cfg.settings_json};
+  for (const auto& r : run->ranges) {
+    req.files.push_back(r.label());
+    req.md5s.push_back(run->md5s[r.label()]);
+  }
   self->request(self->state.peers.exporter,
                 caf::infinite, req)
     .then(
       [self, run](export_reply& rep) {
         if (stopped(self, run)) return;
         run->outcome.counts["qualifying"] = rep.rows;
+        std::string files = rep.csv_path;
+        run->answer_names = std::filesystem::path(rep.csv_path).filename().string();
+        for (const auto& p : rep.extra_paths) {
+          files += ", " + p;
+          run->answer_names += ", " + std::filesystem::path(p).filename().string();
+        }
         engine::log_line("process", "export: " + std::to_string(rep.rows) + " rows to "
-                                      + rep.csv_path);
+                                      + files);
         succeed(self, run);
       },
       [self, run](caf::error& err) {
@@ -251,6 +277,12 @@ void imported(self_ptr self, const run_ptr& run, const file_range& r, const std:
               const import_reply& rep) {
   ++run->imported;
   run->bytes += rep.bytes;
+  // The MD5 of the bytes imported (a reused checkpoint's, as recorded);
+  // the published one when the import did not hash them.
+  auto md5 = rep.source.md5;
+  const auto published = run->checksums.find(r.archive_file_name());
+  if (md5.empty() && published != run->checksums.end()) md5 = published->second;
+  run->md5s[r.label()] = md5;
   auto& c = run->outcome.counts;
   c["rows"] += rep.rows;
   c["skipped_rows"] += rep.skipped_rows;
@@ -362,7 +394,9 @@ void prepare_output(self_ptr self) {
   // intermediate merges): whatever is there is from an earlier run.
   std::filesystem::remove_all(l.work_dir);
   l.create_directories();
-  engine::remove_if_exists(l.results_csv);
+  // The answer's files of any format, so a run with fewer export_formats
+  // leaves none of an earlier run's beside its own.
+  for (const auto& f : l.answer_files()) engine::remove_if_exists(f);
   // A process killed mid-write leaves its temporary; the finished file was
   // never renamed into place, so the temporary is just garbage.
   if (int n = l.state.remove_stale_temporaries({"downloads", "aggregates", "work"}))
@@ -426,6 +460,7 @@ process_settings process_settings_of(const settings& s) {
   p.max_line_bytes = s.max_line_bytes;
   p.download_pool_size = s.download_pool_size;
   p.import_pool_size = s.import_pool_size;
+  p.settings_json = to_json(s).dump();
   return p;
 }
 

@@ -6,6 +6,7 @@
 
 #include "actors/benchmark_process.hpp"
 #include "actors/cluster.hpp"
+#include "actors/export_operation.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/operations.hpp"
 #include "actors/validate_operation.hpp"
@@ -102,8 +103,9 @@ engine::production gaia_production(const settings& s, const std::string& config_
     "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
     detached(compute_operation), engine::fixed_pool(1));
   auto exporter = prod.operation<export_request, export_reply>(
-    node_id::exporter, "Export operation", "writes results.csv (temporary name, then rename)",
-    detached(export_operation), engine::fixed_pool(1));
+    node_id::exporter, "Export operation",
+    "writes results.csv, then the other export_formats (temporary name, then rename)",
+    detached(export_operation, s.get<export_settings>()), engine::fixed_pool(1));
 
   auto process = prod.process(
     node_id::process, "Benchmark process",

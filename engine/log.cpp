@@ -68,4 +68,12 @@ std::string format_mb(double bytes) {
   return buf;
 }
 
+std::string utc_text(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 } // namespace engine

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,10 @@ void set_log_quiet(bool quiet);
 int add_log_listener(std::function<void(const std::string& component,
                                         const std::string& text)> listener);
 void remove_log_listener(int id);
+
+/// `t` as ISO 8601 UTC to the second: "2026-11-21T05:40:01Z" (markers,
+/// the lock, the provenance of an answer).
+std::string utc_text(std::time_t t);
 
 /// "18.2 MB" (decimal megabytes, one decimal).
 std::string format_mb(double bytes);

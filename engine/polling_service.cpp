@@ -57,14 +57,7 @@ void note(service_actor* self, const std::string& text) {
   st.last_note = text;
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return utc_text(std::time(nullptr)); }
 
 std::string seconds_text(double s) {
   char buf[32];

@@ -42,7 +42,7 @@ TEST_PACKAGES=(
 RUNTIME_PACKAGES=(
   libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
   libprometheus-cpp-core1.0
-  libcfitsio10 libminizip1 # `lightcurves`: FITS tables, the answer's zip
+  libcfitsio10 libminizip1 # results.fits (export_formats), `lightcurves`: FITS, the zip
   ca-certificates curl
   openssl                 # the cluster profile makes its CA and certificates
 )

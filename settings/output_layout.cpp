@@ -14,6 +14,9 @@ output_layout::output_layout(const std::string& output_dir)
   : dir(output_dir),
     state(output_dir, "results"),
     results_csv((fs::path(dir) / "results.csv").string()),
+    results_vot((fs::path(dir) / "results.vot").string()),
+    results_fits((fs::path(dir) / "results.fits").string()),
+    results_ecsv((fs::path(dir) / "results.ecsv").string()),
     lock_marker(state.lock_marker),
     done_marker(state.done_marker),
     err_marker(state.err_marker),
@@ -22,6 +25,10 @@ output_layout::output_layout(const std::string& output_dir)
     work_dir((fs::path(dir) / "work").string()),
     trace_dir((fs::path(dir) / "trace").string()),
     lightcurves_dir((fs::path(dir) / "lightcurves").string()) {
+}
+
+std::vector<std::string> output_layout::answer_files() const {
+  return {results_csv, results_vot, results_fits, results_ecsv};
 }
 
 std::string output_layout::download_path(const file_range& r) const {

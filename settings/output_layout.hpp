@@ -8,6 +8,7 @@
 #include "engine/state/state_dir.hpp"
 
 #include <string>
+#include <vector>
 
 namespace gaia {
 
@@ -17,6 +18,9 @@ struct output_layout {
   std::string dir;
   engine::state_dir state;     ///< results.lock/.done/.err and the rest
   std::string results_csv;     ///< the answer
+  std::string results_vot;     ///< the answer as VOTable (export_formats)
+  std::string results_fits;    ///< as FITS
+  std::string results_ecsv;    ///< as ECSV
   std::string lock_marker;     ///< results.lock: who runs (engine/run_lock)
   std::string done_marker;     ///< results.done: last run succeeded
   std::string err_marker;      ///< results.err: last run failed, and why
@@ -25,6 +29,10 @@ struct output_layout {
   std::string work_dir;        ///< compute's qualifying rows, validate's in-range copies
   std::string trace_dir;       ///< one message trace per run (engine/observe)
   std::string lightcurves_dir; ///< the light-curve requests' working files
+
+  /// results.csv and the other formats' files: what a run removes before
+  /// it starts, and when it fails.
+  std::vector<std::string> answer_files() const;
 
   std::string download_path(const file_range& r) const;
   std::string checkpoint_path(const file_range& r) const;

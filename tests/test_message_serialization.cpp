@@ -320,8 +320,13 @@ std::vector<covered_type> covered_types() {
       return compute_request{u64_max, {"", odd, "/ck/1"}, "/q/ü"};
     }),
     cover<compute_reply>([](double d) { return compute_reply{u64_max, u64_max - 1, d}; }),
-    cover<export_request>([](double) { return export_request{u64_max, "/q/ü", odd}; }),
-    cover<export_reply>([](double d) { return export_reply{u64_max, odd, d}; }),
+    cover<export_request>([](double) {
+      return export_request{u64_max,  "/q/ü",          odd,          "/r/ö.vot",
+                            "/r/é.fits", "/r/ä.ecsv",   "2026-12-07T04:31:10Z",
+                            "file:///ü/%s", odd,         {"000000-003111", "", odd},
+                            {"0f", odd, ""}, "{\"a\": \"ü\"}"};
+    }),
+    cover<export_reply>([](double d) { return export_reply{u64_max, odd, d, {"", odd, "/r/ö"}}; }),
     cover<validate_request>([](double) {
       return validate_request{u64_max, odd, i64_min, i64_max, "file:///ü", "/ck/é", "/w/ö"};
     }),

@@ -111,7 +111,7 @@ compute_actor::behavior_type fake_compute(compute_actor::pointer, std::shared_pt
 export_actor::behavior_type fake_export(export_actor::pointer, std::shared_ptr<stage> st) {
   return {[st](const export_request& r) -> caf::result<export_reply> {
     ++st->exports;
-    return export_reply{7, r.csv_path, 0.0};
+    return export_reply{7, r.csv_path, 0.0, {}};
   }};
 }
 

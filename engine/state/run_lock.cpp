@@ -2,6 +2,7 @@
 
 #include "engine/state/atomic_file.hpp"
 #include "engine/errors.hpp"
+#include "engine/log.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -45,14 +46,7 @@ std::optional<std::string> read_text(const std::string& path) {
   return s;
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return utc_text(std::time(nullptr)); }
 
 std::string host_name() {
   char buf[256] = {0};
