@@ -26,6 +26,7 @@ COPY lightcurve_select /src/lightcurve_select
 COPY settings /src/settings
 COPY actors /src/actors
 COPY messages /src/messages
+COPY lightcurve_production /src/lightcurve_production
 COPY tools /src/tools
 COPY web /src/web
 COPY cli /src/cli

@@ -1,9 +1,13 @@
 #include "actors/benchmark_process.hpp"
 
+#include "actors/process_run.hpp"
+
 #include "download/checksums.hpp"
 #include "download/downloader.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "engine/log.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <ctime>
 #include <filesystem>
@@ -101,23 +105,20 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
   self->send(st.peers.download, engine::cancel_atom::value, run->id);
   self->send(st.peers.import, engine::cancel_atom::value, run->id);
   self->send(st.peers.validate, engine::cancel_atom::value, run->id);
-  auto& o = run->outcome;
-  o.ok = false;
-  o.step = step.name;
-  o.subject = subject;
-  o.error = error;
-  o.seconds = engine::seconds_since(run->started);
-  o.abandoned = abandoned || st.runs->shutting_down();
+  set_failure(*run, step, subject, error, abandoned || st.runs->shutting_down());
+  const auto& o = run->outcome;
   report(self, run, o.abandoned ? run_steps::interrupted : run_steps::failed);
   engine::log_line("process", "run " + std::to_string(run->id)
                                 + (o.abandoned ? " stopped without a verdict: "
                                                    + (st.runs->shutting_down() ? "shutting down"
                                                                                : error)
                                                : " failed: " + o.step + " " + subject + ": " + error));
-  try {
-    engine::remove_if_exists(layout(self).results_csv);
-  } catch (const std::exception& e) {
-    engine::log_line("process", e.what());
+  for (const auto& f : layout(self).answer_files()) {
+    try {
+      engine::remove_if_exists(f);
+    } catch (const std::exception& e) {
+      engine::log_line("process", e.what());
+    }
   }
   run->promise.deliver(o);
   st.run.reset();
@@ -132,17 +133,15 @@ void fail_on(self_ptr self, const run_ptr& run, run_step step, const std::string
        engine::is_error(err, engine::errc::cancelled));
 }
 
+/// A run cancelled from outside (the service): stopped without a verdict.
+void cancelled(self_ptr self, const run_ptr& run) {
+  fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
+}
+
 /// True when the run is over or was cancelled meanwhile: nothing more is
 /// started for it.
 bool stopped(self_ptr self, const run_ptr& run) {
-  if (run->finished)
-    return true;
-  if (self->state.runs->cancelled(run->id)) {
-    // Not by this process (it would have finished the run): from outside.
-    fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
-    return true;
-  }
-  return false;
+  return run_stopped(self, run, [&] { cancelled(self, run); });
 }
 
 void succeed(self_ptr self, const run_ptr& run) {
@@ -158,7 +157,7 @@ void succeed(self_ptr self, const run_ptr& run) {
                // Relative: beside this marker is true wherever the
                // directory is mounted (in Docker, /app/output means nothing
                // on the host).
-               "results: results.csv (beside this file)", input_summary(o),
+               "results: " + run->answer_names + " (beside this file)", input_summary(o),
                placement_summary(o)};
   report(self, run, run_steps::done);
   engine::log_line("process", "run " + std::to_string(run->id) + " done: "
@@ -174,15 +173,37 @@ void succeed(self_ptr self, const run_ptr& run) {
 void export_results(self_ptr self, const run_ptr& run) {
   report(self, run, run_steps::export_results);
   const auto& l = layout(self);
-  export_request req{run->id, l.qualifying_path(), l.results_csv};
+  const auto& cfg = self->state.cfg;
+  export_request req{run->id,
+                     l.qualifying_path(),
+                     l.results_csv,
+                     l.results_vot,
+                     l.results_fits,
+                     l.results_ecsv,
+                     engine::utc_text(static_cast<std::time_t>(run->started_unix)),
+                     cfg.archive.archive_url_template,
+                     run->checksum_url,
+                     {},
+                     {},
+                     cfg.settings_json};
+  for (const auto& r : run->ranges) {
+    req.files.push_back(r.label());
+    req.md5s.push_back(run->md5s[r.label()]);
+  }
   self->request(self->state.peers.exporter,
                 caf::infinite, req)
     .then(
       [self, run](export_reply& rep) {
         if (stopped(self, run)) return;
         run->outcome.counts["qualifying"] = rep.rows;
+        std::string files = rep.csv_path;
+        run->answer_names = std::filesystem::path(rep.csv_path).filename().string();
+        for (const auto& p : rep.extra_paths) {
+          files += ", " + p;
+          run->answer_names += ", " + std::filesystem::path(p).filename().string();
+        }
         engine::log_line("process", "export: " + std::to_string(rep.rows) + " rows to "
-                                      + rep.csv_path);
+                                      + files);
         succeed(self, run);
       },
       [self, run](caf::error& err) {
@@ -256,6 +277,12 @@ void imported(self_ptr self, const run_ptr& run, const file_range& r, const std:
               const import_reply& rep) {
   ++run->imported;
   run->bytes += rep.bytes;
+  // The MD5 of the bytes imported (a reused checkpoint's, as recorded);
+  // the published one when the import did not hash them.
+  auto md5 = rep.source.md5;
+  const auto published = run->checksums.find(r.archive_file_name());
+  if (md5.empty() && published != run->checksums.end()) md5 = published->second;
+  run->md5s[r.label()] = md5;
   auto& c = run->outcome.counts;
   c["rows"] += rep.rows;
   c["skipped_rows"] += rep.skipped_rows;
@@ -319,7 +346,7 @@ void import(self_ptr self, const run_ptr& run, const file_range& r, const std::s
 /// pool.
 void download(self_ptr self, const run_ptr& run, const file_range& r, bool force) {
   const auto& st = self->state;
-  const std::string url = expand_url_template(st.cfg.archive_url_template, r.label());
+  const std::string url = expand_url_template(st.cfg.archive.archive_url_template, r.label());
   auto md5 = md5_of(self, run, url);
   if (!md5) return;
   download_request req{run->id,  r.label(), url,   layout(self).download_path(r),
@@ -351,7 +378,7 @@ void fetch_all(self_ptr self, const run_ptr& run) {
   report(self, run, run_steps::download_import);
   for (const auto& r : run->ranges) {
     if (run->finished) return;
-    const std::string url = expand_url_template(cfg.archive_url_template, r.label());
+    const std::string url = expand_url_template(cfg.archive.archive_url_template, r.label());
     if (url.rfind("file://", 0) == 0)
       import(self, run, r, url);
     else
@@ -367,7 +394,9 @@ void prepare_output(self_ptr self) {
   // intermediate merges): whatever is there is from an earlier run.
   std::filesystem::remove_all(l.work_dir);
   l.create_directories();
-  engine::remove_if_exists(l.results_csv);
+  // The answer's files of any format, so a run with fewer export_formats
+  // leaves none of an earlier run's beside its own.
+  for (const auto& f : l.answer_files()) engine::remove_if_exists(f);
   // A process killed mid-write leaves its temporary; the finished file was
   // never renamed into place, so the temporary is just garbage.
   if (int n = l.state.remove_stale_temporaries({"downloads", "aggregates", "work"}))
@@ -382,8 +411,8 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   run->promise = self->make_response_promise<engine::run_outcome>();
   run->started = std::chrono::steady_clock::now();
   run->started_unix = static_cast<int64_t>(std::time(nullptr));
-  if (!st.cfg.files.from_list)
-    run->ranges = ranges_from_boundaries(st.cfg.file_boundaries);
+  if (!st.cfg.archive.files.from_list)
+    run->ranges = ranges_from_boundaries(st.cfg.archive.file_boundaries);
   run->outcome.run_id = req.run_id;
   run->outcome.counts = {{"files", run->ranges.size()}, {"sources", 0}, {"qualifying", 0},
                          {"rows", 0}, {"skipped_rows", 0}, {"skipped_values", 0},
@@ -397,9 +426,9 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     return rp;
   }
   report(self, run, run_steps::prepare);
-  const auto src = checksum_source_of(st.cfg);
+  const auto src = checksum_source_of(st.cfg.archive);
   run->checksum_url = src.url;
-  const auto& sel = st.cfg.files;
+  const auto& sel = st.cfg.archive.files;
   self->request(st.peers.prepare, caf::infinite,
                 prepare_request{run->id, src.url, src.explicit_url, sel.from_list, sel.first,
                                 sel.last})
@@ -409,7 +438,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         if (!rep.listed)
           run->checksum_url.clear(); // no list at the default place: unchecked
         run->checksums = std::move(rep.checksums);
-        if (self->state.cfg.files.from_list) {
+        if (self->state.cfg.archive.files.from_list) {
           run->ranges = std::move(rep.files);
           run->outcome.counts["files"] = run->ranges.size();
         }
@@ -423,26 +452,27 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
 
 } // namespace
 
+process_settings process_settings_of(const settings& s) {
+  process_settings p;
+  p.archive = s.get<archive_settings>();
+  p.output_dir = s.output_dir;
+  p.keep_downloads = s.keep_downloads;
+  p.max_line_bytes = s.max_line_bytes;
+  p.download_pool_size = s.download_pool_size;
+  p.import_pool_size = s.import_pool_size;
+  p.settings_json = to_json(s).dump();
+  return p;
+}
+
 process_actor::behavior_type
-benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+benchmark_process(process_actor::stateful_pointer<process_state> self, process_settings cfg,
                   process_peers peers, std::shared_ptr<engine::run_control> runs) {
   auto& st = self->state;
   st.layout.emplace(cfg.output_dir);
   st.cfg = std::move(cfg);
   st.peers = std::move(peers);
   st.runs = std::move(runs);
-  return {
-    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
-      return start(self, req);
-    },
-    [self](engine::cancel_atom, uint64_t run_id) {
-      auto run = self->state.run;
-      if (run && run->id == run_id) {
-        self->state.runs->cancel(run_id);
-        fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
-      }
-    },
-  };
+  return process_behavior(self, start, cancelled);
 }
 
 } // namespace gaia

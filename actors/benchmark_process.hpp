@@ -1,7 +1,7 @@
 // The benchmark process (IoP's business process): orchestrates one run.
 //
 //   engine::run_request
-//     -> prepare the output (directories; remove the old results.csv)
+//     -> prepare the output (directories; remove the old answer's files)
 //     -> prepare_request (the run's checksum list, once)
 //        (with file_boundaries "all": also the run's files, from that list)
 //     -> per file, with its MD5:
@@ -9,7 +9,8 @@
 //                   it streams in; a damaged stream is fetched again there)
 //          file://: import_request   (import pool: read where it is)
 //     -> per file imported: validate_request (its sources in its range)
-//     -> all validated -> compute_request -> export_request
+//     -> all validated -> compute_request -> export_request (with the
+//        run's provenance: its files and their MD5s, start, settings)
 //     -> reply engine::run_outcome (the service writes the verdict)
 //   any failure -> cancel the run's other jobs, reply run_outcome{ok=false}
 //   (cancel, run) from the service -> the same, without a verdict
@@ -34,6 +35,23 @@
 
 namespace gaia {
 
+/// What the process reads of the settings, and only that: the archive
+/// (which files, where, their checksum list), where the run's files go,
+/// and the import limits each request carries. The operations' own
+/// settings (timeouts, retries, ...) go to the operations.
+struct process_settings {
+  archive_settings archive;
+  std::string output_dir;
+  bool keep_downloads = false; ///< each download_request's `keep`
+  int64_t max_line_bytes = 0;  ///< each request's limit
+  int download_pool_size = 0;  ///< named in the run's first log line
+  int import_pool_size = 0;    ///< likewise
+  std::string settings_json;   ///< all the settings, resolved: the answer's provenance
+};
+
+/// The process's part of `s`.
+process_settings process_settings_of(const settings& s);
+
 /// The operations the process talks to, as its declared edges say.
 struct process_peers {
   prepare_actor prepare;
@@ -55,6 +73,7 @@ struct run_state {
   size_t imported = 0;
   size_t validated = 0;
   std::map<std::string, std::string> compute_inputs; ///< label -> checkpoint compute reads
+  std::map<std::string, std::string> md5s; ///< label -> MD5 of the bytes imported (provenance)
   uint64_t bytes = 0;   ///< compressed bytes of the files imported
   bool finished = false;
   std::optional<run_step> step; ///< the last step reported
@@ -62,11 +81,12 @@ struct run_state {
   std::chrono::steady_clock::time_point last_report; ///< progress.json
   std::chrono::steady_clock::time_point last_log;    ///< the progress line
   int64_t started_unix = 0;
+  std::string answer_names = "results.csv"; ///< the files export wrote, for results.done
   engine::run_outcome outcome;
 };
 
 struct process_state {
-  settings cfg;
+  process_settings cfg;
   std::optional<output_layout> layout;
   process_peers peers;
   std::shared_ptr<engine::run_control> runs;
@@ -76,7 +96,7 @@ struct process_state {
 };
 
 process_actor::behavior_type
-benchmark_process(process_actor::stateful_pointer<process_state> self, settings cfg,
+benchmark_process(process_actor::stateful_pointer<process_state> self, process_settings cfg,
                   process_peers peers, std::shared_ptr<engine::run_control> runs);
 
 } // namespace gaia

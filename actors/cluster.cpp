@@ -3,6 +3,7 @@
 
 #include "actors/operations.hpp"
 #include "actors/production.hpp"
+#include "actors/version.hpp"
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
 #include "engine/trace.hpp"
@@ -17,10 +18,6 @@
 #include <sstream>
 #include <thread>
 
-#ifndef GAIA_DR3_VERSION
-#define GAIA_DR3_VERSION "0"
-#endif
-
 namespace gaia {
 
 namespace fs = std::filesystem;
@@ -30,7 +27,7 @@ std::string cluster_version() {
     return v;
   caf::actor_system_config cfg;
   register_messages(cfg);
-  return std::string("gaia-dr3 ") + GAIA_DR3_VERSION + " (messages "
+  return software_version() + " (messages "
          + engine::message_types_digest(cfg) + ")";
 }
 

@@ -63,7 +63,4 @@ import_operation(import_worker_actor::stateful_pointer<import_state> self, downl
 /// Merges checkpoints (compute_request -> compute_reply).
 compute_actor::behavior_type compute_operation(compute_actor::pointer self);
 
-/// Writes results.csv (export_request -> export_reply).
-export_actor::behavior_type export_operation(export_actor::pointer self);
-
 } // namespace gaia

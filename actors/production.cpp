@@ -6,6 +6,7 @@
 
 #include "actors/benchmark_process.hpp"
 #include "actors/cluster.hpp"
+#include "actors/export_operation.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/operations.hpp"
 #include "actors/validate_operation.hpp"
@@ -102,16 +103,18 @@ engine::production gaia_production(const settings& s, const std::string& config_
     "k-way merge of the checkpoints by source_id, keeps changes > 100 %",
     detached(compute_operation), engine::fixed_pool(1));
   auto exporter = prod.operation<export_request, export_reply>(
-    node_id::exporter, "Export operation", "writes results.csv (temporary name, then rename)",
-    detached(export_operation), engine::fixed_pool(1));
+    node_id::exporter, "Export operation",
+    "writes results.csv, then the other export_formats (temporary name, then rename)",
+    detached(export_operation, s.get<export_settings>()), engine::fixed_pool(1));
 
   auto process = prod.process(
     node_id::process, "Benchmark process",
     "prepares the run, pipelines downloads into imports, then compute and export",
-    [s, prepare, download, import, validate, compute, exporter](engine::spawn_context& ctx) {
+    [cfg = process_settings_of(s), prepare, download, import, validate, compute,
+     exporter](engine::spawn_context& ctx) {
       process_peers peers{ctx.peer(prepare),  ctx.peer(download), ctx.peer(import),
                           ctx.peer(validate), ctx.peer(compute),  ctx.peer(exporter)};
-      return ctx.system().spawn(benchmark_process, s, peers, ctx.runs());
+      return ctx.system().spawn(benchmark_process, cfg, peers, ctx.runs());
     });
 
   engine::service_config svc;

@@ -6,9 +6,11 @@
 // arrays, whose "" pairs would stop a quote search every few bytes): 64
 // bytes a step, quote parity by prefix XOR (one carry-less multiply with
 // PCLMUL), separators and the record's end counted outside quotes. Both
-// have an AVX2 copy picked at run time; the binary is built for plain
-// x86-64.
+// have AVX2 and AVX-512 copies picked at run time (simd_level.hpp); the
+// binary is built for plain x86-64, and a scalar copy is the reference.
 #include "archive/csv_scan.hpp"
+
+#include "archive/simd_level.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -146,18 +148,49 @@ inline uint64_t prefix_xor(uint64_t x) {
 
 #pragma GCC pop_options
 
-// __builtin_cpu_init first: this runs as a static initialiser, possibly
-// before the one that fills in the CPU model.
-const bool has_avx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0 &&
-         __builtin_cpu_supports("pclmul") != 0 &&
-         __builtin_cpu_supports("popcnt") != 0 &&
-         __builtin_cpu_supports("bmi2") != 0;
-}();
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f,avx512bw,pclmul,popcnt,bmi,bmi2")
 
-#else // no SSE2: byte by byte
+namespace avx512 {
 
+/// find_quote_or_newline, one 64-byte register a step: the compares give
+/// bit masks directly.
+const char* find_quote_or_newline(const char* p) {
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i newline = _mm512_set1_epi8('\n');
+  for (;; p += 64) {
+    const __m512i v = _mm512_loadu_si512(p);
+    const uint64_t m =
+      _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, newline);
+    if (m != 0) return p + __builtin_ctzll(m);
+  }
+}
+
+inline block_bits load_block(const char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(',')),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'))};
+}
+
+inline uint64_t cr_bits(const char* p) {
+  return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(p), _mm512_set1_epi8('\r'));
+}
+
+// The same carry-less multiply (its target is a subset of this one's, so
+// it inlines here).
+using avx2::prefix_xor;
+
+#include "archive/csv_scan_tail.inc"
+
+} // namespace avx512
+
+#pragma GCC pop_options
+
+#endif
+
+// Byte by byte: the reference the vector copies are tested against, and
+// the code for CPUs without SSE2.
 namespace scalar {
 
 const char* find_quote_or_newline(const char* p) {
@@ -192,25 +225,28 @@ inline uint64_t prefix_xor(uint64_t x) {
 
 } // namespace scalar
 
-#endif
-
 } // namespace
 
 const char* find_quote_or_newline(const char* p) {
+  switch (active_simd_level()) {
 #if defined(__SSE2__)
-  return has_avx2 ? avx2::find_quote_or_newline(p)
-                  : sse2::find_quote_or_newline(p);
-#else
-  return scalar::find_quote_or_newline(p);
+    case simd_level::avx512: return avx512::find_quote_or_newline(p);
+    case simd_level::avx2: return avx2::find_quote_or_newline(p);
+    case simd_level::sse2: return sse2::find_quote_or_newline(p);
 #endif
+    default: return scalar::find_quote_or_newline(p);
+  }
 }
 
 tail_scan scan_record_tail(const char* p, const char* data_end) {
+  switch (active_simd_level()) {
 #if defined(__SSE2__)
-  return has_avx2 ? avx2::scan(p, data_end) : sse2::scan(p, data_end);
-#else
-  return scalar::scan(p, data_end);
+    case simd_level::avx512: return avx512::scan(p, data_end);
+    case simd_level::avx2: return avx2::scan(p, data_end);
+    case simd_level::sse2: return sse2::scan(p, data_end);
 #endif
+    default: return scalar::scan(p, data_end);
+  }
 }
 
 } // namespace gaia::ecsv_detail

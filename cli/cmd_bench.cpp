@@ -414,7 +414,7 @@ int bench_main(const bench_args& a) {
     {inflate_floor, nullptr, "", 0},
     {md5_floor, nullptr, "", 0},
     {zlib, &inflate_floor, inflate_name, 0},
-    {import, &inflate_floor, inflate_name, 1.10},
+    {import, &inflate_floor, inflate_name, 1.05},
     {local_off, &inflate_floor, inflate_name, 1.10},
     {local_md5, &md5_floor, md5_name, 1.10},
     {http_md5, &md5_floor, md5_name, 1.15},
@@ -426,21 +426,34 @@ int bench_main(const bench_args& a) {
   std::printf("gaia-dr3 bench: %zu files, %.1f MB compressed, %.1f MB "
               "uncompressed, %u threads, median of %d runs\n\n",
               files.size(), compressed / 1e6, mb, threads, repeat);
-  std::printf("| stage | wall s | MB/s | CPU s | peak RSS MB | x floor | floor | target |\n");
-  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
+  std::printf("| stage | wall s | MB/s | CPU s | peak RSS MB | x floor | x floor, CPU | floor "
+              "| target (x floor, wall) |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
   for (const auto& r : rows) {
-    char ratio[32] = "1.00", target[32] = "";
+    char ratio[32] = "1.00", cpu_ratio[32] = "1.00", target[48] = "";
     if (r.floor != nullptr && r.floor->wall > 0)
       std::snprintf(ratio, sizeof ratio, "%.2f", r.f.wall / r.floor->wall);
+    if (r.floor != nullptr && r.floor->cpu > 0)
+      std::snprintf(cpu_ratio, sizeof cpu_ratio, "%.2f", r.f.cpu / r.floor->cpu);
     if (r.target > 0)
-      std::snprintf(target, sizeof target, "<= %.2f %s", r.target,
+      std::snprintf(target, sizeof target, "<= %.2f: %s %s", r.target, ratio,
                     r.floor->wall > 0 && r.f.wall / r.floor->wall <= r.target ? "met"
                                                                               : "missed");
-    std::printf("| %s%s | %.2f | %.0f | %.2f | %.0f | %s | %s | %s |\n", r.f.name.c_str(),
+    std::printf("| %s%s | %.2f | %.0f | %.2f | %.0f | %s | %s | %s | %s |\n", r.f.name.c_str(),
                 r.f.ok ? "" : " (FAILED)", r.f.wall, r.f.wall > 0 ? mb / r.f.wall : 0,
-                r.f.cpu, r.f.rss, ratio, r.floor != nullptr ? r.floor_name : "(floor)",
-                target);
+                r.f.cpu, r.f.rss, ratio, cpu_ratio,
+                r.floor != nullptr ? r.floor_name : "(floor)", target);
   }
+  // How much of the cores the floor had: on a quiet host it keeps every
+  // core busy (CPU ~ wall x threads). Much less means other work shared
+  // the cores, and wall ratios then say more about the host than about
+  // the stages; CPU ratios hold up better.
+  const double share =
+    inflate_floor.wall > 0 ? inflate_floor.cpu / (inflate_floor.wall * threads) : 0;
+  std::printf("\nThe inflate floor kept %.0f %% of the %u cores busy%s\n", 100 * share, threads,
+              share < 0.8 ? ": the host was busy with other work, so the wall ratios are "
+                            "unreliable; compare the CPU ratios, or run again when it is quiet."
+                          : ".");
   // The projection: per-core throughput of compressed input (CPU seconds,
   // so it does not depend on how many cores this machine has), scaled to
   // the real archive on 50 cores. It assumes the cores scale linearly and

@@ -6,6 +6,7 @@
 #include "actors/production.hpp"
 #include "core/file_range.hpp"
 #include "download/checksums.hpp"
+#include "lightcurve_production/production.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -36,16 +37,22 @@ int check(const config_option& config) {
   return 0;
 }
 
-int graph(const config_option& config) {
+/// The production `name` declares for these settings.
+engine::production production_named(const std::string& name, const settings& s) {
+  if (name == "lightcurves") return lightcurve_production(s, lightcurve_job{});
+  return gaia_production(s);
+}
+
+int graph(const config_option& config, const std::string& production) {
   if (!config.given()) {
-    std::fputs(gaia_production(default_settings()).to_mermaid().c_str(), stdout);
+    std::fputs(production_named(production, default_settings()).to_mermaid().c_str(), stdout);
     return 0;
   }
   auto s = load_or_report(config);
   if (!s)
     return 2;
   auto sizes = pool_sizes_of(*s);
-  std::fputs(gaia_production(*s).to_mermaid(&sizes).c_str(), stdout);
+  std::fputs(production_named(production, *s).to_mermaid(&sizes).c_str(), stdout);
   return 0;
 }
 
@@ -61,13 +68,20 @@ void add_check_graph(CLI::App& app, command_list& out) {
   out.push_back({check_cmd, [check_config] { return check(*check_config); }});
 
   auto graph_config = std::make_shared<config_option>();
+  auto production = std::make_shared<std::string>("variability");
   auto* graph_cmd = app.add_subcommand(
     "graph",
-    "Prints the production as a Mermaid flowchart, from the declaration that "
-    "also spawns the actors (actors/production.cpp). With --config, pools show "
-    "their sizes.");
+    "Prints a production as a Mermaid flowchart, from the declaration that "
+    "also spawns the actors (actors/production.cpp; lightcurve_production/production.cpp). "
+    "With --config, pools show their sizes.");
   graph_config->add_to(graph_cmd);
-  out.push_back({graph_cmd, [graph_config] { return graph(*graph_config); }});
+  graph_cmd
+    ->add_option("--production", *production,
+                 "variability (the run) or lightcurves (`gaia-dr3 lightcurves`)")
+    ->check(CLI::IsMember({"variability", "lightcurves"}))
+    ->capture_default_str();
+  out.push_back(
+    {graph_cmd, [graph_config, production] { return graph(*graph_config, *production); }});
 }
 
 } // namespace gaia::cli

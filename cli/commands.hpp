@@ -25,5 +25,6 @@ void add_bench(CLI::App& app, command_list& out);          ///< bench
 void add_inspect(CLI::App& app, command_list& out);        ///< inspect
 void add_trace(CLI::App& app, command_list& out);          ///< trace
 void add_worker(CLI::App& app, command_list& out);         ///< worker
+void add_lightcurves(CLI::App& app, command_list& out);    ///< lightcurves
 
 } // namespace gaia::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_status_trigger(app, commands);
   add_trace(app, commands);
   add_worker(app, commands);
+  add_lightcurves(app, commands);
   add_synth(app, commands);
   add_mirror(app, commands);
   add_bench(app, commands);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <string>
 
@@ -22,8 +23,11 @@ int add_log_listener(std::function<void(const std::string& component,
                                         const std::string& text)> listener);
 void remove_log_listener(int id);
 
-/// Now in UTC to the second, "2026-11-21T05:40:01Z": the time a marker or
-/// lock file records.
+/// `t` as ISO 8601 UTC to the second: "2026-11-21T05:40:01Z" (markers,
+/// the lock, the provenance of an answer).
+std::string utc_text(std::time_t t);
+
+/// utc_text of now: the time a marker or lock file records.
 std::string utc_now();
 
 /// "18.2 MB" (decimal megabytes, one decimal).

@@ -55,6 +55,11 @@ struct time_frame {
 };
 
 struct table {
+  /// The FITS table's EXTNAME; DataLink's tables are EPOCH_PHOTOMETRY.
+  std::string name = "EPOCH_PHOTOMETRY";
+  /// The VOTable RESOURCE's utype ("" none); DataLink declares its tables
+  /// spectra of the SpectrumModel.
+  std::string resource_utype = "spec:Spectrum";
   std::vector<table_param> params;
   std::vector<table_column> columns;
   std::optional<time_frame> timesys;

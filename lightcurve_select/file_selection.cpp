@@ -7,8 +7,8 @@
 
 namespace gaia {
 
-file_selection select_files(sorted_id_file& ids, const std::vector<file_range>& ranges,
-                            const std::function<void(int64_t)>& on_not_found) {
+holding_files select_files(sorted_id_file& ids, const std::vector<file_range>& ranges,
+                           const std::function<void(int64_t)>& on_not_found) {
   for (size_t i = 0; i < ranges.size(); ++i) {
     if (ranges[i].last < ranges[i].first)
       throw input_error("file ranges: " + ranges[i].archive_file_name() + " ends before it starts");
@@ -16,7 +16,7 @@ file_selection select_files(sorted_id_file& ids, const std::vector<file_range>& 
       throw input_error("file ranges: " + ranges[i].archive_file_name() + " overlaps or precedes " +
                         ranges[i - 1].archive_file_name() + ": they must ascend apart");
   }
-  file_selection out;
+  holding_files out;
   ids.seek(0);
   size_t r = 0;
   int64_t id;

@@ -25,7 +25,9 @@ struct file_ids {
   uint64_t count = 0;
 };
 
-struct file_selection {
+/// The archive files that hold asked ids (named apart from settings' file_selection,
+/// the variability run's choice of files).
+struct holding_files {
   std::vector<file_ids> files; ///< in range order, each with count > 0
   uint64_t ids = 0;            ///< ids walked
   uint64_t not_found = 0;      ///< ids in no file's range
@@ -35,8 +37,8 @@ struct file_selection {
 /// `ranges` must ascend without overlapping (gaps are allowed: a mirror
 /// that holds only some files); input_error otherwise. `on_not_found` is
 /// called, ascending, for every id in no range.
-file_selection select_files(sorted_id_file& ids, const std::vector<file_range>& ranges,
-                            const std::function<void(int64_t)>& on_not_found);
+holding_files select_files(sorted_id_file& ids, const std::vector<file_range>& ranges,
+                           const std::function<void(int64_t)>& on_not_found);
 
 /// The archive files a checksum list names (parse_checksum_lines), sorted
 /// by range, gaps allowed (a partial mirror's _MD5SUM.txt); other names are

@@ -111,16 +111,28 @@ struct compute_reply {
 };
 
 /// Write results.csv from compute's work file.
+/// Write the answer: results.csv, and the formats export_formats adds
+/// beside it, each carrying the run's provenance.
 struct export_request {
   uint64_t run_id = 0;
   std::string qualifying_path;
   std::string csv_path;
+  std::string votable_path; ///< results.vot (votable or votable_plain)
+  std::string fits_path;    ///< results.fits
+  std::string ecsv_path;    ///< results.ecsv
+  std::string started;      ///< the run's start, ISO 8601 UTC
+  std::string archive_url_template;
+  std::string checksum_url;           ///< "" when the run had no checksum list
+  std::vector<std::string> files;     ///< the run's file ranges ("000000-003111")
+  std::vector<std::string> md5s;      ///< the MD5 of each file's bytes as imported
+  std::string settings_json;          ///< the run's resolved settings
 };
 
 struct export_reply {
   uint64_t rows = 0;
   std::string csv_path;
   double seconds = 0;
+  std::vector<std::string> extra_paths; ///< the other formats' files written
 };
 
 template <class Inspector>
@@ -205,15 +217,16 @@ inline const engine::message_type<compute_reply> compute_reply_type{"gaia::compu
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_request& x) {
-  return f(caf::meta::type_name("export_request"), x.run_id,
-           x.qualifying_path, x.csv_path);
+  return f(caf::meta::type_name("export_request"), x.run_id, x.qualifying_path, x.csv_path,
+           x.votable_path, x.fits_path, x.ecsv_path, x.started, x.archive_url_template,
+           x.checksum_url, x.files, x.md5s, x.settings_json);
 }
 inline const engine::message_type<export_request> export_request_type{"gaia::export_request"};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_reply& x) {
   return f(caf::meta::type_name("export_reply"), x.rows, x.csv_path,
-           engine::exact(x.seconds));
+           engine::exact(x.seconds), x.extra_paths);
 }
 inline const engine::message_type<export_reply> export_reply_type{"gaia::export_reply"};
 

@@ -44,7 +44,9 @@ std::string trace_summary(const compute_reply& x) {
 }
 std::string trace_summary(const export_request& x) { return x.csv_path; }
 std::string trace_summary(const export_reply& x) {
-  return std::to_string(x.rows) + " rows to " + x.csv_path;
+  std::string text = std::to_string(x.rows) + " rows to " + x.csv_path;
+  for (const auto& p : x.extra_paths) text += ", " + p;
+  return text;
 }
 
 std::string trace_key(const download_request& x) { return x.label; }

@@ -413,9 +413,15 @@ readme 'docker compose --profile synthetic up -d gaia-dr3-synthetic'
 # The ESA archive is out of reach here: the setting's environment override
 # points the default service at the synthetic mirror on the compose network.
 mirror_url=http://synthetic-mirror:8080/EpochPhotometry_%s.csv.gz
-readme --env GAIA_ARCHIVE_URL_TEMPLATE=$mirror_url 'docker compose up -d --build'
+# GAIA_SETTINGS reaches a setting a component declares in its own file
+# (misplaced_sources, the validate step's), which compose lists nowhere.
+any_setting='{"misplaced_sources":"fail"}'
+readme --env GAIA_ARCHIVE_URL_TEMPLATE=$mirror_url --env GAIA_SETTINGS=$any_setting 'docker compose up -d --build'
 wait_for 300 "output/results.done" test -f "$clone/output/results.done"
 check_results "$clone/output"
+as_user 'docker compose exec -T gaia-dr3 gaia-dr3 check --config /app/config/production.json'
+grep -q '"misplaced_sources": "fail"' "$out_file" \
+  || die "GAIA_SETTINGS did not reach the container: $(grep misplaced "$out_file")"
 readme --timeout 5 'docker compose logs -f'
 grep -q "run 1 done: $expected_rows" "$out_file" || die "the default service's log has no finished run"
 wait_for 120 "healthy gaia-dr3" health_is gaia-dr3 healthy

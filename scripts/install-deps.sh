@@ -23,6 +23,7 @@ COMPILE_PACKAGES=(
   libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
   libcli11-dev            # command-line parsing (CLI11)
   libcfitsio-dev          # FITS light-curve tables (cfitsio)
+  libminizip-dev          # the light curves' answer: one zip (zlib's minizip, zip64)
   prometheus-cpp-dev      # /metrics (prometheus-cpp core: registry, text format)
   ca-certificates curl procps
 )
@@ -42,6 +43,7 @@ TEST_PACKAGES=(
 RUNTIME_PACKAGES=(
   libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libcurl4 libssl3 zlib1g libisal2 libcpp-httplib0.11
   libprometheus-cpp-core1.0
+  libcfitsio10 libminizip1 # results.fits (export_formats), `lightcurves`: FITS, the zip
   ca-certificates curl
   openssl                 # the cluster profile makes its CA and certificates
 )

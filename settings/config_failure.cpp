@@ -21,13 +21,22 @@ nlohmann::json json_despite(const std::string& config_path) {
   return nlohmann::json::parse(text.str(), nullptr, false);
 }
 
-/// The settings with only `key` taken from the file and only its variable
-/// from the environment, checked as load_settings checks them; none when
-/// that value is wrong too.
+/// GAIA_SETTINGS as JSON, or a discarded value when unset or not JSON.
+nlohmann::json env_json_despite(const env_lookup& env) {
+  auto text = env(settings_env_var);
+  if (!text) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(*text, nullptr, false);
+}
+
+/// The settings with only `key` taken from the file, GAIA_SETTINGS and its
+/// own variable, in load_settings' order, checked as load_settings checks
+/// them; none when that value is wrong too.
 std::optional<settings> one_key_despite(const nlohmann::json& doc, const std::string& origin,
                                         const std::string& key, const env_lookup& env) {
   auto only = nlohmann::json::object();
   if (doc.is_object() && doc.contains(key)) only[key] = doc[key];
+  const auto over = env_json_despite(env);
+  if (over.is_object() && over.contains(key)) only[key] = over[key];
   std::string var;
   for (const auto& d : setting_docs())
     if (key == d.key) var = d.env;
@@ -56,8 +65,8 @@ std::string output_dir_despite(const std::string& config_path,
                                const env_lookup& env) {
   if (auto dir = env("GAIA_OUTPUT_DIR"))
     return *dir;
-  auto doc = json_despite(config_path);
-  if (doc.is_object()) {
+  for (const auto& doc : {env_json_despite(env), json_despite(config_path)}) {
+    if (!doc.is_object()) continue;
     auto it = doc.find("output_dir");
     if (it != doc.end() && it->is_string() && !it->get<std::string>().empty())
       return it->get<std::string>();

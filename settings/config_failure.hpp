@@ -12,16 +12,16 @@
 namespace gaia::cli {
 
 /// output_dir as far as it can be known without a valid config, in the order
-/// load_settings resolves it: the environment's GAIA_OUTPUT_DIR, else the
-/// file's "output_dir" when the file is a JSON object and that key a
-/// non-empty string, else the default ("output").
+/// load_settings resolves it: the environment's GAIA_OUTPUT_DIR, else
+/// GAIA_SETTINGS' or else the file's "output_dir" (when a JSON object with
+/// that key a non-empty string), else the default ("output").
 std::string output_dir_despite(const std::string& config_path,
                                const env_lookup& env);
 
 /// Where serve's live page listens, as far as it can be known without a
 /// valid config: web_port and web_bind each resolved as load_settings
-/// would (GAIA_WEB_PORT / GAIA_WEB_BIND, else the file's key when the file
-/// is a JSON object), whatever else in the file is wrong; a value that is
+/// would (GAIA_WEB_PORT / GAIA_WEB_BIND, else GAIA_SETTINGS' key, else the
+/// file's key when the file is a JSON object), whatever else in the file is wrong; a value that is
 /// itself wrong leaves the default (port 0: no page, bind 127.0.0.1).
 struct web_address {
   std::string bind;

@@ -2,6 +2,7 @@
 // wording of each error, whichever setting and group it is.
 #include "settings/declaration.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace gaia::setting_values {
@@ -62,6 +63,36 @@ void not_one_of(const std::vector<std::string>& names, const json& v, const std:
     list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
   throw config_error(where + ": expected " + list + ", got "
                      + (v.is_string() ? quoted(v.get<std::string>()) : v.dump()));
+}
+
+json env_list(const std::string& text, const std::string&) {
+  json out = json::array();
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    size_t b = start, e = end;
+    while (b < e && text[b] == ' ') ++b;
+    while (e > b && text[e - 1] == ' ') --e;
+    out.push_back(text.substr(b, e - b));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> distinct_names(const json& v, const std::string& where) {
+  if (!v.is_array()) throw config_error(where + ": expected a list of names, got " + v.dump());
+  if (v.empty()) throw config_error(where + ": must not be empty");
+  std::vector<std::string> out;
+  for (const auto& item : v) {
+    if (!item.is_string())
+      throw config_error(where + ": expected a list of names, got " + item.dump() + " in it");
+    auto name = item.get<std::string>();
+    if (std::find(out.begin(), out.end(), name) != out.end())
+      throw config_error(where + ": " + setting_values::quoted(name) + " is listed twice");
+    out.push_back(std::move(name));
+  }
+  return out;
 }
 
 } // namespace gaia::setting_values

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <any>
 #include <cstdint>
 #include <mutex>
@@ -88,6 +89,10 @@ nlohmann::json env_text(const std::string& text, const std::string& var);
 /// `v` is none of `names`: "expected "a", "b" or "c", got 'x'".
 [[noreturn]] void not_one_of(const std::vector<std::string>& names, const nlohmann::json& v,
                              const std::string& where);
+/// "a, b" -> ["a", "b"] (each item trimmed of spaces).
+nlohmann::json env_list(const std::string& text, const std::string& var);
+/// `v` as a non-empty JSON array of distinct strings, or an error.
+std::vector<std::string> distinct_names(const nlohmann::json& v, const std::string& where);
 } // namespace setting_values
 
 /// T, not deduced from a default (`1024` for an int64_t member).
@@ -153,6 +158,36 @@ setting<G> choice(setting_doc doc, E G::*m, typename plain<E>::type def,
             for (const auto& [name, e] : names)
               if (g.*m == e) return nlohmann::json(name);
             return nlohmann::json();
+          }};
+}
+
+/// A non-empty list of distinct names, each standing for a value of E (an
+/// enum); the environment's form is a comma list ("csv,fits").
+template <class G, class E>
+setting<G> choice_list(setting_doc doc, std::vector<E> G::*m, std::vector<E> def,
+                       std::vector<std::pair<std::string, E>> names) {
+  return {doc, [m, def](G& g) { g.*m = def; },
+          [m, names](G& g, const nlohmann::json& v, const std::string& where) {
+            std::vector<E> out;
+            for (const auto& item : setting_values::distinct_names(v, where)) {
+              auto it = std::find_if(names.begin(), names.end(),
+                                     [&](const auto& n) { return n.first == item; });
+              if (it == names.end()) {
+                std::vector<std::string> all;
+                for (const auto& n : names) all.push_back(n.first);
+                setting_values::not_one_of(all, item, where);
+              }
+              out.push_back(it->second);
+            }
+            g.*m = std::move(out);
+          },
+          setting_values::env_list,
+          [m, names](const G& g) {
+            auto out = nlohmann::json::array();
+            for (const E& e : g.*m)
+              for (const auto& [name, value] : names)
+                if (value == e) out.push_back(name);
+            return out;
           }};
 }
 

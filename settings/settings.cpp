@@ -41,6 +41,26 @@ settings defaults_of(const std::vector<const settings_group*>& groups) {
   return s;
 }
 
+/// Applies every key of `doc` (a config file's object, or GAIA_SETTINGS')
+/// to `s`; an unknown key or a wrong type names `origin` and the key.
+void apply_object(const std::vector<const settings_group*>& groups, settings& s,
+                  const json& doc, const std::string& origin) {
+  for (const auto& [key, value] : doc.items()) {
+    if (is_object_key(groups, key)) {
+      if (!value.is_object())
+        throw config_error(origin + ": " + key + ": expected an object, got " + value.dump());
+      for (const auto& [sub, v] : value.items()) {
+        const std::string full = key + "." + sub;
+        if (!apply(groups, s, full, v, origin))
+          throw config_error(origin + ": unknown key " + quoted(full));
+      }
+      continue;
+    }
+    if (key.find('.') != std::string::npos || !apply(groups, s, key, value, origin))
+      throw config_error(origin + ": unknown key " + quoted(key));
+  }
+}
+
 } // namespace
 
 const std::any& settings::extra(std::type_index group) const {
@@ -82,19 +102,20 @@ settings parse_settings(const std::string& json_text, const std::string& origin,
     throw config_error(origin + ": expected a JSON object at the top level");
   const auto groups = settings_groups();
   settings s = defaults_of(groups);
-  for (const auto& [key, value] : doc.items()) {
-    if (is_object_key(groups, key)) {
-      if (!value.is_object())
-        throw config_error(origin + ": " + key + ": expected an object, got " + value.dump());
-      for (const auto& [sub, v] : value.items()) {
-        const std::string full = key + "." + sub;
-        if (!apply(groups, s, full, v, origin))
-          throw config_error(origin + ": unknown key " + quoted(full));
-      }
-      continue;
+  apply_object(groups, s, doc, origin);
+  // Then GAIA_SETTINGS (any key, as the file writes it), then each key's
+  // own variable: the more specific override wins.
+  if (auto text = env(settings_env_var)) {
+    json over;
+    try {
+      over = json::parse(*text);
+    } catch (const json::parse_error& e) {
+      throw config_error(std::string(settings_env_var) + ": not valid JSON: " + e.what());
     }
-    if (key.find('.') != std::string::npos || !apply(groups, s, key, value, origin))
-      throw config_error(origin + ": unknown key " + quoted(key));
+    if (!over.is_object())
+      throw config_error(std::string(settings_env_var) + ": expected a JSON object, as the "
+                         "config file holds, got " + over.dump());
+    apply_object(groups, s, over, settings_env_var);
   }
   for (const auto* g : groups) g->apply_env(s, env);
   for (const auto* g : groups) g->check(s, origin);

@@ -75,6 +75,13 @@ using env_lookup = std::function<std::optional<std::string>(const char*)>;
 /// The process environment.
 env_lookup process_env();
 
+/// The environment variable that overrides any keys at once, as a JSON
+/// object shaped like the config file ('{"misplaced_sources": "skip"}'):
+/// applied over the file, under each key's own variable. It reaches every
+/// setting, also those a component declares later, with no list to keep
+/// (docker-compose.yml passes it through).
+inline constexpr char settings_env_var[] = "GAIA_SETTINGS";
+
 /// Default settings (no file, no environment).
 settings default_settings();
 

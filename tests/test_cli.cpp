@@ -136,7 +136,8 @@ TEST_CASE("cli: a bad config is one line naming the key, exit 2, nothing "
          {R"({"archive_url_template": "https://x/y.csv.gz"})",
           "archive_url_template"},
          {R"({"file_boundaries": [3, 2]})", "file_boundaries"},
-         {R"({"poll_interval_ms": "fast"})", "poll_interval_ms"}}) {
+         {R"({"poll_interval_ms": "fast"})", "poll_interval_ms"},
+         {R"({"export_formats": ["csv", "xml"]})", "export_formats"}}) {
     // serve is the exception: it reports and waits (test_serve_config.cpp).
     for (const char* cmd : {"run", "check"}) {
       INFO(cmd << " " << c.json);

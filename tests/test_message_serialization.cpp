@@ -7,6 +7,7 @@
 // fails a test. The error categories likewise.
 #include "actors/interfaces.hpp"
 #include "actors/validate_operation.hpp"
+#include "lightcurve_production/messages.hpp"
 #include "messages/messages.hpp"
 
 #include <caf/all.hpp>
@@ -319,13 +320,34 @@ std::vector<covered_type> covered_types() {
       return compute_request{u64_max, {"", odd, "/ck/1"}, "/q/ü"};
     }),
     cover<compute_reply>([](double d) { return compute_reply{u64_max, u64_max - 1, d}; }),
-    cover<export_request>([](double) { return export_request{u64_max, "/q/ü", odd}; }),
-    cover<export_reply>([](double d) { return export_reply{u64_max, odd, d}; }),
+    cover<export_request>([](double) {
+      return export_request{u64_max,  "/q/ü",          odd,          "/r/ö.vot",
+                            "/r/é.fits", "/r/ä.ecsv",   "2026-12-07T04:31:10Z",
+                            "file:///ü/%s", odd,         {"000000-003111", "", odd},
+                            {"0f", odd, ""}, "{\"a\": \"ü\"}"};
+    }),
+    cover<export_reply>([](double d) { return export_reply{u64_max, odd, d, {"", odd, "/r/ö"}}; }),
     cover<validate_request>([](double) {
       return validate_request{u64_max, odd, i64_min, i64_max, "file:///ü", "/ck/é", "/w/ö"};
     }),
     cover<validate_reply>([](double) {
       return validate_reply{odd, u64_max, u64_max - 1, i64_min, "/w/ö"};
+    }),
+    cover<lc_select_request>([](double) {
+      return lc_select_request{u64_max, odd,     "https://ü/%s", "/dl/ä.csv.gz", false,
+                               "ABCDEF", u64_max, "/w/ids.bin",  u64_max - 1,   u64_max - 2,
+                               "/p/ö.csv", "/p/ö.missing"};
+    }),
+    cover<lc_select_reply>([](double d) {
+      return lc_select_reply{odd,         u64_max,     true,        std::numeric_limits<int>::min(),
+                             u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d};
+    }),
+    cover<lc_assemble_request>([](double) {
+      return lc_assemble_request{u64_max,      {"", odd},  {odd, ""}, "/w/no_file.ids",
+                                 "/a/ü.zip", "/a/not_found.txt", "votable_plain", "raw"};
+    }),
+    cover<lc_assemble_reply>([](double d) {
+      return lc_assemble_reply{u64_max, u64_max - 1, u64_max - 2, {odd, ""}, u64_max - 3, d};
     }),
   };
 }

@@ -110,6 +110,34 @@ TEST_CASE("mirror: GET, HEAD and Content-Length") {
   CHECK(link->body == f.content);
 }
 
+TEST_CASE("mirror: bodies go out by sendfile, byte for byte, and the connection "
+          "closes after each") {
+  // 3 MB: more than one socket buffer, so sendfile returns short and goes on.
+  mirror_fixture f;
+  const std::string big = random_bytes(3 * 1024 * 1024 + 7, 9);
+  test::write_file(f.www / "EpochPhotometry_000001-000002.csv.gz", big);
+  auto cli = f.client();
+  cli.set_keep_alive(true);  // else every request asks for "Connection: close"
+  const char* path = "/EpochPhotometry_000001-000002.csv.gz";
+  for (int round = 0; round < 2; ++round) {  // the client reconnects
+    auto whole = cli.Get(path);
+    REQUIRE(whole);
+    CHECK(whole->status == 200);
+    CHECK(whole->body == big);
+    // Only the sendfile path says so: httplib cannot keep the connection.
+    CHECK(whole->get_header_value("Connection") == "close");
+    auto part = cli.Get(path, {{"Range", "bytes=1000000-2999999"}});
+    REQUIRE(part);
+    CHECK(part->status == 206);
+    CHECK(part->body == big.substr(1000000, 2000000));
+    CHECK(part->get_header_value("Connection") == "close");
+  }
+  auto head = cli.Head(path);  // no body: the connection stays
+  REQUIRE(head);
+  CHECK(head->get_header_value("Content-Length") == std::to_string(big.size()));
+  CHECK(head->get_header_value("Connection") != "close");
+}
+
 TEST_CASE("mirror: byte ranges") {
   mirror_fixture f;
   auto cli = f.client();

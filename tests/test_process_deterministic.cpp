@@ -111,7 +111,7 @@ compute_actor::behavior_type fake_compute(compute_actor::pointer, std::shared_pt
 export_actor::behavior_type fake_export(export_actor::pointer, std::shared_ptr<stage> st) {
   return {[st](const export_request& r) -> caf::result<export_reply> {
     ++st->exports;
-    return export_reply{7, r.csv_path, 0.0};
+    return export_reply{7, r.csv_path, 0.0, {}};
   }};
 }
 
@@ -138,7 +138,7 @@ struct fixture : gaia::test::deterministic_system {
     peers.validate = sys->spawn(fake_validate, st);
     peers.compute = sys->spawn(fake_compute, st);
     peers.exporter = sys->spawn(fake_export, st);
-    process = sys->spawn(benchmark_process, s, peers, runs);
+    process = sys->spawn(benchmark_process, process_settings_of(s), peers, runs);
     actors = {caf::actor_cast<caf::actor>(peers.prepare), caf::actor_cast<caf::actor>(peers.download),
               caf::actor_cast<caf::actor>(peers.import), caf::actor_cast<caf::actor>(peers.validate),
               caf::actor_cast<caf::actor>(peers.compute), caf::actor_cast<caf::actor>(peers.exporter),

@@ -3,8 +3,10 @@
 #include "settings/settings.hpp"
 
 #include "core/defaults.hpp"
+#include "settings/config_failure.hpp"
 
 #include "tests/env_util.hpp"
+#include "tests/test_util.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -156,4 +158,46 @@ TEST_CASE("settings: keep_downloads is a boolean, also from the environment") {
         != std::string::npos);
   CHECK(error_of("{}", env_of({{"GAIA_KEEP_DOWNLOADS", "maybe"}})).find("GAIA_KEEP_DOWNLOADS")
         != std::string::npos);
+}
+
+TEST_CASE("settings: GAIA_SETTINGS overrides any key as the file writes it, under each key's "
+          "own variable") {
+  auto env = env_of({{"GAIA_SETTINGS", R"({"download_pool_size": 3, "output_dir": "/tmp/o",
+                                          "cluster": {"port": 4243}})"},
+                     {"GAIA_OUTPUT_DIR", "/tmp/own"}});
+  auto s = parse_settings(R"({"download_pool_size": 8, "import_pool_size": 2,
+                              "cluster": {"port": 4242, "listen": "127.0.0.1"}})",
+                          "test.json", env);
+  CHECK(s.download_pool_size == 3);   // over the file
+  CHECK(s.import_pool_size == 2);     // the file's, untouched
+  CHECK(s.cluster.port == 4243);      // a nested key
+  CHECK(s.cluster.listen == "127.0.0.1");
+  CHECK(s.output_dir == "/tmp/own");  // the key's own variable wins
+}
+
+TEST_CASE("settings: a bad GAIA_SETTINGS names the variable and the key") {
+  auto not_json = error_of("{}", env_of({{"GAIA_SETTINGS", "{download_pool_size: 3"}}));
+  CHECK(not_json.find("GAIA_SETTINGS: not valid JSON") != std::string::npos);
+  auto not_object = error_of("{}", env_of({{"GAIA_SETTINGS", "[1, 2]"}}));
+  CHECK(not_object.find("GAIA_SETTINGS: expected a JSON object") != std::string::npos);
+  auto unknown = error_of("{}", env_of({{"GAIA_SETTINGS", R"({"download_pool": 3})"}}));
+  CHECK(unknown.find("GAIA_SETTINGS: unknown key 'download_pool'") != std::string::npos);
+  auto wrong = error_of("{}", env_of({{"GAIA_SETTINGS", R"({"download_pool_size": 0})"}}));
+  CHECK(wrong.find("GAIA_SETTINGS") != std::string::npos);
+  CHECK(wrong.find("download_pool_size") != std::string::npos);
+}
+
+TEST_CASE("settings: with a broken config, output_dir and the page's address come from "
+          "GAIA_SETTINGS too") {
+  gaia::test::temp_dir dir("settings-despite");
+  const auto path = (dir.path() / "broken.json").string();
+  gaia::test::write_file(path, R"({"output_dir": "/from/file", "web_port": 8095, "oops": 1})");
+  auto over = env_of({{"GAIA_SETTINGS", R"({"output_dir": "/from/env", "web_port": 8096})"}});
+  CHECK(cli::output_dir_despite(path, over) == "/from/env");
+  CHECK(cli::web_despite(path, over).port == 8096);
+  CHECK(cli::output_dir_despite(path, no_env) == "/from/file");
+  CHECK(cli::web_despite(path, no_env).port == 8095);
+  // The key's own variable still wins.
+  auto own = env_of({{"GAIA_SETTINGS", R"({"web_port": 8096})"}, {"GAIA_WEB_PORT", "8097"}});
+  CHECK(cli::web_despite(path, own).port == 8097);
 }

@@ -9,6 +9,7 @@
 #include "results/checkpoint.hpp"
 #include "settings/output_layout.hpp"
 
+#include "tests/env_util.hpp"
 #include "tests/production_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -218,4 +219,18 @@ TEST_CASE("validate: fail ends the run at the validate step naming the file and 
   const auto l = m.layout();
   CHECK_FALSE(fs::exists(l.results_csv));
   CHECK(test::read_file(l.err_marker).rfind("validate failed: " + m.url_of(1) + "\n", 0) == 0);
+}
+
+TEST_CASE("validate: misplaced_sources, declared in the step's own file, is set by "
+          "GAIA_SETTINGS as by the config file") {
+  auto env = gaia::test::env_of({{"GAIA_SETTINGS", R"({"misplaced_sources": "skip"})"}});
+  auto s = parse_settings("{}", "test.json", env);
+  CHECK(s.get<validate_settings>().misplaced_sources == misplaced_policy::skip);
+  auto from_file = parse_settings(R"({"misplaced_sources": "fail"})", "test.json",
+                                  gaia::test::env_of({}));
+  CHECK(from_file.get<validate_settings>().misplaced_sources == misplaced_policy::fail);
+  auto bad = gaia::test::error_of("{}", gaia::test::env_of({{"GAIA_SETTINGS",
+                                                             R"({"misplaced_sources": "drop"})"}}));
+  CHECK(bad.find("GAIA_SETTINGS") != std::string::npos);
+  CHECK(bad.find("misplaced_sources") != std::string::npos);
 }

@@ -80,6 +80,23 @@ void write_cell(fitsfile* f, int col, long long row, const table_column& c, size
   }
 }
 
+/// cfitsio splits a long text over CONTINUE cards but, for a HIERARCH
+/// keyword (a name over 8 characters), drops characters where the first
+/// card ends: the keyword is read back, and a value that did not survive
+/// whole is an error, never a changed value.
+void check_text_keyword(fitsfile* f, const table_param& p, int& status) {
+  if (status != 0) return;
+  char* back = nullptr;
+  fits_read_key_longstr(f, p.name.c_str(), &back, nullptr, &status);
+  const bool same = status == 0 && back != nullptr && p.value == back;
+  if (back != nullptr) fits_free_memory(back, &status);
+  check(status, "keyword " + p.name);
+  if (!same)
+    throw output_error("FITS: keyword " + p.name + ": cfitsio cannot keep its " +
+                       std::to_string(p.value.size()) +
+                       "-character value whole under a name over 8 characters");
+}
+
 } // namespace
 
 void write_fits(std::ostream& out, const table& t) {
@@ -104,7 +121,7 @@ void write_fits(std::ostream& out, const table& t) {
     tunit.push_back(units[i].data());
   }
   fits_create_tbl(m.f, BINARY_TBL, 0, static_cast<int>(names.size()), ttype.data(), tform.data(),
-                  tunit.data(), "EPOCH_PHOTOMETRY", &status);
+                  tunit.data(), t.name.c_str(), &status);
   check(status, "table header");
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const std::string key = "TTYPE" + std::to_string(i + 1);
@@ -118,6 +135,7 @@ void write_fits(std::ostream& out, const table& t) {
     } else {
       fits_write_key_longstr(m.f, p.name.c_str(), p.value.c_str(), p.description.c_str(),
                              &status);
+      check_text_keyword(m.f, p, status);
     }
   }
   if (t.timesys) {

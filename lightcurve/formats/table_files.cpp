@@ -57,7 +57,15 @@ void write_table_file(const std::filesystem::path& path, const table& t, table_f
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw output_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
-    write_table(out, t, f);
+    try {
+      write_table(out, t, f);
+    } catch (...) {
+      // A table its writer refuses (cfitsio's errors): no temporary left.
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw;
+    }
     out.close();
     if (!out) {
       std::error_code ignored;

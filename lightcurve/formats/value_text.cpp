@@ -15,6 +15,14 @@ void append_chars(std::string& out, T v) {
   out.append(buf, r.ptr);
 }
 
+template <class T>
+void append_real(std::string& out, T v, const value_spelling& s) {
+  if (std::isnan(v)) out += s.nan_text;
+  else if (std::isinf(v) && s.infinity_text != nullptr)
+    out += std::string(v > 0 ? "+" : "-") + s.infinity_text;
+  else append_chars(out, v);
+}
+
 } // namespace
 
 void append_shortest(std::string& out, double v) { append_chars(out, v); }
@@ -25,14 +33,8 @@ void append_value(std::string& out, const table_column& c, size_t i, const value
   switch (c.type) {
   case value_type::int16: append_integer(out, c.int16s[i]); return;
   case value_type::int64: append_integer(out, c.int64s[i]); return;
-  case value_type::float64:
-    if (std::isnan(c.float64s[i])) out += s.nan_text;
-    else append_shortest(out, c.float64s[i]);
-    return;
-  case value_type::float32:
-    if (std::isnan(c.float32s[i])) out += s.nan_text;
-    else append_shortest(out, c.float32s[i]);
-    return;
+  case value_type::float64: append_real(out, c.float64s[i], s); return;
+  case value_type::float32: append_real(out, c.float32s[i], s); return;
   case value_type::boolean:
     out += c.booleans[i] == flag::yes  ? s.true_text
            : c.booleans[i] == flag::no ? s.false_text

@@ -21,6 +21,9 @@ struct value_spelling {
   const char* true_text;
   const char* false_text;
   const char* missing_text;
+  /// "Inf": an infinity as "+Inf" or "-Inf" (VOTable's TABLEDATA); none:
+  /// as std::to_chars writes it ("inf", which astropy's ECSV reads).
+  const char* infinity_text = nullptr;
 };
 void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s);
 

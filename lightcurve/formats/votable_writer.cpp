@@ -16,8 +16,7 @@ constexpr const char* votable_open =
   "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
   "xsi:schemaLocation=\"http://www.ivoa.net/xml/VOTable/v1.3 "
   "http://www.ivoa.net/xml/VOTable/v1.3\" "
-  "xmlns:spec=\"http://www.ivoa.net/xml/SpectrumModel/v1.01\">\n"
-  "<RESOURCE type=\"results\" utype=\"spec:Spectrum\">\n";
+  "xmlns:spec=\"http://www.ivoa.net/xml/SpectrumModel/v1.01\">\n";
 
 void attribute(std::string& out, const char* name, const std::string& value) {
   if (value.empty()) return;
@@ -30,6 +29,9 @@ void attribute(std::string& out, const char* name, const std::string& value) {
 
 void header(std::string& out, const table& t) {
   out += votable_open;
+  out += "<RESOURCE type=\"results\"";
+  attribute(out, "utype", t.resource_utype);
+  out += ">\n";
   if (t.timesys) {
     out += "<TIMESYS";
     attribute(out, "ID", t.timesys->id);
@@ -157,8 +159,8 @@ void tabledata_rows(std::string& out, const table& t) {
   // NaN stays the value NaN, as in BINARY2; a missing boolean is an empty
   // cell, TABLEDATA's null ('?' inside an array). Array elements are
   // separated by a space.
-  const value_spelling scalar{"NaN", "T", "F", ""};
-  const value_spelling element{"NaN", "T", "F", "?"};
+  const value_spelling scalar{"NaN", "T", "F", "", "Inf"};
+  const value_spelling element{"NaN", "T", "F", "?", "Inf"};
   out += "<TABLEDATA>\n";
   for (size_t i = 0; i < t.rows(); ++i) {
     out += "<TR>";

@@ -86,9 +86,11 @@ std::vector<std::filesystem::path> archive_files(
 /// settings from defaults and the environment; returns its path.
 std::string write_empty_config(const std::filesystem::path& work);
 
-/// The hidden floor stage: inflate every file of `dir` (and MD5 its
-/// compressed bytes in the same pass, when `with_md5`) on `threads`
-/// threads; prints the uncompressed byte count.
+/// The hidden floor stage: inflate every file of `dir`, largest first (and
+/// MD5 its compressed bytes in the same pass, when `with_md5`) on `threads`
+/// threads; prints the uncompressed byte count. ISA-L is the bare loop of
+/// the floor (read() into isal_inflate, nothing of ours between them);
+/// zlib goes through gzip_stream, as an import would use it.
 int floor_stage(const std::filesystem::path& dir, inflate_backend backend,
                 bool with_md5, unsigned threads);
 

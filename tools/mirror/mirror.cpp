@@ -6,7 +6,9 @@
 //                ├─ plan: status, byte range, If-Range           ─► 206 / 416
 //                ├─ inject_fault(): a test's mirror_fault answers ─► 5xx/404/HTML
 //                │   instead, or bends the plan / body (mirror_faults.cpp)
-//                ├─ send(): headers + content provider streaming with pread
+//                ├─ send(): headers, then the body by sendfile(2) on the
+//                │   connection's socket (mirror_sendfile.cpp), or with
+//                │   pread through httplib when a fault bends it
 //                └─ the request is recorded (requests())
 //
 // httplib 0.11.4 applies the parsed Range to every response itself: it
@@ -53,10 +55,11 @@ namespace {
 /// Connections served at once; a further one waits for a free worker. Idle
 /// workers only cost a parked thread each.
 constexpr int worker_threads = 256;
-/// A client that sends nothing of its request for this long, or accepts no
-/// bytes of the answer for this long, is dropped (idle keep-alive: 2 s).
+/// A client that sends nothing of its request for this long is dropped
+/// (idle keep-alive: 2 s); one that accepts no bytes of the answer, after
+/// mirror_detail::write_timeout_s.
 constexpr int read_timeout_s = 10;
-constexpr int write_timeout_s = 30;
+using mirror_detail::write_timeout_s;
 
 bool ieq_prefix(const std::string& s, size_t at, const char* p) {
   for (; *p != '\0'; ++p, ++at)
@@ -270,7 +273,8 @@ struct mirror_server::impl {
     mirror_detail::body_fault body;
     body.epoch = stall_epoch.load();
     if (inject_fault(req, res, plan, body, fault)) return;
-    mirror_detail::send(plan, res, body, stall_epoch);
+    mirror_detail::send(plan, res, body, stall_epoch,
+                        req.method == "GET" ? mirror_detail::connection_socket(req) : -1);
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {

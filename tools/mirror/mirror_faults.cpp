@@ -65,7 +65,7 @@ void stall(int ms, const std::atomic<uint64_t>& epoch, uint64_t planned) {
 } // namespace
 
 void send(const serve_plan& plan, httplib::Response& res, const body_fault& fault,
-          const std::atomic<uint64_t>& stall_epoch) {
+          const std::atomic<uint64_t>& stall_epoch, int sock) {
   res.status = plan.status;
   res.set_header("Accept-Ranges", "bytes");
   const std::string size = std::to_string(plan.size);
@@ -94,6 +94,16 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
   }
   if (plan.length == 0) { // httplib wants a provider length > 0
     res.set_content("", type);
+    return;
+  }
+  if (fault.what == body_fault::action::none && sock >= 0) {
+    res.set_header("Connection", "close");
+    res.set_content_provider(
+      static_cast<size_t>(plan.length), type,
+      [sock, fd = plan.fd, base = plan.offset](size_t offset, size_t length, httplib::DataSink&) {
+        send_file_range(sock, *fd, base + offset, length, write_timeout_s);
+        return false; // the body is out (or cannot be): httplib closes the connection
+      });
     return;
   }
   auto stalled = std::make_shared<bool>(false);

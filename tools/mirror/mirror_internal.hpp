@@ -17,6 +17,10 @@
 
 namespace gaia::mirror_detail {
 
+/// A client that accepts no bytes of an answer for this long is dropped,
+/// whether httplib or sendfile writes it.
+constexpr int write_timeout_s = 30;
+
 /// What the handler is about to send for one request. Faults change this
 /// plan, or answer instead of it.
 struct serve_plan {
@@ -42,9 +46,19 @@ struct body_fault {
 
 /// Makes the response of a plan; the body streams from the file, bent by
 /// `fault`. A stall ends early once `stall_epoch` moves past fault.epoch
-/// (the server stops, or the test clears its faults).
+/// (the server stops, or the test clears its faults). A body without a
+/// fault goes out by sendfile on `sock`, the request's connection (-1:
+/// none found, or a HEAD), which then closes (mirror_sendfile.cpp).
 void send(const serve_plan& plan, httplib::Response& res, const body_fault& fault,
-          const std::atomic<uint64_t>& stall_epoch);
+          const std::atomic<uint64_t>& stall_epoch, int sock);
+
+/// The socket of the connection `req` came on, or -1 (mirror_sendfile.cpp).
+int connection_socket(const httplib::Request& req);
+
+/// Sends [offset, offset + length) of the file `fd` on `sock` with
+/// sendfile(2); false when the client stopped taking bytes for `timeout_s`
+/// or went away, or the file ended early.
+bool send_file_range(int sock, int fd, uint64_t offset, uint64_t length, int timeout_s);
 
 /// The faults of one mirror, by file name ("*" = any).
 class fault_table {

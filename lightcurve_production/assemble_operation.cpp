@@ -1,0 +1,173 @@
+// The assemble operation (assemble_operation.hpp).
+#include "lightcurve_production/assemble_operation.hpp"
+
+#include "core/errors.hpp"
+#include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
+#include "lightcurve/epoch_row_parser.hpp"
+#include "lightcurve/formats/table_files.hpp"
+#include "lightcurve/raw_table.hpp"
+#include "lightcurve/standard_table.hpp"
+#include "lightcurve_production/part_file.hpp"
+#include "lightcurve_production/zip_writer.hpp"
+#include "messages/errors.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace gaia {
+
+namespace {
+
+namespace lc = lightcurve;
+
+/// Reads a file of ids, one a line, in order.
+class id_lines {
+public:
+  explicit id_lines(const std::string& path) : path_(path), in_(path) {
+    if (!in_) throw input_error("cannot open " + path);
+    advance();
+  }
+  bool done() const { return done_; }
+  int64_t current() const { return current_; }
+  void advance() {
+    std::string line;
+    while (std::getline(in_, line)) {
+      if (line.empty()) continue;
+      auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), current_);
+      if (ec != std::errc() || p != line.data() + line.size())
+        throw input_error(path_ + ": '" + line + "' is not an id");
+      return;
+    }
+    done_ = true;
+  }
+
+private:
+  std::string path_;
+  std::ifstream in_;
+  int64_t current_ = 0;
+  bool done_ = false;
+};
+
+/// not_found.txt at `path`: the ids in no file's range and the ids their
+/// file does not hold, merged ascending (both lists ascend: the files' in
+/// range order). Returns how many.
+uint64_t write_not_found(const lc_assemble_request& req, const std::string& path) {
+  engine::atomic_file out(path, engine::durability::cache);
+  uint64_t n = 0;
+  std::string text;
+  auto put = [&](int64_t id) {
+    char buf[24];
+    text.append(buf, std::to_chars(buf, buf + sizeof buf, id).ptr);
+    text += '\n';
+    ++n;
+    if (text.size() > (1 << 16)) {
+      out.write(text);
+      text.clear();
+    }
+  };
+  id_lines no_file(req.no_file_path);
+  for (const auto& m : req.missing) {
+    id_lines in_file(m);
+    for (; !in_file.done(); in_file.advance()) {
+      for (; !no_file.done() && no_file.current() < in_file.current(); no_file.advance())
+        put(no_file.current());
+      put(in_file.current());
+    }
+  }
+  for (; !no_file.done(); no_file.advance()) put(no_file.current());
+  out.write(text);
+  out.commit();
+  return n;
+}
+
+/// Copies `from` to `to` via a temporary name and a rename.
+void copy_atomic(const std::string& from, const std::string& to) {
+  const std::string tmp = to + ".tmp";
+  std::error_code ec;
+  std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (!ec) std::filesystem::rename(tmp, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw output_error("cannot write " + to + ": " + ec.message());
+  }
+}
+
+/// Parses every row of every part, in source_id order, handing each to
+/// `take`; a row that does not parse is skipped and counted.
+template <class Take>
+void for_each_row(const lc_assemble_request& req, lc_assemble_reply& reply, Take take) {
+  for (const auto& path : req.parts) {
+    part_reader part(path);
+    const auto columns = lc::epoch_columns::from_header_line(part.header());
+    for (size_t i = 0; i < part.rows(); ++i) {
+      try {
+        take(lc::parse_epoch_row(columns, part.row(i)));
+      } catch (const input_error& e) {
+        ++reply.skipped_rows;
+        if (reply.skip_examples.size() < 5)
+          reply.skip_examples.push_back(path + ": source_id " + std::to_string(part.source_id(i))
+                                        + ": " + e.what());
+      }
+    }
+  }
+}
+
+} // namespace
+
+std::string raw_entry_name(const std::string& extension) {
+  return "EPOCH_PHOTOMETRY_RAW." + extension;
+}
+
+lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  auto format = lc::parse_table_format(req.format);
+  if (!format) throw input_error("format '" + req.format + "' is not one of votable, "
+                                 "votable_plain, fits, ecsv, csv");
+  if (req.structure != "standard" && req.structure != "raw")
+    throw input_error("structure '" + req.structure + "' is not standard or raw");
+  const std::string ext(lc::format_extension(*format));
+  // The request's own files (not_found, the raw table) go beside its parts.
+  const auto work = std::filesystem::path(req.no_file_path).parent_path();
+  lc_assemble_reply reply;
+
+  zip_writer zip(req.zip_path);
+  if (req.structure == "standard") {
+    for_each_row(req, reply, [&](const lc::epoch_row& row) {
+      std::ostringstream out;
+      lc::write_table(out, lc::standard_table(row), *format);
+      zip.add(lc::datalink_file_name(row.source_id, ext), out.str());
+      ++reply.sources;
+    });
+  } else {
+    // One table of every found source: held whole, as the writers take it.
+    std::vector<lc::epoch_row> rows;
+    for_each_row(req, reply, [&](lc::epoch_row row) { rows.push_back(std::move(row)); });
+    reply.sources = rows.size();
+    const auto raw_path = (work / raw_entry_name(ext)).string();
+    lc::write_table_file(raw_path, lc::raw_table(rows), *format);
+    zip.add_file(raw_entry_name(ext), raw_path);
+  }
+  const auto not_found = (work / not_found_name).string();
+  reply.not_found = write_not_found(req, not_found);
+  zip.add_file(not_found_name, not_found);
+  reply.zip_bytes = zip.commit();
+  if (!req.not_found_path.empty()) copy_atomic(not_found, req.not_found_path);
+  reply.seconds = engine::seconds_since(started);
+  return reply;
+}
+
+lc_assemble_worker_actor::behavior_type
+lc_assemble_operation(lc_assemble_worker_actor::pointer) {
+  return {
+    [](const lc_assemble_request& req) -> caf::result<lc_assemble_reply> {
+      return answer(gaia_errc::export_failed, [&] { return assemble_answer(req); });
+    },
+  };
+}
+
+} // namespace gaia

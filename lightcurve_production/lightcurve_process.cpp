@@ -1,0 +1,326 @@
+// The light-curve process (lightcurve_process.hpp).
+#include "lightcurve_production/lightcurve_process.hpp"
+
+#include "actors/process_run.hpp"
+#include "core/file_range.hpp"
+#include "download/checksums.hpp"
+#include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
+#include "engine/state/state_dir.hpp"
+#include "lightcurve_production/part_file.hpp"
+#include "lightcurve_select/file_selection.hpp"
+#include "lightcurve_select/id_list.hpp"
+#include "messages/errors.hpp"
+#include "settings/output_layout.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <unistd.h>
+
+namespace gaia {
+
+namespace fs = std::filesystem;
+
+lightcurve_answer_paths::lightcurve_answer_paths(const lightcurve_job& job)
+  : zip((fs::path(job.out_dir) / (job.name + ".zip")).string()),
+    not_found(job.not_found_beside ? (fs::path(job.out_dir) / "not_found.txt").string() : "") {}
+
+/// One request in flight.
+struct lc_run {
+  uint64_t id = 0;
+  caf::typed_response_promise<engine::run_outcome> promise;
+  std::string work;     ///< output_dir/lightcurves/<pid>-<run id>
+  std::string ids_path; ///< the sorted ids
+  std::string checksum_url;
+  std::vector<file_ids> files; ///< the holding files, in range order
+  std::vector<std::string> md5s; ///< their published MD5s, same order
+  size_t selected = 0;         ///< files whose selection is in
+  bool finished = false;
+  std::chrono::steady_clock::time_point started;
+  int64_t started_unix = 0;
+  engine::run_outcome outcome;
+};
+
+namespace {
+
+using self_ptr = engine::process_actor::stateful_pointer<lightcurve_process_state>;
+using run_ptr = std::shared_ptr<lc_run>;
+
+std::string part_path(const run_ptr& run, const file_range& r) {
+  return (fs::path(run->work) / "parts" / (r.label() + ".csv")).string();
+}
+std::string missing_path(const run_ptr& run, const file_range& r) {
+  return (fs::path(run->work) / "parts" / (r.label() + ".missing")).string();
+}
+std::string no_file_path(const run_ptr& run) {
+  return (fs::path(run->work) / "no_file.ids").string();
+}
+
+/// progress.json in the job's folder, for `status` and the live views.
+void report(self_ptr self, const run_ptr& run, const char* step) {
+  engine::run_progress p;
+  p.run_id = run->id;
+  p.pid = ::getpid();
+  p.step = step;
+  p.counts = {{"files", run->files.size()},
+              {"selected", run->selected},
+              {"bytes", run->outcome.count("bytes")},
+              {"elapsed_ms",
+               static_cast<uint64_t>(engine::seconds_since(run->started) * 1000)}};
+  p.started_unix = run->started_unix;
+  engine::state_dir(self->state.job.out_dir, self->state.job.name).write_progress(p);
+}
+
+/// The working files go whatever the outcome: the answer is the zip.
+void remove_work(const run_ptr& run) {
+  std::error_code ec;
+  fs::remove_all(run->work, ec);
+  if (ec) engine::log_line("lc_process", "cannot remove " + run->work + ": " + ec.message());
+}
+
+void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& subject,
+          const std::string& error, bool abandoned = false) {
+  if (run->finished) return;
+  run->finished = true;
+  auto& st = self->state;
+  st.runs->cancel(run->id);
+  self->send(st.peers.select, engine::cancel_atom::value, run->id);
+  set_failure(*run, step, subject, error, abandoned || st.runs->shutting_down());
+  const auto& o = run->outcome;
+  report(self, run, o.abandoned ? run_steps::interrupted.name : run_steps::failed.name);
+  engine::log_line("lc_process", "request " + std::to_string(run->id)
+                                   + (o.abandoned ? " stopped without a verdict: " + error
+                                                  : " failed: " + o.step + " " + subject + ": "
+                                                      + error));
+  // A failed request leaves no answer (the assemble step never renamed
+  // one into place, or an earlier request's was removed at the start).
+  remove_work(run);
+  run->promise.deliver(o);
+  st.run.reset();
+}
+
+void fail_on(self_ptr self, const run_ptr& run, run_step step, const std::string& subject,
+             const caf::error& err) {
+  fail(self, run, step, subject, error_text(err), engine::is_error(err, engine::errc::cancelled));
+}
+
+/// A request cancelled from outside (the service): stopped without a verdict.
+void cancelled(self_ptr self, const run_ptr& run) {
+  fail(self, run, run_steps::run, self->state.job.out_dir, "cancelled by the service", true);
+}
+
+bool stopped(self_ptr self, const run_ptr& run) {
+  return run_stopped(self, run, [&] { cancelled(self, run); });
+}
+
+/// The done marker's lines (and the command's summary): what was asked,
+/// found and fetched.
+void succeed(self_ptr self, const run_ptr& run) {
+  run->finished = true;
+  auto& o = run->outcome;
+  o.ok = true;
+  o.seconds = engine::seconds_since(run->started);
+  const auto c = [&](const char* k) { return std::to_string(o.count(k)); };
+  o.summary = {"ok: " + c("found") + " light curves of " + c("unique") + " ids (" + c("not_found")
+                 + " not found, " + c("duplicates") + " duplicates) from " + c("files")
+                 + " archive files (" + c("fetched") + " fetched, "
+                 + engine::format_mb(static_cast<double>(o.count("bytes"))) + ")",
+               "answer: " + self->state.job.name + ".zip"
+                 + (self->state.job.not_found_beside ? " and not_found.txt" : "")
+                 + " (beside this file), "
+                 + self->state.job.format + ", " + self->state.job.structure + " structure"};
+  if (o.count("skipped_rows") > 0)
+    o.summary.push_back("skipped " + c("skipped_rows") + " malformed rows (the log names them)");
+  report(self, run, run_steps::done.name);
+  engine::log_line("lc_process", "request " + std::to_string(run->id) + " done: " + o.summary[0]);
+  remove_work(run);
+  run->promise.deliver(o);
+  self->state.run.reset();
+}
+
+void assemble(self_ptr self, const run_ptr& run) {
+  report(self, run, lc_steps::assemble.name);
+  const auto& job = self->state.job;
+  const lightcurve_answer_paths answer(job);
+  lc_assemble_request req{run->id, {}, {}, no_file_path(run), answer.zip, answer.not_found,
+                          job.format, job.structure};
+  for (const auto& f : run->files) {
+    req.parts.push_back(part_path(run, f.range));
+    req.missing.push_back(missing_path(run, f.range));
+  }
+  self->request(self->state.peers.assemble, caf::infinite, req)
+    .then(
+      [self, run](lc_assemble_reply& rep) {
+        if (stopped(self, run)) return;
+        auto& c = run->outcome.counts;
+        c["found"] = rep.sources;
+        c["not_found"] = rep.not_found;
+        c["skipped_rows"] += rep.skipped_rows;
+        c["zip_bytes"] = rep.zip_bytes;
+        for (const auto& e : rep.skip_examples) engine::log_line("lc_assemble", e);
+        succeed(self, run);
+      },
+      [self, run, zip = answer.zip](caf::error& err) {
+        fail_on(self, run, lc_steps::assemble, zip, err);
+      });
+}
+
+void selected(self_ptr self, const run_ptr& run, const lc_select_request& req,
+              const lc_select_reply& rep) {
+  ++run->selected;
+  auto& c = run->outcome.counts;
+  if (rep.fetched) {
+    ++c["fetched"];
+    c["bytes"] += rep.bytes;
+  } else {
+    ++c["read_from_disk"];
+  }
+  c["skipped_rows"] += rep.skipped_rows;
+  engine::log_line("lc_process", "file " + std::to_string(run->selected) + "/"
+                                   + std::to_string(run->files.size()) + " " + rep.label + ": "
+                                   + std::to_string(rep.selected) + " of "
+                                   + std::to_string(req.count) + " ids found"
+                                   + (rep.fetched ? ", fetched " : ", read from disk ")
+                                   + engine::format_mb(static_cast<double>(rep.bytes)));
+  report(self, run, lc_steps::select.name);
+  if (run->selected == run->files.size()) assemble(self, run);
+}
+
+/// One job per holding file, all queued at once: the pool takes them as
+/// workers come free.
+void select_all(self_ptr self, const run_ptr& run) {
+  const auto& st = self->state;
+  const output_layout layout(st.cfg.output_dir);
+  engine::log_line("lc_process", "request " + std::to_string(run->id) + ": "
+                                   + std::to_string(run->outcome.count("unique")) + " ids in "
+                                   + std::to_string(run->files.size()) + " archive files");
+  report(self, run, lc_steps::select.name);
+  if (run->files.empty()) return assemble(self, run);
+  for (size_t i = 0; i < run->files.size(); ++i) {
+    if (run->finished) return;
+    const auto& f = run->files[i];
+    const std::string url = expand_url_template(st.cfg.archive_url_template, f.range.label());
+    lc_select_request req{run->id,
+                          f.range.label(),
+                          url,
+                          layout.download_path(f.range),
+                          st.cfg.keep_downloads,
+                          run->md5s[i],
+                          static_cast<uint64_t>(st.cfg.max_line_bytes),
+                          run->ids_path,
+                          f.first,
+                          f.count,
+                          part_path(run, f.range),
+                          missing_path(run, f.range)};
+    self->request(st.peers.select, caf::infinite, req)
+      .then(
+        [self, run, req](lc_select_reply& rep) {
+          if (stopped(self, run)) return;
+          selected(self, run, req, rep);
+        },
+        [self, run, url](caf::error& err) { fail_on(self, run, lc_steps::select, url, err); });
+  }
+}
+
+/// The checksum list is in: the files it names, the ones holding the ids.
+void plan(const run_ptr& run, const prepare_reply& rep) {
+  std::vector<checksum_entry> entries;
+  for (const auto& [name, md5] : rep.checksums) entries.push_back({name, md5, 0});
+  auto ranges = archive_files_held(entries, run->checksum_url);
+  sorted_id_file ids(run->ids_path);
+  std::vector<int64_t> no_file;
+  auto selection = select_files(ids, ranges, [&](int64_t id) { no_file.push_back(id); });
+  write_id_lines(no_file_path(run), no_file);
+  run->files = std::move(selection.files);
+  run->outcome.counts["files"] = run->files.size();
+  run->outcome.counts["archive_files"] = ranges.size();
+  run->outcome.counts["in_no_file"] = selection.not_found;
+  // Each file's MD5 goes with its job.
+  std::vector<std::string> md5s;
+  for (const auto& f : run->files) md5s.push_back(rep.checksums.at(f.range.archive_file_name()));
+  run->md5s = std::move(md5s);
+}
+
+caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request& req) {
+  auto& st = self->state;
+  auto run = std::make_shared<lc_run>();
+  run->id = req.run_id;
+  run->promise = self->make_response_promise<engine::run_outcome>();
+  run->started = std::chrono::steady_clock::now();
+  run->started_unix = static_cast<int64_t>(std::time(nullptr));
+  run->outcome.run_id = req.run_id;
+  run->outcome.counts = {{"ids", 0},   {"unique", 0},       {"duplicates", 0}, {"found", 0},
+                         {"not_found", 0}, {"files", 0},    {"fetched", 0},    {"bytes", 0},
+                         {"read_from_disk", 0}, {"skipped_rows", 0}};
+  const output_layout layout(st.cfg.output_dir);
+  run->work = layout.lightcurve_request_dir(::getpid(), req.run_id);
+  run->ids_path = (fs::path(run->work) / "ids.bin").string();
+  st.run = run;
+  auto rp = run->promise;
+  try {
+    // Nothing of an earlier request may pass for this one's answer.
+    const lightcurve_answer_paths answer(st.job);
+    engine::remove_if_exists(answer.zip);
+    if (!answer.not_found.empty()) engine::remove_if_exists(answer.not_found);
+    fs::remove_all(run->work);
+    fs::create_directories(fs::path(run->work) / "parts");
+    fs::create_directories(layout.downloads_dir);
+  } catch (const std::exception& e) {
+    fail(self, run, run_steps::prepare, run->work, e.what());
+    return rp;
+  }
+  report(self, run, lc_steps::ids.name);
+  try {
+    id_list_options opts;
+    opts.temp_dir = run->work;
+    auto stats = sort_id_list(st.job.ids_path, run->ids_path, opts);
+    run->outcome.counts["ids"] = stats.ids;
+    run->outcome.counts["unique"] = stats.unique;
+    run->outcome.counts["duplicates"] = stats.duplicates;
+  } catch (const std::exception& e) {
+    fail(self, run, lc_steps::ids, st.job.ids_path, e.what());
+    return rp;
+  }
+  const auto src = checksum_source_of(st.cfg);
+  if (src.url.empty()) {
+    fail(self, run, run_steps::prepare, st.cfg.archive_url_template,
+         "no checksum list: the light curves take the archive's files from its _MD5SUM.txt "
+         "(checksum_url, or beside the files)");
+    return rp;
+  }
+  run->checksum_url = src.url;
+  report(self, run, run_steps::prepare.name);
+  self->request(st.peers.prepare, caf::infinite,
+                prepare_request{run->id, src.url, true, false, 1, 0})
+    .then(
+      [self, run](prepare_reply& rep) {
+        if (stopped(self, run)) return;
+        try {
+          plan(run, rep);
+        } catch (const std::exception& e) {
+          return fail(self, run, run_steps::prepare, run->checksum_url, e.what());
+        }
+        select_all(self, run);
+      },
+      [self, run](caf::error& err) {
+        fail_on(self, run, run_steps::prepare, run->checksum_url, err);
+      });
+  return rp;
+}
+
+} // namespace
+
+engine::process_actor::behavior_type
+lightcurve_process(engine::process_actor::stateful_pointer<lightcurve_process_state> self,
+                   settings cfg, lightcurve_job job, lightcurve_peers peers,
+                   std::shared_ptr<engine::run_control> runs) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.job = std::move(job);
+  st.peers = std::move(peers);
+  st.runs = std::move(runs);
+  return process_behavior(self, start, cancelled);
+}
+
+} // namespace gaia

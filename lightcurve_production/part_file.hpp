@@ -1,0 +1,71 @@
+// One archive file's selected rows spooled to disk, so a request's memory
+// stays bounded whatever the number of ids: the part is the header row and
+// the rows' text as the file holds them (a CSV file), written under a
+// temporary name and renamed when the file's selection is complete. The
+// assemble step reads it back ordered by source_id, one row at a time.
+#pragma once
+
+#include "lightcurve_select/row_select.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace gaia {
+
+/// A selected_row_sink writing `path` (via "<path>.tmp"). restart()
+/// truncates it (a download that starts over); commit() renames it into
+/// place; destroyed without commit(), the temporary is removed. Write
+/// errors throw output_error naming the file.
+class part_writer final : public selected_row_sink {
+public:
+  explicit part_writer(std::string path);
+  ~part_writer() override;
+  part_writer(const part_writer&) = delete;
+  part_writer& operator=(const part_writer&) = delete;
+
+  void header(const std::vector<std::string>& columns) override;
+  void row(const selected_row& r) override;
+  void restart() override;
+  void commit();
+
+private:
+  void write(const char* data, size_t n);
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+};
+
+/// Writes ascending ids, one per line, to `path` (via a temporary name).
+void write_id_lines(const std::string& path, const std::vector<int64_t>& ids);
+
+/// A part read back: its header row, and where each row is, sorted by
+/// source_id (memory: 24 bytes a row; the rows stay on disk).
+class part_reader {
+public:
+  /// Throws input_error naming `path` for a part that is not one (no
+  /// header, a row without a source_id).
+  explicit part_reader(const std::string& path);
+  ~part_reader();
+  part_reader(const part_reader&) = delete;
+  part_reader& operator=(const part_reader&) = delete;
+
+  const std::string& header() const { return header_; }
+  size_t rows() const { return index_.size(); }
+  int64_t source_id(size_t i) const { return index_[i].source_id; }
+  /// Row i's text (in source_id order).
+  std::string row(size_t i);
+
+private:
+  struct entry {
+    int64_t source_id;
+    uint64_t offset;
+    uint64_t length;
+  };
+  std::string path_;
+  std::FILE* f_ = nullptr;
+  std::string header_;
+  std::vector<entry> index_;
+};
+
+} // namespace gaia

@@ -1,0 +1,124 @@
+// The select operation (select_operation.hpp).
+#include "lightcurve_production/select_operation.hpp"
+
+#include "actors/transfer_options.hpp"
+#include "download/checksums.hpp"
+#include "engine/log.hpp"
+#include "lightcurve_production/part_file.hpp"
+#include "lightcurve_select/id_list.hpp"
+#include "lightcurve_select/row_select.hpp"
+#include "messages/errors.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+namespace gaia {
+
+lc_select_reply select_file(downloader& dl, const download_settings& cfg,
+                            const lc_select_request& req,
+                            const std::shared_ptr<engine::run_control>& runs,
+                            const std::shared_ptr<retry_counter>& retries) {
+  const auto started = std::chrono::steady_clock::now();
+  download_options opts = transfer_options(cfg, req.run_id, req.label, runs, retries);
+  opts.expected_md5 = req.expected_md5;
+  std::vector<int64_t> asked;
+  {
+    sorted_id_file ids(req.ids_path);
+    asked = ids.read(req.first, req.count);
+  }
+  part_writer part(req.part_path);
+  read_options ro;
+  if (req.max_line_bytes > 0) ro.max_line_bytes = req.max_line_bytes;
+  stream_select select(req.url, std::move(asked), part, ro);
+  lc_select_reply reply;
+  reply.label = req.label;
+
+  bool done = false;
+  if (auto local = file_url_path(req.url)) {
+    // A file:// archive: read in place (read_local restarts the selection
+    // first, hashes every byte and checks the published MD5).
+    reply.bytes = read_local(*local, req.url, opts, select).size;
+    done = true;
+  } else if (!req.expected_md5.empty() && std::filesystem::is_regular_file(req.path)) {
+    // A kept copy (this request's, another's, the variability run's) and a
+    // published MD5 to check it against: no need for the network.
+    try {
+      reply.bytes = read_local(req.path, req.url, opts, select).size;
+      done = true;
+    } catch (const download_error& e) {
+      if (e.is(engine::errc::cancelled)) throw;
+      engine::log_line("lc_select", std::string(e.what()) + "; downloading it again");
+    } catch (const corrupt_gzip_error& e) {
+      engine::log_line("lc_select", std::string(e.what()) + "; downloading it again");
+    }
+    if (!done) {
+      discard_download(req.path);
+      select.restart(); // what the kept copy gave is void
+    }
+  }
+  if (!done) {
+    // Fetched beside the part and moved into downloads/ when whole: a
+    // variability run (serve runs both) fetching the same file meanwhile
+    // writes its own .part, never this one.
+    const auto staged =
+      (std::filesystem::path(req.part_path).parent_path() / url_file_name(req.url)).string();
+    auto r = dl.fetch(req.url, req.keep ? staged : "", opts, &select);
+    if (req.keep) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(req.path).parent_path(), ec);
+      std::filesystem::rename(staged, req.path, ec);
+      if (ec) throw output_error("cannot move " + staged + " to " + req.path + ": " + ec.message());
+    }
+    reply.bytes = r.bytes;
+    reply.attempts = r.attempts;
+    reply.fetched = true;
+  }
+  part.commit();
+  const auto& res = select.result();
+  write_id_lines(req.missing_path, res.not_found);
+  reply.selected = res.selected;
+  reply.missing = res.not_found.size();
+  reply.skipped_rows = res.stats.skipped_rows;
+  reply.repeated = res.repeated;
+  if (res.stats.skipped_rows > 0 || res.repeated > 0) {
+    std::string why;
+    for (const auto& e : res.stats.skip_examples) why += "; " + e;
+    engine::log_line("lc_select", req.url + ": skipped " + std::to_string(res.stats.skipped_rows)
+                                    + " malformed rows, " + std::to_string(res.repeated)
+                                    + " repeated rows" + why);
+  }
+  reply.seconds = engine::seconds_since(started);
+  return reply;
+}
+
+lc_select_worker_actor::behavior_type
+lc_select_operation(lc_select_worker_actor::stateful_pointer<lc_select_state> self,
+                    download_settings cfg, std::shared_ptr<engine::run_control> runs,
+                    std::shared_ptr<retry_counter> retries) {
+  self->state.cfg = std::move(cfg);
+  self->state.runs = std::move(runs);
+  self->state.retries = std::move(retries);
+  return {
+    [self](const lc_select_request& req) -> caf::result<lc_select_reply> {
+      auto& st = self->state;
+      if (st.runs->cancelled(req.run_id))
+        return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
+      try {
+        return select_file(st.dl, st.cfg, req, st.runs, st.retries);
+      } catch (const download_error& e) {
+        // A transfer cut short by the run's cancellation is no verdict on the URL.
+        if (st.runs->cancelled(req.run_id))
+          return engine::make_error(engine::errc::cancelled, e.what());
+        return error_from(e, gaia_errc::download_failed);
+      } catch (const engine::failure& e) {
+        // The bytes arrived but are no archive file to select from, or the
+        // part cannot be written.
+        return error_from(e, gaia_errc::import_failed);
+      } catch (const std::exception& e) {
+        return make_error(gaia_errc::download_failed, req.url + ": " + e.what());
+      }
+    },
+  };
+}
+
+} // namespace gaia
