@@ -44,7 +44,7 @@ namespace {
 
 /// NAME.json's options over the settings' defaults; input_error naming the
 /// file for one that is not JSON, or a key or value it does not know.
-void read_options(const std::string& path, lightcurve_job& job) {
+void read_job_options(const std::string& path, lightcurve_job& job) {
   std::ifstream in(path);
   nlohmann::json j;
   try {
@@ -87,7 +87,7 @@ engine::run_outcome answer_request(const settings& s, const inbox_request& r,
   const auto options = (fs::path(inbox) / (r.name + ".json")).string();
   if (fs::exists(options)) {
     try {
-      read_options(options, job);
+      read_job_options(options, job);
     } catch (const input_error& e) {
       engine::run_outcome o;
       o.step = "options";
