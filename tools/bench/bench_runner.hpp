@@ -86,6 +86,17 @@ std::vector<std::filesystem::path> archive_files(
 /// settings from defaults and the environment; returns its path.
 std::string write_empty_config(const std::filesystem::path& work);
 
+/// The shortest text that reads back as `scale` ("0.2"): synth's argument
+/// and the archive folder's name.
+std::string scale_text(double scale);
+
+/// A full-shaped synthetic archive under `work` (every real DR3 range, or
+/// the first `files` of them when files > 0, at `scale` of the real source
+/// counts, synth's default seed), written by a `synth` child the first time
+/// and kept (a `.complete` mark); empty when synth failed (see `log`).
+std::filesystem::path full_archive(const std::filesystem::path& work, double scale, int files,
+                                   const std::string& log);
+
 /// The hidden floor stage: inflate every file of `dir` (and MD5 its
 /// compressed bytes in the same pass, when `with_md5`) on `threads`
 /// threads; prints the uncompressed byte count.
