@@ -289,6 +289,11 @@ mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
     }
     if (f != nullptr) std::fclose(f);
   }
+  if (m.base_url.empty()) {
+    stop_mirror(m);
+    m.pid = -1;
+    std::fprintf(stderr, "gaia-dr3 bench: the loopback mirror did not start\n");
+  }
   return m;
 }
 

@@ -110,7 +110,8 @@ struct mirror_child {
 };
 
 /// Starts a mirror of `dir` on a free loopback port; its stdout (the base
-/// URL) goes to `url_file`.
+/// URL) goes to `url_file`. When it prints none, it is stopped, the reason
+/// goes to stderr, and base_url stays empty.
 mirror_child start_mirror(const std::filesystem::path& dir,
                           const std::string& url_file);
 

@@ -68,19 +68,14 @@ drawn_ids draw_lightcurve_ids(const std::string& path, int files, double scale,
   }
   // A user's list is in no particular order: the command sorts it.
   std::shuffle(ids.begin(), ids.end(), rng);
-  engine::atomic_file out(path, engine::durability::cache);
   std::string text;
+  text.reserve(ids.size() * 20);
   for (int64_t id : ids) {
     char buf[24];
     text.append(buf, std::to_chars(buf, buf + sizeof buf, id).ptr);
     text += '\n';
-    if (text.size() > (1 << 16)) {
-      out.write(text);
-      text.clear();
-    }
   }
-  out.write(text);
-  out.commit();
+  engine::write_file_atomic(path, text, engine::durability::cache);
   return d;
 }
 
