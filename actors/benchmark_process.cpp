@@ -1,5 +1,7 @@
 #include "actors/benchmark_process.hpp"
 
+#include "actors/process_run.hpp"
+
 #include "download/checksums.hpp"
 #include "download/downloader.hpp"
 #include "engine/state/atomic_file.hpp"
@@ -101,13 +103,8 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
   self->send(st.peers.download, engine::cancel_atom::value, run->id);
   self->send(st.peers.import, engine::cancel_atom::value, run->id);
   self->send(st.peers.validate, engine::cancel_atom::value, run->id);
-  auto& o = run->outcome;
-  o.ok = false;
-  o.step = step.name;
-  o.subject = subject;
-  o.error = error;
-  o.seconds = engine::seconds_since(run->started);
-  o.abandoned = abandoned || st.runs->shutting_down();
+  set_failure(*run, step, subject, error, abandoned || st.runs->shutting_down());
+  const auto& o = run->outcome;
   report(self, run, o.abandoned ? run_steps::interrupted : run_steps::failed);
   engine::log_line("process", "run " + std::to_string(run->id)
                                 + (o.abandoned ? " stopped without a verdict: "
@@ -132,17 +129,15 @@ void fail_on(self_ptr self, const run_ptr& run, run_step step, const std::string
        engine::is_error(err, engine::errc::cancelled));
 }
 
+/// A run cancelled from outside (the service): stopped without a verdict.
+void cancelled(self_ptr self, const run_ptr& run) {
+  fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
+}
+
 /// True when the run is over or was cancelled meanwhile: nothing more is
 /// started for it.
 bool stopped(self_ptr self, const run_ptr& run) {
-  if (run->finished)
-    return true;
-  if (self->state.runs->cancelled(run->id)) {
-    // Not by this process (it would have finished the run): from outside.
-    fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
-    return true;
-  }
-  return false;
+  return run_stopped(self, run, [&] { cancelled(self, run); });
 }
 
 void succeed(self_ptr self, const run_ptr& run) {
@@ -431,18 +426,7 @@ benchmark_process(process_actor::stateful_pointer<process_state> self, settings 
   st.cfg = std::move(cfg);
   st.peers = std::move(peers);
   st.runs = std::move(runs);
-  return {
-    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
-      return start(self, req);
-    },
-    [self](engine::cancel_atom, uint64_t run_id) {
-      auto run = self->state.run;
-      if (run && run->id == run_id) {
-        self->state.runs->cancel(run_id);
-        fail(self, run, run_steps::run, layout(self).dir, "cancelled by the service", true);
-      }
-    },
-  };
+  return process_behavior(self, start, cancelled);
 }
 
 } // namespace gaia

@@ -13,6 +13,7 @@
 #include "settings/config_failure.hpp"
 #include "core/defaults.hpp"
 #include "settings/output_layout.hpp"
+#include "lightcurve_production/inbox.hpp"
 
 #include <caf/all.hpp>
 
@@ -149,8 +150,14 @@ int serve(const config_option& config) {
       w.start_page({at.bind, at.port});
     }
     config_loader load(config.path, w, cluster ? &*cluster : nullptr);
+    // Light-curve requests dropped into the inbox, answered beside the
+    // variability runs (its settings as serve started; a bad request
+    // stops neither).
+    std::optional<inbox_service> inbox;
+    if (first) inbox.emplace(*first);
     engine::serve(sys, self, runs, std::ref(load),
                   std::chrono::milliseconds(defaults::poll_interval_ms));
+    if (inbox) inbox->stop();
     signals.stop();
   } // the actor system waits for every actor here
   engine::log_line("main", "stopped");
@@ -200,7 +207,8 @@ void add_serve_run(CLI::App& app, command_list& out) {
     "reported in results.err and waited out, never a reason to exit. Stops "
     "cleanly on SIGTERM/SIGINT. With web_port set it also serves the live page "
     "(graph, timeline, message traces, log, runs, settings), /metrics, /livez "
-    "and /readyz on web_bind:web_port.");
+    "and /readyz on web_bind:web_port. Light-curve requests dropped into lightcurves_inbox "
+    "(NAME.txt or NAME.csv of ids) are answered there: NAME.zip with NAME.done, or NAME.err.");
   serve_config->add_to(serve_cmd);
   out.push_back({serve_cmd, [serve_config] { return serve(*serve_config); }});
 

@@ -156,7 +156,7 @@ lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
   reply.not_found = write_not_found(req, not_found);
   zip.add_file(not_found_name, not_found);
   reply.zip_bytes = zip.commit();
-  copy_atomic(not_found, req.not_found_path);
+  if (!req.not_found_path.empty()) copy_atomic(not_found, req.not_found_path);
   reply.seconds = engine::seconds_since(started);
   return reply;
 }

@@ -1,6 +1,7 @@
 // The light-curve process (lightcurve_process.hpp).
 #include "lightcurve_production/lightcurve_process.hpp"
 
+#include "actors/process_run.hpp"
 #include "core/file_range.hpp"
 #include "download/checksums.hpp"
 #include "engine/log.hpp"
@@ -21,9 +22,9 @@ namespace gaia {
 
 namespace fs = std::filesystem;
 
-lightcurve_answer_paths::lightcurve_answer_paths(const std::string& out_dir)
-  : zip((fs::path(out_dir) / "lightcurves.zip").string()),
-    not_found((fs::path(out_dir) / "not_found.txt").string()) {}
+lightcurve_answer_paths::lightcurve_answer_paths(const lightcurve_job& job)
+  : zip((fs::path(job.out_dir) / (job.name + ".zip")).string()),
+    not_found(job.not_found_beside ? (fs::path(job.out_dir) / "not_found.txt").string() : "") {}
 
 /// One request in flight.
 struct lc_run {
@@ -68,7 +69,7 @@ void report(self_ptr self, const run_ptr& run, const char* step) {
               {"elapsed_ms",
                static_cast<uint64_t>(engine::seconds_since(run->started) * 1000)}};
   p.started_unix = run->started_unix;
-  engine::state_dir(self->state.job.out_dir, lightcurve_marker_stem).write_progress(p);
+  engine::state_dir(self->state.job.out_dir, self->state.job.name).write_progress(p);
 }
 
 /// The working files go whatever the outcome: the answer is the zip.
@@ -85,13 +86,8 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
   auto& st = self->state;
   st.runs->cancel(run->id);
   self->send(st.peers.select, engine::cancel_atom::value, run->id);
-  auto& o = run->outcome;
-  o.ok = false;
-  o.step = step.name;
-  o.subject = subject;
-  o.error = error;
-  o.seconds = engine::seconds_since(run->started);
-  o.abandoned = abandoned || st.runs->shutting_down();
+  set_failure(*run, step, subject, error, abandoned || st.runs->shutting_down());
+  const auto& o = run->outcome;
   report(self, run, o.abandoned ? run_steps::interrupted.name : run_steps::failed.name);
   engine::log_line("lc_process", "request " + std::to_string(run->id)
                                    + (o.abandoned ? " stopped without a verdict: " + error
@@ -109,13 +105,13 @@ void fail_on(self_ptr self, const run_ptr& run, run_step step, const std::string
   fail(self, run, step, subject, error_text(err), engine::is_error(err, engine::errc::cancelled));
 }
 
+/// A request cancelled from outside (the service): stopped without a verdict.
+void cancelled(self_ptr self, const run_ptr& run) {
+  fail(self, run, run_steps::run, self->state.job.out_dir, "cancelled by the service", true);
+}
+
 bool stopped(self_ptr self, const run_ptr& run) {
-  if (run->finished) return true;
-  if (self->state.runs->cancelled(run->id)) {
-    fail(self, run, run_steps::run, self->state.job.out_dir, "cancelled by the service", true);
-    return true;
-  }
-  return false;
+  return run_stopped(self, run, [&] { cancelled(self, run); });
 }
 
 /// The done marker's lines (and the command's summary): what was asked,
@@ -130,7 +126,9 @@ void succeed(self_ptr self, const run_ptr& run) {
                  + " not found, " + c("duplicates") + " duplicates) from " + c("files")
                  + " archive files (" + c("fetched") + " fetched, "
                  + engine::format_mb(static_cast<double>(o.count("bytes"))) + ")",
-               "answer: lightcurves.zip and not_found.txt (beside this file), "
+               "answer: " + self->state.job.name + ".zip"
+                 + (self->state.job.not_found_beside ? " and not_found.txt" : "")
+                 + " (beside this file), "
                  + self->state.job.format + ", " + self->state.job.structure + " structure"};
   if (o.count("skipped_rows") > 0)
     o.summary.push_back("skipped " + c("skipped_rows") + " malformed rows (the log names them)");
@@ -144,7 +142,7 @@ void succeed(self_ptr self, const run_ptr& run) {
 void assemble(self_ptr self, const run_ptr& run) {
   report(self, run, lc_steps::assemble.name);
   const auto& job = self->state.job;
-  const lightcurve_answer_paths answer(job.out_dir);
+  const lightcurve_answer_paths answer(job);
   lc_assemble_request req{run->id, {}, {}, no_file_path(run), answer.zip, answer.not_found,
                           job.format, job.structure};
   for (const auto& f : run->files) {
@@ -262,9 +260,9 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
   auto rp = run->promise;
   try {
     // Nothing of an earlier request may pass for this one's answer.
-    const lightcurve_answer_paths answer(st.job.out_dir);
+    const lightcurve_answer_paths answer(st.job);
     engine::remove_if_exists(answer.zip);
-    engine::remove_if_exists(answer.not_found);
+    if (!answer.not_found.empty()) engine::remove_if_exists(answer.not_found);
     fs::remove_all(run->work);
     fs::create_directories(fs::path(run->work) / "parts");
     fs::create_directories(layout.downloads_dir);
@@ -322,18 +320,7 @@ lightcurve_process(engine::process_actor::stateful_pointer<lightcurve_process_st
   st.job = std::move(job);
   st.peers = std::move(peers);
   st.runs = std::move(runs);
-  return {
-    [self](const engine::run_request& req) -> caf::result<engine::run_outcome> {
-      return start(self, req);
-    },
-    [self](engine::cancel_atom, uint64_t run_id) {
-      auto run = self->state.run;
-      if (run && run->id == run_id) {
-        self->state.runs->cancel(run_id);
-        fail(self, run, run_steps::run, self->state.job.out_dir, "cancelled by the service", true);
-      }
-    },
-  };
+  return process_behavior(self, start, cancelled);
 }
 
 } // namespace gaia

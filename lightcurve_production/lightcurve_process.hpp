@@ -32,17 +32,19 @@ struct lightcurve_job {
   std::string out_dir;            ///< the answer's folder
   std::string format = "votable"; ///< lightcurve::table_format's name
   std::string structure = "standard"; ///< or "raw"
+  /// The answer's name: <name>.zip, and the markers <name>.lock, .done, .err.
+  std::string name = "lightcurves";
+  /// not_found.txt beside the zip too (the command; not in the inbox, where
+  /// a .txt is a request).
+  bool not_found_beside = true;
 };
 
 /// The answer's files in the job's folder.
 struct lightcurve_answer_paths {
-  explicit lightcurve_answer_paths(const std::string& out_dir);
-  std::string zip;       ///< lightcurves.zip
-  std::string not_found; ///< not_found.txt
+  explicit lightcurve_answer_paths(const lightcurve_job& job);
+  std::string zip;       ///< <name>.zip
+  std::string not_found; ///< not_found.txt; "" when not written beside
 };
-
-/// The marker stem of a job's folder: lightcurves.lock, .done, .err.
-inline constexpr const char* lightcurve_marker_stem = "lightcurves";
 
 /// The operations the process talks to, as its declared edges say.
 struct lightcurve_peers {

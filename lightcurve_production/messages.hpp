@@ -58,7 +58,7 @@ struct lc_assemble_request {
   std::vector<std::string> missing; ///< each part's missing ids, same order
   std::string no_file_path;         ///< the asked ids in no file's range
   std::string zip_path;             ///< the answer
-  std::string not_found_path;       ///< beside it
+  std::string not_found_path;       ///< beside it; "": in the zip only
   std::string format;               ///< lightcurve::table_format's name
   std::string structure;            ///< "standard" or "raw"
 };

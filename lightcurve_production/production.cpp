@@ -51,7 +51,7 @@ engine::production lightcurve_production(const settings& s, const lightcurve_job
     });
 
   engine::service_config svc;
-  svc.state = engine::state_dir(job.out_dir, lightcurve_marker_stem);
+  svc.state = engine::state_dir(job.out_dir, job.name);
   svc.poll_interval = std::chrono::milliseconds(s.poll_interval_ms);
   auto service = prod.service(lc_node_id::service, "Polling service",
                               "polls the request's folder; starts a request when no marker "

@@ -20,7 +20,7 @@ namespace gaia {
 
 /// The production answering `job` with these settings (the archive, the
 /// download settings and pool, output_dir for kept downloads, traces and
-/// working files). Its service's markers are lightcurves.lock, .done and
+/// working files). Its service's markers are <job.name>.lock, .done and
 /// .err in job.out_dir.
 engine::production lightcurve_production(const settings& s, const lightcurve_job& job,
                                          std::shared_ptr<retry_counter> retries = nullptr);

@@ -2,6 +2,7 @@
 #include "lightcurve_production/select_operation.hpp"
 
 #include "actors/transfer_options.hpp"
+#include "download/checksums.hpp"
 #include "engine/log.hpp"
 #include "lightcurve_production/part_file.hpp"
 #include "lightcurve_select/id_list.hpp"
@@ -56,7 +57,18 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
     }
   }
   if (!done) {
-    auto r = dl.fetch(req.url, req.keep ? req.path : "", opts, &select);
+    // Fetched beside the part and moved into downloads/ when whole: a
+    // variability run (serve runs both) fetching the same file meanwhile
+    // writes its own .part, never this one.
+    const auto staged =
+      (std::filesystem::path(req.part_path).parent_path() / url_file_name(req.url)).string();
+    auto r = dl.fetch(req.url, req.keep ? staged : "", opts, &select);
+    if (req.keep) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(req.path).parent_path(), ec);
+      std::filesystem::rename(staged, req.path, ec);
+      if (ec) throw output_error("cannot move " + staged + " to " + req.path + ": " + ec.message());
+    }
     reply.bytes = r.bytes;
     reply.attempts = r.attempts;
     reply.fetched = true;

@@ -6,6 +6,10 @@
 
 #include <zip.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -93,6 +97,15 @@ uint64_t zip_writer::commit() {
     std::error_code ignored;
     std::filesystem::remove(tmp_, ignored);
     throw output_error("cannot write " + tmp_);
+  }
+  // The answer people act on: on disk before it has its name.
+  const int fd = ::open(tmp_.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp_, ignored);
+    throw output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
   }
   std::error_code ec;
   std::filesystem::rename(tmp_, path_, ec);

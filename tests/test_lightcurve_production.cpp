@@ -7,10 +7,11 @@
 // structure), not_found.txt lists the ids no file holds, the zip reads with
 // Python's zipfile, and a second request with keep_downloads fetches no
 // archive file. The command's exits (a bad line, an unreachable archive)
-// as a real process.
+// as a real process. The inbox serve answers requests in.
 #include "download/checksums.hpp"
 #include "engine/log.hpp"
 #include "lightcurve_production/assemble_operation.hpp"
+#include "lightcurve_production/inbox.hpp"
 #include "lightcurve_production/production.hpp"
 #include "settings/output_layout.hpp"
 #include "tools/mirror/mirror.hpp"
@@ -18,6 +19,7 @@
 
 #include "tests/production_fixture.hpp"
 #include "tests/test_util.hpp"
+#include "tests/wait_for.hpp"
 #include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
@@ -27,23 +29,11 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <zlib.h>
 
 using namespace gaia;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string gunzip(const fs::path& p) {
-  gzFile f = gzopen(p.c_str(), "rb");
-  REQUIRE(f != nullptr);
-  std::string text;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return text;
-}
 
 /// A bulk file's header row and its rows' text by source_id, read line by
 /// line (the synthetic files hold one row a line; source_id is the second
@@ -55,7 +45,7 @@ struct bulk_file {
 
 bulk_file read_bulk(const fs::path& p) {
   bulk_file b;
-  std::istringstream in(gunzip(p));
+  std::istringstream in(test::gunzip_file(p));
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     if (b.header.empty()) {
@@ -83,12 +73,7 @@ struct lightcurve_archive {
 
   lightcurve_archive() {
     engine::set_log_quiet(true);
-    synth::archive_options o;
-    o.out_dir = (dir / "www").string();
-    o.boundaries = synth::dr3_partition();
-    o.files = static_cast<int>(o.boundaries.size()) - 1;
-    o.scale = 0.0003;
-    o.seed = 20;
+    const auto o = test::full_shaped_archive((dir / "www").string(), 20);
     const auto files = synth::write_archive(o);
     // Every 400th file leaves the mirror: its range has no file.
     const auto ranges = ranges_from_boundaries(o.boundaries);
@@ -100,12 +85,7 @@ struct lightcurve_archive {
         held.push_back(ranges[i]);
       }
     }
-    write_checksum_file(o.out_dir);
-    mirror_options mo;
-    mo.dir = o.out_dir;
-    mo.log_requests = false;
-    mirror = std::make_unique<mirror_server>(mo);
-    mirror->start();
+    mirror = test::loopback_mirror(o.out_dir);
   }
   ~lightcurve_archive() { engine::set_log_quiet(false); }
 
@@ -221,7 +201,7 @@ std::string id_lines(const std::vector<int64_t>& ids) {
 
 } // namespace
 
-TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mirror; only "
+TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mirror, only "
           "the holding files fetched, every format and structure read back by astropy") {
   lightcurve_archive a;
   REQUIRE(a.held.size() + a.removed.size() == 3386);
@@ -256,7 +236,7 @@ TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mi
       CHECK(o.count("duplicates") == 2);
       CHECK(o.count("found") == q.found.size());
       CHECK(o.count("not_found") == q.not_found.size());
-      const lightcurve_answer_paths answer(job.out_dir);
+      const lightcurve_answer_paths answer(job);
       CHECK(test::read_file(answer.not_found) == id_lines(q.not_found));
       CHECK(fs::exists(fs::path(job.out_dir) / "lightcurves.done"));
       // The working files went with the request.
@@ -304,44 +284,22 @@ test::command_result lightcurves_command(const fs::path& dir, const std::string&
                            + quoted(dir / "config.json"));
 }
 
-/// A small archive (the first 30 DR3 ranges) on the loopback mirror.
-struct small_archive {
-  test::temp_dir dir{"gaia-lccli"};
-  std::vector<synth::file_summary> files;
-  std::unique_ptr<mirror_server> mirror;
-
-  small_archive() {
-    synth::archive_options o;
-    o.out_dir = (dir / "www").string();
-    o.boundaries = synth::dr3_partition();
-    o.files = 30;
-    o.scale = 0.001;
-    o.seed = 3;
-    files = synth::write_archive(o);
-    write_checksum_file(o.out_dir);
-    mirror_options mo;
-    mo.dir = o.out_dir;
-    mo.log_requests = false;
-    mirror = std::make_unique<mirror_server>(mo);
-    mirror->start();
-  }
-  std::string url_template() const { return mirror->base_url() + "/EpochPhotometry_%s.csv.gz"; }
-  /// The first source of file i.
-  int64_t id_in(size_t i) const { return read_bulk(files[i].path).rows.begin()->first; }
-};
-
 } // namespace
 
-TEST_CASE("lightcurves command: the summary line; a line that is no id names its line (exit 2); "
-          "an unreachable archive and a bad MD5 name the URL (exit 1); no zip after a failure") {
-  small_archive a;
-  const auto ids = a.dir / "ids.txt";
-  const auto out = a.dir / "answer";
-  const lightcurve_answer_paths answer(out.string());
-  test::write_file(ids, std::to_string(a.id_in(3)) + "\n" + std::to_string(a.id_in(17)) + "\n"
-                          + std::to_string(a.id_in(3)) + "\n");
+TEST_CASE("lightcurves command: the summary line, a line that is no id names its line (exit 2), "
+          "an unreachable archive and a bad MD5 name the URL (exit 1), no zip after a failure") {
+  test::temp_dir dir{"gaia-lccli"};
+  test::mirror_archive a(dir, 6);
+  const std::string url_template = a.server->base_url() + "/EpochPhotometry_%s.csv.gz";
+  auto id_in = [&](size_t i) { return std::to_string(a.archive.files[i].front().source_id); };
+  const auto ids = dir / "ids.txt";
+  const auto out = dir / "answer";
+  lightcurve_job cli_job;
+  cli_job.out_dir = out.string();
+  const lightcurve_answer_paths answer(cli_job);
+  test::write_file(ids, id_in(1) + "\n" + id_in(4) + "\n" + id_in(1) + "\n");
 
-  auto r = lightcurves_command(a.dir.path(), a.url_template(), ids, out);
+  auto r = lightcurves_command(dir.path(), url_template, ids, out);
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(r.output.find("lightcurves: 3 ids asked, 2 found, 0 not found, 1 duplicates; 2 archive "
@@ -352,8 +310,8 @@ TEST_CASE("lightcurves command: the summary line; a line that is no id names its
   CHECK(zip_names(answer.zip).size() == 3);
 
   // A line that is not an id: named by its line, nothing fetched, no zip.
-  test::write_file(a.dir / "bad.txt", std::to_string(a.id_in(3)) + "\n# fine\n12x\n");
-  r = lightcurves_command(a.dir.path(), a.url_template(), a.dir / "bad.txt", out);
+  test::write_file(dir / "bad.txt", id_in(1) + "\n# fine\n12x\n");
+  r = lightcurves_command(dir.path(), url_template, dir / "bad.txt", out);
   INFO(r.output);
   CHECK(r.code == 2);
   CHECK(r.output.find("bad.txt: line 3: '12x' is not a source_id") != std::string::npos);
@@ -363,7 +321,7 @@ TEST_CASE("lightcurves command: the summary line; a line that is no id names its
 
   // An archive nobody serves: its checksum list's URL is named.
   const std::string nowhere = "http://127.0.0.1:9/EpochPhotometry_%s.csv.gz";
-  r = lightcurves_command(a.dir.path(), nowhere, ids, out);
+  r = lightcurves_command(dir.path(), nowhere, ids, out);
   INFO(r.output);
   CHECK(r.code == 1);
   CHECK(r.output.find("http://127.0.0.1:9/_MD5SUM.txt") != std::string::npos);
@@ -373,13 +331,67 @@ TEST_CASE("lightcurves command: the summary line; a line that is no id names its
   // off, so the file is fetched): its URL is named, no zip.
   mirror_fault corrupt;
   corrupt.what = mirror_fault::kind::corrupt_body;
-  const std::string name = fs::path(a.files[17].path).filename().string();
-  a.mirror->set_fault(name, corrupt);
-  fs::remove_all(a.dir / "output" / "downloads");
-  r = lightcurves_command(a.dir.path(), a.url_template(), ids, out);
+  const std::string name = a.file_name(4);
+  a.server->set_fault(name, corrupt);
+  fs::remove_all(dir / "output" / "downloads");
+  r = lightcurves_command(dir.path(), url_template, ids, out);
   INFO(r.output);
   CHECK(r.code == 1);
-  CHECK(r.output.find(a.mirror->base_url() + "/" + name) != std::string::npos);
+  CHECK(r.output.find(a.server->base_url() + "/" + name) != std::string::npos);
   CHECK(r.output.find("MD5") != std::string::npos);
   CHECK_FALSE(fs::exists(answer.zip));
+}
+
+TEST_CASE("lightcurves inbox: requests dropped in are answered beside them (NAME.zip with "
+          "NAME.done, or NAME.err), a bad one stops nothing") {
+  test::temp_dir dir{"gaia-lcinbox"};
+  engine::set_log_quiet(true);
+  test::mirror_archive a(dir, 4);
+  settings s = test::file_mirror_settings({0, 1}, "", (dir / "output").string());
+  s.archive_url_template = a.server->base_url() + "/EpochPhotometry_%s.csv.gz";
+  s.retry_backoff_ms = 10;
+  const auto inbox = dir / "inbox";
+  s.get<lightcurve_inbox_settings>().lightcurves_inbox = inbox.string();
+  s.get<lightcurve_inbox_settings>().lightcurves_format = lightcurve::table_format::csv;
+  fs::create_directories(inbox);
+  const std::string id1 = std::to_string(a.archive.files[1].front().source_id);
+  const std::string id3 = std::to_string(a.archive.files[3].back().source_id);
+  // Written aside and moved in whole, as users are told to.
+  auto drop = [&](const std::string& name, const std::string& text) {
+    test::write_file(dir / name, text);
+    fs::rename(dir / name, inbox / name);
+  };
+  drop("bad.txt", id1 + "\nnot-an-id\n");
+  drop("raw.json", "{\"format\": \"ecsv\", \"structure\": \"raw\"}");
+  drop("raw.txt", id1 + "\n" + id3 + "\n");
+  drop("wrong.json", "{\"format\": \"xls\"}");
+  drop("wrong.txt", id1 + "\n");
+  drop("good.csv", "source_id,ra\n" + id3 + ",1.5\n" + id1 + ",2.5\n5,0\n");
+  {
+    inbox_service service(s);
+    for (const char* marker : {"bad.err", "good.done", "raw.done", "wrong.err"}) {
+      INFO(marker);
+      REQUIRE(test::wait_for_file(inbox / marker, std::chrono::seconds(60)));
+    }
+  }
+  CHECK(test::read_file(inbox / "bad.err").find("bad.txt: line 2: 'not-an-id' is not a "
+                                                "source_id")
+        != std::string::npos);
+  CHECK_FALSE(fs::exists(inbox / "bad.zip"));
+  CHECK(test::read_file(inbox / "wrong.err").find("format 'xls' is not one of")
+        != std::string::npos);
+  CHECK_FALSE(fs::exists(inbox / "wrong.zip"));
+  // The defaults (csv, standard) and a request's own options (ecsv, raw).
+  CHECK(zip_names(inbox / "good.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id1 + ".csv",
+                                    "EPOCH_PHOTOMETRY-Gaia DR3 " + id3 + ".csv",
+                                    "not_found.txt"});
+  CHECK(zip_names(inbox / "raw.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY_RAW.ecsv", "not_found.txt"});
+  unzip(inbox / "good.zip", dir / "good");
+  CHECK(test::read_file(dir / "good" / "not_found.txt") == "5\n");
+  // Nothing beside the answers that reads as a request; nothing answered twice.
+  CHECK(pending_requests(inbox.string()).empty());
+  CHECK_FALSE(fs::exists(inbox / "not_found.txt"));
+  engine::set_log_quiet(false);
 }

@@ -107,17 +107,6 @@ std::string csv_record(const std::vector<std::string>& fields) {
   return out + "\n";
 }
 
-std::string gunzip(const fs::path& p) {
-  gzFile f = gzopen(p.c_str(), "rb");
-  REQUIRE(f != nullptr);
-  std::string text;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return text;
-}
-
 /// The DataLink product's bulk row with a missing boolean in two flag
 /// columns and NaN in rp_flux, rp_flux_over_error and g_transit_flux, written
 /// to dir/bulk_with_nulls.csv.
@@ -174,7 +163,7 @@ TEST_CASE("lightcurve: synthetic archive rows go through parse and every writer 
   const auto gz = dir.path() / "EpochPhotometry_000000-003111.csv.gz";
   gaia::synth::write_archive_file(gz.string(), rows);
   // The bulk text: its '#' header, header row and the first 12 rows.
-  std::istringstream all(gunzip(gz));
+  std::istringstream all(gaia::test::gunzip_file(gz));
   std::string kept, line;
   size_t data_rows = 0;
   bool header_seen = false;
@@ -214,7 +203,7 @@ TEST_CASE("lightcurve: the raw structure, one row per source with the bulk array
   const auto ranges = gaia::ranges_from_boundaries({0, 3112});
   const auto gz = dir.path() / "EpochPhotometry_000000-003111.csv.gz";
   gaia::synth::write_archive_file(gz.string(), gaia::synth::generate_rows(ranges.at(0), 0.02, 7));
-  std::istringstream synth(gunzip(gz));
+  std::istringstream synth(gaia::test::gunzip_file(gz));
   auto text = gaia::test::read_file(nulls);
   std::string line;
   size_t rows = 0;

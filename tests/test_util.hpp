@@ -63,6 +63,20 @@ inline void write_file(const std::filesystem::path& p, const std::string& s) {
   out << s;
 }
 
+/// The text of a gzip file (every member), read by zlib: independent of
+/// the archive's own inflater.
+inline std::string gunzip_file(const std::filesystem::path& p) {
+  gzFile f = gzopen(p.c_str(), "rb");
+  if (f == nullptr) throw std::runtime_error("cannot open " + p.string());
+  std::string text;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  if (n < 0) throw std::runtime_error("cannot inflate " + p.string());
+  return text;
+}
+
 /// One gzip member holding `text`, written by zlib (windowBits 31).
 /// Concatenate several for a multi-member file.
 inline std::string gzip_member(const std::string& text, int level = 6) {

@@ -13,6 +13,7 @@
 
 #include "tests/production_fixture.hpp"
 #include "tests/reference_csv.hpp"
+#include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -30,19 +31,9 @@ struct whole_archive {
 
   whole_archive() {
     engine::set_log_quiet(true);
-    synth::archive_options o;
-    o.out_dir = (dir / "www").string();
-    o.boundaries = synth::dr3_partition();
-    o.files = static_cast<int>(o.boundaries.size()) - 1;
-    o.scale = 0.0003;
-    o.seed = 12;
+    const auto o = test::full_shaped_archive((dir / "www").string(), 12);
     for (const auto& f : synth::write_archive(o)) paths.push_back(f.path);
-    write_checksum_file(o.out_dir);
-    mirror_options mo;
-    mo.dir = o.out_dir;
-    mo.log_requests = false;
-    mirror = std::make_unique<mirror_server>(mo);
-    mirror->start();
+    mirror = test::loopback_mirror(o.out_dir);
   }
   ~whole_archive() { engine::set_log_quiet(false); }
 

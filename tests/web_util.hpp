@@ -104,6 +104,30 @@ inline bool browser_screenshot(const std::string& url, const std::filesystem::pa
   return head == "\x89PNG\r\n\x1a\n";
 }
 
+/// A loopback mirror in this process serving `dir` (its _MD5SUM.txt
+/// written first), quiet.
+inline std::unique_ptr<mirror_server> loopback_mirror(const std::string& dir) {
+  write_checksum_file(dir);
+  mirror_options o;
+  o.dir = dir;
+  o.log_requests = false;
+  auto server = std::make_unique<mirror_server>(o);
+  server->start();
+  return server;
+}
+
+/// The full-shaped synthetic archive: all 3,386 DR3 ranges, a few sources
+/// each (scale 0.0003), into `dir`.
+inline synth::archive_options full_shaped_archive(const std::string& dir, uint64_t seed) {
+  synth::archive_options o;
+  o.out_dir = dir;
+  o.boundaries = synth::dr3_partition();
+  o.files = static_cast<int>(o.boundaries.size()) - 1;
+  o.scale = 0.0003;
+  o.seed = seed;
+  return o;
+}
+
 /// `files` small synthetic archive files with _MD5SUM.txt in dir/www,
 /// served by a loopback mirror in this process.
 struct mirror_archive {
@@ -124,12 +148,7 @@ struct mirror_archive {
       total_bytes += synth::write_archive_file((www / r.archive_file_name()).string(),
                                                archive.files.back());
     }
-    write_checksum_file(www.string());
-    mirror_options o;
-    o.dir = www.string();
-    o.log_requests = false;
-    server = std::make_unique<mirror_server>(o);
-    server->start();
+    server = loopback_mirror(www.string());
   }
 
   std::string file_name(size_t i) const { return archive.ranges[i].archive_file_name(); }
