@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <stdexcept>
 #include <atomic>
 #include <chrono>
@@ -189,6 +190,32 @@ std::string write_empty_config(const fs::path& work) {
   return config;
 }
 
+std::string scale_text(double scale) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, scale).ptr);
+}
+
+fs::path full_archive(const fs::path& work, double scale, int files, const std::string& log) {
+  const std::string scale_s = scale_text(scale);
+  auto archive = work / ("full-archive-" + scale_s
+                         + (files > 0 ? "-" + std::to_string(files) + "files" : ""));
+  if (fs::exists(archive / ".complete")) return archive;
+  fs::remove_all(archive);
+  std::fprintf(stderr, "gaia-dr3 bench: writing the full-shaped archive (%s files, scale %s) "
+                       "into %s\n", files > 0 ? std::to_string(files).c_str() : "3,386",
+               scale_s.c_str(), archive.c_str());
+  std::vector<std::string> args = {"synth", "--out", archive.string(), "--boundaries", "all",
+                                   "--scale", scale_s};
+  if (files > 0) {
+    args.push_back("--files");
+    args.push_back(std::to_string(files));
+  }
+  if (run_child(args, {}, "/dev/null", log).exit_code != 0) return {};
+  std::FILE* f = std::fopen((archive / ".complete").c_str(), "w");
+  if (f != nullptr) std::fclose(f);
+  return archive;
+}
+
 namespace {
 
 /// Decompressed text thrown away: the floor does only the inflater's work.
@@ -314,6 +341,11 @@ mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
         m.base_url.pop_back();
     }
     if (f != nullptr) std::fclose(f);
+  }
+  if (m.base_url.empty()) {
+    stop_mirror(m);
+    m.pid = -1;
+    std::fprintf(stderr, "gaia-dr3 bench: the loopback mirror did not start\n");
   }
   return m;
 }

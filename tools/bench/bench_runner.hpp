@@ -86,6 +86,17 @@ std::vector<std::filesystem::path> archive_files(
 /// settings from defaults and the environment; returns its path.
 std::string write_empty_config(const std::filesystem::path& work);
 
+/// The shortest text that reads back as `scale` ("0.2"): synth's argument
+/// and the archive folder's name.
+std::string scale_text(double scale);
+
+/// A full-shaped synthetic archive under `work` (every real DR3 range, or
+/// the first `files` of them when files > 0, at `scale` of the real source
+/// counts, synth's default seed), written by a `synth` child the first time
+/// and kept (a `.complete` mark); empty when synth failed (see `log`).
+std::filesystem::path full_archive(const std::filesystem::path& work, double scale, int files,
+                                   const std::string& log);
+
 /// The hidden floor stage: inflate every file of `dir`, largest first (and
 /// MD5 its compressed bytes in the same pass, when `with_md5`) on `threads`
 /// threads; prints the uncompressed byte count. ISA-L is the bare loop of
@@ -101,7 +112,8 @@ struct mirror_child {
 };
 
 /// Starts a mirror of `dir` on a free loopback port; its stdout (the base
-/// URL) goes to `url_file`.
+/// URL) goes to `url_file`. When it prints none, it is stopped, the reason
+/// goes to stderr, and base_url stays empty.
 mirror_child start_mirror(const std::filesystem::path& dir,
                           const std::string& url_file);
 

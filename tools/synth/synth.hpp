@@ -42,6 +42,11 @@ struct file_format {
 std::vector<row> generate_rows(const file_range& range, double scale,
                                uint64_t seed);
 
+/// The source ids generate_rows gives for the same (range, scale, seed),
+/// ascending, without making the rows: what a file of the archive holds.
+std::vector<int64_t> generate_ids(const file_range& range, double scale,
+                                  uint64_t seed);
+
 /// Writes rows as a real-shaped ECSV bulk file (365 '#' lines, 48-column
 /// header row, quoted arrays, Java-style doubles), gzip-compressed, to
 /// `path` (via a temporary name + rename). Returns the compressed size.

@@ -180,14 +180,17 @@ row make_row(rng& r, int64_t source_id) {
   return out;
 }
 
+/// Every file's generator is seeded by the archive's seed and its range.
+uint64_t file_seed_of(const file_range& range, uint64_t seed) {
+  return mix64(seed, mix64(static_cast<uint64_t>(range.first), static_cast<uint64_t>(range.last)));
+}
+
 } // namespace
 
-std::vector<row> generate_rows(const file_range& range, double scale, uint64_t seed) {
+std::vector<int64_t> generate_ids(const file_range& range, double scale, uint64_t seed) {
   const int64_t width = range.last - range.first + 1;
   if (width <= 0 || !(scale > 0)) return {};
-  const uint64_t file_seed =
-    mix64(seed, mix64(static_cast<uint64_t>(range.first), static_cast<uint64_t>(range.last)));
-  rng r(file_seed);
+  rng r(file_seed_of(range, seed));
   const double expected =
     scale * density() * std::pow(static_cast<double>(width), density_exponent);
   const auto count = static_cast<size_t>(std::llround(expected));
@@ -201,7 +204,12 @@ std::vector<row> generate_rows(const file_range& range, double scale, uint64_t s
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
 
+std::vector<row> generate_rows(const file_range& range, double scale, uint64_t seed) {
+  const auto ids = generate_ids(range, scale, seed);
+  const uint64_t file_seed = file_seed_of(range, seed);
   std::vector<row> rows;
   rows.reserve(ids.size());
   for (int64_t id : ids) {
