@@ -200,7 +200,7 @@ void select_all(self_ptr self, const run_ptr& run) {
   for (size_t i = 0; i < run->files.size(); ++i) {
     if (run->finished) return;
     const auto& f = run->files[i];
-    const std::string url = expand_url_template(st.cfg.archive_url_template, f.range.label());
+    const std::string url = expand_url_template(st.cfg.archive.archive_url_template, f.range.label());
     lc_select_request req{run->id,
                           f.range.label(),
                           url,
@@ -282,9 +282,9 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     fail(self, run, lc_steps::ids, st.job.ids_path, e.what());
     return rp;
   }
-  const auto src = checksum_source_of(st.cfg);
+  const auto src = checksum_source_of(st.cfg.archive);
   if (src.url.empty()) {
-    fail(self, run, run_steps::prepare, st.cfg.archive_url_template,
+    fail(self, run, run_steps::prepare, st.cfg.archive.archive_url_template,
          "no checksum list: the light curves take the archive's files from its _MD5SUM.txt "
          "(checksum_url, or beside the files)");
     return rp;
@@ -313,7 +313,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
 
 engine::process_actor::behavior_type
 lightcurve_process(engine::process_actor::stateful_pointer<lightcurve_process_state> self,
-                   settings cfg, lightcurve_job job, lightcurve_peers peers,
+                   process_settings cfg, lightcurve_job job, lightcurve_peers peers,
                    std::shared_ptr<engine::run_control> runs) {
   auto& st = self->state;
   st.cfg = std::move(cfg);

@@ -16,6 +16,7 @@
 // no_file.ids, parts/), removed when the request ends.
 #pragma once
 
+#include "actors/benchmark_process.hpp"
 #include "engine/interfaces.hpp"
 #include "engine/run_control.hpp"
 #include "lightcurve_production/messages.hpp"
@@ -56,7 +57,7 @@ struct lightcurve_peers {
 struct lc_run; // one request in flight (lightcurve_process.cpp)
 
 struct lightcurve_process_state {
-  settings cfg;
+  process_settings cfg; ///< the variability process's part of the settings: the same reads
   lightcurve_job job;
   lightcurve_peers peers;
   std::shared_ptr<engine::run_control> runs;
@@ -66,7 +67,7 @@ struct lightcurve_process_state {
 
 engine::process_actor::behavior_type
 lightcurve_process(engine::process_actor::stateful_pointer<lightcurve_process_state> self,
-                   settings cfg, lightcurve_job job, lightcurve_peers peers,
+                   process_settings cfg, lightcurve_job job, lightcurve_peers peers,
                    std::shared_ptr<engine::run_control> runs);
 
 } // namespace gaia

@@ -45,9 +45,9 @@ engine::production lightcurve_production(const settings& s, const lightcurve_job
   auto process = prod.process(
     lc_node_id::process, "Light-curve process",
     "sorts the ids, selects the files that hold them, one select job per file, then assembles",
-    [s, job, prepare, select, assemble](engine::spawn_context& ctx) {
+    [cfg = process_settings_of(s), job, prepare, select, assemble](engine::spawn_context& ctx) {
       lightcurve_peers peers{ctx.peer(prepare), ctx.peer(select), ctx.peer(assemble)};
-      return ctx.system().spawn<caf::detached>(lightcurve_process, s, job, peers, ctx.runs());
+      return ctx.system().spawn<caf::detached>(lightcurve_process, cfg, job, peers, ctx.runs());
     });
 
   engine::service_config svc;
