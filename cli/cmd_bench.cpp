@@ -119,6 +119,7 @@ struct bench_args {
   std::string stage;           ///< internal: the child of one measurement
   std::string backend = "isal";
   bool md5 = false;            ///< internal: the floor hashes too
+  std::string from_url;        ///< internal: the floor reads from this server
 };
 
 /// One line of the main table: a measured figure, the floor it is held
@@ -307,7 +308,7 @@ int bench_main(const bench_args& a) {
     return floor_stage(archive,
                        a.backend == "zlib" ? inflate_backend::zlib
                                            : inflate_backend::isal,
-                       a.md5, threads);
+                       a.md5, threads, a.from_url);
   if (a.scaling) return scaling_table(work, repeat, a.scale_given ? a.scale : 0.01);
   if (a.lightcurves)
     return lightcurve_bench({work, repeat, a.scale_given ? a.scale : lightcurve_scale, a.files,
@@ -345,12 +346,13 @@ int bench_main(const bench_args& a) {
   // Floors: the least work any program must do on these files, on all
   // cores, nothing else: inflate every file; inflate and MD5 every file.
   uint64_t uncompressed = 0;
-  auto floor_once = [&](const char* backend, bool md5) {
-    return [&, backend, md5] {
+  auto floor_once = [&](const char* backend, bool md5, std::string from_url = "") {
+    return [&, backend, md5, from_url] {
       auto out = (work / "floor.out").string();
       std::vector<std::string> args = {"bench", "--stage", "floor", "--backend", backend,
                                        "--archive", archive.string()};
       if (md5) args.push_back("--md5");
+      if (!from_url.empty()) args.insert(args.end(), {"--from", from_url});
       auto s = run_child(args, {}, out, log);
       std::FILE* f = std::fopen(out.c_str(), "r");
       unsigned long long n = 0;
@@ -382,6 +384,11 @@ int bench_main(const bench_args& a) {
   std::vector<stage_job> jobs = {
     {"floor: inflate (ISA-L)", nullptr, floor_once("isal", false)},
     {"floor: inflate + MD5 (ISA-L)", nullptr, floor_once("isal", true)},
+    // Informative, not a floor: the same loop reading each file from a
+    // plain socket GET of the mirror, so the HTTP rows' distance to the
+    // floor shows what the socket itself costs.
+    {"inflate + MD5 read from the loopback mirror", nullptr,
+     floor_once("isal", true, mirror.base_url)},
     {"inflate with zlib instead", nullptr, floor_once("zlib", false)},
     // The import stage: no checksums, the output directory already
     // prepared (the first run makes it); only the checkpoints removed.
@@ -397,15 +404,16 @@ int bench_main(const bench_args& a) {
   };
   auto figs = measure_interleaved(jobs, repeat);
   stop_mirror(mirror);
-  const auto &inflate_floor = figs[0], &md5_floor = figs[1], &zlib = figs[2],
-             &import = figs[3], &local_off = figs[4], &local_md5 = figs[5],
-             &http_md5 = figs[6], &http_gone = figs[7], &http_off = figs[8];
+  const auto &inflate_floor = figs[0], &md5_floor = figs[1], &socket_md5 = figs[2],
+             &zlib = figs[3], &import = figs[4], &local_off = figs[5], &local_md5 = figs[6],
+             &http_md5 = figs[7], &http_gone = figs[8], &http_off = figs[9];
 
   const char* inflate_name = "inflate";
   const char* md5_name = "inflate + MD5";
   std::vector<table_row> rows = {
     {inflate_floor, nullptr, "", 0},
     {md5_floor, nullptr, "", 0},
+    {socket_md5, &md5_floor, md5_name, 0},
     {zlib, &inflate_floor, inflate_name, 0},
     {import, &inflate_floor, inflate_name, 1.05},
     {local_off, &inflate_floor, inflate_name, 1.10},
@@ -520,6 +528,7 @@ void add_bench(CLI::App& app, command_list& out) {
   cmd->add_option("--stage", a->stage)->group("");
   cmd->add_option("--backend", a->backend)->group("")->check(CLI::IsMember({"isal", "zlib"}));
   cmd->add_flag("--md5", a->md5)->group("");
+  cmd->add_option("--from", a->from_url)->group("");
   out.push_back({cmd, [a] { return bench_main(*a); }});
 }
 

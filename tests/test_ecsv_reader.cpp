@@ -2,6 +2,7 @@
 // sample and its 48-column bulk form, CSV quoting, skipped rows, long lines,
 // and agreement with a slow reference parser on random rows.
 #include "archive/ecsv_reader.hpp"
+#include "archive/source_table.hpp"
 #include "core/errors.hpp"
 #include "tests/reference_reader.hpp"
 #include "tests/test_util.hpp"
@@ -724,6 +725,79 @@ TEST_CASE("ecsv: a source twice in one file is merged and sources sorted") {
   CHECK(fa.sources[2].bp.max == 6);
   CHECK(fa.sources[2].rp.min == 50);
   CHECK(fa.sources[2].rp.max == 70);
+}
+
+namespace {
+
+/// The source table's answer written out slowly: a map, each row merged
+/// into its source in arrival order.
+std::vector<source_aggregate> table_by_map(const std::vector<source_aggregate>& rows) {
+  std::map<int64_t, source_aggregate> m;
+  for (const auto& r : rows) {
+    auto [it, fresh] = m.emplace(r.source_id, r);
+    if (!fresh) it->second.merge(r);
+  }
+  std::vector<source_aggregate> out;
+  for (const auto& kv : m) out.push_back(kv.second);
+  return out;
+}
+
+bool same_aggregate_bits(const source_aggregate& a, const source_aggregate& b) {
+  return a.source_id == b.source_id && std::memcmp(&a.bp, &b.bp, sizeof a.bp) == 0 &&
+         std::memcmp(&a.rp, &b.rp, sizeof a.rp) == 0;
+}
+
+} // namespace
+
+TEST_CASE("source table: sorted, returning, out-of-order and repeated sources give the map's "
+          "aggregates bit for bit") {
+  std::mt19937_64 rng(21);
+  // 0.0 and -0.0 among the values: merged in another order they would keep
+  // the other zero's sign bit.
+  const double values[] = {0.0, -0.0, 1.5, 2.5, 1e-13, 7e5};
+  auto row = [&](int64_t id) {
+    source_aggregate a;
+    a.source_id = id;
+    a.bp.add(values[rng() % 6]);
+    if (rng() % 4 != 0) a.rp.add(values[rng() % 6]);
+    return a;
+  };
+  enum shape { sorted_once, adjacent_repeats, earlier_returns, shuffled, sorted_then_one_early };
+  for (shape s : {sorted_once, adjacent_repeats, earlier_returns, shuffled,
+                  sorted_then_one_early}) {
+    CAPTURE(static_cast<int>(s));
+    std::vector<source_aggregate> rows;
+    for (int64_t id = 100; id < 2100; id += 2) {
+      rows.push_back(row(id));
+      if (s == adjacent_repeats && rng() % 3 == 0) rows.push_back(row(id));
+      if (s == earlier_returns && rng() % 5 == 0)
+        rows.push_back(row(100 + 2 * static_cast<int64_t>(rng() % ((id - 100) / 2 + 1))));
+    }
+    if (s == shuffled) {
+      for (int i = 0; i < 500; ++i) rows.push_back(row(100 + 2 * (rng() % 1000)));
+      std::shuffle(rows.begin(), rows.end(), rng);
+    }
+    if (s == sorted_then_one_early) {
+      rows.push_back(row(101));  // new and out of order: the index takes over
+      rows.push_back(row(100));  // old, found by the index
+      rows.push_back(row(101));
+      rows.push_back(row(5000));
+    }
+    source_table table;
+    for (const auto& r : rows) table.add(r);
+    const auto want = table_by_map(rows);
+    CHECK(table.size() == want.size());
+    const auto got = table.take_sorted();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(same_aggregate_bits(got[i], want[i]));
+    }
+    // Taken: the table is empty and starts over.
+    CHECK(table.size() == 0);
+    table.add(row(7));
+    CHECK(table.take_sorted().size() == 1);
+  }
 }
 
 TEST_CASE("ecsv: a header without a needed column or no header at all") {

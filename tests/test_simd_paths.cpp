@@ -246,3 +246,44 @@ TEST_CASE("simd: the real sample and damaged text read the same at every level")
     }
   }
 }
+
+TEST_CASE("simd: the record tail scan finds the end, the separators and a misplaced quote "
+          "wherever the data is cut, at every level") {
+  // A sound tail (doubled quotes, a quoted ',' and line break) and a damaged
+  // one (a closing quote followed by 'y'), shifted by 0-130 bytes of a long
+  // unquoted field so the line end and the damage fall at every place in a
+  // 64-byte block; the data cut after every byte, whole blocks and the last
+  // short one. Expected values are counted from the text, not from a scan.
+  const std::string sound_tail =
+    ",\"[\"\"False\"\",\"\"True\"\"]\",12.5,\"a,b\nc\",\"[NaN,1.5]\",x\n";
+  const std::string damaged_tail = ",\"[1.5]\",\"ab\"y,7\n";
+  for (const auto level : runnable_simd_levels()) {
+    forced_simd_level force(level);
+    const std::string level_name = ecsv_detail::to_string(level);
+    CAPTURE(level_name);
+    for (size_t shift = 0; shift <= 130; ++shift) {
+      CAPTURE(shift);
+      for (const std::string* tail : {&sound_tail, &damaged_tail}) {
+        const std::string text = "," + std::string(shift, '7') + *tail;
+        const size_t end_at = text.size() - 1;                  // the '\n'
+        const size_t bad_at = tail == &damaged_tail ? text.find("\"y") + 1 : std::string::npos;
+        std::string buffer = text + std::string(128, '\n');     // readable past any cut
+        for (size_t cut = 1; cut <= text.size(); ++cut) {
+          const auto t = ecsv_detail::scan_record_tail(buffer.data(), buffer.data() + cut);
+          if (bad_at != std::string::npos && cut > bad_at) {
+            REQUIRE(t.malformed == buffer.data() + bad_at);
+            CHECK(t.end == nullptr);
+          } else if (cut > end_at) {
+            CHECK(t.malformed == nullptr);
+            REQUIRE(t.end == buffer.data() + end_at);
+            CHECK(t.separators == 6);  // one per field after the first byte
+            CHECK(t.line_breaks == 1);
+          } else {
+            CHECK(t.malformed == nullptr);
+            CHECK(t.end == nullptr);
+          }
+        }
+      }
+    }
+  }
+}

@@ -17,7 +17,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <arpa/inet.h>
+#include <cstring>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <memory>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -250,21 +254,30 @@ uint64_t inflate_file(const fs::path& path, inflate_backend backend, bool with_m
 }
 
 /// The floor itself: none of our code between read() and ISA-L. 1 MiB
-/// reads straight into isal_inflate (gzip wrapper: the CRC32 and size of
-/// every member checked), the text written into one 1 MiB buffer and
+/// reads of `fd` straight into isal_inflate (gzip wrapper: the CRC32 and size
+/// of every member checked), the text written into one 1 MiB buffer and
 /// thrown away; MD5 over the compressed bytes of the same reads.
-uint64_t bare_isal_file(const fs::path& path, bool with_md5) {
+/// `first` holds bytes that come before the fd's (a body read with its
+/// HTTP head). Closes `fd`.
+uint64_t bare_isal_fd(int fd, const std::string& what, const std::string& first,
+                      bool with_md5) {
   constexpr size_t chunk = 1024 * 1024;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(path.string() + ": cannot open");
   std::unique_ptr<uint8_t[]> in(new uint8_t[chunk]), out(new uint8_t[chunk]);
   auto state = std::make_unique<inflate_state>();
   isal_inflate_init(state.get());
   state->crc_flag = ISAL_GZIP;
   md5 hash;
   uint64_t text = 0;
+  size_t first_left = first.size();
   for (;;) {
-    ssize_t got = ::read(fd, in.get(), chunk);
+    ssize_t got;
+    if (first_left > 0) {
+      got = static_cast<ssize_t>(std::min(first_left, chunk));
+      std::memcpy(in.get(), first.data() + (first.size() - first_left), static_cast<size_t>(got));
+      first_left -= static_cast<size_t>(got);
+    } else {
+      got = ::read(fd, in.get(), chunk);
+    }
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     if (with_md5) hash.update(in.get(), static_cast<size_t>(got));
@@ -279,18 +292,84 @@ uint64_t bare_isal_file(const fs::path& path, bool with_md5) {
       state->avail_out = static_cast<uint32_t>(chunk);
       if (isal_inflate(state.get()) < 0) {
         ::close(fd);
-        throw std::runtime_error(path.string() + ": corrupt gzip data");
+        throw std::runtime_error(what + ": corrupt gzip data");
       }
       text += chunk - state->avail_out;
     }
   }
   ::close(fd);
-  if (with_md5 && hash.hex().size() != 32)
-    throw std::runtime_error(path.string() + ": no MD5");
+  if (state->block_state != ISAL_BLOCK_FINISH) throw std::runtime_error(what + ": truncated");
+  if (with_md5 && hash.hex().size() != 32) throw std::runtime_error(what + ": no MD5");
   return text;
 }
 
-uint64_t floor_file(const fs::path& path, inflate_backend backend, bool with_md5) {
+uint64_t bare_isal_file(const fs::path& path, bool with_md5) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path.string() + ": cannot open");
+  return bare_isal_fd(fd, path.string(), "", with_md5);
+}
+
+/// A socket with the answer to a plain GET of `url` (http://IPV4:PORT/PATH,
+/// as the loopback mirror serves), its head read and checked for a 200;
+/// `body_start` gets the body bytes that came with the head. For the
+/// informative floor over a socket: the least a client of the mirror does.
+int open_http_body(const std::string& url, std::string& body_start) {
+  const std::string scheme = "http://";
+  const size_t host_at = scheme.size();
+  const size_t colon = url.find(':', host_at);
+  const size_t slash = url.find('/', host_at);
+  if (url.rfind(scheme, 0) != 0 || colon == std::string::npos || slash == std::string::npos ||
+      colon > slash)
+    throw std::runtime_error(url + ": not http://IPV4:PORT/PATH");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  unsigned port = 0;
+  std::from_chars(url.data() + colon + 1, url.data() + slash, port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, url.substr(host_at, colon - host_at).c_str(), &addr.sin_addr) != 1)
+    throw std::runtime_error(url + ": not an IPv4 address");
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(url + ": cannot connect");
+  }
+  const std::string request = "GET " + url.substr(slash) + " HTTP/1.1\r\nHost: " +
+                              url.substr(host_at, slash - host_at) +
+                              "\r\nConnection: close\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    throw std::runtime_error(url + ": cannot send the request");
+  }
+  std::string head;
+  char buf[64 * 1024];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0 || head.size() > (1u << 20)) {
+      ::close(fd);
+      throw std::runtime_error(url + ": no complete HTTP head");
+    }
+    head.append(buf, static_cast<size_t>(got));
+  }
+  const size_t end = head.find("\r\n\r\n");
+  if (head.compare(0, 12, "HTTP/1.1 200") != 0 && head.compare(0, 12, "HTTP/1.0 200") != 0) {
+    ::close(fd);
+    throw std::runtime_error(url + ": " + head.substr(0, head.find('\r')));
+  }
+  body_start = head.substr(end + 4);
+  return fd;
+}
+
+/// One file of the floor: from the disk, or from `from_url`'s server.
+uint64_t floor_file(const fs::path& path, inflate_backend backend, bool with_md5,
+                    const std::string& from_url) {
+  if (!from_url.empty()) {
+    std::string first;
+    const std::string url = from_url + "/" + path.filename().string();
+    const int fd = open_http_body(url, first);
+    return bare_isal_fd(fd, url, first, with_md5);
+  }
   return backend == inflate_backend::isal ? bare_isal_file(path, with_md5)
                                           : inflate_file(path, backend, with_md5);
 }
@@ -298,7 +377,7 @@ uint64_t floor_file(const fs::path& path, inflate_backend backend, bool with_md5
 } // namespace
 
 int floor_stage(const fs::path& dir, inflate_backend backend, bool with_md5,
-                unsigned threads) {
+                unsigned threads, const std::string& from_url) {
   auto files = archive_files(dir);
   // Largest first, as the import pool takes them: no core idles at the end
   // on a big file another could have started earlier.
@@ -313,7 +392,7 @@ int floor_stage(const fs::path& dir, inflate_backend backend, bool with_md5,
     pool.emplace_back([&] {
       try {
         for (size_t i; (i = next++) < files.size();)
-          bytes += floor_file(files[i], backend, with_md5);
+          bytes += floor_file(files[i], backend, with_md5, from_url);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "gaia-dr3 bench: %s\n", e.what());
         failed = true;

@@ -101,9 +101,12 @@ std::filesystem::path full_archive(const std::filesystem::path& work, double sca
 /// MD5 its compressed bytes in the same pass, when `with_md5`) on `threads`
 /// threads; prints the uncompressed byte count. ISA-L is the bare loop of
 /// the floor (read() into isal_inflate, nothing of ours between them);
-/// zlib goes through gzip_stream, as an import would use it.
+/// zlib goes through gzip_stream, as an import would use it. With a
+/// `from_url` (the loopback mirror's base URL) each file is read from a
+/// plain socket GET of it instead of the disk (ISA-L only): an informative
+/// row, what the socket itself costs; the floors stay the disk's.
 int floor_stage(const std::filesystem::path& dir, inflate_backend backend,
-                bool with_md5, unsigned threads);
+                bool with_md5, unsigned threads, const std::string& from_url = "");
 
 /// A `gaia-dr3 mirror` child process.
 struct mirror_child {
