@@ -7,6 +7,7 @@
 // bounded whatever a part's size). The stand-in writes them at the
 // request's paths under temporary names and renames them when whole. The
 // files are opaque bytes here: what a part holds is the select's business.
+// The stand-in is in select_standin.cpp, the shipper in select_shipper.cpp.
 //
 //   coordinator                                      worker machine
 //   select pool ─► stand-in ─lc_remote_select (+ids)─► shipper ─► select op

@@ -230,7 +230,7 @@ struct lc_cluster_fixture {
 } // namespace
 
 TEST_CASE("cluster lightcurves: a worker joins the select pool of `lightcurves` over mutual "
-          "TLS, selects files and ships their rows back; the tables equal a local-only "
+          "TLS, selects files and ships their rows back, the tables equal a local-only "
           "answer's") {
   lc_cluster_fixture f;
   auto [c, w1] = f.coordinator_and_worker(1200);
