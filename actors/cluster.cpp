@@ -258,8 +258,11 @@ std::map<std::string, std::any> remote_adapters() {
 
 // ---- coordinator ---------------------------------------------------------
 
-coordinator::coordinator(caf::actor_system& sys, const cluster_settings& c)
-  : pools_(std::make_shared<engine::cluster_pools>()) {
+coordinator::coordinator(caf::actor_system& sys, const cluster_settings& c,
+                         std::map<std::string, std::any> adapters)
+  : pools_(std::make_shared<engine::cluster_pools>()), adapters_(std::move(adapters)) {
+  for (const auto& kv : adapters_) names_.push_back(kv.first);
+  pools_->offer(names_);
   auto net = cluster_net_of(c);
   acceptor_ = engine::spawn_acceptor(sys, pools_, net.version + " on " + engine::this_host(),
                                      net.version);
@@ -282,10 +285,9 @@ coordinator::~coordinator() {
 }
 
 void coordinator::attach(engine::spawn_options& opts) {
-  opts.remote_adapters = remote_adapters();
-  auto pools = pools_;
-  opts.on_spawned = [pools](const engine::running_production& running) {
-    pools->attach(running, {node_id::download, node_id::import});
+  opts.remote_adapters = adapters_;
+  opts.on_spawned = [pools = pools_, names = names_](const engine::running_production& running) {
+    pools->attach(running, names);
   };
 }
 
@@ -293,11 +295,7 @@ void coordinator::attach(engine::spawn_options& opts) {
 
 namespace {
 
-struct slot {
-  std::string pool;
-  engine::remote_worker worker; ///< the shipper, and the interface it has
-  std::string name;
-};
+using slot = worker_slot;
 
 /// A slot of `pool` for a shipper of Request's kind.
 template <class Request>
@@ -318,7 +316,8 @@ bool refused_for_good(const caf::error& err) {
 
 } // namespace
 
-int run_worker(const settings& s, engine::signal_waiter& signals) {
+int run_worker(const settings& s, engine::signal_waiter& signals,
+               const std::vector<worker_slots>& more) {
   auto signal_runs = std::make_shared<engine::run_control>();
   int code = 0;
   {
@@ -356,6 +355,10 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
           node_id::import, sys.spawn<caf::detached>(shipper<import_request>, own_paths, local, runs),
           name + "/" + node_id::import + std::to_string(i), sys));
       }
+      for (const auto& m : more) {
+        auto extra = m.make(sys, runs, name);
+        slots.insert(slots.end(), extra.begin(), extra.end());
+      }
       return slots;
     };
     // The connection is gone: whatever they do is for nobody now.
@@ -365,12 +368,14 @@ int run_worker(const settings& s, engine::signal_waiter& signals) {
         caf::anon_send_exit(sl.worker.handle, caf::exit_reason::user_shutdown);
       slots.clear();
     };
+    std::string more_text;
+    for (const auto& m : more) more_text += ", " + m.what;
     const std::string where = s.cluster.coordinator_host + ":"
                               + std::to_string(s.cluster.coordinator_port);
     engine::log_line("worker", name + ": " + std::to_string(s.download_pool_size)
-                                 + " download and "
+                                 + " download, "
                                  + std::to_string(s.cluster.imports ? s.import_pool_size : 0)
-                                 + " import workers for " + where
+                                 + " import" + more_text + " workers for " + where
                                  + (net.tls.enabled() ? " (mutual TLS)" : " (loopback, no TLS)")
                                  + ", " + net.version);
     auto backoff = std::chrono::milliseconds(100);

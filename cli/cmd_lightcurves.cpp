@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace gaia::cli {
@@ -56,7 +57,14 @@ int run_lightcurves(const lightcurves_options& o) {
   engine::signal_waiter signals;
   auto runs = std::make_shared<engine::run_control>();
   signals.start("cancelling the request", runs, nullptr);
-  auto outcome = run_lightcurves_once(*s, job, runs);
+  engine::run_outcome outcome;
+  try {
+    outcome = run_lightcurves_once(*s, job, runs, /*remote_workers=*/true);
+  } catch (const std::runtime_error& e) { // cluster.port cannot be listened on
+    signals.stop();
+    std::fprintf(stderr, "gaia-dr3 lightcurves: %s\n", e.what());
+    return 1;
+  }
   signals.stop();
   if (signals.signalled()) return 130;
   if (!outcome.ok) {
@@ -82,7 +90,8 @@ void add_lightcurves(CLI::App& app, command_list& out) {
     "with its retries, MD5 checks and kept downloads) and written as ESA's DataLink "
     "tables: OUT/lightcurves.zip and OUT/not_found.txt (the ids no archive file holds). "
     "Exit 0 with the answer, 2 for a line of the list that is not an id (or a bad config), "
-    "1 when the archive fails (the URL named; no zip), 130 when interrupted.");
+    "1 when the archive fails (the URL named; no zip), 130 when interrupted. With "
+    "cluster.port set, remote workers (`gaia-dr3 worker`) join its select pool.");
   cmd->add_option("--ids", o->ids,
                   "the ids: one a line ('#' comments allowed), or a CSV/ECSV table with a "
                   "source_id column; duplicates count once")

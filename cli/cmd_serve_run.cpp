@@ -14,6 +14,7 @@
 #include "core/defaults.hpp"
 #include "settings/output_layout.hpp"
 #include "lightcurve_production/inbox.hpp"
+#include "lightcurve_production/remote_select.hpp"
 
 #include <caf/all.hpp>
 
@@ -129,7 +130,11 @@ int serve(const config_option& config) {
     std::optional<coordinator> cluster;
     if (first && first->cluster.port != 0) {
       try {
-        cluster.emplace(sys, first->cluster);
+        // Workers join the light curves' select pool too: light-curve
+        // requests spawned with this coordinator's attach use them.
+        auto adapters = remote_adapters();
+        adapters.merge(lc_remote_adapters());
+        cluster.emplace(sys, first->cluster, std::move(adapters));
       } catch (const std::exception& e) {
         engine::log_line("main", e.what());
         return 2;

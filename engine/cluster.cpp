@@ -8,8 +8,10 @@
 #include "engine/tls_guard.hpp"
 
 #include <caf/io/all.hpp>
-#include <cstdio>
 #include <caf/openssl/all.hpp>
+
+#include <algorithm>
+#include <cstdio>
 
 
 namespace engine {
@@ -48,17 +50,27 @@ void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net) {
   cfg.set("middleman.connection-timeout", caf::timespan{net.connection_timeout});
 }
 
+void cluster_pools::offer(const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mu_);
+  offered_.insert(offered_.end(), names.begin(), names.end());
+}
+
+bool cluster_pools::offered(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::find(offered_.begin(), offered_.end(), name) != offered_.end();
+}
+
 void cluster_pools::attach(const running_production& running,
                            const std::vector<std::string>& names) {
   std::lock_guard<std::mutex> lock(mu_);
-  pools_.clear();
+  std::map<std::string, caf::actor> mine; // this production's: other ones' stay
   for (const auto& n : names) {
     auto i = running.actors.find(n);
-    if (i != running.actors.end()) pools_[n] = i->second;
+    if (i != running.actors.end()) mine[n] = pools_[n] = i->second;
   }
   for (const auto& j : joined_) {
-    auto p = pools_.find(j.pool);
-    if (p != pools_.end())
+    auto p = mine.find(j.pool);
+    if (p != mine.end())
       caf::anon_send(p->second, join_atom::value, j.worker.handle, j.worker.interface, j.name,
                      j.host);
   }
@@ -118,14 +130,16 @@ acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
         return make_error(errc::refused, why);
       }
       auto p = st.pools->pool(pool);
-      if (!p || !worker) {
+      if (!worker || (!p && !st.pools->offered(pool))) {
         log_line("cluster", "refused " + name + "@" + host + ": no pool " + pool
                               + " takes remote workers");
         return make_error(errc::refused, "no pool " + pool + " takes remote workers");
       }
       self->monitor(worker);
       st.pools->remember(pool, remote_worker{worker, interface}, name, host);
-      caf::anon_send(p, join_atom::value, worker, interface, name, host);
+      // An offered pool that no running production has: the worker joins
+      // it when a production with it is spawned (attach).
+      if (p) caf::anon_send(p, join_atom::value, worker, interface, name, host);
       return st.greeting;
     },
   };

@@ -80,15 +80,21 @@ using acceptor_actor = caf::typed_actor<
   caf::replies_to<join_atom, std::string, caf::actor, std::vector<std::string>, std::string,
                   std::string, std::string>::with<std::string>>;
 
-/// The pools of the running production that remote workers may join, and
+/// The pools of the running productions that remote workers may join, and
 /// the workers that joined (they are joined again to a respawned
-/// production). Shared by the acceptor and the runner's on_spawned.
+/// production, or to one that starts later). Shared by the acceptor and the
+/// runner's on_spawned. Several productions may run at once (a service and
+/// the requests it answers): each attach replaces only its own pools.
 class cluster_pools {
 public:
+  /// The pools workers may join whether or not a production with them runs
+  /// now: a join for one that does not run is kept until one does.
+  void offer(const std::vector<std::string>& names);
+  bool offered(const std::string& name) const;
   /// A production was spawned: its pools among `names` take joins now,
-  /// and the workers that joined before join them.
+  /// and the workers that joined them before join them.
   void attach(const running_production& running, const std::vector<std::string>& names);
-  /// The pool `name`, or none.
+  /// The pool `name` (the latest spawned), or none.
   caf::actor pool(const std::string& name) const;
   void remember(const std::string& pool, const remote_worker& worker, const std::string& name,
                 const std::string& host);
@@ -104,6 +110,7 @@ private:
     std::string host;
   };
   mutable std::mutex mu_;
+  std::vector<std::string> offered_;
   std::map<std::string, caf::actor> pools_;
   std::vector<joined> joined_;
 };

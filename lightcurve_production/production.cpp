@@ -7,8 +7,12 @@
 #include "engine/polling_service.hpp"
 #include "engine/runner.hpp"
 #include "engine/worker_pool.hpp"
+#include "actors/cluster.hpp"
 #include "lightcurve_production/assemble_operation.hpp"
+#include "lightcurve_production/remote_select.hpp"
 #include "lightcurve_production/select_operation.hpp"
+
+#include <optional>
 
 namespace gaia {
 
@@ -66,12 +70,22 @@ engine::production lightcurve_production(const settings& s, const lightcurve_job
 }
 
 engine::run_outcome run_lightcurves_once(const settings& s, const lightcurve_job& job,
-                                         std::shared_ptr<engine::run_control> runs) {
+                                         std::shared_ptr<engine::run_control> runs,
+                                         bool remote_workers) {
+  const bool listen = remote_workers && s.cluster.port != 0;
   caf::actor_system_config cfg;
-  configure_actor_system(cfg);
+  if (listen) configure_actor_system(cfg, s); // the middleman too
+  else configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   auto opts = spawn_options_of(s);
   opts.runs = runs ? runs : std::make_shared<engine::run_control>();
+  // Remote workers (`gaia-dr3 worker`) join the select pool, as they join
+  // `run`'s download pool.
+  std::optional<coordinator> cluster; // after sys: it goes first
+  if (listen) {
+    cluster.emplace(sys, s.cluster, lc_remote_adapters());
+    cluster->attach(opts);
+  }
   return engine::run_once(sys, lightcurve_production(s, job), opts);
 }
 

@@ -28,8 +28,13 @@ engine::production lightcurve_production(const settings& s, const lightcurve_job
 /// One request now (`gaia-dr3 lightcurves`, tests): an actor system with
 /// the whole production, the service in run-once mode; returns when the
 /// request has ended and every actor has stopped. `runs` (optional) lets
-/// another thread cancel it (a signal).
+/// another thread cancel it (a signal). With `remote_workers` and
+/// cluster.port set, it listens there and remote workers join its select
+/// pool (lightcurve_production/remote_select.hpp); std::runtime_error when
+/// the port cannot be listened on. (Not for serve's inbox: serve's own
+/// coordinator holds that port.)
 engine::run_outcome run_lightcurves_once(const settings& s, const lightcurve_job& job,
-                                         std::shared_ptr<engine::run_control> runs = nullptr);
+                                         std::shared_ptr<engine::run_control> runs = nullptr,
+                                         bool remote_workers = false);
 
 } // namespace gaia

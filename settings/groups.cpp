@@ -315,10 +315,11 @@ declared_group<cluster_settings> cluster_group() {
   return declared_group<cluster_settings>{{
     "cluster",
     {integer({"cluster.port", "GAIA_CLUSTER_PORT",
-              "serve/run: the port remote workers connect to (0 = no remote workers)"},
+              "serve/run/lightcurves: the port remote workers connect to (0 = no remote workers)"},
              &cluster_settings::port, 0, 0, 65'535),
      text({"cluster.listen", "GAIA_CLUSTER_LISTEN",
-           "serve/run: the address it listens on; another than loopback needs the TLS files"},
+           "serve/run/lightcurves: the address it listens on; another than loopback needs the "
+           "TLS files"},
           &cluster_settings::listen, "127.0.0.1"),
      text({"cluster.coordinator_host", "GAIA_CLUSTER_COORDINATOR_HOST",
            "worker: the coordinator's host"},

@@ -4,6 +4,7 @@
 // time with the openssl CLI; results bit-exact against a local run; a
 // worker killed or frozen mid-job, its job done by another; a worker
 // without a certificate of the CA, or of another version, refused.
+#include "tests/cluster_util.hpp"
 #include "tests/web_util.hpp"
 
 #include "settings/settings.hpp"
@@ -21,47 +22,12 @@
 #include <cstdlib>
 
 using namespace gaia;
+using test::merged;
+using test::test_pki;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A CA and certificates signed by it (and one signed by another CA),
-/// made with the openssl CLI in `dir`; no key is ever committed.
-struct test_pki {
-  fs::path dir;
-  explicit test_pki(const fs::path& d) : dir(d / "pki") {
-    fs::create_directories(dir);
-    const std::string q = " >/dev/null 2>&1";
-    auto ca = [&](const std::string& name) {
-      sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name + " -keyout "
-         + p(name + ".key") + " -out " + p(name + ".pem") + q);
-    };
-    ca("ca");
-    ca("other-ca");
-    for (const auto& [node, by] : std::vector<std::pair<std::string, std::string>>{
-           {"coordinator", "ca"}, {"w1", "ca"}, {"w2", "ca"}, {"rogue", "other-ca"}}) {
-      sh("openssl req -newkey rsa:2048 -nodes -subj /CN=" + node + " -keyout " + p(node + ".key")
-         + " -out " + p(node + ".csr") + q);
-      sh("openssl x509 -req -days 2 -in " + p(node + ".csr") + " -CA " + p(by + ".pem")
-         + " -CAkey " + p(by + ".key") + " -CAcreateserial -out " + p(node + ".pem") + q);
-    }
-  }
-  std::string p(const std::string& f) const { return (dir / f).string(); }
-  static void sh(const std::string& cmd) { REQUIRE(std::system(cmd.c_str()) == 0); }
-  /// The TLS environment of `node`, trusting our CA.
-  std::map<std::string, std::string> env(const std::string& node) const {
-    return {{"GAIA_CLUSTER_CERTIFICATE", p(node + ".pem")},
-            {"GAIA_CLUSTER_KEY", p(node + ".key")},
-            {"GAIA_CLUSTER_CAFILE", p("ca.pem")}};
-  }
-};
-
-std::map<std::string, std::string> merged(std::map<std::string, std::string> a,
-                                          const std::map<std::string, std::string>& b) {
-  for (const auto& [k, v] : b) a[k] = v;
-  return a;
-}
 
 /// A cluster test's archive, its local reference result and a coordinator.
 struct cluster_fixture {
@@ -128,11 +94,6 @@ bool has(const std::unique_ptr<test::child_process>& p, const std::string& text)
   return p->err().find(text) != std::string::npos;
 }
 
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (auto i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
-  return n;
-}
 
 } // namespace
 
@@ -148,9 +109,9 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   REQUIRE(c->wait(90s) == 0);
   INFO(c->err());
   CHECK(f.result() == f.reference);
-  CHECK(count(c->err(), "joined from") == 2); // the download pool (imports: file:// only)
-  CHECK(count(c->err(), "(w1/download1) did ") >= 1);
-  CHECK(count(c->err(), "(w2/download1) did ") >= 1);
+  CHECK(test::occurrences(c->err(), "joined from") == 2); // the download pool (imports: file:// only)
+  CHECK(test::occurrences(c->err(), "(w1/download1) did ") >= 1);
+  CHECK(test::occurrences(c->err(), "(w2/download1) did ") >= 1);
   CHECK(has(w1, "joined gaia-dr3"));
   CHECK(has(w1, "worker: download "));
   // status names the remote workers and the files each did.
@@ -169,7 +130,7 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   fs::remove_all(f.dir / "out");
   auto again = f.coordinator(pki.env("coordinator"));
   REQUIRE(test::wait_on_files({w1->log_dir(), w2->log_dir()}, [&] {
-    return count(w1->err(), "joined gaia-dr3") == 2 && count(w2->err(), "joined gaia-dr3") == 2;
+    return test::occurrences(w1->err(), "joined gaia-dr3") == 2 && test::occurrences(w2->err(), "joined gaia-dr3") == 2;
   }, 20s));
   REQUIRE(again->wait(90s) == 0);
   CHECK(f.result() == f.reference);
@@ -228,7 +189,7 @@ TEST_CASE("cluster: a worker whose certificate is not of the CA, or without TLS,
   const bool w1_stayed = !has(w1, "lost the coordinator");
   REQUIRE(c->wait(60s) == 0);
   INFO(c->err());
-  CHECK(count(c->err(), "joined from") == 1); // w1 only
+  CHECK(test::occurrences(c->err(), "joined from") == 1); // w1 only
   // The coordinator says whom it refused, and why.
   CHECK(has(c, "refused a connection from 127.0.0.1:"));
   CHECK(has(c, "TLS handshake failed"));
@@ -459,10 +420,10 @@ TEST_CASE("cluster: refused peers are named by their address even when already g
   INFO(c->err());
   CHECK(!has(c, "refused a connection from ?"));
   CHECK(!has(c, "unknown peer"));
-  CHECK(count(c->err(), "refused a connection from 127.0.0.1:") >= 2);
+  CHECK(test::occurrences(c->err(), "refused a connection from 127.0.0.1:") >= 2);
   // Once a minute per host and reason, however many came.
-  CHECK(count(c->err(), "unknown ca)") == 1);
-  CHECK(count(c->err(), "wrong version number)") == 1);
+  CHECK(test::occurrences(c->err(), "unknown ca)") == 1);
+  CHECK(test::occurrences(c->err(), "wrong version number)") == 1);
 }
 
 TEST_CASE("cluster: a connection that never finishes its TLS handshake is closed within the "
@@ -483,7 +444,7 @@ TEST_CASE("cluster: a connection that never finishes its TLS handshake is closed
   // reason within a minute).
   const std::string why = ": TLS handshake failed (not finished within 1 s)";
   REQUIRE(test::wait_for_log(*c, why, 10s));
-  CHECK(count(c->err(), why) == 1);
+  CHECK(test::occurrences(c->err(), why) == 1);
   CHECK((has(c, "from 127.0.0.1:" + std::to_string(silent.port()) + why)
          || has(c, "from 127.0.0.1:" + std::to_string(partial.port()) + why)));
   CHECK(!has(c, "refused a connection from ?"));

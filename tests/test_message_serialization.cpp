@@ -8,6 +8,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/validate_operation.hpp"
 #include "lightcurve_production/messages.hpp"
+#include "lightcurve_production/remote_messages.hpp"
 #include "messages/messages.hpp"
 
 #include <caf/all.hpp>
@@ -273,6 +274,16 @@ gaia::download_reply download_reply_sample(double d) {
           import_reply_sample(-d)};
 }
 
+gaia::lc_select_request lc_select_request_sample() {
+  return {u64_max,    odd,         "https://ü/%s", "/dl/ä.csv.gz", false,         "ABCDEF",
+          u64_max,    "/w/ids.bin", u64_max - 1,   u64_max - 2,    "/p/ö.csv", "/p/ö.missing"};
+}
+
+gaia::lc_select_reply lc_select_reply_sample(double d) {
+  return {odd,         u64_max,     true,        std::numeric_limits<int>::min(),
+          u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d};
+}
+
 /// Every message type the production registers, each with its samples.
 std::vector<covered_type> covered_types() {
   using namespace gaia;
@@ -333,14 +344,16 @@ std::vector<covered_type> covered_types() {
     cover<validate_reply>([](double) {
       return validate_reply{odd, u64_max, u64_max - 1, i64_min, "/w/ö"};
     }),
-    cover<lc_select_request>([](double) {
-      return lc_select_request{u64_max, odd,     "https://ü/%s", "/dl/ä.csv.gz", false,
-                               "ABCDEF", u64_max, "/w/ids.bin",  u64_max - 1,   u64_max - 2,
-                               "/p/ö.csv", "/p/ö.missing"};
+    cover<lc_select_request>([](double) { return lc_select_request_sample(); }),
+    cover<lc_select_reply>(lc_select_reply_sample),
+    cover<lc_remote_select>([](double) {
+      return lc_remote_select{lc_select_request_sample(), {i64_min, -1, 0, i64_max}};
     }),
-    cover<lc_select_reply>([](double d) {
-      return lc_select_reply{odd,         u64_max,     true,        std::numeric_limits<int>::min(),
-                             u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d};
+    cover<lc_shipped_select>([](double d) {
+      return lc_shipped_select{lc_select_reply_sample(d), u64_max, u64_max - 1};
+    }),
+    cover<lc_chunk_request>([](double) {
+      return lc_chunk_request{u64_max, odd, true, u64_max - 1, u64_max - 2};
     }),
     cover<lc_assemble_request>([](double) {
       return lc_assemble_request{u64_max,      {"", odd},  {odd, ""}, "/w/no_file.ids",
