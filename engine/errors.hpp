@@ -43,10 +43,19 @@ public:
   bool is(errc c) const {
     return category_ == error_atom::value && code_ == static_cast<uint8_t>(c);
   }
+  /// The file, URL or key the failure is about, set where that is known
+  /// better than by the job's sender (one job that writes several files):
+  /// the sender names it in its verdict. "" when not set.
+  const std::string& subject() const { return subject_; }
+  failure& about(std::string subject) {
+    subject_ = std::move(subject);
+    return *this;
+  }
 
 private:
   caf::atom_value category_ = error_atom::value;
   uint8_t code_ = 0;
+  std::string subject_;
 };
 
 /// A file that cannot be read as what it should be: I/O error, wrong or
