@@ -14,7 +14,8 @@
 namespace engine {
 
 /// Why the engine itself ended a job, or a file of its kind failed. The
-/// context of the caf::error carries one string, the message for people.
+/// context of the caf::error carries the message for people (then the
+/// failure's subject when it names one: error_subject, messages.hpp).
 enum class errc : uint8_t {
   cancelled = 1, ///< the job's run was cancelled before or while it ran
   job_timeout,   ///< a worker took longer than the pool's job timeout
