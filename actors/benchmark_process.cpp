@@ -207,7 +207,11 @@ void export_results(self_ptr self, const run_ptr& run) {
         succeed(self, run);
       },
       [self, run](caf::error& err) {
-        fail_on(self, run, run_steps::export_results, layout(self).results_csv, err);
+        // The file that failed: results.csv, or the other format's the
+        // error names (export_operation.cpp).
+        const auto named = engine::error_subject(err);
+        fail_on(self, run, run_steps::export_results,
+                named.empty() ? layout(self).results_csv : named, err);
       });
 }
 

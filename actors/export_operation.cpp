@@ -1,8 +1,10 @@
 // The export operation (actors/export_operation.hpp): results.csv as ever,
-// then the other formats export_formats lists, from one table for
-// lightcurve/'s writers: results.csv's rows and columns with their units,
-// UCDs and descriptions, and the run's provenance as table parameters
-// (VOTable PARAMs, ECSV meta, FITS header keywords).
+// then the other formats export_formats lists, through lightcurve/'s table
+// writers in batches of rows: results.csv's rows and columns with their
+// units, UCDs and descriptions, and the run's provenance as table
+// parameters (VOTable PARAMs, ECSV meta, FITS header keywords). A failure
+// names the file it is about (engine::failure::about): results.err's
+// first line.
 #include "actors/export_operation.hpp"
 
 #include "actors/version.hpp"
@@ -16,7 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <sstream>
+#include <memory>
 
 namespace gaia {
 
@@ -79,9 +81,9 @@ std::vector<lc::table_param> results_provenance(const export_request& req) {
   };
 }
 
-/// results.csv's columns, read from compute's qualifying rows; a band
-/// without a valid value (an empty field in results.csv) is NaN.
-lc::table results_table(const export_request& req) {
+/// results.csv's columns with their units, UCDs and descriptions, and the
+/// run's provenance: what every other format's file opens with.
+lc::table results_table_header(const export_request& req) {
   lc::table t;
   t.name = "RESULTS";
   t.resource_utype = "";
@@ -95,15 +97,18 @@ lc::table results_table(const export_request& req) {
   t.columns.push_back(lc::make_column(
     "percentage_change", lc::value_type::float64, "%", "src.var.amplitude;arith.ratio", "",
     "The larger of BP's and RP's ((max - min) / min) * 100; above 100"));
-  read_qualifying(req.qualifying_path, [&](const result_row& r) {
-    t.columns[0].int64s.push_back(r.source.source_id);
-    t.columns[1].float64s.push_back(value_or_nan(r.source.bp, r.source.bp.min));
-    t.columns[2].float64s.push_back(value_or_nan(r.source.bp, r.source.bp.max));
-    t.columns[3].float64s.push_back(value_or_nan(r.source.rp, r.source.rp.min));
-    t.columns[4].float64s.push_back(value_or_nan(r.source.rp, r.source.rp.max));
-    t.columns[5].float64s.push_back(r.percentage_change);
-  });
   return t;
+}
+
+/// Appends one qualifying row as results.csv has it; a band without a
+/// valid value (empty fields in results.csv) is NaN.
+void append_result_row(lc::table& t, const result_row& r) {
+  t.columns[0].int64s.push_back(r.source.source_id);
+  t.columns[1].float64s.push_back(value_or_nan(r.source.bp, r.source.bp.min));
+  t.columns[2].float64s.push_back(value_or_nan(r.source.bp, r.source.bp.max));
+  t.columns[3].float64s.push_back(value_or_nan(r.source.rp, r.source.rp.min));
+  t.columns[4].float64s.push_back(value_or_nan(r.source.rp, r.source.rp.max));
+  t.columns[5].float64s.push_back(r.percentage_change);
 }
 
 /// Where format `f`'s file goes (csv: results.csv, written by its own code).
@@ -118,16 +123,55 @@ const std::string& path_of(const export_request& req, lc::table_format f) {
   return req.csv_path;
 }
 
-/// Writes `t` as `f` the way results.csv is written (a temporary name,
-/// fsynced, renamed); a failure names the file (cfitsio's messages do not).
-void write_answer_file(const std::string& path, const lc::table& t, lc::table_format f) {
-  std::ostringstream text;
+/// Runs `work` on the file at `path`; what it throws names that file as
+/// its subject (results.err's first line), cfitsio's messages included.
+template <class Work>
+void about_file(const std::string& path, Work&& work) {
   try {
-    lc::write_table(text, t, f);
+    work();
+  } catch (engine::failure& e) {
+    e.about(path);
+    throw;
   } catch (const std::exception& e) {
-    throw output_error(path + ": " + e.what());
+    engine::failure named(path + ": " + e.what()); // no code: the operation's kind
+    named.about(path);
+    throw named;
   }
-  engine::write_file_atomic(path, text.str());
+}
+
+/// Rows of results.csv a batch holds before it goes to the files.
+constexpr size_t export_batch_rows = 4096;
+
+/// The other formats' files (`formats` without csv), written together as
+/// results.csv is (temporary name, fsynced, renamed), from one more pass
+/// over the qualifying rows (`rows` of them), one batch of rows in
+/// memory. Returns their paths, in `formats`' order.
+std::vector<std::string> export_other_formats(const export_request& req,
+                                              const std::vector<lc::table_format>& formats,
+                                              uint64_t rows) {
+  auto batch = results_table_header(req);
+  std::vector<std::string> paths;
+  std::vector<std::unique_ptr<lc::table_file_writer>> files;
+  for (auto f : formats) {
+    if (f == lc::table_format::csv) continue;
+    paths.push_back(path_of(req, f));
+    about_file(paths.back(), [&] {
+      files.push_back(std::make_unique<lc::table_file_writer>(
+        paths.back(), batch, f, engine::durability::durable, static_cast<size_t>(rows)));
+    });
+  }
+  auto write_batch = [&] {
+    for (size_t i = 0; i < files.size(); ++i)
+      about_file(paths[i], [&] { files[i]->write_rows(batch); });
+    batch.clear_rows();
+  };
+  read_qualifying(req.qualifying_path, [&](const result_row& r) {
+    append_result_row(batch, r);
+    if (batch.rows() >= export_batch_rows) write_batch();
+  });
+  write_batch();
+  for (size_t i = 0; i < files.size(); ++i) about_file(paths[i], [&] { files[i]->commit(); });
+  return paths;
 }
 
 export_reply export_answer(const export_request& req, const export_settings& cfg) {
@@ -137,14 +181,8 @@ export_reply export_answer(const export_request& req, const export_settings& cfg
   rep.rows = export_results_csv(req.qualifying_path, req.csv_path);
   const auto& formats = cfg.export_formats;
   if (std::any_of(formats.begin(), formats.end(),
-                  [](lc::table_format f) { return f != lc::table_format::csv; })) {
-    const auto t = results_table(req);
-    for (auto f : formats) {
-      if (f == lc::table_format::csv) continue;
-      write_answer_file(path_of(req, f), t, f);
-      rep.extra_paths.push_back(path_of(req, f));
-    }
-  }
+                  [](lc::table_format f) { return f != lc::table_format::csv; }))
+    rep.extra_paths = export_other_formats(req, formats, rep.rows);
   rep.seconds = engine::seconds_since(started);
   return rep;
 }

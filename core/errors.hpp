@@ -13,8 +13,9 @@ namespace gaia {
 using engine::input_error;
 using engine::output_error;
 
-/// Why an operation failed. The error's context carries one string: the
-/// message for results.err (it names the file or URL).
+/// Why an operation failed. The error's context carries the message for
+/// results.err (it names the file or URL), and the failure's subject when
+/// it names one (engine::failure::about).
 enum class gaia_errc : uint8_t {
   download_failed = 1,
   corrupt_archive,   ///< the downloaded file is not a valid gzip: fetch again

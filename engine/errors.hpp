@@ -14,7 +14,8 @@
 namespace engine {
 
 /// Why the engine itself ended a job, or a file of its kind failed. The
-/// context of the caf::error carries one string, the message for people.
+/// context of the caf::error carries the message for people (then the
+/// failure's subject when it names one: error_subject, messages.hpp).
 enum class errc : uint8_t {
   cancelled = 1, ///< the job's run was cancelled before or while it ran
   job_timeout,   ///< a worker took longer than the pool's job timeout
@@ -43,10 +44,19 @@ public:
   bool is(errc c) const {
     return category_ == error_atom::value && code_ == static_cast<uint8_t>(c);
   }
+  /// The file, URL or key the failure is about, set where that is known
+  /// better than by the job's sender (one job that writes several files):
+  /// the sender names it in its verdict. "" when not set.
+  const std::string& subject() const { return subject_; }
+  failure& about(std::string subject) {
+    subject_ = std::move(subject);
+    return *this;
+  }
 
 private:
   caf::atom_value category_ = error_atom::value;
   uint8_t code_ = 0;
+  std::string subject_;
 };
 
 /// A file that cannot be read as what it should be: I/O error, wrong or

@@ -15,12 +15,24 @@ const char* code_name(uint8_t code) {
   return "unknown";
 }
 
+/// A context made of a text and, optionally, a subject (error_of).
+bool is_text_context(const caf::message& ctx) {
+  return ctx.match_elements<std::string>() || ctx.match_elements<std::string, std::string>();
+}
+
 } // namespace
 
 std::string context_text(const caf::message& ctx) {
-  if (ctx.match_elements<std::string>())
+  if (is_text_context(ctx))
     return ctx.get_as<std::string>(0);
   return caf::to_string(ctx);
+}
+
+std::string error_subject(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.match_elements<std::string, std::string>())
+    return ctx.get_as<std::string>(1);
+  return "";
 }
 
 caf::error make_error(errc code, std::string text) {
@@ -29,8 +41,11 @@ caf::error make_error(errc code, std::string text) {
 }
 
 caf::error error_of(const failure& e, caf::atom_value category, uint8_t otherwise) {
-  if (e.has_code()) return caf::error{e.code(), e.category(), caf::make_message(std::string(e.what()))};
-  return caf::error{otherwise, category, caf::make_message(std::string(e.what()))};
+  auto context = e.subject().empty()
+                   ? caf::make_message(std::string(e.what()))
+                   : caf::make_message(std::string(e.what()), e.subject());
+  if (e.has_code()) return caf::error{e.code(), e.category(), std::move(context)};
+  return caf::error{otherwise, category, std::move(context)};
 }
 
 bool is_error(const caf::error& e, errc code) {
@@ -39,8 +54,7 @@ bool is_error(const caf::error& e, errc code) {
 }
 
 std::string error_text(const caf::error& e) {
-  if (e.category() != caf::atom("system")
-      && e.context().match_elements<std::string>())
+  if (e.category() != caf::atom("system") && is_text_context(e.context()))
     return context_text(e.context());
   if (e.category() == caf::atom("system")
       && e.code() == static_cast<uint8_t>(caf::sec::request_timeout))

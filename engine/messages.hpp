@@ -109,11 +109,15 @@ caf::error make_error(errc code, std::string text);
 
 /// The answer to a failure caught at a handler: its own code, or
 /// `otherwise` (an operation's kind, of `category`) when it has none; its
-/// what() as the context.
+/// what() as the context, then its subject when it has one.
 caf::error error_of(const failure& e, caf::atom_value category, uint8_t otherwise);
 
-/// An error's context as text: its one string, or CAF's rendering.
+/// An error's context as text: its first string, or CAF's rendering.
 std::string context_text(const caf::message& ctx);
+
+/// The subject an error names (failure::subject, the context's second
+/// string), "" when it names none.
+std::string error_subject(const caf::error& e);
 
 /// True when `e` is an engine error with this code.
 bool is_error(const caf::error& e, errc code);

@@ -56,38 +56,44 @@ void append(std::vector<T>& to, const std::vector<T>& from) {
 
 } // namespace
 
-table raw_table(const std::vector<epoch_row>& rows) {
+table raw_table_header() {
   table t;
   t.params = release_params();
   t.timesys = gaia_time_frame();
-  auto solution = make_column("solution_id", value_type::int64, "", "meta.version", "",
-                              "Solution Identifier");
-  auto source = make_column("source_id", value_type::int64, "", "meta.id;meta.main", "",
-                            "Unique source identifier (unique within a particular Data Release)");
-  auto transits = make_column("n_transits", value_type::int16, "", "meta.number", "",
-                              "Number of Gaia transits");
-  std::vector<table_column> arrays = transit_columns(epoch_row{});
-  for (auto& c : arrays) c.offsets = {0};
-  for (const auto& row : rows) {
-    solution.int64s.push_back(row.solution_id);
-    source.int64s.push_back(row.source_id);
-    transits.int16s.push_back(static_cast<int16_t>(row.n_transits));
-    auto columns = transit_columns(row);
-    for (size_t c = 0; c < arrays.size(); ++c) {
-      auto& to = arrays[c];
-      const auto& from = columns[c];
-      append(to.int16s, from.int16s);
-      append(to.int64s, from.int64s);
-      append(to.float64s, from.float64s);
-      append(to.float32s, from.float32s);
-      append(to.booleans, from.booleans);
-      to.offsets.push_back(to.offsets.back() + static_cast<size_t>(row.n_transits));
-    }
+  t.columns.push_back(make_column("solution_id", value_type::int64, "", "meta.version", "",
+                                  "Solution Identifier"));
+  t.columns.push_back(make_column(
+    "source_id", value_type::int64, "", "meta.id;meta.main", "",
+    "Unique source identifier (unique within a particular Data Release)"));
+  t.columns.push_back(make_column("n_transits", value_type::int16, "", "meta.number", "",
+                                  "Number of Gaia transits"));
+  for (auto& c : transit_columns(epoch_row{})) {
+    c.offsets = {0};
+    t.columns.push_back(std::move(c));
   }
-  t.columns.push_back(std::move(solution));
-  t.columns.push_back(std::move(source));
-  t.columns.push_back(std::move(transits));
-  for (auto& c : arrays) t.columns.push_back(std::move(c));
+  return t;
+}
+
+void append_raw_row(table& t, const epoch_row& row) {
+  t.columns[0].int64s.push_back(row.solution_id);
+  t.columns[1].int64s.push_back(row.source_id);
+  t.columns[2].int16s.push_back(static_cast<int16_t>(row.n_transits));
+  auto columns = transit_columns(row);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    auto& to = t.columns[3 + c];
+    const auto& from = columns[c];
+    append(to.int16s, from.int16s);
+    append(to.int64s, from.int64s);
+    append(to.float64s, from.float64s);
+    append(to.float32s, from.float32s);
+    append(to.booleans, from.booleans);
+    to.offsets.push_back(to.offsets.back() + static_cast<size_t>(row.n_transits));
+  }
+}
+
+table raw_table(const std::vector<epoch_row>& rows) {
+  auto t = raw_table_header();
+  for (const auto& row : rows) append_raw_row(t, row);
   return t;
 }
 

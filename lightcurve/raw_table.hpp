@@ -14,6 +14,14 @@
 
 namespace gaia::lightcurve {
 
+/// The table's metadata without rows: a streaming writer opens with it.
+table raw_table_header();
+
+/// Appends one source's row to `t` (raw_table_header()'s columns; a batch
+/// of the table's rows).
+void append_raw_row(table& t, const epoch_row& row);
+
+/// The table of `rows`, whole.
 table raw_table(const std::vector<epoch_row>& rows);
 
 } // namespace gaia::lightcurve

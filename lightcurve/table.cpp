@@ -1,4 +1,4 @@
-// table_column's accessors (table.hpp).
+// table_column's accessors and the table's row-less copies (table.hpp).
 #include "lightcurve/table.hpp"
 
 namespace gaia::lightcurve {
@@ -13,6 +13,37 @@ size_t table_column::size() const {
   case value_type::boolean: return booleans.size();
   }
   return 0;
+}
+
+void table::clear_rows() {
+  for (auto& c : columns) {
+    c.int16s.clear();
+    c.int64s.clear();
+    c.float64s.clear();
+    c.float32s.clear();
+    c.booleans.clear();
+    if (c.is_array()) c.offsets.assign(1, 0);
+  }
+}
+
+table table::without_rows() const {
+  table t;
+  t.name = name;
+  t.resource_utype = resource_utype;
+  t.params = params;
+  t.timesys = timesys;
+  for (const auto& c : columns) {
+    auto& to = t.columns.emplace_back();
+    to.name = c.name;
+    to.type = c.type;
+    to.unit = c.unit;
+    to.ucd = c.ucd;
+    to.utype = c.utype;
+    to.description = c.description;
+    to.refers_to_time_frame = c.refers_to_time_frame;
+    if (c.is_array()) to.offsets = {0};
+  }
+  return t;
 }
 
 const char* table_column::votable_datatype() const {

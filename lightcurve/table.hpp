@@ -2,7 +2,8 @@
 // value for the whole table), typed columns with their VOTable metadata, an
 // optional time frame the time columns refer to. The standard structure
 // (standard_table.hpp) fills it; the writers (votable_writer.hpp,
-// text_writers.hpp) write any table of this shape.
+// text_writers.hpp) write any table of this shape, whole or in batches of
+// rows.
 #pragma once
 
 #include "lightcurve/epoch_row.hpp"
@@ -65,6 +66,11 @@ struct table {
   std::optional<time_frame> timesys;
 
   size_t rows() const { return columns.empty() ? 0 : columns.front().size(); }
+  /// The same table without its rows (an array column stays one): the
+  /// metadata a streaming writer opens with (formats/table_writer.hpp).
+  table without_rows() const;
+  /// Removes the rows, keeping the metadata: a batch refilled row by row.
+  void clear_rows();
 };
 
 } // namespace gaia::lightcurve

@@ -4,11 +4,10 @@
 #include "core/errors.hpp"
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
-#include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/formats/table_files.hpp"
-#include "lightcurve/raw_table.hpp"
 #include "lightcurve/standard_table.hpp"
-#include "lightcurve_production/part_file.hpp"
+#include "lightcurve_production/part_rows.hpp"
+#include "lightcurve_production/raw_answer.hpp"
 #include "lightcurve_production/zip_writer.hpp"
 #include "messages/errors.hpp"
 
@@ -97,26 +96,6 @@ void copy_atomic(const std::string& from, const std::string& to) {
   }
 }
 
-/// Parses every row of every part, in source_id order, handing each to
-/// `take`; a row that does not parse is skipped and counted.
-template <class Take>
-void for_each_row(const lc_assemble_request& req, lc_assemble_reply& reply, Take take) {
-  for (const auto& path : req.parts) {
-    part_reader part(path);
-    const auto columns = lc::epoch_columns::from_header_line(part.header());
-    for (size_t i = 0; i < part.rows(); ++i) {
-      try {
-        take(lc::parse_epoch_row(columns, part.row(i)));
-      } catch (const input_error& e) {
-        ++reply.skipped_rows;
-        if (reply.skip_examples.size() < 5)
-          reply.skip_examples.push_back(path + ": source_id " + std::to_string(part.source_id(i))
-                                        + ": " + e.what());
-      }
-    }
-  }
-}
-
 } // namespace
 
 std::string raw_entry_name(const std::string& extension) {
@@ -144,12 +123,8 @@ lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
       ++reply.sources;
     });
   } else {
-    // One table of every found source: held whole, as the writers take it.
-    std::vector<lc::epoch_row> rows;
-    for_each_row(req, reply, [&](lc::epoch_row row) { rows.push_back(std::move(row)); });
-    reply.sources = rows.size();
     const auto raw_path = (work / raw_entry_name(ext)).string();
-    lc::write_table_file(raw_path, lc::raw_table(rows), *format);
+    write_raw_answer(req, *format, raw_path, reply);
     zip.add_file(raw_entry_name(ext), raw_path);
   }
   const auto not_found = (work / not_found_name).string();

@@ -62,3 +62,16 @@ TEST_CASE("error codes: a value is answered as it is") {
   REQUIRE(r);
   CHECK(*r == 42);
 }
+
+TEST_CASE("error codes: a failure that names its subject keeps it beside its code and text") {
+  output_error thrown("out/results.fits.tmp.7: cannot create: Is a directory");
+  thrown.about("out/results.fits");
+  auto named = answered_for(thrown, gaia_errc::export_failed);
+  CHECK(engine::is_error(named, engine::errc::output_failed));
+  CHECK(error_text(named) == "out/results.fits.tmp.7: cannot create: Is a directory");
+  CHECK(engine::error_subject(named) == "out/results.fits");
+  // Without one: no subject, the sender names what it asked for.
+  auto plain = answered_for(input_error("a.csv.gz: line 3: no header row"),
+                            gaia_errc::import_failed);
+  CHECK(engine::error_subject(plain) == "");
+}

@@ -75,7 +75,7 @@ TEST_CASE("lightcurve: the DataLink product comes out of its bulk row byte for b
   CHECK(t.rows() == 65);
   CHECK(t.columns.size() == 23);
   std::ostringstream ours;
-  lc::write_votable(ours, t, lc::votable_encoding::binary2);
+  lc::write_table(ours, t, lc::table_format::votable);
   const auto theirs = gaia::test::read_file(product);
   REQUIRE(theirs.size() == 19396);
   CHECK_MESSAGE(ours.str() == theirs, first_difference(ours.str(), theirs));

@@ -12,12 +12,32 @@
 namespace engine {
 
 namespace {
+
 std::string errno_text() { return std::strerror(errno); }
+
+/// Renames a closed, flushed temporary over `path` (the temporary removed
+/// on failure), then fsyncs the directory if durable.
+void rename_into_place(const std::string& tmp, const std::string& path, durability d) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto err = errno_text();
+    ::unlink(tmp.c_str());
+    throw output_error(path + ": rename failed: " + err);
+  }
+  if (d == durability::durable) {
+    auto dir = std::filesystem::path(path).parent_path().string();
+    fsync_directory(dir.empty() ? "." : dir);
+  }
+}
+
 } // namespace
+
+std::string temporary_path(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid());
+}
 
 atomic_file::atomic_file(std::string path, durability d)
   : path_(std::move(path)),
-    tmp_path_(path_ + ".tmp." + std::to_string(::getpid())), durability_(d) {
+    tmp_path_(temporary_path(path_)), durability_(d) {
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr)
     throw output_error(tmp_path_ + ": cannot create: " + errno_text());
@@ -56,15 +76,21 @@ void atomic_file::commit() {
     ::unlink(tmp_path_.c_str());
     throw output_error(path_ + ": close failed: " + errno_text());
   }
-  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    auto err = errno_text();
-    ::unlink(tmp_path_.c_str());
-    throw output_error(path_ + ": rename failed: " + err);
+  rename_into_place(tmp_path_, path_, durability_);
+}
+
+void commit_written_file(const std::string& tmp, const std::string& path, durability d) {
+  if (d == durability::durable) {
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    const auto err = errno_text();
+    if (fd >= 0) ::close(fd);
+    if (!synced) {
+      ::unlink(tmp.c_str());
+      throw output_error(path + ": fsync failed: " + err);
+    }
   }
-  if (durability_ == durability::durable) {
-    auto dir = std::filesystem::path(path_).parent_path().string();
-    fsync_directory(dir.empty() ? "." : dir);
-  }
+  rename_into_place(tmp, path, d);
 }
 
 void write_file_atomic(const std::string& path, const std::string& content,

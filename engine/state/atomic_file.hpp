@@ -49,6 +49,15 @@ private:
   durability durability_;
 };
 
+/// The temporary name atomic_file writes `path` under: "<path>.tmp.<pid>".
+std::string temporary_path(const std::string& path);
+
+/// Makes visible as `path` a file that a library opening its own files
+/// wrote and closed at `tmp` (temporary_path(path)): fsynced (if
+/// durable), renamed, its directory fsynced (if durable). On failure the
+/// temporary is removed and output_error names `path`.
+void commit_written_file(const std::string& tmp, const std::string& path, durability d);
+
 /// Writes `content` to `path` atomically.
 void write_file_atomic(const std::string& path, const std::string& content,
                        durability d = durability::durable);

@@ -1,4 +1,5 @@
-// Format names and atomic table files (table_files.hpp).
+// Format names, the writers by format, whole tables and table files
+// (table_files.hpp).
 #include "lightcurve/formats/table_files.hpp"
 
 #include "core/errors.hpp"
@@ -6,11 +7,32 @@
 #include "lightcurve/formats/text_writers.hpp"
 #include "lightcurve/formats/votable_writer.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 namespace gaia::lightcurve {
+
+namespace {
+
+/// A writer's bytes to a std::ostream (an ostringstream: the zip's
+/// entries, the tests).
+class ostream_sink final : public byte_sink {
+public:
+  explicit ostream_sink(std::ostream& out) : out_(out) {}
+  void put(const std::string& bytes) override {
+    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+private:
+  std::ostream& out_;
+};
+
+} // namespace
+
+/// A writer's bytes to the temporary of an atomic file.
+class table_file_writer::file_sink final : public byte_sink {
+public:
+  file_sink(const std::string& path, engine::durability d) : file(path, d) {}
+  void put(const std::string& bytes) override { file.write(bytes); }
+  engine::atomic_file file;
+};
 
 std::optional<table_format> parse_table_format(std::string_view name) {
   for (auto f : {table_format::votable, table_format::votable_plain, table_format::ecsv,
@@ -41,45 +63,53 @@ std::string_view format_extension(table_format f) {
   return "";
 }
 
-void write_table(std::ostream& out, const table& t, table_format f) {
+std::unique_ptr<table_writer> open_table_writer(byte_sink& out, const table& header,
+                                                table_format f, size_t expected_rows) {
   switch (f) {
-  case table_format::votable: write_votable(out, t, votable_encoding::binary2); return;
-  case table_format::votable_plain: write_votable(out, t, votable_encoding::tabledata); return;
-  case table_format::ecsv: write_ecsv(out, t); return;
-  case table_format::csv: write_csv(out, t); return;
-  case table_format::fits: write_fits(out, t); return;
+  case table_format::votable: return votable_writer(out, header, votable_encoding::binary2);
+  case table_format::votable_plain:
+    return votable_writer(out, header, votable_encoding::tabledata);
+  case table_format::ecsv: return ecsv_writer(out, header);
+  case table_format::csv: return csv_writer(out, header);
+  case table_format::fits: return fits_memory_writer(out, header, expected_rows);
   }
+  throw std::logic_error("no writer for this format");
 }
 
-void write_table_file(const std::filesystem::path& path, const table& t, table_format f) {
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw output_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
-    try {
-      write_table(out, t, f);
-    } catch (...) {
-      // A table its writer refuses (cfitsio's errors): no temporary left.
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw;
-    }
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw output_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-    }
+void write_table(std::ostream& out, const table& t, table_format f) {
+  ostream_sink sink(out);
+  auto writer = open_table_writer(sink, t, f, t.rows());
+  writer->write_rows(t);
+  writer->finish();
+}
+
+table_file_writer::table_file_writer(const std::filesystem::path& path, const table& header,
+                                     table_format f, engine::durability d,
+                                     size_t expected_rows)
+  : path_(path.string()), durability_(d) {
+  if (f == table_format::fits) {
+    // cfitsio opens its own file: it writes the temporary itself.
+    writer_ = fits_file_writer(engine::temporary_path(path_), header, expected_rows);
+    return;
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw output_error("cannot rename " + tmp.string() + " to " + path.string() + ": " +
-                       ec.message());
-  }
+  sink_ = std::make_unique<file_sink>(path_, d);
+  writer_ = open_table_writer(*sink_, header, f);
+}
+
+// The writer goes first: a FITS writer removes its unfinished file.
+table_file_writer::~table_file_writer() { writer_.reset(); }
+
+void table_file_writer::commit() {
+  writer_->finish();
+  if (sink_ != nullptr) sink_->file.commit();
+  else engine::commit_written_file(engine::temporary_path(path_), path_, durability_);
+}
+
+void write_table_file(const std::filesystem::path& path, const table& t, table_format f,
+                      engine::durability d) {
+  table_file_writer file(path, t, f, d, t.rows());
+  file.write_rows(t);
+  file.commit();
 }
 
 } // namespace gaia::lightcurve

@@ -30,15 +30,15 @@ const char* ecsv_datatype(value_type t) {
 }
 
 /// Appends row i of `c`: a scalar as `spelling` says, an array as JSON
-/// ("[1.5,NaN,2]", booleans true/false/null; NaN as Python's json reads it),
-/// quoted as a CSV field.
+/// ("[1.5,NaN,2]", booleans true/false/null; NaN and infinities as the bulk
+/// files and Python's json write them), quoted as a CSV field.
 void append_cell(std::string& text, const table_column& c, size_t i,
                  const value_spelling& spelling) {
   if (!c.is_array()) {
     append_value(text, c, i, spelling);
     return;
   }
-  static const value_spelling json{"NaN", "true", "false", "null"};
+  static const value_spelling json{"NaN", "true", "false", "null", "Infinity", "-Infinity"};
   text += "\"[";
   for (size_t e = c.first(i); e < c.last(i); ++e) {
     if (e > c.first(i)) text += ',';
@@ -47,28 +47,49 @@ void append_cell(std::string& text, const table_column& c, size_t i,
   text += "]\"";
 }
 
-/// The header row of the columns' names, then each row's values after
-/// `leading` (text repeated at the start of every row).
-void append_rows(std::string& text, const table& t, const value_spelling& spelling,
-                 const std::string& leading) {
+/// The header row of the columns' names.
+void append_column_names(std::string& text, const table& t) {
   for (size_t c = 0; c < t.columns.size(); ++c) {
     if (c > 0) text += ',';
     text += t.columns[c].name;
   }
   text += '\n';
-  for (size_t i = 0; i < t.rows(); ++i) {
-    text += leading;
-    for (size_t c = 0; c < t.columns.size(); ++c) {
-      if (c > 0) text += ',';
-      append_cell(text, t.columns[c], i, spelling);
-    }
-    text += '\n';
-  }
 }
 
-void put(std::ostream& out, const std::string& s) {
-  out.write(s.data(), static_cast<std::streamsize>(s.size()));
-}
+/// Both text formats: the header text when opened, then each batch's rows
+/// after `leading` (text repeated at the start of every row).
+class text_writer final : public table_writer {
+public:
+  text_writer(byte_sink& out, const table& header, std::string head, value_spelling spelling,
+              std::string leading)
+    : out_(out), columns_(header.without_rows()), spelling_(spelling),
+      leading_(std::move(leading)) {
+    append_column_names(head, header);
+    out_.put(head);
+  }
+
+  void write_rows(const table& batch) override {
+    check_batch_columns(columns_, batch);
+    std::string text;
+    for (size_t i = 0; i < batch.rows(); ++i) {
+      text += leading_;
+      for (size_t c = 0; c < batch.columns.size(); ++c) {
+        if (c > 0) text += ',';
+        append_cell(text, batch.columns[c], i, spelling_);
+      }
+      text += '\n';
+    }
+    out_.put(text);
+  }
+
+  void finish() override {}
+
+private:
+  byte_sink& out_;
+  table columns_;
+  value_spelling spelling_;
+  std::string leading_;
+};
 
 } // namespace
 
@@ -77,7 +98,7 @@ std::string astropy_unit(const std::string& vounit) {
   return vounit;
 }
 
-void write_ecsv(std::ostream& out, const table& t) {
+std::unique_ptr<table_writer> ecsv_writer(byte_sink& out, const table& t) {
   std::string text = "# %ECSV 1.0\n# ---\n# delimiter: ','\n# datatype:\n";
   for (const auto& c : t.columns) {
     text += "# - {name: " + c.name;
@@ -105,11 +126,11 @@ void write_ecsv(std::ostream& out, const table& t) {
             yaml_quoted(t.timesys->timeorigin) + ", timescale: " +
             yaml_quoted(t.timesys->timescale) + "}\n";
   text += "# schema: astropy-2.0\n";
-  append_rows(text, t, value_spelling{"nan", "True", "False", ""}, "");
-  put(out, text);
+  return std::make_unique<text_writer>(out, t, std::move(text),
+                                       value_spelling{"nan", "True", "False", ""}, "");
 }
 
-void write_csv(std::ostream& out, const table& t) {
+std::unique_ptr<table_writer> csv_writer(byte_sink& out, const table& t) {
   std::string text;
   std::string leading; // the long parameters' values, the same on every row
   for (const auto& p : t.params) {
@@ -117,8 +138,8 @@ void write_csv(std::ostream& out, const table& t) {
     text += p.name + ',';
     leading += p.value + ',';
   }
-  append_rows(text, t, value_spelling{"", "true", "false", ""}, leading);
-  put(out, text);
+  return std::make_unique<text_writer>(out, t, std::move(text),
+                                       value_spelling{"", "true", "false", ""}, std::move(leading));
 }
 
 } // namespace gaia::lightcurve

@@ -18,8 +18,8 @@ void append_chars(std::string& out, T v) {
 template <class T>
 void append_real(std::string& out, T v, const value_spelling& s) {
   if (std::isnan(v)) out += s.nan_text;
-  else if (std::isinf(v) && s.infinity_text != nullptr)
-    out += std::string(v > 0 ? "+" : "-") + s.infinity_text;
+  else if (std::isinf(v) && s.plus_infinity != nullptr)
+    out += v > 0 ? s.plus_infinity : s.minus_infinity;
   else append_chars(out, v);
 }
 

@@ -21,9 +21,11 @@ struct value_spelling {
   const char* true_text;
   const char* false_text;
   const char* missing_text;
-  /// "Inf": an infinity as "+Inf" or "-Inf" (VOTable's TABLEDATA); none:
-  /// as std::to_chars writes it ("inf", which astropy's ECSV reads).
-  const char* infinity_text = nullptr;
+  /// An infinity's text ("+Inf"/"-Inf" in VOTable's TABLEDATA,
+  /// "Infinity"/"-Infinity" in JSON arrays); none: as std::to_chars writes
+  /// it ("inf", which astropy's ECSV and CSV readers take).
+  const char* plus_infinity = nullptr;
+  const char* minus_infinity = nullptr;
 };
 void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s);
 

@@ -27,7 +27,7 @@ void attribute(std::string& out, const char* name, const std::string& value) {
   out += '"';
 }
 
-void header(std::string& out, const table& t) {
+void votable_header(std::string& out, const table& t) {
   out += votable_open;
   out += "<RESOURCE type=\"results\"";
   attribute(out, "utype", t.resource_utype);
@@ -96,10 +96,9 @@ void put_element(std::string& bytes, const table_column& col, size_t e) {
   }
 }
 
-/// The rows as BINARY2 bytes: an array cell is its element count (4 bytes)
-/// then its elements.
-std::string binary2_rows(const table& t) {
-  std::string bytes;
+/// The rows of `t` as BINARY2 bytes, appended to `bytes`: an array cell is
+/// its element count (4 bytes) then its elements.
+void append_binary2_rows(std::string& bytes, const table& t) {
   const size_t mask_bytes = (t.columns.size() + 7) / 8;
   for (size_t i = 0; i < t.rows(); ++i) {
     const size_t mask_at = bytes.size();
@@ -118,50 +117,75 @@ std::string binary2_rows(const table& t) {
       put_element(bytes, col, i);
     }
   }
-  return bytes;
 }
 
 /// Base64 (RFC 4648, with padding) in lines of 64 characters, each ended
-/// by '\n'.
-void append_base64_lines(std::string& out, const std::string& bytes) {
+/// by '\n', of bytes that come in pieces: the last 1 or 2 bytes of a piece
+/// that make no whole group of 3 wait for the next piece, so the text is
+/// that of all the bytes at once.
+class base64_lines {
+public:
+  /// Appends the text of `bytes` (after those held back) to `out`.
+  void add(std::string& out, const std::string& bytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const size_t n = bytes.size();
+    size_t i = 0;
+    while (held_size_ > 0 && held_size_ < 3 && i < n) held_[held_size_++] = p[i++];
+    if (held_size_ == 3) {
+      put_group(out, held_[0], held_[1], held_[2]);
+      held_size_ = 0;
+    }
+    for (; i + 3 <= n; i += 3) put_group(out, p[i], p[i + 1], p[i + 2]);
+    for (; i < n; ++i) held_[held_size_++] = p[i];
+  }
+
+  /// Appends the last group (padded with '=') and ends the last line.
+  void finish(std::string& out) {
+    if (held_size_ > 0) {
+      uint32_t v = uint32_t{held_[0]} << 16;
+      if (held_size_ > 1) v |= uint32_t{held_[1]} << 8;
+      put(out, alphabet[v >> 18]);
+      put(out, alphabet[(v >> 12) & 63]);
+      put(out, held_size_ > 1 ? alphabet[(v >> 6) & 63] : '=');
+      put(out, '=');
+      held_size_ = 0;
+    }
+    if (line_ != 0) out += '\n';
+    line_ = 0;
+  }
+
+private:
   static constexpr char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t line = 0;
-  auto put = [&](char ch) {
-    out += ch;
-    if (++line == 64) {
-      out += '\n';
-      line = 0;
-    }
-  };
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const size_t n = bytes.size();
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    put(alphabet[v >> 18]);
-    put(alphabet[(v >> 12) & 63]);
-    put(alphabet[(v >> 6) & 63]);
-    put(alphabet[v & 63]);
-  }
-  if (i < n) {
-    uint32_t v = uint32_t{p[i]} << 16;
-    if (i + 1 < n) v |= uint32_t{p[i + 1]} << 8;
-    put(alphabet[v >> 18]);
-    put(alphabet[(v >> 12) & 63]);
-    put(i + 1 < n ? alphabet[(v >> 6) & 63] : '=');
-    put('=');
-  }
-  if (line != 0) out += '\n';
-}
 
-void tabledata_rows(std::string& out, const table& t) {
+  void put(std::string& out, char ch) {
+    out += ch;
+    if (++line_ == 64) {
+      out += '\n';
+      line_ = 0;
+    }
+  }
+
+  void put_group(std::string& out, unsigned char a, unsigned char b, unsigned char c) {
+    const uint32_t v = (uint32_t{a} << 16) | (uint32_t{b} << 8) | c;
+    put(out, alphabet[v >> 18]);
+    put(out, alphabet[(v >> 12) & 63]);
+    put(out, alphabet[(v >> 6) & 63]);
+    put(out, alphabet[v & 63]);
+  }
+
+  unsigned char held_[3] = {0, 0, 0};
+  size_t held_size_ = 0;
+  size_t line_ = 0; ///< characters on the current line
+};
+
+/// The rows of `t` as TABLEDATA TRs, appended to `out`.
+void append_tabledata_rows(std::string& out, const table& t) {
   // NaN stays the value NaN, as in BINARY2; a missing boolean is an empty
   // cell, TABLEDATA's null ('?' inside an array). Array elements are
   // separated by a space.
-  const value_spelling scalar{"NaN", "T", "F", "", "Inf"};
-  const value_spelling element{"NaN", "T", "F", "?", "Inf"};
-  out += "<TABLEDATA>\n";
+  const value_spelling scalar{"NaN", "T", "F", "", "+Inf", "-Inf"};
+  const value_spelling element{"NaN", "T", "F", "?", "+Inf", "-Inf"};
   for (size_t i = 0; i < t.rows(); ++i) {
     out += "<TR>";
     for (const auto& c : t.columns) {
@@ -174,23 +198,58 @@ void tabledata_rows(std::string& out, const table& t) {
     }
     out += "</TR>\n";
   }
-  out += "</TABLEDATA>\n";
 }
+
+/// The header when opened, each batch's rows (BINARY2's base64 text, or
+/// TRs) as they come, the closing tags at finish().
+class votable_table_writer final : public table_writer {
+public:
+  votable_table_writer(byte_sink& out, const table& header, votable_encoding encoding)
+    : out_(out), columns_(header.without_rows()), encoding_(encoding) {
+    std::string text;
+    votable_header(text, header);
+    text += encoding_ == votable_encoding::binary2 ? "<BINARY2>\n<STREAM encoding='base64'>\n"
+                                                   : "<TABLEDATA>\n";
+    out_.put(text);
+  }
+
+  void write_rows(const table& batch) override {
+    check_batch_columns(columns_, batch);
+    std::string text;
+    if (encoding_ == votable_encoding::binary2) {
+      std::string bytes;
+      append_binary2_rows(bytes, batch);
+      base64_.add(text, bytes);
+    } else {
+      append_tabledata_rows(text, batch);
+    }
+    out_.put(text);
+  }
+
+  void finish() override {
+    std::string text;
+    if (encoding_ == votable_encoding::binary2) {
+      base64_.finish(text);
+      text += "</STREAM>\n</BINARY2>\n";
+    } else {
+      text += "</TABLEDATA>\n";
+    }
+    text += footer;
+    out_.put(text);
+  }
+
+private:
+  byte_sink& out_;
+  table columns_;
+  votable_encoding encoding_;
+  base64_lines base64_;
+};
 
 } // namespace
 
-void write_votable(std::ostream& out, const table& t, votable_encoding encoding) {
-  std::string text;
-  header(text, t);
-  if (encoding == votable_encoding::binary2) {
-    text += "<BINARY2>\n<STREAM encoding='base64'>\n";
-    append_base64_lines(text, binary2_rows(t));
-    text += "</STREAM>\n</BINARY2>\n";
-  } else {
-    tabledata_rows(text, t);
-  }
-  text += footer;
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+std::unique_ptr<table_writer> votable_writer(byte_sink& out, const table& header,
+                                             votable_encoding encoding) {
+  return std::make_unique<votable_table_writer>(out, header, encoding);
 }
 
 } // namespace gaia::lightcurve

@@ -9,17 +9,19 @@
 //  - tabledata: TABLEDATA (DataLink's votable_plain), one TR per row.
 // NaN is written as the value NaN, its null bit clear, as DataLink does; a
 // missing boolean is null ('?' with its bit set in BINARY2, an empty TD in
-// TABLEDATA).
+// TABLEDATA). Written in batches of rows (table_writer.hpp): BINARY2's
+// base64 text is the same whatever the batches.
 #pragma once
 
-#include "lightcurve/table.hpp"
+#include "lightcurve/formats/table_writer.hpp"
 
-#include <ostream>
+#include <memory>
 
 namespace gaia::lightcurve {
 
 enum class votable_encoding { binary2, tabledata };
 
-void write_votable(std::ostream& out, const table& t, votable_encoding encoding);
+std::unique_ptr<table_writer> votable_writer(byte_sink& out, const table& header,
+                                             votable_encoding encoding);
 
 } // namespace gaia::lightcurve
