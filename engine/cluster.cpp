@@ -8,6 +8,8 @@
 #include "engine/tls_guard.hpp"
 
 #include <caf/io/all.hpp>
+
+#include <algorithm>
 #include <cstdio>
 #include <caf/openssl/all.hpp>
 
@@ -51,14 +53,17 @@ void configure_cluster(caf::actor_system_config& cfg, const cluster_net& net) {
 void cluster_pools::attach(const running_production& running,
                            const std::vector<std::string>& names) {
   std::lock_guard<std::mutex> lock(mu_);
-  pools_.clear();
+  std::vector<std::string> attached;
   for (const auto& n : names) {
     auto i = running.actors.find(n);
-    if (i != running.actors.end()) pools_[n] = i->second;
+    if (i == running.actors.end()) continue;
+    pools_[n] = i->second;
+    attached.push_back(n);
   }
   for (const auto& j : joined_) {
     auto p = pools_.find(j.pool);
-    if (p != pools_.end())
+    if (p != pools_.end()
+        && std::find(attached.begin(), attached.end(), j.pool) != attached.end())
       caf::anon_send(p->second, join_atom::value, j.worker.handle, j.worker.interface, j.name,
                      j.host);
   }

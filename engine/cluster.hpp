@@ -85,8 +85,10 @@ using acceptor_actor = caf::typed_actor<
 /// production). Shared by the acceptor and the runner's on_spawned.
 class cluster_pools {
 public:
-  /// A production was spawned: its pools among `names` take joins now,
-  /// and the workers that joined before join them.
+  /// A production was spawned: its pools among `names` take joins now
+  /// (replacing those of the same name: a respawn), and the workers that
+  /// joined those before join them. Pools of another production spawned
+  /// beside it (names it does not have) stay.
   void attach(const running_production& running, const std::vector<std::string>& names);
   /// The pool `name`, or none.
   caf::actor pool(const std::string& name) const;
