@@ -17,7 +17,7 @@ caf::behavior idle_pool() {
 
 } // namespace
 
-TEST_CASE("cluster pools: a production spawned beside another keeps the other's pools; a "
+TEST_CASE("cluster pools: a production spawned beside another keeps the other's pools, a "
           "respawn replaces them") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};

@@ -13,7 +13,6 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 
 using namespace gaia;
 using namespace std::chrono_literals;
@@ -21,33 +20,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-/// The samples of a Prometheus text exposition: "name{labels}" -> value.
-std::map<std::string, double> metric_samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    auto sp = line.rfind(' ');
-    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
-  }
-  return out;
-}
-
-/// The entries of a zip (Python's zipfile, CRCs checked), in order.
-std::vector<std::string> entries_of(const fs::path& zip) {
-  const auto r = test::run_command(
-    "/usr/bin/python3 -c \"import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
-    "bad = z.testzip(); assert bad is None, bad; print('\\n'.join(z.namelist()))\" '"
-    + zip.string() + "'");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  std::vector<std::string> names;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) names.push_back(line);
-  return names;
-}
 
 /// The config file serve reads: the inbox's format in it (not in the
 /// environment, which would override a change of the file).
@@ -59,7 +31,7 @@ void write_inbox_config(const fs::path& path, const std::string& format) {
 } // namespace
 
 TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics and status "
-          "beside the variability run; the inbox follows config changes") {
+          "beside the variability run, and the inbox follows config changes") {
   test::temp_dir dir("gaia-inbox-serve");
   test::mirror_archive m(dir, 3);
   const auto config = dir / "config.json";
@@ -82,7 +54,7 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
   REQUIRE(test::wait_for_file(out / "results.done", 120s));
   drop("first.txt", id0 + "\n" + id2 + "\n");
   REQUIRE(test::wait_for_file(inbox / "first.done", 120s));
-  CHECK(entries_of(inbox / "first.zip")
+  CHECK(test::zip_entry_names(inbox / "first.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id0 + ".csv",
                                     "EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".csv",
                                     "not_found.txt"});
@@ -91,7 +63,7 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
   write_inbox_config(config, "ecsv");
   drop("second.txt", id2 + "\n");
   REQUIRE(test::wait_for_file(inbox / "second.done", 120s));
-  CHECK(entries_of(inbox / "second.zip")
+  CHECK(test::zip_entry_names(inbox / "second.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".ecsv",
                                     "not_found.txt"});
 
@@ -151,7 +123,7 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
                                 + "'");
   INFO(lint.output);
   CHECK(lint.code == 0);
-  auto v = metric_samples(metrics.body);
+  auto v = test::prometheus_samples(metrics.body);
   CHECK(v["gaia_dr3_runs_total{outcome=\"ok\"}"] == 1);
   CHECK(v["gaia_dr3_jobs_total{node=\"download\",outcome=\"done\"}"] == 3);
   CHECK(v["gaia_dr3_lightcurves_runs_total{outcome=\"ok\"}"] == 2);
@@ -184,7 +156,7 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
   write_inbox_config(config, "csv");
   REQUIRE(test::wait_for_file(inbox / "third.done", 120s));
   CHECK(serve.err().find("the inbox resumes") != std::string::npos);
-  CHECK(entries_of(inbox / "third.zip")
+  CHECK(test::zip_entry_names(inbox / "third.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id0 + ".csv",
                                     "not_found.txt"});
 

@@ -131,8 +131,9 @@ function renderHeader(live) {
   badge.className = 'badge ' + run.state;
 }
 
-/** The productions served beside the main one (serve's light-curve
- * requests): each one's last run and its per-node counts. */
+/** The productions served beside the main one (an application's second
+ * production, run in the same process): each one's last run and its
+ * per-node counts. */
 function renderBeside(live) {
   const beside = live.beside || [];
   $('beside-panel').hidden = beside.length === 0;
@@ -436,7 +437,7 @@ async function loadRuns() {
 // ---- the visual trace ----------------------------------------------------
 
 /** The graph of the production a traced run belongs to: the main one, or
- * one served beside it (serve's light-curve requests). */
+ * one served beside it. */
 function graphOf(trace) {
   const live = state.live || {};
   const name = trace.run && trace.run.production;
