@@ -14,6 +14,7 @@
 #include "core/defaults.hpp"
 #include "settings/output_layout.hpp"
 #include "lightcurve_production/inbox.hpp"
+#include "lightcurve_production/production.hpp"
 #include "lightcurve_production/remote_select.hpp"
 
 #include <caf/all.hpp>
@@ -95,6 +96,27 @@ private:
   std::chrono::steady_clock::time_point last_heartbeat_{};
 };
 
+/// How serve answers a light-curve request: the light-curve production
+/// spawned in serve's actor system with serve's spawn options, as the
+/// variability production is: its trace in output_dir/trace, its events on
+/// the live page and /metrics (beside the variability run's), the run ids
+/// and the signals' cancellation of serve's run_control, and remote
+/// workers through the cluster's attach.
+lightcurve_runner lightcurve_runner_in(caf::actor_system& sys, watch& w, coordinator* cluster) {
+  return [&sys, &w, cluster](const settings& s, const lightcurve_job& job,
+                             std::shared_ptr<engine::run_control> runs) {
+    auto prod = lightcurve_production(s, job, w.retries());
+    auto opts = spawn_options_of(s);
+    opts.runs = std::move(runs);
+    // The hook for remote workers (`gaia-dr3 worker`): the pools this
+    // production declares among the cluster's take them as the variability
+    // production's do.
+    if (cluster) cluster->attach(opts);
+    w.attach_beside(s, prod, opts);
+    return engine::run_once(sys, prod, opts);
+  };
+}
+
 /// serve holds a socket per client of the page and per remote worker, a
 /// file per download and import: the usual soft limit of 1024 open files
 /// is met by a crowd of clients long before the hard limit. Raised to the
@@ -146,6 +168,9 @@ int serve(const config_option& config) {
     signals.start("shutting down", runs,
                   [me] { caf::anon_send(me, engine::shutdown_atom::value); });
     watch w; // the live page (web_port), the metrics, the readiness
+    // The kept runs are listed from the page's first answer, not only once
+    // a production is attached.
+    if (first) w.know_traces(*first);
     // The page first, whether the config loads or not: /livez, and /readyz
     // saying why not. Its address is fixed for the life of serve.
     if (first) {
@@ -154,15 +179,16 @@ int serve(const config_option& config) {
       const auto at = web_despite(config.path, process_env());
       w.start_page({at.bind, at.port});
     }
-    config_loader load(config.path, w, cluster ? &*cluster : nullptr);
+    coordinator* remote = cluster ? &*cluster : nullptr;
+    config_loader load(config.path, w, remote);
     // Light-curve requests dropped into the inbox, answered beside the
-    // variability runs (its settings as serve started; a bad request
-    // stops neither).
-    std::optional<inbox_service> inbox;
-    if (first) inbox.emplace(*first);
+    // variability runs (a bad request stops neither), each with the config
+    // as it is then: a config that does not load pauses the inbox.
+    inbox_service inbox([path = config.path] { return load_settings(path, process_env()); },
+                        lightcurve_runner_in(sys, w, remote), runs);
     engine::serve(sys, self, runs, std::ref(load),
                   std::chrono::milliseconds(defaults::poll_interval_ms));
-    if (inbox) inbox->stop();
+    inbox.stop();
     signals.stop();
   } // the actor system waits for every actor here
   engine::log_line("main", "stopped");

@@ -10,6 +10,7 @@
 #include "engine/observe/trace_store.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "settings/output_layout.hpp"
+#include "lightcurve_production/inbox.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -19,6 +20,7 @@
 #include <map>
 #include <vector>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gaia::cli {
@@ -77,8 +79,10 @@ int status(const config_option& config) {
   // A bad config is what status must report, not a reason to stop: the
   // markers are read where serve wrote them (output_dir_despite).
   std::string config_problem, dir;
+  std::optional<settings> loaded;
   try {
-    dir = load_settings(config.path, process_env()).output_dir;
+    loaded = load_settings(config.path, process_env());
+    dir = loaded->output_dir;
   } catch (const config_error& e) {
     config_problem = e.what();
     dir = output_dir_despite(config.path, process_env());
@@ -128,6 +132,13 @@ int status(const config_option& config) {
                 alive ? "" : " (stale: is the service running?)");
   else
     std::printf("service: no heartbeat in %s\n", layout.dir.c_str());
+  // The light-curve requests serve answers in its inbox (the config's,
+  // when it loads).
+  if (loaded) {
+    for (const auto& r : inbox_states(inbox_dir_of(*loaded)))
+      std::printf("lightcurves: %s %s%s%s\n", r.name.c_str(), r.state.c_str(),
+                  r.detail.empty() ? "" : ": ", r.detail.c_str());
+  }
   try {
     remote_workers(layout.trace_dir);
   } catch (const std::exception&) {
@@ -167,8 +178,9 @@ void add_status_trigger(CLI::App& app, command_list& out) {
   auto* status_cmd = app.add_subcommand(
     "status",
     "Reports, from output_dir: whether a run is in progress (its step and "
-    "progress), the last outcome, whether a service is alive, and the remote "
-    "workers of the latest run with the files each did. Exit 0 when "
+    "progress), the last outcome, whether a service is alive, the remote "
+    "workers of the latest run with the files each did, and the light-curve "
+    "requests of lightcurves_inbox (in flight, waiting, the last answered). Exit 0 when "
     "a service has sent a heartbeat in the last 2 minutes or a run is in "
     "progress, 1 otherwise, and 1 while the config does not load or "
     "results.err reports a config failure (a Docker healthcheck: a service "

@@ -97,9 +97,11 @@ std::string outcome_line(const engine::run_summary& r) {
 }
 
 int list_runs(const std::vector<engine::run_summary>& runs) {
-  std::vector<std::vector<std::string>> rows{{"run", "started", "outcome", "took", "what"}};
+  std::vector<std::vector<std::string>> rows{
+    {"run", "production", "started", "outcome", "took", "what"}};
   for (const auto& r : runs)
-    rows.push_back({std::to_string(r.run_id), date_text(r.started_ms), r.outcome,
+    rows.push_back({std::to_string(r.run_id), r.production.empty() ? "-" : r.production,
+                    date_text(r.started_ms), r.outcome,
                     r.ended_ms > 0 ? seconds_text(r.seconds) : "-",
                     r.error.empty() ? r.summary : r.error});
   print_table(rows);

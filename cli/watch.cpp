@@ -12,6 +12,18 @@
 
 namespace gaia::cli {
 
+namespace {
+
+/// The nodes of `prod` that receive requests: the metrics' node series.
+std::vector<std::string> receiving_nodes(const engine::production& prod) {
+  std::vector<std::string> nodes;
+  for (const auto& e : prod.edges())
+    if (std::find(nodes.begin(), nodes.end(), e.to) == nodes.end()) nodes.push_back(e.to);
+  return nodes;
+}
+
+} // namespace
+
 watch::watch()
   : live_(std::make_shared<engine::live_state>()),
     // Named now, not at the first production: the page may serve /metrics
@@ -30,13 +42,10 @@ watch::~watch() {
 
 void watch::attach(const settings& s, const engine::production& prod,
                    engine::spawn_options& opts) {
-  std::vector<std::string> nodes; // those that receive requests
-  for (const auto& e : prod.edges())
-    if (std::find(nodes.begin(), nodes.end(), e.to) == nodes.end()) nodes.push_back(e.to);
-  metrics_->add_nodes(nodes);
+  metrics_->add_nodes(receiving_nodes(prod));
   live_->set_production(engine::production_json(prod, pool_sizes_of(s)));
   live_->set_settings(to_json(s));
-  live_->set_trace_dir(s.trace_keep_runs > 0 ? output_layout(s.output_dir).trace_dir : "");
+  know_traces(s);
   live_->set_ready(true);
   opts.trace = std::make_shared<engine::trace_tee>(
     std::vector<std::shared_ptr<engine::trace_sink>>{opts.trace, live_, metrics_});
@@ -54,6 +63,28 @@ void watch::attach(const settings& s, const engine::production& prod,
   } else if (!page_) {
     start_page(want); // it could not listen before: try again at each respawn
   }
+}
+
+void watch::know_traces(const settings& s) {
+  live_->set_trace_dir(s.trace_keep_runs > 0 ? output_layout(s.output_dir).trace_dir : "");
+}
+
+void watch::attach_beside(const settings& s, const engine::production& prod,
+                          engine::spawn_options& opts) {
+  std::shared_ptr<web::metrics> own;
+  {
+    std::lock_guard<std::mutex> lock(beside_mu_);
+    auto& m = beside_metrics_[prod.name()];
+    if (!m) {
+      m = std::make_shared<web::metrics>(prod.name());
+      metrics_->include(m);
+    }
+    own = m;
+  }
+  own->add_nodes(receiving_nodes(prod));
+  live_->add_production(engine::production_json(prod, pool_sizes_of(s)));
+  opts.trace = std::make_shared<engine::trace_tee>(
+    std::vector<std::shared_ptr<engine::trace_sink>>{opts.trace, live_, own});
 }
 
 void watch::start_page(const web::server_options& at) {

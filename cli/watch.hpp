@@ -14,7 +14,9 @@
 #include "web/metrics.hpp"
 #include "web/server.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace gaia::cli {
@@ -36,6 +38,17 @@ public:
   /// graph and settings; ready.
   void attach(const settings& s, const engine::production& prod, engine::spawn_options& opts);
 
+  /// Before `prod`, another production than the main one (serve's light-
+  /// curve requests), is spawned with `opts`: its events go to the live
+  /// state, shown beside the main production's, and to metrics of its own
+  /// (named by its production: other names on the same /metrics).
+  void attach_beside(const settings& s, const engine::production& prod,
+                     engine::spawn_options& opts);
+
+  /// Where the runs' traces are (`s`'s output_dir), for the page's run
+  /// list from its first answer, before any production is attached.
+  void know_traces(const settings& s);
+
   /// The config does not load: /readyz says so.
   void config_failed(const std::string& error);
 
@@ -51,6 +64,8 @@ public:
 private:
   std::shared_ptr<engine::live_state> live_;
   std::shared_ptr<web::metrics> metrics_;
+  std::mutex beside_mu_; ///< attach_beside runs on the inbox's thread
+  std::map<std::string, std::shared_ptr<web::metrics>> beside_metrics_; ///< by production
   std::shared_ptr<retry_counter> retries_;
   std::unique_ptr<web::server> page_;
   web::server_options page_at_; ///< port 0: no page yet

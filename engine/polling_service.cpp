@@ -8,6 +8,7 @@
 #include "engine/spawn.hpp"
 #include "engine/trace.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -355,8 +356,10 @@ void start_run(service_actor* self) {
     log_line("service", "cannot set space aside for the markers in " + st.cfg.state.dir
                           + " (is the disk full?)");
   st.last_note.clear();
-  uint64_t last = 0;
-  if (auto p = st.cfg.state.read_progress()) last = p->run_id;
+  // Above the state directory's last run and the trace folder's: another
+  // production tracing into the same folder has its own state directory.
+  uint64_t last = st.trace->last_run_id();
+  if (auto p = st.cfg.state.read_progress()) last = std::max(last, p->run_id);
   const uint64_t id = st.run_id = st.runs->next_run_id(last);
   trace_start(self, id); // first: the run's trace has this line too
   log_line("service", "starting run " + std::to_string(id));

@@ -33,6 +33,9 @@ running_production spawn(caf::actor_system& sys, const production& prod,
   prod.validate();
   if (!opts.runs) opts.runs = std::make_shared<run_control>();
   if (!opts.trace) opts.trace = std::make_shared<no_trace>();
+  // Every event says whose it is: serve's live views and trace folder are
+  // shared by the productions it runs.
+  opts.trace = std::make_shared<production_stamp>(prod.name(), std::move(opts.trace));
   running_production out;
   out.runs = opts.runs;
   auto names = std::make_shared<actor_names>();

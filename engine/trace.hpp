@@ -9,6 +9,7 @@
 // reply, or an error), the run ends. The default sink does nothing.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -32,6 +33,9 @@ struct trace_event {
     run_ended,   ///< the run ended: `outcome`, `error`, `seconds`
   };
   kind what = kind::sent;
+  /// The production the run belongs to (engine::spawn stamps its name), so
+  /// that sinks shared by several productions tell their runs apart.
+  std::string production;
   uint64_t run_id = 0;
   uint64_t id = 0;       ///< the request message
   uint64_t reply_id = 0; ///< finished/failed: the reply, which answers `id`
@@ -66,6 +70,11 @@ public:
   /// throws.
   virtual void record(const trace_event& e) = 0;
 
+  /// The highest run id this sink has kept (a trace folder), 0: none. A
+  /// service numbers its runs above it, so productions sharing a trace
+  /// folder never give two runs one id.
+  virtual uint64_t last_run_id() const { return 0; }
+
   /// A new message id within `run`: 1, 2, ... in the order asked. Only the
   /// sink a production was spawned with is asked.
   uint64_t next_message_id(uint64_t run) {
@@ -97,9 +106,38 @@ public:
     for (const auto& s : sinks_)
       if (s) s->record(e);
   }
+  uint64_t last_run_id() const override {
+    uint64_t last = 0;
+    for (const auto& s : sinks_)
+      if (s) last = std::max(last, s->last_run_id());
+    return last;
+  }
 
 private:
   std::vector<std::shared_ptr<trace_sink>> sinks_;
+};
+
+/// Stamps every event with a production's name, then hands it on: what
+/// spawn() puts in front of the sink a production is spawned with.
+class production_stamp final : public trace_sink {
+public:
+  production_stamp(std::string production, std::shared_ptr<trace_sink> to)
+    : production_(std::move(production)), to_(std::move(to)) {}
+  void record(const trace_event& e) override {
+    if (!to_) return;
+    if (e.production == production_) {
+      to_->record(e);
+      return;
+    }
+    trace_event stamped = e;
+    stamped.production = production_;
+    to_->record(stamped);
+  }
+  uint64_t last_run_id() const override { return to_ ? to_->last_run_id() : 0; }
+
+private:
+  std::string production_;
+  std::shared_ptr<trace_sink> to_;
 };
 
 /// This machine's name, for the host of a worker (found once).

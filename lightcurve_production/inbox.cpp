@@ -7,10 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace gaia {
 
@@ -37,6 +40,61 @@ std::vector<inbox_request> pending_requests(const std::string& inbox) {
   }
   std::vector<inbox_request> out;
   for (auto& [name, path] : by_name) out.push_back({name, path});
+  return out;
+}
+
+namespace {
+
+std::string first_line_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+/// "select (3/7 files), run 12 for 4 s", from the inbox's progress.json
+/// (the request in flight writes it).
+std::string running_detail(const engine::state_dir& markers) {
+  const auto p = markers.read_progress();
+  if (!p) return "starting";
+  return p->step + " (" + std::to_string(p->count("selected")) + "/"
+         + std::to_string(p->count("files")) + " files), run " + std::to_string(p->run_id)
+         + " for " + std::to_string(std::time(nullptr) - p->started_unix) + " s";
+}
+
+} // namespace
+
+std::vector<inbox_request_state> inbox_states(const std::string& inbox, size_t answered) {
+  std::vector<inbox_request_state> out;
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(inbox, ec)) {
+    const auto ext = e.path().extension().string();
+    if (ext == ".txt" || ext == ".csv") names.insert(e.path().stem().string());
+  }
+  struct finished {
+    fs::file_time_type at;
+    inbox_request_state state;
+  };
+  std::vector<finished> done;
+  for (const auto& name : names) {
+    const engine::state_dir markers(inbox, name);
+    std::string holder;
+    if (fs::exists(markers.lock_marker, ec) && markers.run_in_progress(&holder)) {
+      out.push_back({name, "running", running_detail(markers)});
+    } else if (fs::exists(markers.done_marker, ec)) {
+      done.push_back({fs::last_write_time(markers.done_marker, ec),
+                      {name, "done", first_line_of(markers.done_marker)}});
+    } else if (fs::exists(markers.err_marker, ec)) {
+      done.push_back({fs::last_write_time(markers.err_marker, ec),
+                      {name, "failed", first_line_of(markers.err_marker)}});
+    } else {
+      out.push_back({name, "waiting", ""});
+    }
+  }
+  std::sort(done.begin(), done.end(),
+            [](const finished& a, const finished& b) { return a.at > b.at; });
+  for (size_t i = 0; i < done.size() && i < answered; ++i) out.push_back(done[i].state);
   return out;
 }
 
@@ -74,6 +132,7 @@ void read_job_options(const std::string& path, lightcurve_job& job) {
 } // namespace
 
 engine::run_outcome answer_request(const settings& s, const inbox_request& r,
+                                   const lightcurve_runner& run,
                                    std::shared_ptr<engine::run_control> runs) {
   const auto& g = s.get<lightcurve_inbox_settings>();
   const std::string inbox = inbox_dir_of(s);
@@ -99,11 +158,14 @@ engine::run_outcome answer_request(const settings& s, const inbox_request& r,
       return o;
     }
   }
-  return run_lightcurves_once(s, job, std::move(runs));
+  return run(s, job, std::move(runs));
 }
 
-inbox_service::inbox_service(settings s)
-  : s_(std::move(s)), runs_(std::make_shared<engine::run_control>()) {
+inbox_service::inbox_service(settings_now now, lightcurve_runner run,
+                             std::shared_ptr<engine::run_control> runs)
+  : now_(std::move(now)), run_(std::move(run)),
+    runs_(runs ? std::move(runs) : std::make_shared<engine::run_control>()),
+    poll_ms_(default_settings().poll_interval_ms) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -119,38 +181,63 @@ void inbox_service::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::optional<settings> inbox_service::settings_for_poll() {
+  try {
+    settings s = now_();
+    if (!paused_because_.empty())
+      engine::log_line("lightcurves", "the config loads again: the inbox resumes");
+    paused_because_.clear();
+    poll_ms_ = s.poll_interval_ms;
+    return s;
+  } catch (const std::exception& e) {
+    if (e.what() != paused_because_)
+      engine::log_line("lightcurves", std::string("inbox paused: ") + e.what()
+                                        + " (requests wait until the config loads)");
+    paused_because_ = e.what();
+    return std::nullopt;
+  }
+}
+
+void inbox_service::answer_pending(const settings& s) {
+  const std::string inbox = inbox_dir_of(s);
+  if (inbox != watched_) {
+    std::error_code ec;
+    fs::create_directories(inbox, ec);
+    engine::log_line("lightcurves", "answering light-curve requests in " + inbox
+                                      + (ec ? " (cannot create it: " + ec.message() + ")" : ""));
+    watched_ = inbox;
+  }
+  for (const auto& r : pending_requests(inbox)) {
+    if (runs_->shutting_down()) break;
+    try {
+      const auto o = answer_request(s, r, run_, runs_);
+      engine::log_line("lightcurves", r.name + ": "
+                                        + (o.ok ? o.summary.front()
+                                                : o.step + " failed: " + o.error));
+    } catch (const std::exception& e) {
+      // Never the end of the inbox: the request gets its err marker.
+      engine::log_line("lightcurves", r.name + ": " + e.what());
+      try {
+        engine::state_dir(inbox, r.name)
+          .write_verdict(engine::verdict::failed, "request failed: " + r.ids_path + "\n"
+                                                    + e.what() + "\n");
+      } catch (const std::exception& w) {
+        engine::log_line("lightcurves", std::string("cannot write ") + r.name
+                                          + ".err: " + w.what());
+      }
+    }
+  }
+}
+
 void inbox_service::loop() {
-  const std::string inbox = inbox_dir_of(s_);
-  std::error_code ec;
-  fs::create_directories(inbox, ec);
-  engine::log_line("lightcurves", "answering light-curve requests in " + inbox
-                                    + (ec ? " (cannot create it: " + ec.message() + ")" : ""));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    for (const auto& r : pending_requests(inbox)) {
-      if (runs_->shutting_down()) break;
-      try {
-        const auto o = answer_request(s_, r, runs_);
-        engine::log_line("lightcurves", r.name + ": "
-                                          + (o.ok ? o.summary.front()
-                                                  : o.step + " failed: " + o.error));
-      } catch (const std::exception& e) {
-        // Never the end of the inbox: the request gets its err marker.
-        engine::log_line("lightcurves", r.name + ": " + e.what());
-        try {
-          engine::state_dir(inbox, r.name)
-            .write_verdict(engine::verdict::failed, "request failed: " + r.ids_path + "\n"
-                                                      + e.what() + "\n");
-        } catch (const std::exception& w) {
-          engine::log_line("lightcurves", std::string("cannot write ") + r.name
-                                            + ".err: " + w.what());
-        }
-      }
-    }
+    // The settings as they are now: a changed config is the next
+    // request's (its format, archive, pool sizes).
+    if (auto s = settings_for_poll()) answer_pending(*s);
     lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(s_.poll_interval_ms),
-                   [this] { return stopping_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(poll_ms_), [this] { return stopping_; });
   }
 }
 

@@ -6,17 +6,27 @@
 // once. A bad request gets its NAME.err and stops nothing: neither the
 // inbox nor the variability runs. Deleting NAME.done (or NAME.err) asks for
 // the request again.
+//
+// The settings are asked for at every poll, so a changed config is
+// followed by the next request, and a config that does not load pauses the
+// inbox (logged once) until it loads again. How a request runs is the
+// caller's: `serve` spawns the production in its own actor system, with
+// its trace, live page, metrics and remote workers (cli/cmd_serve_run.cpp);
+// by default, an actor system of its own (run_lightcurves_once).
 #pragma once
 
 #include "engine/messages.hpp"
 #include "engine/run_control.hpp"
 #include "lightcurve/formats/table_files.hpp"
+#include "lightcurve_production/lightcurve_process.hpp"
 #include "settings/declaration.hpp"
 #include "settings/settings.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,16 +74,40 @@ struct inbox_request {
 /// The inbox's requests without a marker (NAME.done, NAME.err), by name.
 std::vector<inbox_request> pending_requests(const std::string& inbox);
 
-/// Answers one request (NAME.zip and NAME.done, or NAME.err); `runs` lets
-/// another thread cancel it (no marker then).
+/// A request as `gaia-dr3 status` shows it.
+struct inbox_request_state {
+  std::string name;
+  std::string state;  ///< running, waiting, done, failed
+  std::string detail; ///< running: step and counts; done, failed: the marker's first line
+};
+
+/// The inbox's requests in flight and waiting (by name), then the last
+/// `answered` ones that have a marker, newest first.
+std::vector<inbox_request_state> inbox_states(const std::string& inbox, size_t answered = 10);
+
+/// Runs the light-curve production once for `job` with settings `s` and
+/// returns its outcome; `runs` lets another thread cancel it.
+using lightcurve_runner = std::function<engine::run_outcome(
+  const settings& s, const lightcurve_job& job, std::shared_ptr<engine::run_control> runs)>;
+
+/// Answers one request (NAME.zip and NAME.done, or NAME.err) with `run`;
+/// `runs` lets another thread cancel it (no marker then).
 engine::run_outcome answer_request(const settings& s, const inbox_request& r,
+                                   const lightcurve_runner& run,
                                    std::shared_ptr<engine::run_control> runs);
 
+/// The settings as they are now; throws config_error (naming the file and
+/// the key) for a config that does not load.
+using settings_now = std::function<settings()>;
+
 /// The thread that watches the inbox every poll_interval_ms, answering
-/// its requests one after another, until stop().
+/// its requests one after another with `run` (run_lightcurves_once: an
+/// actor system of its own each), until stop(). The settings
+/// (the inbox, the formats, the archive) are `now()`'s at each poll.
 class inbox_service {
 public:
-  explicit inbox_service(settings s);
+  inbox_service(settings_now now, lightcurve_runner run,
+                std::shared_ptr<engine::run_control> runs = nullptr);
   ~inbox_service(); ///< stop()
   inbox_service(const inbox_service&) = delete;
   inbox_service& operator=(const inbox_service&) = delete;
@@ -82,8 +116,17 @@ public:
 
 private:
   void loop();
-  settings s_;
+  /// The settings for this poll, or nothing while the config does not
+  /// load (said once, and once more when it loads again).
+  std::optional<settings> settings_for_poll();
+  void answer_pending(const settings& s);
+
+  settings_now now_;
+  lightcurve_runner run_;
   std::shared_ptr<engine::run_control> runs_;
+  std::string paused_because_; ///< the config error that pauses the inbox
+  std::string watched_;        ///< the inbox folder, once said
+  int poll_ms_ = 0;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

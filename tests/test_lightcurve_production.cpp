@@ -170,21 +170,6 @@ std::string expected_bulk(lightcurve_archive& a, const asked_ids& q) {
   return text;
 }
 
-/// Python's zipfile: the names in order, each entry's CRC checked.
-std::vector<std::string> zip_names(const fs::path& zip) {
-  const auto r = test::run_command(
-    "/usr/bin/python3 -c \"import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
-    "bad = z.testzip(); assert bad is None, bad; print('\\n'.join(z.namelist()))\" "
-    + quoted(zip));
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  std::vector<std::string> names;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) names.push_back(line);
-  return names;
-}
-
 void unzip(const fs::path& zip, const fs::path& to) {
   const auto r = test::run_command(
     "/usr/bin/python3 -c \"import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\" "
@@ -249,7 +234,7 @@ TEST_CASE("lightcurves: ids over the full-shaped archive through the loopback mi
       else
         want.push_back(raw_entry_name(extension));
       want.push_back("not_found.txt");
-      CHECK(zip_names(answer.zip) == want);
+      CHECK(test::zip_entry_names(answer.zip) == want);
       const auto into = tables / format;
       unzip(answer.zip, into);
       CHECK(test::read_file(into / "not_found.txt") == id_lines(q.not_found));
@@ -307,7 +292,7 @@ TEST_CASE("lightcurves command: the summary line, a line that is no id names its
         != std::string::npos);
   CHECK(fs::exists(answer.zip));
   CHECK(test::read_file(answer.not_found).empty());
-  CHECK(zip_names(answer.zip).size() == 3);
+  CHECK(test::zip_entry_names(answer.zip).size() == 3);
 
   // A line that is not an id: named by its line, nothing fetched, no zip.
   test::write_file(dir / "bad.txt", id_in(1) + "\n# fine\n12x\n");
@@ -368,7 +353,7 @@ TEST_CASE("lightcurves inbox: requests dropped in are answered beside them (NAME
   drop("wrong.txt", id1 + "\n");
   drop("good.csv", "source_id,ra\n" + id3 + ",1.5\n" + id1 + ",2.5\n5,0\n");
   {
-    inbox_service service(s);
+    inbox_service service([&s] { return s; }, run_lightcurves_once);
     for (const char* marker : {"bad.err", "good.done", "raw.done", "wrong.err"}) {
       INFO(marker);
       REQUIRE(test::wait_for_file(inbox / marker, std::chrono::seconds(60)));
@@ -382,11 +367,11 @@ TEST_CASE("lightcurves inbox: requests dropped in are answered beside them (NAME
         != std::string::npos);
   CHECK_FALSE(fs::exists(inbox / "wrong.zip"));
   // The defaults (csv, standard) and a request's own options (ecsv, raw).
-  CHECK(zip_names(inbox / "good.zip")
+  CHECK(test::zip_entry_names(inbox / "good.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id1 + ".csv",
                                     "EPOCH_PHOTOMETRY-Gaia DR3 " + id3 + ".csv",
                                     "not_found.txt"});
-  CHECK(zip_names(inbox / "raw.zip")
+  CHECK(test::zip_entry_names(inbox / "raw.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY_RAW.ecsv", "not_found.txt"});
   unzip(inbox / "good.zip", dir / "good");
   CHECK(test::read_file(dir / "good" / "not_found.txt") == "5\n");

@@ -6,10 +6,13 @@
 #include "engine/polling_service.hpp"
 #include "engine/production.hpp"
 #include "engine/runner.hpp"
+#include "engine/observe/live_state.hpp"
+#include "engine/observe/production_json.hpp"
 #include "engine/observe/trace_store.hpp"
 #include "engine/worker_pool.hpp"
 
 #include "tests/test_util.hpp"
+#include "web/metrics.hpp"
 
 #include <doctest/doctest.h>
 
@@ -108,8 +111,9 @@ count_process(engine::process_actor::stateful_pointer<process_state> self, std::
 
 // --- The production, declared as data.
 
-engine::production declare(const std::string& folder, const std::string& state) {
-  engine::production prod("toy");
+engine::production declare(const std::string& folder, const std::string& state,
+                           const std::string& name = "toy") {
+  engine::production prod(name);
   engine::service_config svc;
   svc.state = engine::state_dir(state, "count");
   svc.poll_interval = std::chrono::milliseconds(20);
@@ -239,4 +243,78 @@ TEST_CASE("toy production: the engine traces every message of a run, numbered, e
   CHECK(t->messages.back().answers == 1);
   for (const auto& m : t->messages) CHECK(m.status == "done");
   CHECK(t->run.outcome == "ok");
+}
+
+TEST_CASE("toy production: two productions sharing one trace folder, live view and "
+          "/metrics: runs numbered apart, each event and trace named by its production, "
+          "the second shown beside the first") {
+  gaia::test::temp_dir dir;
+  fs::create_directories(dir / "in");
+  for (int i = 0; i < 3; ++i)
+    gaia::test::write_file(dir / "in" / ("f" + std::to_string(i) + ".txt"), "a\nb\n");
+  // Each its own state directory (its own markers and progress.json).
+  auto main_prod = toy::declare((dir / "in").string(), (dir / "state").string());
+  auto beside = toy::declare((dir / "in").string(), (dir / "state-b").string(), "toy-b");
+  caf::actor_system_config cfg;
+  engine::register_engine_messages(cfg);
+  cfg.add_message_type<toy::count_request>("toy::count_request");
+  cfg.add_message_type<toy::count_reply>("toy::count_reply");
+  caf::actor_system sys{cfg};
+  auto live = std::make_shared<engine::live_state>();
+  live->set_production(engine::production_json(main_prod, nullptr));
+  live->add_production(engine::production_json(beside, nullptr));
+  auto main_metrics = std::make_shared<web::metrics>("toy");
+  auto beside_metrics = std::make_shared<web::metrics>("toy-b");
+  main_metrics->include(beside_metrics);
+  auto sink = std::make_shared<recording_sink>();
+  auto run = [&](const engine::production& prod, std::shared_ptr<web::metrics> m) {
+    engine::spawn_options opts;
+    opts.trace = std::make_shared<engine::trace_tee>(std::vector<std::shared_ptr<
+      engine::trace_sink>>{std::make_shared<engine::trace_store>((dir / "trace").string(),
+                                                                 engine::trace_limits{}),
+                           live, m, sink});
+    return engine::run_once(sys, prod, opts);
+  };
+  auto first = run(main_prod, main_metrics);
+  auto second = run(beside, beside_metrics);
+  auto third = run(main_prod, main_metrics);
+  REQUIRE(first.ok);
+  REQUIRE(second.ok);
+  REQUIRE(third.ok);
+  // Numbered above the trace folder's runs, whatever each state directory says.
+  CHECK(first.run_id == 1);
+  CHECK(second.run_id == 2);
+  CHECK(third.run_id == 3);
+  {
+    std::lock_guard<std::mutex> lock(sink->mu);
+    for (const auto& e : sink->events)
+      CHECK(e.production == (e.run_id == 2 ? "toy-b" : "toy"));
+  }
+  const auto runs = engine::trace_store::list_runs((dir / "trace").string());
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0].production == "toy");
+  CHECK(runs[1].production == "toy-b");
+  CHECK(runs[2].production == "toy");
+  CHECK(engine::to_json(runs[1])["production"] == "toy-b");
+
+  // The live view: the main production's run is the third; the second is
+  // beside it, with its counts.
+  const auto snap = live->snapshot();
+  CHECK(snap["run"]["id"] == 3);
+  CHECK(snap["counts"]["counter"]["done"] == 3);
+  REQUIRE(snap["beside"].size() == 1);
+  CHECK(snap["beside"][0]["production"]["name"] == "toy-b");
+  CHECK(snap["beside"][0]["run"]["id"] == 2);
+  CHECK(snap["beside"][0]["run"]["state"] == "ok");
+  CHECK(snap["beside"][0]["counts"]["counter"]["done"] == 3);
+  CHECK(snap["runs"]["ok"] == 2);
+  CHECK(snap["beside"][0]["runs"]["ok"] == 1);
+  CHECK(live->running_runs().empty());
+
+  // One text, each production under its own names.
+  const auto text = main_metrics->text();
+  CHECK(text.find("\ntoy_runs_total{outcome=\"ok\"} 2\n") != std::string::npos);
+  CHECK(text.find("\ntoy_b_runs_total{outcome=\"ok\"} 1\n") != std::string::npos);
+  CHECK(text.find("\ntoy_b_jobs_total{node=\"counter\",outcome=\"done\"} 3\n")
+        != std::string::npos);
 }

@@ -240,7 +240,8 @@ TEST_CASE("trace: a failed run's trace shows the failing message and its error, 
   // The latest run by default is the same one; the one before succeeded.
   auto [lcode, list] = trace_cmd(dir, config, env, {"--list"}, "list");
   CHECK(lcode == 0);
-  CHECK(list.rfind("run  started", 0) == 0);
+  CHECK(list.rfind("run  production  started", 0) == 0);
+  CHECK(list.find("\n1    gaia-dr3    ") != std::string::npos); // whose run it is
   CHECK(list.find("\n1  ") != std::string::npos);
   CHECK(list.find("\n2  ") != std::string::npos);
   CHECK(list.find(" ok ") != std::string::npos);

@@ -25,18 +25,6 @@ using json = nlohmann::json;
 
 namespace {
 
-/// The samples of a Prometheus text exposition: "name{labels}" -> value.
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    auto sp = line.rfind(' ');
-    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
-  }
-  return out;
-}
-
 /// The number a count of the graph shows (-1: not on the page).
 long shown_count(const std::string& dom, const std::string& node, const std::string& what) {
   std::smatch m;
@@ -97,7 +85,7 @@ TEST_CASE("web: /metrics passes promtool check metrics and its counters match th
   INFO(lint.output);
   CHECK(lint.code == 0);
 
-  auto v = samples(r.body);
+  auto v = test::prometheus_samples(r.body);
   INFO(r.body);
   CHECK(v["gaia_dr3_runs_total{outcome=\"ok\"}"] == 1);
   CHECK(v["gaia_dr3_runs_total{outcome=\"failed\"}"] == 0);

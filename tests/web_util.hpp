@@ -19,7 +19,10 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gaia::test {
 
@@ -68,6 +71,34 @@ inline command_result run_command(const std::string& cmd) {
   int status = ::pclose(p);
   out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+/// The samples of a Prometheus text exposition (/metrics): "name{labels}"
+/// -> value.
+inline std::map<std::string, double> prometheus_samples(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    auto sp = line.rfind(' ');
+    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
+  }
+  return out;
+}
+
+/// The entries of a zip as Python's zipfile reads it (every entry's CRC
+/// checked), in order; throws with what Python said when it cannot.
+inline std::vector<std::string> zip_entry_names(const std::filesystem::path& zip) {
+  const auto r = run_command(
+    "/usr/bin/python3 -c \"import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+    "bad = z.testzip(); assert bad is None, bad; print('\\n'.join(z.namelist()))\" '"
+    + zip.string() + "'");
+  if (r.code != 0) throw std::runtime_error("cannot read " + zip.string() + ": " + r.output);
+  std::vector<std::string> names;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) names.push_back(line);
+  return names;
 }
 
 /// Headless Chromium as root (CI runs as root): a fresh profile each time

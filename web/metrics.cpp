@@ -71,8 +71,9 @@ struct metrics::impl {
   Family<Gauge>* active = nullptr;
   Family<Histogram>* job_seconds = nullptr;
   Family<Histogram>* wait_seconds = nullptr;
-  std::mutex mu; ///< guards extra
+  std::mutex mu; ///< guards extra and included
   std::vector<std::shared_ptr<prometheus::Collectable>> extra;
+  std::vector<std::shared_ptr<metrics>> included;
 
   std::string name(const char* n) const { return prefix + "_" + n; }
 
@@ -162,6 +163,12 @@ void metrics::add_counter(const std::string& name, const std::string& help,
     std::make_shared<read_counter>(impl_->name(name.c_str()), help, label, std::move(read)));
 }
 
+void metrics::include(std::shared_ptr<metrics> other) {
+  if (!other || other.get() == this) return;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->included.push_back(std::move(other));
+}
+
 void metrics::record(const engine::trace_event& e) {
   using k = engine::trace_event::kind;
   auto& m = *impl_;
@@ -204,15 +211,19 @@ void metrics::record(const engine::trace_event& e) {
 std::string metrics::text() const {
   auto families = impl_->registry->Collect();
   std::vector<std::shared_ptr<prometheus::Collectable>> extra;
+  std::vector<std::shared_ptr<metrics>> included;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     extra = impl_->extra;
+    included = impl_->included;
   }
   for (const auto& c : extra) {
     auto more = c->Collect();
     families.insert(families.end(), more.begin(), more.end());
   }
-  return prometheus::TextSerializer().Serialize(families);
+  std::string text = prometheus::TextSerializer().Serialize(families);
+  for (const auto& m : included) text += m->text();
+  return text;
 }
 
 } // namespace web

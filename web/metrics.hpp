@@ -2,8 +2,9 @@
 // events: runs by outcome, the last success, run durations, per node the
 // jobs by outcome, the bytes they handled, the queue depth, the jobs
 // running, and job durations and waits as histograms. An application adds
-// counters of its own that are read at each scrape (add_counter). text()
-// is the Prometheus text format, for GET /metrics.
+// counters of its own that are read at each scrape (add_counter), and the
+// metrics of other productions beside it (include). text() is the
+// Prometheus text format, for GET /metrics.
 #pragma once
 
 #include "engine/trace.hpp"
@@ -34,6 +35,10 @@ public:
   /// _total), its help, its label, and the values by label value.
   void add_counter(const std::string& name, const std::string& help, const std::string& label,
                    std::function<std::map<std::string, uint64_t>()> read);
+
+  /// Another production's metrics (another prefix: other names), shown
+  /// after these in text(): one /metrics for the productions a process runs.
+  void include(std::shared_ptr<metrics> other);
 
   /// The Prometheus text format (version 0.0.4).
   std::string text() const;

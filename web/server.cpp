@@ -32,22 +32,18 @@ void send_json(httplib::Response& res, const json& j) {
   res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
-/// The id of the run going now, or 0.
-uint64_t running_run(const engine::live_state& live) {
-  const auto run = live.run();
-  return run.is_object() && run["state"] == "running" ? run["id"].get<uint64_t>() : 0;
-}
-
-/// The kept runs; the one the live view says is running is "running", not
-/// "unfinished".
+/// The kept runs; those the live view says are running (of any
+/// production) are "running", not "unfinished".
 json runs_json(const engine::live_state& live) {
   json out = json::array();
   const auto dir = live.trace_dir();
   if (dir.empty()) return out;
-  const uint64_t running = running_run(live);
+  const auto running = live.running_runs();
   for (const auto& r : engine::trace_store::list_runs(dir)) {
     auto j = engine::to_json(r);
-    if (r.run_id == running && r.outcome == "unfinished") j["outcome"] = "running";
+    if (r.outcome == "unfinished"
+        && std::find(running.begin(), running.end(), r.run_id) != running.end())
+      j["outcome"] = "running";
     out.push_back(std::move(j));
   }
   return out;
@@ -65,7 +61,9 @@ void trace_page(const engine::live_state& live, uint64_t run, const engine::trac
                                     + (why.empty() ? "" : ": cannot read " + why)}});
     return;
   }
-  const bool running = t->run().outcome == "unfinished" && t->run().run_id == running_run(live);
+  const auto going = live.running_runs();
+  const bool running = t->run().outcome == "unfinished"
+                       && std::find(going.begin(), going.end(), t->run().run_id) != going.end();
   res.set_header("Cache-Control", "no-store");
   res.set_content(engine::trace_page_json(*t, q, running ? "running" : ""), "application/json");
 }

@@ -24,7 +24,25 @@ live_state::~live_state() { remove_log_listener(listener_); }
 
 void live_state::set_production(json graph) {
   std::lock_guard<std::mutex> lock(mu_);
+  main_name_ = graph.is_object() ? graph.value("name", "") : "";
   production_ = std::move(graph);
+}
+
+void live_state::add_production(json graph) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string name = graph.is_object() ? graph.value("name", "") : "";
+  beside_[name].graph = std::move(graph);
+}
+
+std::vector<uint64_t> live_state::running_runs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<uint64_t> out;
+  auto add = [&out](const json& run) {
+    if (run.is_object() && run["state"] == "running") out.push_back(run["id"].get<uint64_t>());
+  };
+  add(run_);
+  for (const auto& [name, b] : beside_) add(b.run);
+  return out;
 }
 
 void live_state::set_settings(json settings) {
@@ -70,9 +88,61 @@ live_state::bar* live_state::find_bar(uint64_t id) {
   return &bars_[i->second.first][i->second.second];
 }
 
+void live_state::record_beside(const trace_event& e) {
+  using k = trace_event::kind;
+  auto& b = beside_[e.production];
+  const int64_t t = unix_ms(e.at);
+  if (e.what == k::run_started) {
+    b.counts_by_node.clear();
+    b.target_of.clear();
+    b.started.clear();
+    b.run = json{{"id", e.run_id}, {"state", "running"}, {"host", e.host}, {"started_ms", t},
+                 {"ended_ms", 0}, {"summary", ""}, {"error", ""}, {"seconds", 0}};
+    return;
+  }
+  if (!b.run.is_object() || b.run["id"].get<uint64_t>() != e.run_id) return;
+  switch (e.what) {
+  case k::sent:
+    b.target_of[e.id] = e.target;
+    b.started[e.id] = false;
+    ++b.counts_by_node[e.target].queued;
+    break;
+  case k::started: {
+    auto& c = b.counts_by_node[b.target_of[e.id]];
+    drop(c.queued);
+    ++c.active;
+    b.started[e.id] = true;
+    break;
+  }
+  case k::finished:
+  case k::failed: {
+    auto& c = b.counts_by_node[b.target_of[e.id]];
+    drop(b.started[e.id] ? c.active : c.queued);
+    if (e.what == k::finished) ++c.done;
+    else if (e.cancelled) ++c.cancelled;
+    else ++c.failed;
+    break;
+  }
+  case k::run_ended:
+    b.run["state"] = e.outcome;
+    b.run["ended_ms"] = t;
+    b.run["summary"] = e.summary;
+    b.run["error"] = e.error;
+    b.run["seconds"] = e.seconds;
+    ++b.runs_by_outcome[e.outcome];
+    break;
+  case k::run_started:
+    break;
+  }
+}
+
 void live_state::record(const trace_event& e) {
   using k = trace_event::kind;
   std::lock_guard<std::mutex> lock(mu_);
+  if (!e.production.empty() && !main_name_.empty() && e.production != main_name_) {
+    record_beside(e);
+    return;
+  }
   const int64_t t = unix_ms(e.at);
   if (e.what == k::run_started) {
     counts_.clear();
@@ -148,12 +218,23 @@ void live_state::log(const std::string& component, const std::string& text) {
   while (log_.size() > log_capacity_) log_.pop_front();
 }
 
+json live_state::counts_json(const std::map<std::string, counts>& by_node) {
+  json out = json::object();
+  for (const auto& [node, c] : by_node)
+    out[node] = json{{"queued", c.queued}, {"active", c.active}, {"done", c.done},
+                     {"failed", c.failed}, {"cancelled", c.cancelled}};
+  return out;
+}
+
 json live_state::snapshot(uint64_t log_after) const {
   std::lock_guard<std::mutex> lock(mu_);
-  json counts = json::object();
-  for (const auto& [node, c] : counts_)
-    counts[node] = json{{"queued", c.queued}, {"active", c.active}, {"done", c.done},
-                        {"failed", c.failed}, {"cancelled", c.cancelled}};
+  json counts = counts_json(counts_);
+  json beside = json::array();
+  for (const auto& [name, b] : beside_)
+    beside.push_back(json{{"production", b.graph.is_null() ? json{{"name", name}} : b.graph},
+                          {"run", b.run},
+                          {"counts", counts_json(b.counts_by_node)},
+                          {"runs", b.runs_by_outcome}});
   json timeline = json::array();
   for (const auto& key : keys_) {
     json row = json::array();
@@ -177,7 +258,8 @@ json live_state::snapshot(uint64_t log_after) const {
               {"run", run_},
               {"timeline", std::move(timeline)},
               {"log", std::move(log)},
-              {"log_seq", log_seq_}};
+              {"log_seq", log_seq_},
+              {"beside", std::move(beside)}};
 }
 
 } // namespace engine

@@ -54,6 +54,7 @@ std::string event_line(const trace_event& e) {
     j["event"] = "run";
     j["run"] = e.run_id;
     put(j, "host", e.host);
+    put(j, "production", e.production);
     break;
   case k::sent:
     j["event"] = "sent";
@@ -132,7 +133,7 @@ json to_json(const run_summary& r) {
   return json{{"run", r.run_id},       {"file", r.file},         {"file_bytes", r.file_bytes},
               {"host", r.host},        {"started_ms", r.started_ms}, {"ended_ms", r.ended_ms},
               {"outcome", r.outcome},  {"summary", r.summary},   {"error", r.error},
-              {"seconds", r.seconds}};
+              {"seconds", r.seconds}, {"production", r.production}};
 }
 
 json to_json(const log_entry& l) {

@@ -5,7 +5,7 @@
 // events into messages: each request, and each reply with the id of the
 // request it answers, in the order they were sent.
 //
-//   {"event":"run","run":3,"host":"h","t":1767236400000}
+//   {"event":"run","run":3,"host":"h","production":"p","t":1767236400000}
 //   {"event":"sent","id":2,"from":"process","to":"download","type":"...","key":"...","summary":"...","t":...}
 //   {"event":"started","id":2,"worker":"download#1","host":"h","t":...}
 //   {"event":"finished","id":2,"reply":5,"type":"...","summary":"...","bytes":123,"t":...}
@@ -58,6 +58,7 @@ struct run_summary {
   std::string file; ///< the trace file
   uint64_t file_bytes = 0;
   std::string host;
+  std::string production; ///< whose run ("" in traces of older versions)
   int64_t started_ms = 0;
   int64_t ended_ms = 0; ///< 0: no end recorded
   /// ok, failed, abandoned; "unfinished" when no end was recorded (it is

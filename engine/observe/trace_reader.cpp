@@ -122,7 +122,8 @@ bool known_field(const std::string& key) {
   static const char* const fields[] = {"event", "id",     "reply",   "t",         "from",
                                        "to",    "type",   "key",     "summary",   "worker",
                                        "host",  "error",  "cancelled", "bytes",   "run",
-                                       "outcome", "seconds", "component", "text"};
+                                       "outcome", "seconds", "component", "text",
+                                       "production"};
   for (const char* f : fields)
     if (key == f) return true;
   return false;
@@ -366,6 +367,7 @@ void trace_reader::index() {
       run_ = run_summary{};
       run_.run_id = line_fields::id_of(j, "run").value_or(0);
       run_.host = line_fields::text_of(j, "host");
+      run_.production = line_fields::text_of(j, "production");
       run_.started_ms = line_fields::time_of(j, "t");
     } else if (*ev == "end") {
       run_.ended_ms = line_fields::time_of(j, "t");

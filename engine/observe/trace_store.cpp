@@ -269,6 +269,16 @@ void trace_store::log(const std::string& component, const std::string& text) {
   if (!note.empty()) log_line("trace", note);
 }
 
+uint64_t trace_store::last_run_id() const {
+  // A number this high is no run of ours (a stray file): following it
+  // would run the numbers out.
+  constexpr uint64_t ours_below = uint64_t{1} << 62;
+  uint64_t last = 0;
+  for (const auto& f : files_in(dir_, nullptr))
+    if (f.run < ours_below) last = std::max(last, f.run);
+  return last;
+}
+
 std::vector<run_summary> trace_store::list_runs(const std::string& dir,
                                                 std::vector<std::string>* skipped) {
   std::vector<run_summary> out;

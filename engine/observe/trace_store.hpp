@@ -42,6 +42,8 @@ public:
   trace_store& operator=(const trace_store&) = delete;
 
   void record(const trace_event& e) override;
+  /// The highest run number among the trace files in dir() (by name).
+  uint64_t last_run_id() const override;
   const std::string& dir() const { return dir_; }
 
   /// The runs traced in `dir`, oldest first (by run id, then start).

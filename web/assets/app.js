@@ -131,6 +131,38 @@ function renderHeader(live) {
   badge.className = 'badge ' + run.state;
 }
 
+/** The productions served beside the main one (an application's second
+ * production, run in the same process): each one's last run and its
+ * per-node counts. */
+function renderBeside(live) {
+  const beside = live.beside || [];
+  $('beside-panel').hidden = beside.length === 0;
+  const rows = beside.map((b) => {
+    const run = b.run;
+    const tr = el('tr', 'beside-production');
+    tr.dataset.production = b.production.name;
+    const cell = el('td');
+    if (run) {
+      const took = run.state === 'running' ? (live.now - run.started_ms) / 1000 : run.seconds;
+      cell.appendChild(el('span', 'badge ' + run.state,
+                           'run ' + run.id + ' ' + run.state + ' ' + seconds(took)));
+      tr.addEventListener('click', () => { location.hash = '#trace/' + run.id; });
+    } else {
+      cell.textContent = 'no run yet';
+    }
+    const counts = Object.entries(b.counts || {}).map(([node, c]) =>
+      node + ': ' + c.done + ' done' + (c.active ? ', ' + c.active + ' active' : '') +
+      (c.queued ? ', ' + c.queued + ' queued' : '') + (c.failed ? ', ' + c.failed + ' failed' : ''));
+    const runs = b.runs || {};
+    tr.append(el('td', '', b.production.name), cell,
+              el('td', 'what', run ? (run.error || run.summary) : ''),
+              el('td', 'muted', counts.join('; ')),
+              el('td', '', (runs.ok || 0) + ' ok, ' + (runs.failed || 0) + ' failed'));
+    return tr;
+  });
+  $('beside').tBodies[0].replaceChildren(...rows);
+}
+
 // ---- the production graph --------------------------------------------------
 
 const BOX_W = 200, BOX_H = 60, GAP = 10, COL_X = { service: 10, process: 300, operation: 630 };
@@ -341,6 +373,7 @@ async function pollLive() {
     // The trace's columns follow the graph, known from now on.
     if (first && state.view === 'trace') renderTrace();
     renderHeader(live);
+    renderBeside(live);
     renderGraph(live);
     renderTimeline(live);
     appendLog($('log'), live.log);
@@ -372,7 +405,8 @@ async function loadRuns() {
     const badge = el('span', 'badge ' + r.outcome, r.outcome);
     const outcome = el('td');
     outcome.appendChild(badge);
-    tr.append(el('td', '', r.run), el('td', '', dateTime(r.started_ms)), outcome,
+    tr.append(el('td', '', r.run), el('td', 'production', r.production || '-'),
+              el('td', '', dateTime(r.started_ms)), outcome,
               el('td', '', r.ended_ms ? seconds(r.seconds) : '-'),
               el('td', 'what', r.error || r.summary));
     tr.addEventListener('click', () => { location.hash = '#trace/' + r.run; });
@@ -381,7 +415,7 @@ async function loadRuns() {
   if (!rows.length) {
     const tr = el('tr');
     const td = el('td', 'muted', 'No run traced yet.');
-    td.colSpan = 5;
+    td.colSpan = 6;
     tr.appendChild(td);
     rows.push(tr);
   }
@@ -402,9 +436,19 @@ async function loadRuns() {
 
 // ---- the visual trace ----------------------------------------------------
 
+/** The graph of the production a traced run belongs to: the main one, or
+ * one served beside it. */
+function graphOf(trace) {
+  const live = state.live || {};
+  const name = trace.run && trace.run.production;
+  for (const b of live.beside || [])
+    if (name && b.production && b.production.name === name) return b.production;
+  return live.production;
+}
+
 function lanesOf(trace) {
   const order = [];
-  const production = state.live && state.live.production;
+  const production = graphOf(trace);
   if (production && production.nodes) for (const n of production.nodes) order.push(n.id);
   for (const m of trace.messages)
     for (const id of [m.source, m.target]) if (id && !order.includes(id)) order.push(id);

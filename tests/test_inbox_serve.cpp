@@ -1,0 +1,168 @@
+// The light-curve inbox inside a real `gaia-dr3 serve`: requests run in
+// serve's actor system with its spawn options, so each shows on the page's
+// run list (/api/runs, with its production) and live view, in /metrics
+// (the light-curve production's own metric names, promtool-clean) and in
+// `gaia-dr3 status`, beside the variability run; the inbox follows the
+// config (a changed format is the next request's; a config that does not
+// load pauses it, a fixed one resumes it).
+#include "tests/web_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <set>
+
+using namespace gaia;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+/// The config file serve reads: the inbox's format in it (not in the
+/// environment, which would override a change of the file).
+void write_inbox_config(const fs::path& path, const std::string& format) {
+  test::write_file(path.string() + ".new", "{\"lightcurves_format\": \"" + format + "\"}\n");
+  fs::rename(path.string() + ".new", path);
+}
+
+} // namespace
+
+TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics and status "
+          "beside the variability run, and the inbox follows config changes") {
+  test::temp_dir dir("gaia-inbox-serve");
+  test::mirror_archive m(dir, 3);
+  const auto config = dir / "config.json";
+  write_inbox_config(config, "csv");
+  const auto out = dir / "out";
+  auto env = m.env(out);
+  const int port = test::free_port();
+  env["GAIA_WEB_PORT"] = std::to_string(port);
+  const auto inbox = out / "lightcurves_inbox";
+  const std::string id0 = std::to_string(m.archive.files[0].front().source_id);
+  const std::string id2 = std::to_string(m.archive.files[2].back().source_id);
+  auto drop = [&](const std::string& name, const std::string& text) {
+    fs::create_directories(inbox);
+    test::write_file(dir / name, text);
+    fs::rename(dir / name, inbox / name); // whole, as users are told
+  };
+
+  fs::create_directories(dir / "serve");
+  test::child_process serve({"serve", "--config", config.string()}, env, dir / "serve");
+  REQUIRE(test::wait_for_file(out / "results.done", 120s));
+  drop("first.txt", id0 + "\n" + id2 + "\n");
+  REQUIRE(test::wait_for_file(inbox / "first.done", 120s));
+  CHECK(test::zip_entry_names(inbox / "first.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id0 + ".csv",
+                                    "EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".csv",
+                                    "not_found.txt"});
+
+  // A changed config is the next request's.
+  write_inbox_config(config, "ecsv");
+  drop("second.txt", id2 + "\n");
+  REQUIRE(test::wait_for_file(inbox / "second.done", 120s));
+  CHECK(test::zip_entry_names(inbox / "second.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".ecsv",
+                                    "not_found.txt"});
+
+  // The page's run list: the variability run and both requests, told apart
+  // by their production, with ids of their own.
+  auto runs = test::http_get(port, "/api/runs");
+  REQUIRE(runs.status == 200);
+  const auto rj = json::parse(runs.body);
+  INFO(runs.body);
+  std::map<std::string, int> ok_by_production;
+  std::set<uint64_t> ids;
+  for (const auto& r : rj) {
+    ids.insert(r["run"].get<uint64_t>());
+    if (r["outcome"] == "ok") ++ok_by_production[r["production"].get<std::string>()];
+  }
+  CHECK(ids.size() == rj.size());
+  CHECK(ok_by_production["gaia-dr3"] == 1);
+  CHECK(ok_by_production["gaia-dr3-lightcurves"] == 2);
+  // The live view: the variability production is the main one, the light
+  // curves' beside it with its last request and its per-node counts.
+  const auto live = json::parse(test::http_get(port, "/api/live").body);
+  CHECK(live["production"]["name"] == "gaia-dr3");
+  REQUIRE(live["beside"].size() == 1);
+  const auto& lc = live["beside"][0];
+  CHECK(lc["production"]["name"] == "gaia-dr3-lightcurves");
+  CHECK(lc["run"]["state"] == "ok");
+  CHECK(lc["counts"]["lc_select"]["done"] == 1); // second.txt: one file holds id2
+  CHECK(lc["runs"]["ok"] == 2);
+
+  // The page as a person sees it (headless Chromium): each request in the
+  // Runs list with its production; the light-curve production beside the
+  // main one in the Live view.
+  {
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    auto dom = test::browser_dom(url + "#runs", dir.path());
+    INFO(dom.substr(0, 4000));
+    for (const auto& r : rj) {
+      const std::string row = "<tr class=\"run ok\" data-run=\"" + std::to_string(r["run"].get<uint64_t>())
+                              + "\"><td>" + std::to_string(r["run"].get<uint64_t>())
+                              + "</td><td class=\"production\">"
+                              + r["production"].get<std::string>() + "</td>";
+      CHECK(dom.find(row) != std::string::npos);
+    }
+    dom = test::browser_dom(url + "#live", dir.path());
+    CHECK(dom.find("<tr class=\"beside-production\" data-production=\"gaia-dr3-lightcurves\">")
+          != std::string::npos);
+    CHECK(dom.find("run " + std::to_string(lc["run"]["id"].get<uint64_t>()) + " ok")
+          != std::string::npos);
+  }
+
+  // /metrics: the light-curve production's own names, beside the
+  // variability run's, unchanged by the requests.
+  auto metrics = test::http_get(port, "/metrics");
+  REQUIRE(metrics.status == 200);
+  test::write_file(dir / "metrics.txt", metrics.body);
+  auto lint = test::run_command("promtool check metrics < '" + (dir / "metrics.txt").string()
+                                + "'");
+  INFO(lint.output);
+  CHECK(lint.code == 0);
+  auto v = test::prometheus_samples(metrics.body);
+  CHECK(v["gaia_dr3_runs_total{outcome=\"ok\"}"] == 1);
+  CHECK(v["gaia_dr3_jobs_total{node=\"download\",outcome=\"done\"}"] == 3);
+  CHECK(v["gaia_dr3_lightcurves_runs_total{outcome=\"ok\"}"] == 2);
+  CHECK(v["gaia_dr3_lightcurves_runs_total{outcome=\"failed\"}"] == 0);
+  CHECK(v["gaia_dr3_lightcurves_run_in_progress"] == 0);
+  CHECK(v["gaia_dr3_lightcurves_jobs_total{node=\"lc_select\",outcome=\"done\"}"] == 3);
+  CHECK(v["gaia_dr3_lightcurves_jobs_total{node=\"lc_assemble\",outcome=\"done\"}"] == 2);
+
+  // status lists the answered requests, newest first.
+  {
+    fs::create_directories(dir / "status");
+    test::child_process status({"status", "--config", config.string()}, env, dir / "status");
+    CHECK(status.wait(60s) == 0);
+    const auto text = status.out();
+    INFO(text);
+    const auto second = text.find("lightcurves: second done: ");
+    const auto first = text.find("lightcurves: first done: ");
+    CHECK(second != std::string::npos);
+    CHECK(first != std::string::npos);
+    CHECK(second < first);
+  }
+
+  // A config that does not load pauses the inbox; fixed, it resumes.
+  test::write_file(config.string() + ".new", "{\"lightcurves_format\": \"xls\"}\n");
+  fs::rename(config.string() + ".new", config);
+  REQUIRE(test::wait_for_log(serve, "inbox paused: ", 60s));
+  drop("third.txt", id0 + "\n");
+  CHECK_FALSE(fs::exists(inbox / "third.done"));
+  CHECK_FALSE(fs::exists(inbox / "third.err"));
+  write_inbox_config(config, "csv");
+  REQUIRE(test::wait_for_file(inbox / "third.done", 120s));
+  CHECK(serve.err().find("the inbox resumes") != std::string::npos);
+  CHECK(test::zip_entry_names(inbox / "third.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id0 + ".csv",
+                                    "not_found.txt"});
+
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(30s) == 0);
+  // The variability run was not disturbed: still its one verdict.
+  CHECK(fs::exists(out / "results.done"));
+  CHECK_FALSE(fs::exists(out / "results.err"));
+}
