@@ -353,7 +353,11 @@ TEST_CASE("lightcurves inbox: requests dropped in are answered beside them (NAME
   drop("wrong.txt", id1 + "\n");
   drop("good.csv", "source_id,ra\n" + id3 + ",1.5\n" + id1 + ",2.5\n5,0\n");
   {
-    inbox_service service([&s] { return s; }, run_lightcurves_once);
+    inbox_service service([&s] { return s; },
+                          [](const settings& now, const lightcurve_job& job,
+                             std::shared_ptr<engine::run_control> runs) {
+                            return run_lightcurves_once(now, job, std::move(runs));
+                          });
     for (const char* marker : {"bad.err", "good.done", "raw.done", "wrong.err"}) {
       INFO(marker);
       REQUIRE(test::wait_for_file(inbox / marker, std::chrono::seconds(60)));
