@@ -336,7 +336,7 @@ std::vector<covered_type> covered_types() {
     cover<lc_select_request>([](double) {
       return lc_select_request{u64_max, odd,     "https://ü/%s", "/dl/ä.csv.gz", false,
                                "ABCDEF", u64_max, "/w/ids.bin",  u64_max - 1,   u64_max - 2,
-                               "/p/ö.csv", "/p/ö.missing"};
+                               "/p/ö.fragment", "/p/ö.missing", "fits", "raw"};
     }),
     cover<lc_select_reply>([](double d) {
       return lc_select_reply{odd,         u64_max,     true,        std::numeric_limits<int>::min(),
