@@ -63,7 +63,10 @@ fragment_writer::fragment_writer(std::string path, lightcurve::table_format form
     table_out_(std::make_unique<std::ostream>(table_buf_.get())) {
   f_ = std::fopen(tmp_.c_str(), "wb");
   if (f_ == nullptr) throw output_error("cannot create " + tmp_ + ": " + fragment_errno());
-  std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+  // glibc ignores the size without a buffer (and writes 4 KiB at a time):
+  // one of our own.
+  io_buffer_.resize(1 << 20);
+  std::setvbuf(f_, io_buffer_.data(), _IOFBF, io_buffer_.size());
 }
 
 fragment_writer::~fragment_writer() {

@@ -68,6 +68,7 @@ public:
 private:
   void write(const char* data, size_t n);
   std::string path_, tmp_;
+  std::vector<char> io_buffer_; ///< stdio's buffer, alive until f_ is closed
   lightcurve::table_format format_;
   std::string ext_;
   std::FILE* f_ = nullptr;
