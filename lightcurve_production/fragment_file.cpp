@@ -57,31 +57,10 @@ private:
 } // namespace
 
 fragment_writer::fragment_writer(std::string path, lightcurve::table_format format)
-  : path_(std::move(path)), tmp_(path_ + ".tmp"), format_(format),
+  : path_(path), out_(std::move(path)), format_(format),
     ext_(lightcurve::format_extension(format)),
     table_buf_(std::make_unique<append_to_string>(table_text_)),
-    table_out_(std::make_unique<std::ostream>(table_buf_.get())) {
-  f_ = std::fopen(tmp_.c_str(), "wb");
-  if (f_ == nullptr) throw output_error("cannot create " + tmp_ + ": " + fragment_errno());
-  // glibc ignores the size without a buffer (and writes 4 KiB at a time):
-  // one of our own.
-  io_buffer_.resize(1 << 20);
-  std::setvbuf(f_, io_buffer_.data(), _IOFBF, io_buffer_.size());
-}
-
-fragment_writer::~fragment_writer() {
-  if (f_ != nullptr) {
-    std::fclose(f_);
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-  }
-}
-
-void fragment_writer::write(const char* data, size_t n) {
-  if (n > 0 && std::fwrite(data, 1, n, f_) != n)
-    throw output_error("cannot write " + tmp_ + ": " + fragment_errno());
-  written_ += n;
-}
+    table_out_(std::make_unique<std::ostream>(table_buf_.get())) {}
 
 void fragment_writer::header(const std::vector<std::string>& columns) {
   // A file without a column the tables need is no archive file: the
@@ -113,18 +92,16 @@ void fragment_writer::row(const selected_row& r) {
   fragment_entry e;
   e.source_id = r.source_id;
   e.name = lightcurve::datalink_file_name(r.source_id, ext_);
-  e.offset = written_;
+  e.offset = out_.size();
   e.size = deflated_.size();
   e.uncompressed = table_text_.size();
   e.crc = crc32_of(table_text_.data(), table_text_.size());
-  write(deflated_.data(), deflated_.size());
+  out_.write(deflated_.data(), deflated_.size());
   index_.push_back(std::move(e));
 }
 
 void fragment_writer::restart() {
-  if (std::fflush(f_) != 0 || ::ftruncate(fileno(f_), 0) != 0 || std::fseek(f_, 0, SEEK_SET) != 0)
-    throw output_error("cannot truncate " + tmp_ + ": " + fragment_errno());
-  written_ = 0;
+  out_.truncate();
   columns_.reset();
   index_.clear();
   skipped_ = 0;
@@ -137,7 +114,7 @@ void fragment_writer::commit() {
             [](const fragment_entry& a, const fragment_entry& b) {
               return a.source_id < b.source_id;
             });
-  const uint64_t index_offset = written_;
+  const uint64_t index_offset = out_.size();
   std::string tail;
   for (const auto& e : index_) {
     put_le(tail, static_cast<uint64_t>(e.source_id), 8);
@@ -152,17 +129,8 @@ void fragment_writer::commit() {
   put_le(tail, index_.size(), 8);
   put_le(tail, skipped_, 8);
   tail.append(fragment_magic, sizeof fragment_magic);
-  write(tail.data(), tail.size());
-  const bool closed = std::fclose(f_) == 0;
-  f_ = nullptr;
-  if (!closed) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-    throw output_error("cannot write " + tmp_ + ": " + fragment_errno());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw output_error("cannot rename " + tmp_ + " to " + path_ + ": " + ec.message());
+  out_.write(tail.data(), tail.size());
+  out_.commit();
 }
 
 fragment_reader::fragment_reader(const std::string& path) : path_(path) {

@@ -20,6 +20,7 @@
 #include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/formats/table_files.hpp"
 #include "lightcurve_production/fast_deflate.hpp"
+#include "lightcurve_production/spool_file.hpp"
 #include "lightcurve_select/row_select.hpp"
 
 #include <cstdint>
@@ -52,9 +53,6 @@ struct fragment_entry {
 class fragment_writer final : public selected_row_sink {
 public:
   fragment_writer(std::string path, lightcurve::table_format format);
-  ~fragment_writer() override;
-  fragment_writer(const fragment_writer&) = delete;
-  fragment_writer& operator=(const fragment_writer&) = delete;
 
   void header(const std::vector<std::string>& columns) override;
   void row(const selected_row& r) override;
@@ -66,13 +64,10 @@ public:
   const std::vector<std::string>& examples() const { return examples_; }
 
 private:
-  void write(const char* data, size_t n);
-  std::string path_, tmp_;
-  std::vector<char> io_buffer_; ///< stdio's buffer, alive until f_ is closed
+  std::string path_;
+  spool_file out_;
   lightcurve::table_format format_;
   std::string ext_;
-  std::FILE* f_ = nullptr;
-  uint64_t written_ = 0;
   std::optional<lightcurve::epoch_columns> columns_;
   std::vector<fragment_entry> index_;
   uint64_t skipped_ = 0;
