@@ -11,6 +11,18 @@
 
 namespace gaia {
 
+void discard_temporary(const std::string& tmp, const std::string& why) {
+  std::error_code ignored;
+  std::filesystem::remove(tmp, ignored);
+  throw output_error("cannot write " + tmp + ": " + why);
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw output_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
 spool_file::spool_file(std::string path)
   : path_(std::move(path)), tmp_(path_ + ".tmp"), buffer_(1 << 20) {
   f_ = std::fopen(tmp_.c_str(), "wb");
@@ -41,14 +53,8 @@ void spool_file::truncate() {
 void spool_file::commit() {
   const bool closed = std::fclose(f_) == 0;
   f_ = nullptr;
-  if (!closed) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-    throw output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw output_error("cannot rename " + tmp_ + " to " + path_ + ": " + ec.message());
+  if (!closed) discard_temporary(tmp_, std::strerror(errno));
+  rename_into_place(tmp_, path_);
 }
 
 } // namespace gaia

@@ -12,6 +12,12 @@
 
 namespace gaia {
 
+/// A temporary that could not be written whole: removed, and output_error
+/// thrown naming it ("cannot write <tmp>: <why>").
+[[noreturn]] void discard_temporary(const std::string& tmp, const std::string& why);
+/// Renames a whole temporary into place; output_error naming both if not.
+void rename_into_place(const std::string& tmp, const std::string& path);
+
 class spool_file {
 public:
   /// Throws output_error naming the temporary when it cannot be created.

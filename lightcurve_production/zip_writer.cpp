@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "lightcurve_production/fast_deflate.hpp"
+#include "lightcurve_production/spool_file.hpp"
 #include "lightcurve_production/zip_file_io.hpp"
 
 #include <zip.h>
@@ -134,23 +135,13 @@ void zip_writer::add_file(const std::string& name, const std::string& path) {
 uint64_t zip_writer::commit() {
   const int closed = zipClose(static_cast<zipFile>(zip_), nullptr);
   zip_ = nullptr;
-  if (closed != ZIP_OK) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-    throw output_error("cannot write " + tmp_ + ": " + error_text());
-  }
+  if (closed != ZIP_OK) discard_temporary(tmp_, error_text());
   // The answer people act on: on disk before it has its name.
   const int fd = ::open(tmp_.c_str(), O_RDONLY);
   const bool synced = fd >= 0 && ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
-  if (!synced) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-    throw output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw output_error("cannot rename " + tmp_ + " to " + path_ + ": " + ec.message());
+  if (!synced) discard_temporary(tmp_, std::strerror(errno));
+  rename_into_place(tmp_, path_);
   engine::fsync_directory(std::filesystem::path(path_).parent_path().string());
   return std::filesystem::file_size(path_);
 }
