@@ -222,7 +222,8 @@ bool split_csv_views(std::string_view record, std::vector<std::string_view>& out
       out.emplace_back(); // a trailing comma: an empty last field
     }
     // The arena is complete: no more appends to move it.
-    for (const auto& u : in_arena) out[u.field] = std::string_view(arena).substr(u.offset, u.length);
+    for (const auto& u : in_arena)
+      out[u.field] = std::string_view(arena).substr(u.offset, u.length);
     return true;
   }
 }

@@ -9,7 +9,7 @@
 #include "lightcurve/raw_table.hpp"
 #include "lightcurve_production/fragment_file.hpp"
 #include "lightcurve_production/part_file.hpp"
-#include "lightcurve_production/zip_writer.hpp"
+#include "lightcurve_output/zip_writer.hpp"
 #include "messages/errors.hpp"
 
 #include <charconv>

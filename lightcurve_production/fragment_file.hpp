@@ -19,8 +19,8 @@
 
 #include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/formats/table_files.hpp"
-#include "lightcurve_production/fast_deflate.hpp"
-#include "lightcurve_production/spool_file.hpp"
+#include "lightcurve_output/fast_deflate.hpp"
+#include "lightcurve_output/spool_file.hpp"
 #include "lightcurve_select/row_select.hpp"
 
 #include <cstdint>

@@ -72,7 +72,9 @@ struct lc_assemble_request {
 struct lc_assemble_reply {
   uint64_t sources = 0;      ///< light curves in the zip
   uint64_t not_found = 0;    ///< ids in not_found.txt
-  uint64_t skipped_rows = 0; ///< selected rows that could not be parsed
+  /// raw: selected rows that could not be parsed (standard: the select
+  /// replies count them, as the workers parse the rows).
+  uint64_t skipped_rows = 0;
   std::vector<std::string> skip_examples; ///< the first reasons
   uint64_t zip_bytes = 0;
   double seconds = 0;

@@ -5,7 +5,7 @@
 // assemble step reads it back ordered by source_id, one row at a time.
 #pragma once
 
-#include "lightcurve_production/spool_file.hpp"
+#include "lightcurve_output/spool_file.hpp"
 #include "lightcurve_select/row_select.hpp"
 
 #include <cstdint>

@@ -14,7 +14,7 @@
 #include "lightcurve_production/assemble_operation.hpp"
 #include "lightcurve_production/fragment_file.hpp"
 #include "lightcurve_production/part_file.hpp"
-#include "lightcurve_production/zip_writer.hpp"
+#include "lightcurve_output/zip_writer.hpp"
 #include "lightcurve_select/row_select.hpp"
 #include "tools/synth/synth.hpp"
 

@@ -1,5 +1,5 @@
 // minizip's file layer over our own buffer (zip_file_io.hpp).
-#include "lightcurve_production/zip_file_io.hpp"
+#include "lightcurve_output/zip_file_io.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

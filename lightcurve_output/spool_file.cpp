@@ -1,5 +1,5 @@
 // A select worker's output file (spool_file.hpp).
-#include "lightcurve_production/spool_file.hpp"
+#include "lightcurve_output/spool_file.hpp"
 
 #include "core/errors.hpp"
 

@@ -1,5 +1,5 @@
 // Raw deflate with ISA-L level 1 (fast_deflate.hpp).
-#include "lightcurve_production/fast_deflate.hpp"
+#include "lightcurve_output/fast_deflate.hpp"
 
 #include "core/errors.hpp"
 

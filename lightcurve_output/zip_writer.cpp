@@ -1,11 +1,11 @@
 // The answer's zip (zip_writer.hpp) on minizip's zip.h, raw mode.
-#include "lightcurve_production/zip_writer.hpp"
+#include "lightcurve_output/zip_writer.hpp"
 
 #include "core/errors.hpp"
 #include "engine/state/atomic_file.hpp"
-#include "lightcurve_production/fast_deflate.hpp"
-#include "lightcurve_production/spool_file.hpp"
-#include "lightcurve_production/zip_file_io.hpp"
+#include "lightcurve_output/fast_deflate.hpp"
+#include "lightcurve_output/spool_file.hpp"
+#include "lightcurve_output/zip_file_io.hpp"
 
 #include <zip.h>
 
