@@ -23,6 +23,7 @@ COPY results /src/results
 COPY lightcurve /src/lightcurve
 COPY importer /src/importer
 COPY lightcurve_select /src/lightcurve_select
+COPY lightcurve_output /src/lightcurve_output
 COPY settings /src/settings
 COPY actors /src/actors
 COPY messages /src/messages

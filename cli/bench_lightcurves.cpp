@@ -121,18 +121,23 @@ int lightcurve_bench(const lightcurve_bench_args& a) {
               scale_text(a.scale).c_str(),
               static_cast<unsigned long long>(drawn.archive_sources), mb, threads, a.repeat);
   std::printf("| run | wall s | CPU s | peak RSS MB | MB/s compressed | x variability "
-              "throughput | target >= %.2f | target RSS <= %.0f MB |\n",
+              "throughput | target >= %.2f | target RSS <= %.0f MB | x variability, CPU |\n",
               target_ratio, target_rss_mb);
-  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |\n");
   for (size_t i = 0; i < figs.size(); ++i) {
     const auto& f = figs[i];
     const double ratio = f.wall > 0 ? figs[0].wall / f.wall : 0;
+    const double cpu_ratio = f.cpu > 0 ? figs[0].cpu / f.cpu : 0;
     const bool lc = i > 0;
-    std::printf("| %s%s | %.2f | %.2f | %.0f | %.1f | %.2f | %s | %s |\n", f.name.c_str(),
+    std::printf("| %s%s | %.2f | %.2f | %.0f | %.1f | %.2f | %s | %s | %.2f |\n", f.name.c_str(),
                 f.ok ? "" : " (FAILED)", f.wall, f.cpu, f.rss, f.wall > 0 ? mb / f.wall : 0,
                 ratio, lc ? (ratio >= target_ratio ? "met" : "missed") : "",
-                lc ? (f.rss <= target_rss_mb ? "met" : "missed") : "");
+                lc ? (f.rss <= target_rss_mb ? "met" : "missed") : "", cpu_ratio);
   }
+  // On a shared host each process gets what the others leave of the
+  // cores: the wall ratio then says more of the host than of the code.
+  std::printf("\n(the target is judged on wall time; on a busy host, where a run gets well "
+              "under all of the cores (CPU s / wall s here), read the CPU ratio)\n");
   std::printf("\nids asked: %llu (%llu of the archive's sources, spread over %llu of its %zu "
               "files, and %llu in a file's range that the file does not hold)\n",
               static_cast<unsigned long long>(drawn.held + drawn.absent),

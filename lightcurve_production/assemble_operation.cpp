@@ -5,17 +5,15 @@
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "lightcurve/formats/table_files.hpp"
-#include "lightcurve/standard_table.hpp"
-#include "lightcurve_production/part_rows.hpp"
+#include "lightcurve_output/zip_writer.hpp"
+#include "lightcurve_production/fragment_file.hpp"
 #include "lightcurve_production/raw_answer.hpp"
-#include "lightcurve_production/zip_writer.hpp"
 #include "messages/errors.hpp"
 
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace gaia {
 
@@ -116,12 +114,18 @@ lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
 
   zip_writer zip(req.zip_path);
   if (req.structure == "standard") {
-    for_each_row(req, reply, [&](const lc::epoch_row& row) {
-      std::ostringstream out;
-      lc::write_table(out, lc::standard_table(row), *format);
-      zip.add(lc::datalink_file_name(row.source_id, ext), out.str());
-      ++reply.sources;
-    });
+    // The select workers made and deflated the tables (fragment_file.hpp):
+    // the entries are copied in range order, each fragment's ascending.
+    // Their unparsed rows were counted in the select replies.
+    std::string entry;
+    for (const auto& path : req.parts) {
+      fragment_reader fragment(path);
+      for (const auto& e : fragment.entries()) {
+        fragment.read(e, entry);
+        zip.add_deflated(e.name, entry.data(), entry.size(), e.uncompressed, e.crc);
+        ++reply.sources;
+      }
+    }
   } else {
     const auto raw_path = (work / raw_entry_name(ext)).string();
     write_raw_answer(req, *format, raw_path, reply);

@@ -47,8 +47,11 @@ namespace {
 using self_ptr = engine::process_actor::stateful_pointer<lightcurve_process_state>;
 using run_ptr = std::shared_ptr<lc_run>;
 
-std::string part_path(const run_ptr& run, const file_range& r) {
-  return (fs::path(run->work) / "parts" / (r.label() + ".csv")).string();
+/// standard: a fragment of deflated tables; raw: the rows' text.
+std::string part_path(const run_ptr& run, const file_range& r, const std::string& structure) {
+  return (fs::path(run->work) / "parts"
+          / (r.label() + (structure == "standard" ? ".fragment" : ".csv")))
+    .string();
 }
 std::string missing_path(const run_ptr& run, const file_range& r) {
   return (fs::path(run->work) / "parts" / (r.label() + ".missing")).string();
@@ -146,7 +149,7 @@ void assemble(self_ptr self, const run_ptr& run) {
   lc_assemble_request req{run->id, {}, {}, no_file_path(run), answer.zip, answer.not_found,
                           job.format, job.structure};
   for (const auto& f : run->files) {
-    req.parts.push_back(part_path(run, f.range));
+    req.parts.push_back(part_path(run, f.range, job.structure));
     req.missing.push_back(missing_path(run, f.range));
   }
   self->request(self->state.peers.assemble, caf::infinite, req)
@@ -211,8 +214,10 @@ void select_all(self_ptr self, const run_ptr& run) {
                           run->ids_path,
                           f.first,
                           f.count,
-                          part_path(run, f.range),
-                          missing_path(run, f.range)};
+                          part_path(run, f.range, st.job.structure),
+                          missing_path(run, f.range),
+                          st.job.format,
+                          st.job.structure};
     self->request(st.peers.select, caf::infinite, req)
       .then(
         [self, run, req](lc_select_reply& rep) {

@@ -6,8 +6,9 @@
 //     -> prepare_request (the archive's _MD5SUM.txt: its files and MD5s)
 //     -> the files that hold the ids (the others are not fetched); the ids
 //        in no file's range to no_file.ids
-//     -> per holding file: lc_select_request (select pool: the asked rows
-//        spooled to parts/<label>.csv as the file streams)
+//     -> per holding file: lc_select_request (select pool: as the file
+//        streams, the asked rows' tables deflated into parts/<label>.fragment
+//        for standard, their text into parts/<label>.csv for raw)
 //     -> all in: lc_assemble_request (the zip and not_found.txt)
 //     -> reply engine::run_outcome (the service writes the verdict)
 //   any failure -> cancel the request's other jobs, no zip

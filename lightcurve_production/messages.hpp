@@ -21,7 +21,9 @@
 namespace gaia {
 
 /// Pick the asked rows out of one archive file, fetched (or read where it
-/// is kept), into a part file: the header row and the rows' text.
+/// is kept), into a part file: for --structure standard a fragment (their
+/// tables in `format`, deflated: fragment_file.hpp), for raw the header
+/// row and the rows' text (part_file.hpp).
 struct lc_select_request {
   uint64_t run_id = 0;
   std::string label;        ///< the file's range, "000000-003111"
@@ -33,8 +35,10 @@ struct lc_select_request {
   std::string ids_path;     ///< the request's sorted id file
   uint64_t first = 0;       ///< this file's ids: [first, first + count)
   uint64_t count = 0;
-  std::string part_path;    ///< the selected rows (<label>.csv)
+  std::string part_path;    ///< the selected rows (<label>.fragment or .csv)
   std::string missing_path; ///< the asked ids the file does not hold
+  std::string format = "votable";     ///< lightcurve::table_format's name
+  std::string structure = "standard"; ///< "standard" (a fragment) or "raw" (text)
 };
 
 /// What one file gave.
@@ -45,7 +49,9 @@ struct lc_select_reply {
   int attempts = 0;        ///< transfers (0 when read from disk)
   uint64_t selected = 0;   ///< rows written to the part
   uint64_t missing = 0;    ///< asked ids the file does not hold
-  uint64_t skipped_rows = 0; ///< malformed rows of the file (skipped, counted)
+  /// Malformed rows of the file (skipped, counted), and for standard the
+  /// asked rows whose arrays did not parse (not in the fragment).
+  uint64_t skipped_rows = 0;
   uint64_t repeated = 0;   ///< an asked source's second row in the file
   double seconds = 0;
 };
@@ -54,7 +60,7 @@ struct lc_select_reply {
 /// renamed) and not_found.txt.
 struct lc_assemble_request {
   uint64_t run_id = 0;
-  std::vector<std::string> parts;   ///< in range order
+  std::vector<std::string> parts;   ///< in range order (fragments for standard)
   std::vector<std::string> missing; ///< each part's missing ids, same order
   std::string no_file_path;         ///< the asked ids in no file's range
   std::string zip_path;             ///< the answer
@@ -66,7 +72,9 @@ struct lc_assemble_request {
 struct lc_assemble_reply {
   uint64_t sources = 0;      ///< light curves in the zip
   uint64_t not_found = 0;    ///< ids in not_found.txt
-  uint64_t skipped_rows = 0; ///< selected rows that could not be parsed
+  /// raw: selected rows that could not be parsed (standard: the select
+  /// replies count them, as the workers parse the rows).
+  uint64_t skipped_rows = 0;
   std::vector<std::string> skip_examples; ///< the first reasons
   uint64_t zip_bytes = 0;
   double seconds = 0;
@@ -76,7 +84,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lc_select_request& x) {
   return f(caf::meta::type_name("lc_select_request"), x.run_id, x.label, x.url, x.path, x.keep,
            x.expected_md5, x.max_line_bytes, x.ids_path, x.first, x.count, x.part_path,
-           x.missing_path);
+           x.missing_path, x.format, x.structure);
 }
 inline const engine::message_type<lc_select_request> lc_select_request_type{
   "gaia::lc_select_request"};

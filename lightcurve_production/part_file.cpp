@@ -42,23 +42,7 @@ std::string_view field_at(std::string_view record, size_t index) {
 
 } // namespace
 
-part_writer::part_writer(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-  f_ = std::fopen(tmp_.c_str(), "wb");
-  if (f_ == nullptr) throw output_error("cannot create " + tmp_ + ": " + errno_text());
-}
-
-part_writer::~part_writer() {
-  if (f_ != nullptr) {
-    std::fclose(f_);
-    std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
-  }
-}
-
-void part_writer::write(const char* data, size_t n) {
-  if (n > 0 && std::fwrite(data, 1, n, f_) != n)
-    throw output_error("cannot write " + tmp_ + ": " + errno_text());
-}
+part_writer::part_writer(std::string path) : out_(std::move(path)) {}
 
 void part_writer::header(const std::vector<std::string>& columns) {
   std::string line;
@@ -67,29 +51,17 @@ void part_writer::header(const std::vector<std::string>& columns) {
     line += columns[i]; // the archive's names: plain identifiers
   }
   line += '\n';
-  write(line.data(), line.size());
+  out_.write(line.data(), line.size());
 }
 
 void part_writer::row(const selected_row& r) {
-  write(r.text.data(), r.text.size());
-  write("\n", 1);
+  out_.write(r.text.data(), r.text.size());
+  out_.write("\n", 1);
 }
 
-void part_writer::restart() {
-  if (std::fflush(f_) != 0 || ::ftruncate(fileno(f_), 0) != 0 || std::fseek(f_, 0, SEEK_SET) != 0)
-    throw output_error("cannot truncate " + tmp_ + ": " + errno_text());
-}
+void part_writer::restart() { out_.truncate(); }
 
-void part_writer::commit() {
-  if (std::fclose(f_) != 0) {
-    f_ = nullptr;
-    throw output_error("cannot write " + tmp_ + ": " + errno_text());
-  }
-  f_ = nullptr;
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw output_error("cannot rename " + tmp_ + " to " + path_ + ": " + ec.message());
-}
+void part_writer::commit() { out_.commit(); }
 
 void write_id_lines(const std::string& path, const std::vector<int64_t>& ids) {
   engine::atomic_file out(path, engine::durability::cache);

@@ -5,6 +5,7 @@
 // assemble step reads it back ordered by source_id, one row at a time.
 #pragma once
 
+#include "lightcurve_output/spool_file.hpp"
 #include "lightcurve_select/row_select.hpp"
 
 #include <cstdint>
@@ -21,9 +22,6 @@ namespace gaia {
 class part_writer final : public selected_row_sink {
 public:
   explicit part_writer(std::string path);
-  ~part_writer() override;
-  part_writer(const part_writer&) = delete;
-  part_writer& operator=(const part_writer&) = delete;
 
   void header(const std::vector<std::string>& columns) override;
   void row(const selected_row& r) override;
@@ -31,9 +29,7 @@ public:
   void commit();
 
 private:
-  void write(const char* data, size_t n);
-  std::string path_, tmp_;
-  std::FILE* f_ = nullptr;
+  spool_file out_;
 };
 
 /// Writes ascending ids, one per line, to `path` (via a temporary name).

@@ -4,6 +4,7 @@
 #include "actors/transfer_options.hpp"
 #include "download/checksums.hpp"
 #include "engine/log.hpp"
+#include "lightcurve_production/fragment_file.hpp"
 #include "lightcurve_production/part_file.hpp"
 #include "lightcurve_select/id_list.hpp"
 #include "lightcurve_select/row_select.hpp"
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 namespace gaia {
 
@@ -26,10 +28,25 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
     sorted_id_file ids(req.ids_path);
     asked = ids.read(req.first, req.count);
   }
-  part_writer part(req.part_path);
+  // standard: each asked row's table made and deflated here, as the file
+  // streams (fragment_file.hpp); raw: the rows' text, for the one table the
+  // assemble step writes.
+  std::optional<fragment_writer> fragment;
+  std::optional<part_writer> text_part;
+  selected_row_sink* sink = nullptr;
+  if (req.structure == "standard") {
+    const auto format = lightcurve::parse_table_format(req.format);
+    if (!format) throw input_error(req.url + ": format '" + req.format + "' is not one of "
+                                   "votable, votable_plain, fits, ecsv, csv");
+    sink = &fragment.emplace(req.part_path, *format);
+  } else if (req.structure == "raw") {
+    sink = &text_part.emplace(req.part_path);
+  } else {
+    throw input_error(req.url + ": structure '" + req.structure + "' is not standard or raw");
+  }
   read_options ro;
   if (req.max_line_bytes > 0) ro.max_line_bytes = req.max_line_bytes;
-  stream_select select(req.url, std::move(asked), part, ro);
+  stream_select select(req.url, std::move(asked), *sink, ro);
   lc_select_reply reply;
   reply.label = req.label;
 
@@ -73,17 +90,26 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
     reply.attempts = r.attempts;
     reply.fetched = true;
   }
-  part.commit();
+  uint64_t unparsed = 0; // asked rows whose arrays did not parse (standard)
+  std::vector<std::string> unparsed_why;
+  if (fragment) {
+    fragment->commit();
+    unparsed = fragment->skipped();
+    unparsed_why = fragment->examples();
+  } else {
+    text_part->commit();
+  }
   const auto& res = select.result();
   write_id_lines(req.missing_path, res.not_found);
-  reply.selected = res.selected;
+  reply.selected = res.selected - unparsed;
   reply.missing = res.not_found.size();
-  reply.skipped_rows = res.stats.skipped_rows;
+  reply.skipped_rows = res.stats.skipped_rows + unparsed;
   reply.repeated = res.repeated;
-  if (res.stats.skipped_rows > 0 || res.repeated > 0) {
+  if (reply.skipped_rows > 0 || res.repeated > 0) {
     std::string why;
     for (const auto& e : res.stats.skip_examples) why += "; " + e;
-    engine::log_line("lc_select", req.url + ": skipped " + std::to_string(res.stats.skipped_rows)
+    for (const auto& e : unparsed_why) why += "; " + e;
+    engine::log_line("lc_select", req.url + ": skipped " + std::to_string(reply.skipped_rows)
                                     + " malformed rows, " + std::to_string(res.repeated)
                                     + " repeated rows" + why);
   }

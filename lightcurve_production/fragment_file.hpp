@@ -1,0 +1,106 @@
+// One archive file's share of the answer (--structure standard), made by
+// its select worker as the file streams: each asked row is parsed and
+// written as its DataLink table, deflated (fast_deflate.hpp), and appended
+// to one fragment file; the final assemble step only copies the deflated
+// entries into the zip (zip_writer::add_deflated), in source_id order. So
+// the formatting and the compression run in every select worker at once,
+// not on one thread after the last file, and no row's text is spooled.
+//
+// The fragment, one file at the request's part_path (shipped as it is by
+// remote workers):
+//
+//   the entries' deflated bytes, back to back, in the file's row order
+//   the index, sorted by source_id; per entry, little-endian:
+//     int64 source_id, uint64 offset, uint64 deflated size,
+//     uint64 uncompressed size, uint32 CRC-32, uint32 name length, name
+//   the footer (32 bytes): uint64 the index's offset, uint64 entries,
+//     uint64 malformed rows skipped, "GAIALCF1"
+#pragma once
+
+#include "lightcurve/epoch_row_parser.hpp"
+#include "lightcurve/formats/table_files.hpp"
+#include "lightcurve_output/fast_deflate.hpp"
+#include "lightcurve_output/spool_file.hpp"
+#include "lightcurve_select/row_select.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gaia {
+
+/// One source's table in a fragment.
+struct fragment_entry {
+  int64_t source_id = 0;
+  std::string name; ///< the zip entry's name (datalink_file_name)
+  uint64_t offset = 0;
+  uint64_t size = 0;         ///< deflated bytes
+  uint64_t uncompressed = 0; ///< the table's bytes
+  uint32_t crc = 0;          ///< the table's CRC-32
+};
+
+/// A selected_row_sink writing the fragment at `path` (via "<path>.tmp").
+/// A row that does not parse is skipped and counted (skipped(), the first
+/// reasons in examples()), as the import skips a malformed row. restart()
+/// truncates it (a download that starts over); commit() writes the index
+/// and renames it into place; destroyed without commit(), the temporary is
+/// removed. Write errors throw output_error naming the file. Memory: one
+/// row, its table, and the index (about 80 bytes an entry).
+class fragment_writer final : public selected_row_sink {
+public:
+  fragment_writer(std::string path, lightcurve::table_format format);
+
+  void header(const std::vector<std::string>& columns) override;
+  void row(const selected_row& r) override;
+  void restart() override;
+  void commit();
+
+  uint64_t entries() const { return index_.size(); }
+  uint64_t skipped() const { return skipped_; }
+  const std::vector<std::string>& examples() const { return examples_; }
+
+private:
+  std::string path_;
+  spool_file out_;
+  lightcurve::table_format format_;
+  std::string ext_;
+  std::optional<lightcurve::epoch_columns> columns_;
+  std::vector<fragment_entry> index_;
+  uint64_t skipped_ = 0;
+  std::vector<std::string> examples_;
+  // Reused from row to row: the table's text and its deflated bytes.
+  std::string table_text_;
+  std::unique_ptr<std::streambuf> table_buf_;
+  std::unique_ptr<std::ostream> table_out_;
+  std::string deflated_;
+  fast_deflater deflater_;
+};
+
+/// A fragment read back: its index, and each entry's deflated bytes.
+class fragment_reader {
+public:
+  /// Throws input_error naming `path` for a file that is not a whole
+  /// fragment (no footer, an index out of bounds or not ascending).
+  explicit fragment_reader(const std::string& path);
+  ~fragment_reader();
+  fragment_reader(const fragment_reader&) = delete;
+  fragment_reader& operator=(const fragment_reader&) = delete;
+
+  /// Ascending by source_id.
+  const std::vector<fragment_entry>& entries() const { return index_; }
+  uint64_t skipped() const { return skipped_; }
+  /// Entry `e`'s deflated bytes into `out` (replacing its contents).
+  void read(const fragment_entry& e, std::string& out);
+
+private:
+  std::string path_;
+  int fd_ = -1;
+  std::vector<fragment_entry> index_;
+  uint64_t skipped_ = 0;
+};
+
+} // namespace gaia
