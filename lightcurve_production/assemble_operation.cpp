@@ -100,51 +100,83 @@ std::string raw_entry_name(const std::string& extension) {
   return "EPOCH_PHOTOMETRY_RAW." + extension;
 }
 
-lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
+/// The zip of the run being assembled, open between its pieces.
+struct answer_assembly::open_answer {
+  open_answer(uint64_t run, const std::string& path) : run_id(run), zip_path(path), zip(path) {}
+  uint64_t run_id;
+  std::string zip_path;
+  zip_writer zip;
+  uint64_t sources = 0; ///< entries appended so far
+};
+
+answer_assembly::answer_assembly() = default;
+answer_assembly::~answer_assembly() = default;
+
+lc_assemble_reply answer_assembly::take(const lc_assemble_request& req) {
   const auto started = std::chrono::steady_clock::now();
   auto format = lc::parse_table_format(req.format);
   if (!format) throw input_error("format '" + req.format + "' is not one of votable, "
                                  "votable_plain, fits, ecsv, csv");
   if (req.structure != "standard" && req.structure != "raw")
     throw input_error("structure '" + req.structure + "' is not standard or raw");
+  if (req.more && req.structure != "standard")
+    throw input_error("only a standard answer is assembled in pieces");
+  // A zip left open by a run that ended without its last piece (failed,
+  // cancelled) is no part of this one.
+  if (open_ && (open_->run_id != req.run_id || open_->zip_path != req.zip_path)) open_.reset();
   const std::string ext(lc::format_extension(*format));
   // The request's own files (not_found, the raw table) go beside its parts.
   const auto work = std::filesystem::path(req.no_file_path).parent_path();
   lc_assemble_reply reply;
-
-  zip_writer zip(req.zip_path);
-  if (req.structure == "standard") {
-    // The select workers made and deflated the tables (fragment_file.hpp):
-    // the entries are copied in range order, each fragment's ascending.
-    // Their unparsed rows were counted in the select replies.
-    std::string entry;
-    for (const auto& path : req.parts) {
-      fragment_reader fragment(path);
-      for (const auto& e : fragment.entries()) {
-        fragment.read(e, entry);
-        zip.add_deflated(e.name, entry.data(), entry.size(), e.uncompressed, e.crc);
-        ++reply.sources;
+  try {
+    if (!open_) open_ = std::make_unique<open_answer>(req.run_id, req.zip_path);
+    auto& zip = open_->zip;
+    if (req.structure == "standard") {
+      // The select workers made and deflated the tables (fragment_file.hpp):
+      // the entries are copied in range order, each fragment's ascending.
+      // Their unparsed rows were counted in the select replies.
+      std::string entry;
+      for (const auto& path : req.parts) {
+        fragment_reader fragment(path);
+        for (const auto& e : fragment.entries()) {
+          fragment.read(e, entry);
+          zip.add_deflated(e.name, entry.data(), entry.size(), e.uncompressed, e.crc);
+          ++open_->sources;
+        }
       }
+      reply.sources = open_->sources;
+      if (req.more) {
+        reply.seconds = engine::seconds_since(started);
+        return reply;
+      }
+    } else {
+      const auto raw_path = (work / raw_entry_name(ext)).string();
+      write_raw_answer(req, *format, raw_path, reply);
+      zip.add_file(raw_entry_name(ext), raw_path);
     }
-  } else {
-    const auto raw_path = (work / raw_entry_name(ext)).string();
-    write_raw_answer(req, *format, raw_path, reply);
-    zip.add_file(raw_entry_name(ext), raw_path);
+    const auto not_found = (work / not_found_name).string();
+    reply.not_found = write_not_found(req, not_found);
+    zip.add_file(not_found_name, not_found);
+    reply.zip_bytes = zip.commit();
+    open_.reset();
+    if (!req.not_found_path.empty()) copy_atomic(not_found, req.not_found_path);
+  } catch (...) {
+    open_.reset(); // no half answer: the temporary goes
+    throw;
   }
-  const auto not_found = (work / not_found_name).string();
-  reply.not_found = write_not_found(req, not_found);
-  zip.add_file(not_found_name, not_found);
-  reply.zip_bytes = zip.commit();
-  if (!req.not_found_path.empty()) copy_atomic(not_found, req.not_found_path);
   reply.seconds = engine::seconds_since(started);
   return reply;
 }
 
+lc_assemble_reply assemble_answer(const lc_assemble_request& req) {
+  return answer_assembly().take(req);
+}
+
 lc_assemble_worker_actor::behavior_type
-lc_assemble_operation(lc_assemble_worker_actor::pointer) {
+lc_assemble_operation(lc_assemble_worker_actor::stateful_pointer<lc_assemble_state> self) {
   return {
-    [](const lc_assemble_request& req) -> caf::result<lc_assemble_reply> {
-      return answer(gaia_errc::export_failed, [&] { return assemble_answer(req); });
+    [self](const lc_assemble_request& req) -> caf::result<lc_assemble_reply> {
+      return answer(gaia_errc::export_failed, [&] { return self->state.assembly.take(req); });
     },
   };
 }

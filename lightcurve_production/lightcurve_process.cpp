@@ -36,6 +36,9 @@ struct lc_run {
   std::vector<file_ids> files; ///< the holding files, in range order
   std::vector<std::string> md5s; ///< their published MD5s, same order
   size_t selected = 0;         ///< files whose selection is in
+  std::vector<bool> in;        ///< which files' selection is in, same order
+  size_t appended = 0;         ///< standard: files [0, appended) are in the zip
+  bool appending = false;      ///< standard: a piece is with the assemble step
   bool finished = false;
   std::chrono::steady_clock::time_point started;
   int64_t started_unix = 0;
@@ -142,16 +145,27 @@ void succeed(self_ptr self, const run_ptr& run) {
   self->state.run.reset();
 }
 
-void assemble(self_ptr self, const run_ptr& run) {
-  report(self, run, lc_steps::assemble.name);
+/// The assemble step's request for files [first, last): their parts (and,
+/// for the last request, every file's missing ids).
+lc_assemble_request assemble_request(self_ptr self, const run_ptr& run, size_t first,
+                                     size_t last, bool more) {
   const auto& job = self->state.job;
   const lightcurve_answer_paths answer(job);
   lc_assemble_request req{run->id, {}, {}, no_file_path(run), answer.zip, answer.not_found,
-                          job.format, job.structure};
-  for (const auto& f : run->files) {
-    req.parts.push_back(part_path(run, f.range, job.structure));
-    req.missing.push_back(missing_path(run, f.range));
-  }
+                          job.format, job.structure, more};
+  for (size_t i = first; i < last; ++i)
+    req.parts.push_back(part_path(run, run->files[i].range, job.structure));
+  if (!more)
+    for (const auto& f : run->files) req.missing.push_back(missing_path(run, f.range));
+  return req;
+}
+
+/// Every file is in: the last request (the parts not appended yet,
+/// not_found.txt, the zip closed and renamed).
+void assemble(self_ptr self, const run_ptr& run) {
+  report(self, run, lc_steps::assemble.name);
+  const lightcurve_answer_paths answer(self->state.job);
+  const auto req = assemble_request(self, run, run->appended, run->files.size(), false);
   self->request(self->state.peers.assemble, caf::infinite, req)
     .then(
       [self, run](lc_assemble_reply& rep) {
@@ -169,9 +183,37 @@ void assemble(self_ptr self, const run_ptr& run) {
       });
 }
 
-void selected(self_ptr self, const run_ptr& run, const lc_select_request& req,
+/// Gives the assemble step what it can take now. For `standard`, the
+/// fragments of the files that are in and follow the last appended one, as
+/// soon as they are (one piece in flight at a time; those that come in
+/// meanwhile go with the next): the copy into the zip overlaps the select
+/// pass instead of following it. When every file is in, the last request.
+void assemble_ready(self_ptr self, const run_ptr& run) {
+  if (run->appending || run->finished) return;
+  if (run->selected == run->files.size()) return assemble(self, run);
+  if (self->state.job.structure != "standard") return; // raw: its table at the end
+  size_t upto = run->appended;
+  while (upto < run->files.size() && run->in[upto]) ++upto;
+  if (upto == run->appended) return;
+  run->appending = true;
+  const auto req = assemble_request(self, run, run->appended, upto, true);
+  self->request(self->state.peers.assemble, caf::infinite, req)
+    .then(
+      [self, run, upto](lc_assemble_reply&) {
+        if (stopped(self, run)) return;
+        run->appending = false;
+        run->appended = upto;
+        assemble_ready(self, run);
+      },
+      [self, run, zip = req.zip_path](caf::error& err) {
+        fail_on(self, run, lc_steps::assemble, zip, err);
+      });
+}
+
+void selected(self_ptr self, const run_ptr& run, size_t index, const lc_select_request& req,
               const lc_select_reply& rep) {
   ++run->selected;
+  run->in[index] = true;
   auto& c = run->outcome.counts;
   if (rep.fetched) {
     ++c["fetched"];
@@ -187,7 +229,7 @@ void selected(self_ptr self, const run_ptr& run, const lc_select_request& req,
                                    + (rep.fetched ? ", fetched " : ", read from disk ")
                                    + engine::format_mb(static_cast<double>(rep.bytes)));
   report(self, run, lc_steps::select.name);
-  if (run->selected == run->files.size()) assemble(self, run);
+  assemble_ready(self, run);
 }
 
 /// One job per holding file, all queued at once: the pool takes them as
@@ -220,9 +262,9 @@ void select_all(self_ptr self, const run_ptr& run) {
                           st.job.structure};
     self->request(st.peers.select, caf::infinite, req)
       .then(
-        [self, run, req](lc_select_reply& rep) {
+        [self, run, i, req](lc_select_reply& rep) {
           if (stopped(self, run)) return;
-          selected(self, run, req, rep);
+          selected(self, run, i, req, rep);
         },
         [self, run, url](caf::error& err) { fail_on(self, run, lc_steps::select, url, err); });
   }
@@ -238,6 +280,7 @@ void plan(const run_ptr& run, const prepare_reply& rep) {
   auto selection = select_files(ids, ranges, [&](int64_t id) { no_file.push_back(id); });
   write_id_lines(no_file_path(run), no_file);
   run->files = std::move(selection.files);
+  run->in.assign(run->files.size(), false);
   run->outcome.counts["files"] = run->files.size();
   run->outcome.counts["archive_files"] = ranges.size();
   run->outcome.counts["in_no_file"] = selection.not_found;

@@ -67,6 +67,12 @@ struct lc_assemble_request {
   std::string not_found_path;       ///< beside it; "": in the zip only
   std::string format;               ///< lightcurve::table_format's name
   std::string structure;            ///< "standard" or "raw"
+  /// standard: append these parts' entries to the zip and keep it open,
+  /// more requests of the run follow (the process sends each range's
+  /// fragment as soon as it and every lower range are in, so the copy
+  /// overlaps the select pass); the last request (false) appends its parts,
+  /// adds not_found.txt and closes the zip.
+  bool more = false;
 };
 
 struct lc_assemble_reply {
@@ -100,7 +106,7 @@ inline const engine::message_type<lc_select_reply> lc_select_reply_type{
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lc_assemble_request& x) {
   return f(caf::meta::type_name("lc_assemble_request"), x.run_id, x.parts, x.missing,
-           x.no_file_path, x.zip_path, x.not_found_path, x.format, x.structure);
+           x.no_file_path, x.zip_path, x.not_found_path, x.format, x.structure, x.more);
 }
 inline const engine::message_type<lc_assemble_request> lc_assemble_request_type{
   "gaia::lc_assemble_request"};

@@ -130,7 +130,12 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
   CHECK(v["gaia_dr3_lightcurves_runs_total{outcome=\"failed\"}"] == 0);
   CHECK(v["gaia_dr3_lightcurves_run_in_progress"] == 0);
   CHECK(v["gaia_dr3_lightcurves_jobs_total{node=\"lc_select\",outcome=\"done\"}"] == 3);
-  CHECK(v["gaia_dr3_lightcurves_jobs_total{node=\"lc_assemble\",outcome=\"done\"}"] == 2);
+  // Each request's last assemble job, and before it at most one piece per
+  // file but the last (a file's fragment appended as soon as it and the
+  // files before it are in): 3 files over the 2 requests.
+  const auto assembled = v["gaia_dr3_lightcurves_jobs_total{node=\"lc_assemble\",outcome=\"done\"}"];
+  CHECK(assembled >= 2);
+  CHECK(assembled <= 3);
 
   // status lists the answered requests, newest first.
   {

@@ -234,7 +234,8 @@ TEST_CASE("lightcurve fragments: an asked row whose arrays do not parse is skipp
 }
 
 TEST_CASE("lightcurve fragments: made by two threads at once, in any order, they assemble into "
-          "one zip Python's zipfile reads, every source ascending, not_found.txt last") {
+          "one zip Python's zipfile reads, every source ascending, not_found.txt last, in one "
+          "request or in pieces") {
   test::temp_dir d("gaia-fragment");
   const auto& bounds = synth::dr3_partition();
   std::vector<file_range> ranges;
@@ -269,7 +270,45 @@ TEST_CASE("lightcurve fragments: made by two threads at once, in any order, they
   write_id_lines(req.no_file_path, {});
   req.zip_path = (d / "answer.zip").string();
   req.not_found_path = (d / "not_found.txt").string();
-  const auto rep = assemble_answer(req);
+  lc_assemble_reply rep;
+  SUBCASE("in one request") { rep = assemble_answer(req); }
+  SUBCASE("in pieces as the files come in (the process's way), after a stale run's piece") {
+    answer_assembly assembly;
+    auto piece = req;
+    piece.run_id = req.run_id + 1;
+    piece.missing.clear();
+    piece.more = true;
+    // A piece of an earlier run that never finished (it failed): its
+    // unfinished zip is discarded when this run's first piece comes.
+    auto stale = piece;
+    stale.run_id = req.run_id;
+    stale.zip_path = (d / "stale.zip").string();
+    stale.parts = {req.parts[0]};
+    const auto first = assembly.take(stale).sources;
+    CHECK(first > 0);
+    CHECK(fs::exists(stale.zip_path + ".tmp"));
+    piece.parts = {req.parts[0], req.parts[1]};
+    const auto two = assembly.take(piece).sources;
+    CHECK(two > first);
+    CHECK_FALSE(fs::exists(stale.zip_path + ".tmp"));
+    CHECK_FALSE(fs::exists(stale.zip_path));
+    CHECK_FALSE(fs::exists(req.zip_path)); // not before the last piece
+    piece.parts = {req.parts[2]};
+    CHECK(assembly.take(piece).sources > two);
+    auto last = req;
+    last.run_id = piece.run_id;
+    last.parts = {req.parts[3]};
+    rep = assembly.take(last);
+    CHECK_FALSE(fs::exists(req.zip_path + ".tmp"));
+  }
+  SUBCASE("a raw answer is not assembled in pieces") {
+    auto raw = req;
+    raw.structure = "raw";
+    raw.more = true;
+    CHECK_THROWS_WITH_AS(assemble_answer(raw), doctest::Contains("only a standard answer"),
+                         input_error);
+    return;
+  }
 
   std::vector<std::string> want_names;
   std::map<std::string, std::string> want_text;

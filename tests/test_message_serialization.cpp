@@ -358,7 +358,8 @@ std::vector<covered_type> covered_types() {
     }),
     cover<lc_assemble_request>([](double) {
       return lc_assemble_request{u64_max,      {"", odd},  {odd, ""}, "/w/no_file.ids",
-                                 "/a/ü.zip", "/a/not_found.txt", "votable_plain", "raw"};
+                                 "/a/ü.zip", "/a/not_found.txt", "votable_plain", "raw",
+                                 true};
     }),
     cover<lc_assemble_reply>([](double d) {
       return lc_assemble_reply{u64_max, u64_max - 1, u64_max - 2, {odd, ""}, u64_max - 3, d};
