@@ -103,12 +103,14 @@ void for_each_token(std::string_view cell, size_t n, std::string_view column, F 
     fail(column, std::to_string(count) + " values, n_transits is " + std::to_string(n));
 }
 
+/// Refills `out` (its memory kept: a worker parses row after row into one
+/// epoch_row) with the n values of an array cell.
 template <class T, class Parse>
-std::vector<T> parse_array(std::string_view cell, size_t n, std::string_view column, Parse p) {
-  std::vector<T> out;
+void parse_array(std::vector<T>& out, std::string_view cell, size_t n, std::string_view column,
+                 Parse p) {
+  out.clear();
   out.reserve(n);
   for_each_token(cell, n, column, [&](std::string_view t) { out.push_back(p(t, column)); });
-  return out;
 }
 
 } // namespace
@@ -231,6 +233,13 @@ bool split_csv_views(std::string_view record, std::vector<std::string_view>& out
 } // namespace
 
 epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record) {
+  epoch_row row;
+  parse_epoch_row_into(columns, record, row);
+  return row;
+}
+
+void parse_epoch_row_into(const epoch_columns& columns, std::string_view record,
+                          epoch_row& row) {
   // One buffer of views per thread, reused row after row.
   thread_local std::vector<std::string_view> fields;
   thread_local std::string arena;
@@ -243,35 +252,32 @@ epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record)
     throw input_error(std::to_string(fields.size()) + " fields, the header has " +
                       std::to_string(columns.field_count()));
   auto cell = [&](size_t needed) -> std::string_view { return fields[columns.at(needed)]; };
-  epoch_row row;
   row.solution_id = parse_int<int64_t>(cell(0), needed_name(0));
   row.source_id = parse_int<int64_t>(cell(1), needed_name(1));
   row.n_transits = parse_int<int32_t>(cell(2), needed_name(2));
   if (row.n_transits < 0) fail(needed_name(2), "negative");
   const auto n = static_cast<size_t>(row.n_transits);
-  row.transit_id = parse_array<int64_t>(cell(3), n, needed_name(3), parse_int<int64_t>);
+  parse_array(row.transit_id, cell(3), n, needed_name(3), parse_int<int64_t>);
   // G: time, flux, error, over_error, mag at 4..8; BP at 10..14; RP at 15..19.
   auto band = [&](band_series& b, size_t first) {
-    b.time = parse_array<double>(cell(first), n, needed_name(first), parse_real<double>);
-    b.flux = parse_array<double>(cell(first + 1), n, needed_name(first + 1), parse_real<double>);
-    b.flux_error =
-      parse_array<double>(cell(first + 2), n, needed_name(first + 2), parse_real<double>);
-    b.flux_over_error =
-      parse_array<float>(cell(first + 3), n, needed_name(first + 3), parse_real<float>);
-    b.mag = parse_array<double>(cell(first + 4), n, needed_name(first + 4), parse_real<double>);
+    parse_array(b.time, cell(first), n, needed_name(first), parse_real<double>);
+    parse_array(b.flux, cell(first + 1), n, needed_name(first + 1), parse_real<double>);
+    parse_array(b.flux_error, cell(first + 2), n, needed_name(first + 2), parse_real<double>);
+    parse_array(b.flux_over_error, cell(first + 3), n, needed_name(first + 3),
+                parse_real<float>);
+    parse_array(b.mag, cell(first + 4), n, needed_name(first + 4), parse_real<double>);
   };
   band(row.g, 4);
-  row.g_transit_n_obs = parse_array<int16_t>(cell(9), n, needed_name(9), parse_int<int16_t>);
+  parse_array(row.g_transit_n_obs, cell(9), n, needed_name(9), parse_int<int16_t>);
   band(row.bp, 10);
   band(row.rp, 15);
   for (size_t f = 0; f < photometry_flag_count; ++f)
-    row.photometry_flags[f] =
-      parse_array<flag>(cell(named_count + f), n, needed_name(named_count + f), parse_flag);
+    parse_array(row.photometry_flags[f], cell(named_count + f), n,
+                needed_name(named_count + f), parse_flag);
   for (size_t b = 0; b < 3; ++b) {
     const size_t i = named_count + photometry_flag_count + b;
-    row.variability_reject[b] = parse_array<flag>(cell(i), n, needed_name(i), parse_flag);
+    parse_array(row.variability_reject[b], cell(i), n, needed_name(i), parse_flag);
   }
-  return row;
 }
 
 epoch_rows read_epoch_rows(std::istream& in, const std::string& name) {

@@ -43,6 +43,11 @@ std::vector<std::string> split_csv_record(std::string_view record);
 /// malformed, an array's length differs from n_transits, or the record has
 /// another number of fields than the header.
 epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record);
+/// The same into `row`, every field overwritten and its vectors' memory
+/// kept (a select worker parses thousands of rows into one). After a
+/// throw, `row` holds a partial row: use it only after a parse succeeds.
+void parse_epoch_row_into(const epoch_columns& columns, std::string_view record,
+                          epoch_row& row);
 
 /// Every row of an ECSV text (a bulk file's, decompressed): '#' lines and
 /// blank lines before the header are skipped. Rows that fail to parse are

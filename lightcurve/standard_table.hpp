@@ -16,6 +16,10 @@ namespace gaia::lightcurve {
 /// The standard table of one source.
 table standard_table(const epoch_row& row);
 
+/// The same into `t` (empty, or filled by an earlier call): its metadata is
+/// kept and its columns' memory reused (a select worker writes thousands).
+void standard_table_into(const epoch_row& row, table& t);
+
 /// The file name DataLink gives one source's standard table:
 /// "EPOCH_PHOTOMETRY-Gaia DR3 <source_id>.<extension>".
 std::string datalink_file_name(int64_t source_id, const std::string& extension);

@@ -17,6 +17,19 @@ uint32_t crc32_of(const char* data, size_t n, uint32_t crc) {
 struct fast_deflater::state {
   isal_zstream stream{};
   std::vector<uint8_t> level_buf = std::vector<uint8_t>(ISAL_DEF_LVL1_DEFAULT);
+  // The output lands here first, then is appended to the caller's string:
+  // growing that string by resize() would zero-fill the whole worst-case
+  // room of every entry (perf: memset), this buffer is never initialised.
+  std::unique_ptr<uint8_t[]> out_room;
+  size_t out_room_size = 0;
+
+  uint8_t* room_of(size_t n) {
+    if (n > out_room_size) {
+      out_room.reset(new uint8_t[n]); // default-initialised: no memset
+      out_room_size = n;
+    }
+    return out_room.get();
+  }
 };
 
 fast_deflater::fast_deflater() : st_(std::make_unique<state>()) { begin(); }
@@ -45,13 +58,12 @@ void fast_deflater::feed(const char* data, size_t n, bool last, std::string& out
     n -= take;
     for (;;) {
       // Room for this piece's output at worst (stored blocks) and some.
-      const size_t used = out.size();
       const size_t room = s.avail_in + s.avail_in / 8 + 1024;
-      out.resize(used + room);
-      s.next_out = reinterpret_cast<uint8_t*>(out.data() + used);
+      uint8_t* const buf = st_->room_of(room);
+      s.next_out = buf;
       s.avail_out = static_cast<uint32_t>(room);
       if (isal_deflate(&s) != COMP_OK) throw output_error("deflate failed (ISA-L)");
-      out.resize(used + (room - s.avail_out));
+      out.append(reinterpret_cast<const char*>(buf), room - s.avail_out);
       const bool drained = s.avail_in == 0;
       if (s.end_of_stream ? s.internal_state.state == ZSTATE_END : drained) break;
     }

@@ -74,9 +74,8 @@ void fragment_writer::header(const std::vector<std::string>& columns) {
 
 void fragment_writer::row(const selected_row& r) {
   if (!columns_) throw input_error(path_ + ": a row before the header row");
-  std::optional<lightcurve::epoch_row> row;
   try {
-    row.emplace(lightcurve::parse_epoch_row(*columns_, r.text));
+    lightcurve::parse_epoch_row_into(*columns_, r.text, row_);
   } catch (const input_error& e) {
     ++skipped_;
     if (examples_.size() < 5)
@@ -85,7 +84,8 @@ void fragment_writer::row(const selected_row& r) {
     return;
   }
   table_text_.clear();
-  lightcurve::write_table(*table_out_, lightcurve::standard_table(*row), format_);
+  lightcurve::standard_table_into(row_, table_);
+  lightcurve::write_table(*table_out_, table_, format_);
   if (!*table_out_) throw output_error("cannot write the table of " + std::to_string(r.source_id));
   deflated_.clear();
   deflater_.compress(table_text_.data(), table_text_.size(), deflated_);

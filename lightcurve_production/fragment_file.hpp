@@ -18,6 +18,7 @@
 #pragma once
 
 #include "lightcurve/epoch_row_parser.hpp"
+#include "lightcurve/table.hpp"
 #include "lightcurve/formats/table_files.hpp"
 #include "lightcurve_output/fast_deflate.hpp"
 #include "lightcurve_output/spool_file.hpp"
@@ -72,7 +73,10 @@ private:
   std::vector<fragment_entry> index_;
   uint64_t skipped_ = 0;
   std::vector<std::string> examples_;
-  // Reused from row to row: the table's text and its deflated bytes.
+  // Reused from row to row (their memory kept): the parsed row, its table,
+  // the table's text and its deflated bytes.
+  lightcurve::epoch_row row_;
+  lightcurve::table table_;
   std::string table_text_;
   std::unique_ptr<std::streambuf> table_buf_;
   std::unique_ptr<std::ostream> table_out_;

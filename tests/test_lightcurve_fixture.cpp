@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace lc = gaia::lightcurve;
@@ -226,4 +227,43 @@ TEST_CASE("lightcurve: a table file is named as DataLink names it and written wh
   CHECK_THROWS_WITH_AS(lc::write_table_file(dir.path() / "no such dir" / "x.csv", t,
                                             lc::table_format::csv),
                        doctest::Contains("no such dir/x.csv.tmp"), gaia::output_error);
+}
+
+TEST_CASE("lightcurve: a row and its table refilled in place equal fresh ones, byte for byte") {
+  // A select worker parses every row into one epoch_row and one table
+  // (fragment_file.cpp): longer rows after shorter ones and back must
+  // leave nothing of the previous row behind.
+  struct record {
+    std::string header, line;
+  };
+  std::vector<record> records;
+  for (const auto& path : {product_row, fs::path(gaia::test::real_sample_path())}) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    std::string header, line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line.front() == '#') continue;
+      if (header.empty()) header = line;
+      else records.push_back({header, line});
+    }
+  }
+  REQUIRE(records.size() == 4);
+  records.push_back(records.front()); // 65 transits again after 16 and fewer
+  lc::epoch_row reused;
+  lc::table reused_table;
+  std::set<int32_t> lengths;
+  for (const auto& r : records) {
+    const auto columns = lc::epoch_columns::from_header_line(r.header);
+    lc::parse_epoch_row_into(columns, r.line, reused);
+    const auto fresh = lc::parse_epoch_row(columns, r.line);
+    lengths.insert(fresh.n_transits);
+    lc::standard_table_into(reused, reused_table);
+    for (auto f : {lc::table_format::votable, lc::table_format::csv}) {
+      std::ostringstream a, b;
+      lc::write_table(a, reused_table, f);
+      lc::write_table(b, lc::standard_table(fresh), f);
+      CHECK_MESSAGE(a.str() == b.str(), first_difference(a.str(), b.str()));
+    }
+  }
+  CHECK(lengths.size() >= 3);
 }
