@@ -164,7 +164,6 @@ lc_assemble_request assemble_request(self_ptr self, const run_ptr& run, size_t f
 /// not_found.txt, the zip closed and renamed).
 void assemble(self_ptr self, const run_ptr& run) {
   report(self, run, lc_steps::assemble.name);
-  const lightcurve_answer_paths answer(self->state.job);
   const auto req = assemble_request(self, run, run->appended, run->files.size(), false);
   self->request(self->state.peers.assemble, caf::infinite, req)
     .then(
@@ -178,7 +177,7 @@ void assemble(self_ptr self, const run_ptr& run) {
         for (const auto& e : rep.skip_examples) engine::log_line("lc_assemble", e);
         succeed(self, run);
       },
-      [self, run, zip = answer.zip](caf::error& err) {
+      [self, run, zip = req.zip_path](caf::error& err) {
         fail_on(self, run, lc_steps::assemble, zip, err);
       });
 }
