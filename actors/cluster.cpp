@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace gaia {
 
@@ -408,6 +409,7 @@ int run_worker(const settings& s, engine::signal_waiter& signals,
         auto slots = make_slots(runs);
         int joined = 0;
         bool refused = false;
+        std::vector<std::string> idle; // slots of pools the coordinator does not run
         for (const auto& sl : slots) {
           if (refused) break;
           self->request(*acceptor, std::chrono::seconds(5), engine::join_atom::value, sl.pool,
@@ -424,8 +426,19 @@ int run_worker(const settings& s, engine::signal_waiter& signals,
                   refused = true;
                   return;
                 }
+                if (engine::is_error(err, engine::errc::refused)
+                    && engine::error_text(err).rfind("no pool ", 0) == 0) {
+                  idle.push_back(sl.name);
+                  return;
+                }
                 engine::log_line("worker", sl.name + " not joined: " + engine::error_text(err));
               });
+        }
+        if (!refused && joined > 0 && !idle.empty()) {
+          std::string names;
+          for (const auto& n : idle) names += (names.empty() ? "" : ", ") + n;
+          engine::log_line("worker", "idle here (the coordinator runs no pool for them): "
+                                       + names);
         }
         if (refused) {
           drop_slots(slots, *runs);

@@ -131,8 +131,10 @@ acceptor(acceptor_actor::stateful_pointer<acceptor_state> self,
       }
       auto p = st.pools->pool(pool);
       if (!worker || (!p && !st.pools->offered(pool))) {
-        log_line("cluster", "refused " + name + "@" + host + ": no pool " + pool
-                              + " takes remote workers");
+        // Not logged: a worker offers every pool it can run, and a
+        // coordinator runs some of them (`lightcurves` no download pool,
+        // `run` no select pool); the worker says once which of its slots
+        // stay idle.
         return make_error(errc::refused, "no pool " + pool + " takes remote workers");
       }
       self->monitor(worker);

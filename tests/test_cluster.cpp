@@ -114,6 +114,12 @@ TEST_CASE("cluster: two workers join a running coordinator over mutual TLS, shar
   CHECK(test::occurrences(c->err(), "(w2/download1) did ") >= 1);
   CHECK(has(w1, "joined gaia-dr3"));
   CHECK(has(w1, "worker: download "));
+  // `run` has no select pool: the worker says so once, the coordinator
+  // does not log a refusal per slot.
+  CHECK(has(w1, "idle here (the coordinator runs no pool for them): "));
+  CHECK(has(w1, "w1/select1"));
+  CHECK(!has(w1, " not joined: "));
+  CHECK(c->err().find("refused w1") == std::string::npos);
   // status names the remote workers and the files each did.
   {
     auto st = f.start("status", {"status"}, f.coordinator_env({}));
