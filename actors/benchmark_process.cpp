@@ -194,6 +194,7 @@ void export_results(self_ptr self, const run_ptr& run) {
                 caf::infinite, req)
     .then(
       [self, run](export_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         run->outcome.counts["qualifying"] = rep.rows;
         std::string files = rep.csv_path;
@@ -207,6 +208,7 @@ void export_results(self_ptr self, const run_ptr& run) {
         succeed(self, run);
       },
       [self, run](caf::error& err) {
+        engine::log_scope scope(run->id);
         // The file that failed: results.csv, or the other format's the
         // error names (export_operation.cpp).
         const auto named = engine::error_subject(err);
@@ -226,6 +228,7 @@ void compute(self_ptr self, const run_ptr& run) {
                 caf::infinite, req)
     .then(
       [self, run](compute_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         run->outcome.counts["sources"] = rep.sources;
         engine::log_line("process", "compute: " + std::to_string(rep.qualifying) + " of "
@@ -234,6 +237,7 @@ void compute(self_ptr self, const run_ptr& run) {
         export_results(self, run);
       },
       [self, run](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, run_steps::compute, layout(self).aggregates_dir, err);
       });
 }
@@ -267,10 +271,12 @@ void validate(self_ptr self, const run_ptr& run, const file_range& r, const std:
   self->request(self->state.peers.validate, caf::infinite, req)
     .then(
       [self, run, req](validate_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         validated(self, run, req, rep);
       },
       [self, run, url = req.url](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, validate_step, url, err);
       });
 }
@@ -339,11 +345,15 @@ void import(self_ptr self, const run_ptr& run, const file_range& r, const std::s
   self->request(st.peers.import, caf::infinite, req)
     .then(
       [self, run, r, url](import_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         ++run->downloaded;
         imported(self, run, r, url, rep);
       },
-      [self, run, url](caf::error& err) { fail_on(self, run, run_steps::import, url, err); });
+      [self, run, url](caf::error& err) {
+        engine::log_scope scope(run->id);
+        fail_on(self, run, run_steps::import, url, err);
+      });
 }
 
 /// An http(s) file: fetched and imported as it streams in, by the download
@@ -359,11 +369,13 @@ void download(self_ptr self, const run_ptr& run, const file_range& r, bool force
   self->request(st.peers.download, caf::infinite, req)
     .then(
       [self, run, r, url](download_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         ++run->downloaded;
         imported(self, run, r, url, rep.import);
       },
       [self, run, url](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run,
                 is_error(err, gaia_errc::import_failed) ? run_steps::import : run_steps::download,
                 url, err);
@@ -409,6 +421,7 @@ void prepare_output(self_ptr self) {
 }
 
 caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request& req) {
+  engine::log_scope scope(req.run_id);
   auto& st = self->state;
   auto run = std::make_shared<run_state>();
   run->id = req.run_id;
@@ -438,6 +451,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
                                 sel.last})
     .then(
       [self, run](prepare_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         if (!rep.listed)
           run->checksum_url.clear(); // no list at the default place: unchecked
@@ -449,6 +463,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         fetch_all(self, run);
       },
       [self, run](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, run_steps::prepare, run->checksum_url, err);
       });
   return rp;

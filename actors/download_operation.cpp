@@ -98,6 +98,7 @@ download_operation(download_worker_actor::stateful_pointer<download_state> self,
   self->state.retries = std::move(retries);
   return {
     [self](const download_request& req) -> caf::result<download_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       const auto& runs = self->state.runs;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");

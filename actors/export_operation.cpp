@@ -202,6 +202,7 @@ std::string export_formats_problem(const export_settings& s) {
 export_actor::behavior_type export_operation(export_actor::pointer, export_settings cfg) {
   return {
     [cfg](const export_request& req) -> caf::result<export_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       return answer(gaia_errc::export_failed, [&] { return export_answer(req, cfg); });
     },
   };

@@ -40,6 +40,7 @@ import_operation(import_worker_actor::stateful_pointer<import_state> self, downl
   self->state.runs = std::move(runs);
   return {
     [self](const import_request& req) -> caf::result<import_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       const auto& runs = self->state.runs;
       if (runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");

@@ -15,6 +15,7 @@ prepare_actor::behavior_type prepare_operation(prepare_actor::stateful_pointer<p
   self->state.cfg = std::move(cfg);
   return {
     [self](const prepare_request& req) -> caf::result<prepare_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       const auto& cfg = self->state.cfg;
       prepare_reply reply;
       if (req.checksum_url.empty())

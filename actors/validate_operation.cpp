@@ -1,6 +1,7 @@
 // The validate operation (actors/validate_operation.hpp): one pass over a
 // file's checkpoint, sources in order.
 #include "actors/validate_operation.hpp"
+#include "engine/log.hpp"
 
 #include "core/file_range.hpp"
 #include "messages/errors.hpp"
@@ -63,6 +64,7 @@ validate_worker_actor::behavior_type validate_operation(validate_worker_actor::p
                                                         validate_settings cfg) {
   return {
     [cfg](const validate_request& req) -> caf::result<validate_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       // A file whose content is not what its name says is the import's kind.
       return answer(gaia_errc::import_failed,
                     [&] { return validate(req, cfg.misplaced_sources); });

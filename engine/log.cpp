@@ -24,6 +24,12 @@ int next_listener = 0;
 
 } // namespace
 
+thread_local uint64_t scoped_run = 0;
+
+log_scope::log_scope(uint64_t run_id) : previous_(scoped_run) { scoped_run = run_id; }
+log_scope::~log_scope() { scoped_run = previous_; }
+uint64_t log_run() { return scoped_run; }
+
 void set_log_quiet(bool q) { quiet = q; }
 
 int add_log_listener(listener l) {

@@ -176,6 +176,7 @@ lc_assemble_worker_actor::behavior_type
 lc_assemble_operation(lc_assemble_worker_actor::stateful_pointer<lc_assemble_state> self) {
   return {
     [self](const lc_assemble_request& req) -> caf::result<lc_assemble_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       return answer(gaia_errc::export_failed, [&] { return self->state.assembly.take(req); });
     },
   };

@@ -126,6 +126,7 @@ lc_select_operation(lc_select_worker_actor::stateful_pointer<lc_select_state> se
   self->state.retries = std::move(retries);
   return {
     [self](const lc_select_request& req) -> caf::result<lc_select_reply> {
+      engine::log_scope scope(req.run_id); // its log lines are its run's
       auto& st = self->state;
       if (st.runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");

@@ -185,6 +185,50 @@ TEST_CASE("trace store: log lines go into the file of the run they were logged i
   CHECK(t->log[0].text == "during run 1");
 }
 
+TEST_CASE("trace store: two stores tracing runs into one folder at once (two productions): a "
+          "line said for a run goes into that run's file only, a line of no run into both") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::set_log_quiet(true);
+  {
+    engine::trace_store variability(traces, {}), lightcurves(traces, {});
+    variability.record(event(kind::run_started, 1));
+    lightcurves.record(event(kind::run_started, 2));
+    {
+      engine::log_scope scope(1);
+      engine::log_line("process", "file 1/20");
+      {
+        engine::log_scope inner(2); // nested: the inner run wins
+        engine::log_line("lc_select", "file 1/3");
+      }
+      engine::log_line("process", "file 2/20");
+    }
+    {
+      engine::log_scope scope(2);
+      engine::log_line("prepare", "checksums of run 2");
+    }
+    CHECK(engine::log_run() == 0);
+    engine::log_line("cluster", "a worker joined"); // no run: both files
+    for (auto* s : {&variability, &lightcurves}) {
+      auto end = event(kind::run_ended, s == &variability ? 1 : 2);
+      end.outcome = "ok";
+      s->record(end);
+    }
+  }
+  engine::set_log_quiet(false);
+  auto texts = [&](uint64_t run) {
+    std::vector<std::string> out;
+    auto t = engine::trace_store::read_run(traces, run);
+    REQUIRE(t);
+    for (const auto& l : t->log) out.push_back(l.component + ": " + l.text);
+    return out;
+  };
+  CHECK(texts(1) == std::vector<std::string>{"process: file 1/20", "process: file 2/20",
+                                             "cluster: a worker joined"});
+  CHECK(texts(2) == std::vector<std::string>{"lc_select: file 1/3", "prepare: checksums of run 2",
+                                             "cluster: a worker joined"});
+}
+
 TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go first") {
   gaia::test::temp_dir dir;
   const std::string traces = (dir / "trace").string();

@@ -258,10 +258,14 @@ void trace_store::record(const trace_event& e) {
 
 void trace_store::log(const std::string& component, const std::string& text) {
   if (component == "trace") return; // our own notes: not about the run
+  // A line said for a run (log_scope) goes into that run's file only:
+  // another production may be tracing a run into this folder meanwhile.
+  const uint64_t for_run = log_run();
   std::string note;
   try {
     std::lock_guard<std::mutex> lock(mu_);
     if (fd_ < 0 || ended_) return;
+    if (for_run != 0 && for_run != run_) return;
     append(log_event_line(component, text, std::chrono::system_clock::now()), note);
   } catch (const std::exception& x) {
     note = std::string("cannot trace a log line: ") + x.what();

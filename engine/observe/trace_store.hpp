@@ -35,7 +35,8 @@ struct trace_limits {
 class trace_store final : public trace_sink {
 public:
   /// Writes into `dir` (made when the first run starts). Hears log_line()
-  /// while it lives: a line logged during a run goes into its file.
+  /// while it lives: a line logged during a run goes into its file, unless
+  /// it is said for another run (engine::log_scope).
   trace_store(std::string dir, trace_limits limits);
   ~trace_store() override;
   trace_store(const trace_store&) = delete;
