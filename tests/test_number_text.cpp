@@ -217,7 +217,7 @@ TEST_CASE("number text: read_real_text reads and rejects what std::from_chars do
   CHECK(r.different == 0);
 }
 
-TEST_CASE("number text: a bulk row's real cells read as before; the tokens rejected before still "
+TEST_CASE("number text: a bulk row's real cells read as before, the tokens rejected before still "
           "skip their row") {
   const auto text = gaia::test::read_file(std::string(GAIA_FIXTURES_DIR) +
                                           "/datalink_epoch_photometry_1457486023639239296.csv");
