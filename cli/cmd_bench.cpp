@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/bench_lightcurves.hpp"
+#include "cli/bench_number_text.hpp"
 #include "tools/bench/bench_runner.hpp"
 
 #include "download/downloader.hpp"
@@ -112,6 +113,7 @@ struct bench_args {
   double scale = 0.01;         ///< --scaling, --lightcurves: the archive's scale
   bool cluster = false;
   bool lightcurves = false;
+  bool number_text = false;    ///< --number-text: the number text's own table
   bool scale_given = false;    ///< else each mode's own default scale
   int files = 0;               ///< --lightcurves: the first N ranges only (0: all)
   uint64_t ids = 500000;       ///< --lightcurves: ids asked for
@@ -314,6 +316,7 @@ int bench_main(const bench_args& a) {
     return lightcurve_bench({work, repeat, a.scale_given ? a.scale : lightcurve_scale, a.files,
                              a.ids, a.formats});
   if (a.cluster) return cluster_table(archive, work, repeat);
+  if (a.number_text) return number_text_bench(repeat);
   auto files = archive_files(archive);
   if (files.empty()) {
     std::fprintf(stderr, "gaia-dr3 bench: no EpochPhotometry_*.csv.gz in %s; "
@@ -524,6 +527,11 @@ void add_bench(CLI::App& app, command_list& out) {
                 "and with a coordinator and two one-thread workers (mutual TLS on "
                 "loopback; needs the openssl CLI); the throughput ratio and the checkpoint "
                 "bytes shipped");
+  cmd->add_flag("--number-text", a->number_text,
+                "instead: in this process, CPU ns a value of std::to_chars against "
+                "append_shortest (Dragonbox) and std::from_chars against read_real_text "
+                "(fast_float) on 1,000,000 archive-like doubles and floats, and whether "
+                "both sides' bytes and bits are the same");
   // The measured children: not for people.
   cmd->add_option("--stage", a->stage)->group("");
   cmd->add_option("--backend", a->backend)->group("")->check(CLI::IsMember({"isal", "zlib"}));

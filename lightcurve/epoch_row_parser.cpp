@@ -1,6 +1,10 @@
 // The bulk row parser (epoch_row_parser.hpp): the 48 columns by name, each
-// array cell "[v,v,...]" parsed token by token with std::from_chars.
+// array cell "[v,v,...]" parsed token by token: integers with
+// std::from_chars, reals with read_real_text (fast_float, reading what
+// std::from_chars reads).
 #include "lightcurve/epoch_row_parser.hpp"
+
+#include "lightcurve/real_text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -62,10 +66,7 @@ Real parse_real(std::string_view token, std::string_view column) {
   token = trim(token);
   if (token == "NaN" || token == "null") return std::numeric_limits<Real>::quiet_NaN();
   Real v{};
-  auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v,
-                                 std::chars_format::general);
-  if (ec != std::errc() || p != token.data() + token.size() || token.empty() ||
-      !std::isfinite(v))
+  if (!read_real_text(token, v) || !std::isfinite(v))
     fail(column, "'" + std::string(token) + "' is not a finite number or NaN");
   return v;
 }

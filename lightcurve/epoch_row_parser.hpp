@@ -1,9 +1,10 @@
 // Parses one bulk-file row (the ECSV body row of EpochPhotometry_*.csv.gz)
 // into an epoch_row. Columns are found by header name, as archive/'s import
 // does, so an export with extra columns (the fixture's ra/dec) reads the
-// same. Exact: integers and doubles with std::from_chars (correctly
-// rounded), the float32 *_over_error arrays parsed as float, so every value
-// is the archive's to the last bit. A bad cell is never guessed: it throws
+// same. Exact: integers with std::from_chars, doubles as std::from_chars
+// reads them (correctly rounded; lightcurve/real_text.hpp), the float32
+// *_over_error arrays parsed as float, so every value is the archive's to
+// the last bit. A bad cell is never guessed: it throws
 // input_error naming the column and the token.
 #pragma once
 

@@ -1,16 +1,13 @@
+// results.csv: one line per qualifying source, its doubles in shortest
+// round-trip form (core/shortest_text.hpp), written atomically.
 #include "results/results_csv.hpp"
 
+#include "core/shortest_text.hpp"
 #include "engine/state/atomic_file.hpp"
 
 #include <charconv>
 
 namespace gaia {
-
-void append_double(std::string& out, double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 void append_result_line(std::string& out, const result_row& r) {
   char buf[24];
@@ -19,13 +16,13 @@ void append_result_line(std::string& out, const result_row& r) {
   for (const band_extent* b : {&r.source.bp, &r.source.rp}) {
     out += ',';
     if (!b->empty())
-      append_double(out, b->min);
+      append_shortest(out, b->min);
     out += ',';
     if (!b->empty())
-      append_double(out, b->max);
+      append_shortest(out, b->max);
   }
   out += ',';
-  append_double(out, r.percentage_change);
+  append_shortest(out, r.percentage_change);
   out += '\n';
 }
 

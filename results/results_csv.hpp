@@ -13,9 +13,6 @@ inline constexpr const char* results_header =
   "source_id,bp_min_flux,bp_max_flux,rp_min_flux,rp_max_flux,"
   "percentage_change";
 
-/// Appends the shortest text that reads back to exactly `v` (std::to_chars).
-void append_double(std::string& out, double v);
-
 /// Appends one CSV line (with '\n'); a band with no valid value gets empty
 /// min and max fields.
 void append_result_line(std::string& out, const result_row& r);

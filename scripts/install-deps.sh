@@ -19,6 +19,7 @@ COMPILE_PACKAGES=(
   zlib1g-dev              # gzip fallback inflater
   libisal-dev             # ISA-L: the fast inflater
   libfast-float-dev       # correctly rounded double parsing
+  libdragonbox-dev        # shortest round-trip digits of doubles (header-only as used: not runtime)
   nlohmann-json3-dev      # configuration
   libcpp-httplib-dev      # the loopback mirror (gaia-dr3 mirror)
   libcli11-dev            # command-line parsing (CLI11)

@@ -2,6 +2,7 @@
 #include "results/checkpoint.hpp"
 #include "results/compute.hpp"
 #include "core/errors.hpp"
+#include "core/shortest_text.hpp"
 #include "results/results_csv.hpp"
 
 #include "tests/test_util.hpp"
@@ -175,12 +176,12 @@ TEST_CASE("export: numbers are the shortest text that reads back exactly") {
   for (double v : {0.1, 157841.99293824387, 1e-13, 1.0000000000000002,
                    663566.1794160244, 5e-324, 1.7976931348623157e308}) {
     out.clear();
-    append_double(out, v);
+    append_shortest(out, v);
     CHECK(std::strtod(out.c_str(), nullptr) == v);
     CHECK(out.size() <= 24);
   }
   out.clear();
-  append_double(out, 0.1);
+  append_shortest(out, 0.1);
   CHECK(out == "0.1");
 }
 

@@ -1,6 +1,8 @@
 // Value formatting shared by the text writers (value_text.hpp).
 #include "lightcurve/formats/value_text.hpp"
 
+#include "core/shortest_text.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -9,25 +11,19 @@ namespace gaia::lightcurve {
 namespace {
 
 template <class T>
-void append_chars(std::string& out, T v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-template <class T>
 void append_real(std::string& out, T v, const value_spelling& s) {
   if (std::isnan(v)) out += s.nan_text;
   else if (std::isinf(v) && s.plus_infinity != nullptr)
     out += v > 0 ? s.plus_infinity : s.minus_infinity;
-  else append_chars(out, v);
+  else append_shortest(out, v);
 }
 
 } // namespace
 
-void append_shortest(std::string& out, double v) { append_chars(out, v); }
-void append_shortest(std::string& out, float v) { append_chars(out, v); }
-void append_integer(std::string& out, int64_t v) { append_chars(out, v); }
+void append_integer(std::string& out, int64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
 
 void append_value(std::string& out, const table_column& c, size_t i, const value_spelling& s) {
   switch (c.type) {

@@ -1,6 +1,7 @@
 // How the text formats write one value: shortest round-trip digits
-// (std::to_chars), so a reader gets back the very double or float; the
-// float32 columns with float digits, not the double's.
+// (core/shortest_text.hpp, what std::to_chars writes), so a reader gets back
+// the very double or float; the float32 columns with float digits, not the
+// double's.
 #pragma once
 
 #include "lightcurve/table.hpp"
@@ -9,8 +10,6 @@
 
 namespace gaia::lightcurve {
 
-void append_shortest(std::string& out, double v);
-void append_shortest(std::string& out, float v);
 void append_integer(std::string& out, int64_t v);
 
 /// Appends element `i` of column `c` (row i of a scalar column) as text: integers in decimal, finite
