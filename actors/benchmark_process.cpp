@@ -53,17 +53,12 @@ std::string placement_summary(const engine::run_outcome& o) {
 
 const output_layout& layout(self_ptr self) { return *self->state.layout; }
 
-/// Rewrites progress.json for `gaia-dr3 status`: at every step change, and
-/// otherwise at most once a second (with thousands of files, a write per
-/// file would be a file creation per file). Every 10 s the log gets a line
-/// with the rate and the time left.
+/// Rewrites progress.json for `gaia-dr3 status` as progress_pace says (at
+/// every step change, otherwise at most once a second). Every 10 s the log
+/// gets a line with the rate and the time left.
 void report(self_ptr self, const run_ptr& run, run_step step) {
   const auto now = std::chrono::steady_clock::now();
-  const bool step_changed = step != run->step;
-  if (!step_changed && now - run->last_report < std::chrono::seconds(1))
-    return;
-  run->step = step;
-  run->last_report = now;
+  if (!run->progress.due(step, now)) return;
   const double secs = engine::seconds_since(run->started);
   const uint64_t files = run->ranges.size();
   engine::run_progress p;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/process_run.hpp"
 #include "actors/run_steps.hpp"
 #include "actors/validate_operation.hpp"
 #include "core/file_range.hpp"
@@ -76,9 +77,8 @@ struct run_state {
   std::map<std::string, std::string> md5s; ///< label -> MD5 of the bytes imported (provenance)
   uint64_t bytes = 0;   ///< compressed bytes of the files imported
   bool finished = false;
-  std::optional<run_step> step; ///< the last step reported
+  progress_pace progress; ///< when progress.json is rewritten
   std::chrono::steady_clock::time_point started;
-  std::chrono::steady_clock::time_point last_report; ///< progress.json
   std::chrono::steady_clock::time_point last_log;    ///< the progress line
   int64_t started_unix = 0;
   std::string answer_names = "results.csv"; ///< the files export wrote, for results.done

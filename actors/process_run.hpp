@@ -3,7 +3,8 @@
 // outcome reads, when a run counts as stopped, and their behavior (a run
 // request starts a run, the service's cancel ends it). Each process keeps its own run state; these need of it
 // `id`, `finished`, `started` and `outcome`, and of the actor's state
-// `runs` (the run control) and `run` (the run in flight).
+// `runs` (the run control) and `run` (the run in flight). Also how often
+// they rewrite progress.json (progress_pace).
 #pragma once
 
 #include "actors/run_steps.hpp"
@@ -11,9 +12,32 @@
 #include "engine/interfaces.hpp"
 #include "engine/messages.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace gaia {
+
+/// When a process rewrites progress.json for `gaia-dr3 status`: at every
+/// change of step (so each step's last state is written: the next step's
+/// first write carries it, and done/failed are steps), and otherwise at
+/// most once a second. With thousands of files, a write per file would be
+/// a file creation per file (progress.json goes via a temporary name).
+class progress_pace {
+public:
+  /// Whether to write `step`'s progress now; a yes counts as written.
+  bool due(run_step step,
+           std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    if (step_ && *step_ == step && now - last_ < std::chrono::seconds(1)) return false;
+    step_ = step;
+    last_ = now;
+    return true;
+  }
+
+private:
+  std::optional<run_step> step_; ///< the last step written
+  std::chrono::steady_clock::time_point last_;
+};
 
 /// Fills a failed run's outcome. `abandoned`: no verdict (stopped from
 /// outside, or shutting down): the service writes no marker.

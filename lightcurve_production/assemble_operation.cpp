@@ -13,7 +13,6 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 namespace gaia {
 
@@ -21,33 +20,38 @@ namespace {
 
 namespace lc = lightcurve;
 
-/// Reads a file of ids, one a line, in order.
+/// Reads a list of ids, one a line, in order: a piece of a spool, or a
+/// whole file.
 class id_lines {
 public:
-  explicit id_lines(const std::string& path) : path_(path), in_(path) {
-    if (!in_) throw input_error("cannot open " + path);
-    advance();
-  }
+  explicit id_lines(const spool_range& range) : in_(range) { advance(); }
   bool done() const { return done_; }
   int64_t current() const { return current_; }
   void advance() {
-    std::string line;
-    while (std::getline(in_, line)) {
-      if (line.empty()) continue;
-      auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), current_);
-      if (ec != std::errc() || p != line.data() + line.size())
-        throw input_error(path_ + ": '" + line + "' is not an id");
+    while (in_.line(line_)) {
+      if (line_.empty()) continue;
+      auto [p, ec] = std::from_chars(line_.data(), line_.data() + line_.size(), current_);
+      if (ec != std::errc() || p != line_.data() + line_.size())
+        throw input_error(range_name(in_.range()) + ": '" + line_ + "' is not an id");
       return;
     }
     done_ = true;
   }
 
 private:
-  std::string path_;
-  std::ifstream in_;
+  spool_range_reader in_;
+  std::string line_;
   int64_t current_ = 0;
   bool done_ = false;
 };
+
+/// A whole file as a range.
+spool_range whole_file(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw input_error("cannot open " + path + ": " + ec.message());
+  return {path, 0, size};
+}
 
 /// not_found.txt at `path`: the ids in no file's range and the ids their
 /// file does not hold, merged ascending (both lists ascend: the files' in
@@ -66,7 +70,7 @@ uint64_t write_not_found(const lc_assemble_request& req, const std::string& path
       text.clear();
     }
   };
-  id_lines no_file(req.no_file_path);
+  id_lines no_file(whole_file(req.no_file_path));
   for (const auto& m : req.missing) {
     id_lines in_file(m);
     for (; !in_file.done(); in_file.advance()) {
@@ -136,8 +140,8 @@ lc_assemble_reply answer_assembly::take(const lc_assemble_request& req) {
       // the entries are copied in range order, each fragment's ascending.
       // Their unparsed rows were counted in the select replies.
       std::string entry;
-      for (const auto& path : req.parts) {
-        fragment_reader fragment(path);
+      for (const auto& range : req.parts) {
+        fragment_reader fragment(range);
         for (const auto& e : fragment.entries()) {
           fragment.read(e, entry);
           zip.add_deflated(e.name, entry.data(), entry.size(), e.uncompressed, e.crc);

@@ -56,11 +56,20 @@ private:
 
 } // namespace
 
-fragment_writer::fragment_writer(std::string path, lightcurve::table_format format)
-  : path_(path), out_(std::move(path)), format_(format),
-    ext_(lightcurve::format_extension(format)),
-    table_buf_(std::make_unique<append_to_string>(table_text_)),
+fragment_writer::fragment_writer()
+  : table_buf_(std::make_unique<append_to_string>(table_text_)),
     table_out_(std::make_unique<std::ostream>(table_buf_.get())) {}
+
+void fragment_writer::begin(spool_file& out, lightcurve::table_format format, std::string name) {
+  out_ = &out;
+  format_ = format;
+  ext_ = std::string(lightcurve::format_extension(format));
+  name_ = std::move(name);
+  columns_.reset();
+  index_.clear();
+  skipped_ = 0;
+  examples_.clear();
+}
 
 void fragment_writer::header(const std::vector<std::string>& columns) {
   // A file without a column the tables need is no archive file: the
@@ -68,12 +77,12 @@ void fragment_writer::header(const std::vector<std::string>& columns) {
   try {
     columns_.emplace(columns);
   } catch (const input_error& e) {
-    throw input_error(path_ + ": " + e.what());
+    throw input_error(name_ + ": " + e.what());
   }
 }
 
 void fragment_writer::row(const selected_row& r) {
-  if (!columns_) throw input_error(path_ + ": a row before the header row");
+  if (!columns_) throw input_error(name_ + ": a row before the header row");
   try {
     lightcurve::parse_epoch_row_into(*columns_, r.text, row_);
   } catch (const input_error& e) {
@@ -92,29 +101,29 @@ void fragment_writer::row(const selected_row& r) {
   fragment_entry e;
   e.source_id = r.source_id;
   e.name = lightcurve::datalink_file_name(r.source_id, ext_);
-  e.offset = out_.size();
+  e.offset = out_->size();
   e.size = deflated_.size();
   e.uncompressed = table_text_.size();
   e.crc = crc32_of(table_text_.data(), table_text_.size());
-  out_.write(deflated_.data(), deflated_.size());
+  out_->write(deflated_.data(), deflated_.size());
   index_.push_back(std::move(e));
 }
 
 void fragment_writer::restart() {
-  out_.truncate();
+  out_->truncate();
   columns_.reset();
   index_.clear();
   skipped_ = 0;
   examples_.clear();
 }
 
-void fragment_writer::commit() {
+spool_range fragment_writer::commit() {
   // Rows arrive in the file's order; the answer lists sources ascending.
   std::sort(index_.begin(), index_.end(),
             [](const fragment_entry& a, const fragment_entry& b) {
               return a.source_id < b.source_id;
             });
-  const uint64_t index_offset = out_.size();
+  const uint64_t index_offset = out_->size();
   std::string tail;
   for (const auto& e : index_) {
     put_le(tail, static_cast<uint64_t>(e.source_id), 8);
@@ -129,34 +138,40 @@ void fragment_writer::commit() {
   put_le(tail, index_.size(), 8);
   put_le(tail, skipped_, 8);
   tail.append(fragment_magic, sizeof fragment_magic);
-  out_.write(tail.data(), tail.size());
-  out_.commit();
+  out_->write(tail.data(), tail.size());
+  return out_->end_piece();
 }
 
-fragment_reader::fragment_reader(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw input_error("cannot open " + path + ": " + fragment_errno());
+fragment_reader::fragment_reader(const spool_range& range)
+  : range_(range), name_(range_name(range)) {
+  fd_ = ::open(range.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw input_error("cannot open " + range.path + ": " + fragment_errno());
   const auto bad = [&](const std::string& why) {
-    return input_error(path_ + ": not a light-curve fragment: " + why);
+    return input_error(name_ + ": not a light-curve fragment: " + why);
   };
-  const off_t size = ::lseek(fd_, 0, SEEK_END);
-  if (size < static_cast<off_t>(fragment_footer_bytes)) throw bad("shorter than its footer");
+  const off_t file_size = ::lseek(fd_, 0, SEEK_END);
+  if (file_size < 0 || range.offset > static_cast<uint64_t>(file_size)
+      || range.size > static_cast<uint64_t>(file_size) - range.offset)
+    throw bad("past the end of the file");
+  const uint64_t size = range.size;
+  if (size < fragment_footer_bytes) throw bad("shorter than its footer");
   char footer[fragment_footer_bytes];
-  if (::pread(fd_, footer, sizeof footer, size - static_cast<off_t>(sizeof footer))
+  if (::pread(fd_, footer, sizeof footer,
+              static_cast<off_t>(range.offset + size - sizeof footer))
       != static_cast<ssize_t>(sizeof footer))
-    throw input_error("cannot read " + path_ + ": " + fragment_errno());
+    throw input_error("cannot read " + name_ + ": " + fragment_errno());
   if (std::memcmp(footer + 24, fragment_magic, sizeof fragment_magic) != 0)
     throw bad("no GAIALCF1 footer");
   const uint64_t index_offset = get_le(footer, 8);
   const uint64_t count = get_le(footer + 8, 8);
   skipped_ = get_le(footer + 16, 8);
-  const uint64_t index_end = static_cast<uint64_t>(size) - fragment_footer_bytes;
+  const uint64_t index_end = size - fragment_footer_bytes;
   if (index_offset > index_end) throw bad("the index starts past the end");
   std::string index(static_cast<size_t>(index_end - index_offset), '\0');
   if (!index.empty()
-      && ::pread(fd_, index.data(), index.size(), static_cast<off_t>(index_offset))
+      && ::pread(fd_, index.data(), index.size(), static_cast<off_t>(range.offset + index_offset))
            != static_cast<ssize_t>(index.size()))
-    throw input_error("cannot read " + path_ + ": " + fragment_errno());
+    throw input_error("cannot read " + name_ + ": " + fragment_errno());
   constexpr size_t fixed = 8 * 4 + 4 + 4;
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
@@ -191,9 +206,9 @@ void fragment_reader::read(const fragment_entry& e, std::string& out) {
   size_t got = 0;
   while (got < out.size()) {
     const ssize_t r = ::pread(fd_, out.data() + got, out.size() - got,
-                              static_cast<off_t>(e.offset + got));
+                              static_cast<off_t>(range_.offset + e.offset + got));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) throw input_error("cannot read " + path_ + ": " + fragment_errno());
+    if (r <= 0) throw input_error("cannot read " + name_ + ": " + fragment_errno());
     got += static_cast<size_t>(r);
   }
 }

@@ -6,8 +6,8 @@
 // the formatting and the compression run in every select worker at once,
 // not on one thread after the last file, and no row's text is spooled.
 //
-// The fragment, one file at the request's part_path (shipped as it is by
-// remote workers):
+// The fragment, one piece of the select worker's spool (spool_file.hpp;
+// shipped as it is by remote workers), its offsets from the piece's start:
 //
 //   the entries' deflated bytes, back to back, in the file's row order
 //   the index, sorted by source_id; per entry, little-endian:
@@ -44,30 +44,36 @@ struct fragment_entry {
   uint32_t crc = 0;          ///< the table's CRC-32
 };
 
-/// A selected_row_sink writing the fragment at `path` (via "<path>.tmp").
-/// A row that does not parse is skipped and counted (skipped(), the first
-/// reasons in examples()), as the import skips a malformed row. restart()
-/// truncates it (a download that starts over); commit() writes the index
-/// and renames it into place; destroyed without commit(), the temporary is
-/// removed. Write errors throw output_error naming the file. Memory: one
-/// row, its table, and the index (about 80 bytes an entry).
+/// A selected_row_sink writing one fragment after another into a spool:
+/// begin() starts one at the spool's end, commit() writes its index and
+/// footer and returns its range. A select worker keeps one from file to
+/// file, so its buffers (the row, the table, its text, the deflater's) are
+/// allocated once, not zero-filled per archive file. A row that does not
+/// parse is skipped and counted (skipped(), the first reasons in
+/// examples()), as the import skips a malformed row. restart() truncates
+/// the fragment (a download that starts over). Write errors throw
+/// output_error naming the spool. Memory: one row, its table, and the index
+/// (about 80 bytes an entry).
 class fragment_writer final : public selected_row_sink {
 public:
-  fragment_writer(std::string path, lightcurve::table_format format);
+  fragment_writer();
 
+  /// A new fragment of `format` tables appended to `out` (open); `name`
+  /// (the archive file) is what errors about its rows say.
+  void begin(spool_file& out, lightcurve::table_format format, std::string name);
   void header(const std::vector<std::string>& columns) override;
   void row(const selected_row& r) override;
   void restart() override;
-  void commit();
+  spool_range commit();
 
   uint64_t entries() const { return index_.size(); }
   uint64_t skipped() const { return skipped_; }
   const std::vector<std::string>& examples() const { return examples_; }
 
 private:
-  std::string path_;
-  spool_file out_;
-  lightcurve::table_format format_;
+  std::string name_;
+  spool_file* out_ = nullptr;
+  lightcurve::table_format format_ = lightcurve::table_format::votable;
   std::string ext_;
   std::optional<lightcurve::epoch_columns> columns_;
   std::vector<fragment_entry> index_;
@@ -84,12 +90,13 @@ private:
   fast_deflater deflater_;
 };
 
-/// A fragment read back: its index, and each entry's deflated bytes.
+/// A fragment read back from its range: its index, and each entry's
+/// deflated bytes.
 class fragment_reader {
 public:
-  /// Throws input_error naming `path` for a file that is not a whole
-  /// fragment (no footer, an index out of bounds or not ascending).
-  explicit fragment_reader(const std::string& path);
+  /// Throws input_error naming the file and range for one that is not a
+  /// whole fragment (no footer, an index out of bounds or not ascending).
+  explicit fragment_reader(const spool_range& range);
   ~fragment_reader();
   fragment_reader(const fragment_reader&) = delete;
   fragment_reader& operator=(const fragment_reader&) = delete;
@@ -101,7 +108,8 @@ public:
   void read(const fragment_entry& e, std::string& out);
 
 private:
-  std::string path_;
+  spool_range range_;
+  std::string name_; ///< the range, as errors name it
   int fd_ = -1;
   std::vector<fragment_entry> index_;
   uint64_t skipped_ = 0;

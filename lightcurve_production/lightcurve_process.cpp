@@ -37,9 +37,12 @@ struct lc_run {
   std::vector<std::string> md5s; ///< their published MD5s, same order
   size_t selected = 0;         ///< files whose selection is in
   std::vector<bool> in;        ///< which files' selection is in, same order
+  std::vector<spool_range> parts;   ///< each file's part in its worker's spool, same order
+  std::vector<spool_range> missing; ///< each file's ids it does not hold, same order
   size_t appended = 0;         ///< standard: files [0, appended) are in the zip
   bool appending = false;      ///< standard: a piece is with the assemble step
   bool finished = false;
+  progress_pace progress; ///< when progress.json is rewritten
   std::chrono::steady_clock::time_point started;
   int64_t started_unix = 0;
   engine::run_outcome outcome;
@@ -50,25 +53,22 @@ namespace {
 using self_ptr = engine::process_actor::stateful_pointer<lightcurve_process_state>;
 using run_ptr = std::shared_ptr<lc_run>;
 
-/// standard: a fragment of deflated tables; raw: the rows' text.
-std::string part_path(const run_ptr& run, const file_range& r, const std::string& structure) {
-  return (fs::path(run->work) / "parts"
-          / (r.label() + (structure == "standard" ? ".fragment" : ".csv")))
-    .string();
-}
-std::string missing_path(const run_ptr& run, const file_range& r) {
-  return (fs::path(run->work) / "parts" / (r.label() + ".missing")).string();
-}
+/// The request's parts/: the select workers' spools (standard: fragments
+/// of deflated tables; raw: the rows' text; then each file's missing ids).
+std::string spool_dir(const run_ptr& run) { return (fs::path(run->work) / "parts").string(); }
 std::string no_file_path(const run_ptr& run) {
   return (fs::path(run->work) / "no_file.ids").string();
 }
 
-/// progress.json in the job's folder, for `status` and the live views.
-void report(self_ptr self, const run_ptr& run, const char* step) {
+/// progress.json in the job's folder, for `status` and the live views, as
+/// the variability process paces it (progress_pace: every step change,
+/// otherwise at most once a second).
+void report(self_ptr self, const run_ptr& run, run_step step) {
+  if (!run->progress.due(step)) return;
   engine::run_progress p;
   p.run_id = run->id;
   p.pid = ::getpid();
-  p.step = step;
+  p.step = step.name;
   p.counts = {{"files", run->files.size()},
               {"selected", run->selected},
               {"bytes", run->outcome.count("bytes")},
@@ -94,7 +94,7 @@ void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& s
   self->send(st.peers.select, engine::cancel_atom::value, run->id);
   set_failure(*run, step, subject, error, abandoned || st.runs->shutting_down());
   const auto& o = run->outcome;
-  report(self, run, o.abandoned ? run_steps::interrupted.name : run_steps::failed.name);
+  report(self, run, o.abandoned ? run_steps::interrupted : run_steps::failed);
   engine::log_line("lc_process", "request " + std::to_string(run->id)
                                    + (o.abandoned ? " stopped without a verdict: " + error
                                                   : " failed: " + o.step + " " + subject + ": "
@@ -138,7 +138,7 @@ void succeed(self_ptr self, const run_ptr& run) {
                  + self->state.job.format + ", " + self->state.job.structure + " structure"};
   if (o.count("skipped_rows") > 0)
     o.summary.push_back("skipped " + c("skipped_rows") + " malformed rows (the log names them)");
-  report(self, run, run_steps::done.name);
+  report(self, run, run_steps::done);
   engine::log_line("lc_process", "request " + std::to_string(run->id) + " done: " + o.summary[0]);
   remove_work(run);
   run->promise.deliver(o);
@@ -153,17 +153,15 @@ lc_assemble_request assemble_request(self_ptr self, const run_ptr& run, size_t f
   const lightcurve_answer_paths answer(job);
   lc_assemble_request req{run->id, {}, {}, no_file_path(run), answer.zip, answer.not_found,
                           job.format, job.structure, more};
-  for (size_t i = first; i < last; ++i)
-    req.parts.push_back(part_path(run, run->files[i].range, job.structure));
-  if (!more)
-    for (const auto& f : run->files) req.missing.push_back(missing_path(run, f.range));
+  req.parts.assign(run->parts.begin() + first, run->parts.begin() + last);
+  if (!more) req.missing = run->missing;
   return req;
 }
 
 /// Every file is in: the last request (the parts not appended yet,
 /// not_found.txt, the zip closed and renamed).
 void assemble(self_ptr self, const run_ptr& run) {
-  report(self, run, lc_steps::assemble.name);
+  report(self, run, lc_steps::assemble);
   const auto req = assemble_request(self, run, run->appended, run->files.size(), false);
   self->request(self->state.peers.assemble, caf::infinite, req)
     .then(
@@ -213,6 +211,8 @@ void selected(self_ptr self, const run_ptr& run, size_t index, const lc_select_r
               const lc_select_reply& rep) {
   ++run->selected;
   run->in[index] = true;
+  run->parts[index] = rep.part_range;
+  run->missing[index] = rep.missing_range;
   auto& c = run->outcome.counts;
   if (rep.fetched) {
     ++c["fetched"];
@@ -227,7 +227,7 @@ void selected(self_ptr self, const run_ptr& run, size_t index, const lc_select_r
                                    + std::to_string(req.count) + " ids found"
                                    + (rep.fetched ? ", fetched " : ", read from disk ")
                                    + engine::format_mb(static_cast<double>(rep.bytes)));
-  report(self, run, lc_steps::select.name);
+  report(self, run, lc_steps::select);
   assemble_ready(self, run);
 }
 
@@ -239,7 +239,7 @@ void select_all(self_ptr self, const run_ptr& run) {
   engine::log_line("lc_process", "request " + std::to_string(run->id) + ": "
                                    + std::to_string(run->outcome.count("unique")) + " ids in "
                                    + std::to_string(run->files.size()) + " archive files");
-  report(self, run, lc_steps::select.name);
+  report(self, run, lc_steps::select);
   if (run->files.empty()) return assemble(self, run);
   for (size_t i = 0; i < run->files.size(); ++i) {
     if (run->finished) return;
@@ -255,8 +255,7 @@ void select_all(self_ptr self, const run_ptr& run) {
                           run->ids_path,
                           f.first,
                           f.count,
-                          part_path(run, f.range, st.job.structure),
-                          missing_path(run, f.range),
+                          spool_dir(run),
                           st.job.format,
                           st.job.structure};
     self->request(st.peers.select, caf::infinite, req)
@@ -280,6 +279,8 @@ void plan(const run_ptr& run, const prepare_reply& rep) {
   write_id_lines(no_file_path(run), no_file);
   run->files = std::move(selection.files);
   run->in.assign(run->files.size(), false);
+  run->parts.assign(run->files.size(), {});
+  run->missing.assign(run->files.size(), {});
   run->outcome.counts["files"] = run->files.size();
   run->outcome.counts["archive_files"] = ranges.size();
   run->outcome.counts["in_no_file"] = selection.not_found;
@@ -317,7 +318,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     fail(self, run, run_steps::prepare, run->work, e.what());
     return rp;
   }
-  report(self, run, lc_steps::ids.name);
+  report(self, run, lc_steps::ids);
   try {
     id_list_options opts;
     opts.temp_dir = run->work;
@@ -337,7 +338,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     return rp;
   }
   run->checksum_url = src.url;
-  report(self, run, run_steps::prepare.name);
+  report(self, run, run_steps::prepare);
   self->request(st.peers.prepare, caf::infinite,
                 prepare_request{run->id, src.url, true, false, 1, 0})
     .then(

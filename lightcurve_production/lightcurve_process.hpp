@@ -7,9 +7,11 @@
 //     -> the files that hold the ids (the others are not fetched); the ids
 //        in no file's range to no_file.ids
 //     -> per holding file: lc_select_request (select pool: as the file
-//        streams, the asked rows' tables deflated into parts/<label>.fragment
-//        for standard, their text into parts/<label>.csv for raw)
-//     -> all in: lc_assemble_request (the zip and not_found.txt)
+//        streams, the asked rows' tables deflated (standard) or their text
+//        (raw), then the ids the file does not hold, appended to the
+//        worker's spool parts/worker-<n>.spool; the reply says where)
+//     -> as they come in (standard), all in: lc_assemble_request with those
+//        ranges (the zip and not_found.txt)
 //     -> reply engine::run_outcome (the service writes the verdict)
 //   any failure -> cancel the request's other jobs, no zip
 //

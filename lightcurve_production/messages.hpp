@@ -11,6 +11,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/run_steps.hpp"
 #include "engine/messages.hpp"
+#include "lightcurve_output/spool_file.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,9 +22,11 @@
 namespace gaia {
 
 /// Pick the asked rows out of one archive file, fetched (or read where it
-/// is kept), into a part file: for --structure standard a fragment (their
+/// is kept), into a part appended to the select worker's spool in
+/// `spool_dir` (spool_file.hpp): for --structure standard a fragment (their
 /// tables in `format`, deflated: fragment_file.hpp), for raw the header
-/// row and the rows' text (part_file.hpp).
+/// row and the rows' text (part_file.hpp); then the asked ids the file does
+/// not hold.
 struct lc_select_request {
   uint64_t run_id = 0;
   std::string label;        ///< the file's range, "000000-003111"
@@ -35,8 +38,7 @@ struct lc_select_request {
   std::string ids_path;     ///< the request's sorted id file
   uint64_t first = 0;       ///< this file's ids: [first, first + count)
   uint64_t count = 0;
-  std::string part_path;    ///< the selected rows (<label>.fragment or .csv)
-  std::string missing_path; ///< the asked ids the file does not hold
+  std::string spool_dir;    ///< the request's parts/: worker-<n>.spool, one per worker
   std::string format = "votable";     ///< lightcurve::table_format's name
   std::string structure = "standard"; ///< "standard" (a fragment) or "raw" (text)
 };
@@ -54,14 +56,16 @@ struct lc_select_reply {
   uint64_t skipped_rows = 0;
   uint64_t repeated = 0;   ///< an asked source's second row in the file
   double seconds = 0;
+  spool_range part_range;    ///< the part in the worker's spool (flushed)
+  spool_range missing_range; ///< the asked ids the file does not hold, one a line
 };
 
 /// Write the answer from the parts: the zip (temporary name, then
 /// renamed) and not_found.txt.
 struct lc_assemble_request {
   uint64_t run_id = 0;
-  std::vector<std::string> parts;   ///< in range order (fragments for standard)
-  std::vector<std::string> missing; ///< each part's missing ids, same order
+  std::vector<spool_range> parts;   ///< in range order (fragments for standard)
+  std::vector<spool_range> missing; ///< each part's missing ids, same order
   std::string no_file_path;         ///< the asked ids in no file's range
   std::string zip_path;             ///< the answer
   std::string not_found_path;       ///< beside it; "": in the zip only
@@ -86,11 +90,17 @@ struct lc_assemble_reply {
   double seconds = 0;
 };
 
+/// A piece of a spool, inside the messages below (not a message itself).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spool_range& x) {
+  return f(caf::meta::type_name("spool_range"), x.path, x.offset, x.size);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lc_select_request& x) {
   return f(caf::meta::type_name("lc_select_request"), x.run_id, x.label, x.url, x.path, x.keep,
-           x.expected_md5, x.max_line_bytes, x.ids_path, x.first, x.count, x.part_path,
-           x.missing_path, x.format, x.structure);
+           x.expected_md5, x.max_line_bytes, x.ids_path, x.first, x.count, x.spool_dir,
+           x.format, x.structure);
 }
 inline const engine::message_type<lc_select_request> lc_select_request_type{
   "gaia::lc_select_request"};
@@ -98,7 +108,8 @@ inline const engine::message_type<lc_select_request> lc_select_request_type{
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lc_select_reply& x) {
   return f(caf::meta::type_name("lc_select_reply"), x.label, x.bytes, x.fetched, x.attempts,
-           x.selected, x.missing, x.skipped_rows, x.repeated, engine::exact(x.seconds));
+           x.selected, x.missing, x.skipped_rows, x.repeated, engine::exact(x.seconds),
+           x.part_range, x.missing_range);
 }
 inline const engine::message_type<lc_select_reply> lc_select_reply_type{
   "gaia::lc_select_reply"};

@@ -40,9 +40,24 @@ std::string_view field_at(std::string_view record, size_t index) {
   return {};
 }
 
-} // namespace
+/// The ids' text, one a line, handed to `put` 64 KiB at a time.
+template <class Put>
+void put_id_lines(const std::vector<int64_t>& ids, Put put) {
+  std::string text;
+  char buf[24];
+  for (int64_t id : ids) {
+    auto end = std::to_chars(buf, buf + sizeof buf, id).ptr;
+    text.append(buf, end);
+    text += '\n';
+    if (text.size() > (1 << 16)) {
+      put(text);
+      text.clear();
+    }
+  }
+  put(text);
+}
 
-part_writer::part_writer(std::string path) : out_(std::move(path)) {}
+} // namespace
 
 void part_writer::header(const std::vector<std::string>& columns) {
   std::string line;
@@ -51,42 +66,37 @@ void part_writer::header(const std::vector<std::string>& columns) {
     line += columns[i]; // the archive's names: plain identifiers
   }
   line += '\n';
-  out_.write(line.data(), line.size());
+  out_->write(line.data(), line.size());
 }
 
 void part_writer::row(const selected_row& r) {
-  out_.write(r.text.data(), r.text.size());
-  out_.write("\n", 1);
+  out_->write(r.text.data(), r.text.size());
+  out_->write("\n", 1);
 }
 
-void part_writer::restart() { out_.truncate(); }
+void part_writer::restart() { out_->truncate(); }
 
-void part_writer::commit() { out_.commit(); }
+spool_range part_writer::commit() { return out_->end_piece(); }
 
 void write_id_lines(const std::string& path, const std::vector<int64_t>& ids) {
   engine::atomic_file out(path, engine::durability::cache);
-  std::string text;
-  char buf[24];
-  for (int64_t id : ids) {
-    auto end = std::to_chars(buf, buf + sizeof buf, id).ptr;
-    text.append(buf, end);
-    text += '\n';
-    if (text.size() > (1 << 16)) {
-      out.write(text);
-      text.clear();
-    }
-  }
-  out.write(text);
+  put_id_lines(ids, [&](const std::string& text) { out.write(text); });
   out.commit();
 }
 
-part_reader::part_reader(const std::string& path) : path_(path) {
-  f_ = std::fopen(path.c_str(), "rb");
-  if (f_ == nullptr) throw input_error("cannot open " + path + ": " + errno_text());
+spool_range append_id_lines(spool_file& out, const std::vector<int64_t>& ids) {
+  put_id_lines(ids, [&](const std::string& text) { out.write(text.data(), text.size()); });
+  return out.end_piece();
+}
+
+part_reader::part_reader(const spool_range& range) : name_(range_name(range)) {
+  spool_range_reader in(range); // checks the range lies in the file
+  f_ = std::fopen(range.path.c_str(), "rb"); // for row(): one seek and read a row
+  if (f_ == nullptr) throw input_error("cannot open " + range.path + ": " + errno_text());
   // One pass: the header line, then each record's offset and length
   // (a record ends at a line end outside quotes), its source_id read.
   std::string record;
-  uint64_t offset = 0, start = 0;
+  uint64_t offset = range.offset, start = range.offset;
   bool quoted = false;
   size_t id_column = 0;
   bool have_header = false;
@@ -101,7 +111,7 @@ part_reader::part_reader(const std::string& path) : path_(path) {
       for (;; ++i) {
         const size_t comma = h.find(',', pos);
         if (h.substr(pos, comma == h.npos ? h.npos : comma - pos) == "source_id") break;
-        if (comma == h.npos) throw input_error(path_ + ": no source_id column in the header");
+        if (comma == h.npos) throw input_error(name_ + ": no source_id column in the header");
         pos = comma + 1;
       }
       id_column = i;
@@ -111,11 +121,11 @@ part_reader::part_reader(const std::string& path) : path_(path) {
     int64_t id = 0;
     auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), id);
     if (ec != std::errc() || p != field.data() + field.size())
-      throw input_error(path_ + ": line " + std::to_string(line) + ": source_id '"
+      throw input_error(name_ + ": line " + std::to_string(line) + ": source_id '"
                         + std::string(field) + "' is not an integer");
     index_.push_back({id, start, record.size()});
   };
-  for (int c; (c = getc_unlocked(f_)) != EOF; ++offset) {
+  for (int c; (c = in.next()) != EOF; ++offset) {
     if (c == '"') quoted = !quoted;
     if (c == '\n' && !quoted) {
       take();
@@ -126,9 +136,8 @@ part_reader::part_reader(const std::string& path) : path_(path) {
     }
     record += static_cast<char>(c);
   }
-  if (std::ferror(f_)) throw input_error("cannot read " + path_ + ": " + errno_text());
   if (!record.empty()) take();
-  if (!have_header) throw input_error(path_ + ": no header row");
+  if (!have_header) throw input_error(name_ + ": no header row");
   std::stable_sort(index_.begin(), index_.end(),
                    [](const entry& a, const entry& b) { return a.source_id < b.source_id; });
 }
@@ -142,7 +151,7 @@ std::string part_reader::row(size_t i) {
   std::string text(e.length, '\0');
   if (::fseeko(f_, static_cast<off_t>(e.offset), SEEK_SET) != 0
       || std::fread(text.data(), 1, text.size(), f_) != text.size())
-    throw input_error("cannot read " + path_ + ": " + errno_text());
+    throw input_error("cannot read " + name_ + ": " + errno_text());
   return text;
 }
 

@@ -1,8 +1,9 @@
 // One archive file's selected rows spooled to disk, so a request's memory
 // stays bounded whatever the number of ids: the part is the header row and
-// the rows' text as the file holds them (a CSV file), written under a
-// temporary name and renamed when the file's selection is complete. The
-// assemble step reads it back ordered by source_id, one row at a time.
+// the rows' text as the file holds them (CSV), one piece of the select
+// worker's spool (spool_file.hpp). The assemble step reads it back by its
+// range, ordered by source_id, one row at a time. Also the lists of ids
+// (one a line) that go with the parts: the asked ids a file does not hold.
 #pragma once
 
 #include "lightcurve_output/spool_file.hpp"
@@ -15,33 +16,34 @@
 
 namespace gaia {
 
-/// A selected_row_sink writing `path` (via "<path>.tmp"). restart()
-/// truncates it (a download that starts over); commit() renames it into
-/// place; destroyed without commit(), the temporary is removed. Write
-/// errors throw output_error naming the file.
+/// A selected_row_sink appending a part to a spool: begin() starts it at
+/// the spool's end, restart() truncates it (a download that starts over),
+/// commit() returns its range. Write errors throw output_error naming the
+/// spool.
 class part_writer final : public selected_row_sink {
 public:
-  explicit part_writer(std::string path);
-
+  void begin(spool_file& out) { out_ = &out; }
   void header(const std::vector<std::string>& columns) override;
   void row(const selected_row& r) override;
   void restart() override;
-  void commit();
+  spool_range commit();
 
 private:
-  spool_file out_;
+  spool_file* out_ = nullptr;
 };
 
 /// Writes ascending ids, one per line, to `path` (via a temporary name).
 void write_id_lines(const std::string& path, const std::vector<int64_t>& ids);
+/// Appends them to `out` as one piece, and returns its range.
+spool_range append_id_lines(spool_file& out, const std::vector<int64_t>& ids);
 
-/// A part read back: its header row, and where each row is, sorted by
-/// source_id (memory: 24 bytes a row; the rows stay on disk).
+/// A part read back from its range: its header row, and where each row
+/// is, sorted by source_id (memory: 24 bytes a row; the rows stay on disk).
 class part_reader {
 public:
-  /// Throws input_error naming `path` for a part that is not one (no
-  /// header, a row without a source_id).
-  explicit part_reader(const std::string& path);
+  /// Throws input_error naming the file and range for a part that is not
+  /// one (no header, a row without a source_id).
+  explicit part_reader(const spool_range& range);
   ~part_reader();
   part_reader(const part_reader&) = delete;
   part_reader& operator=(const part_reader&) = delete;
@@ -58,7 +60,7 @@ private:
     uint64_t offset;
     uint64_t length;
   };
-  std::string path_;
+  std::string name_; ///< the range, as errors name it
   std::FILE* f_ = nullptr;
   std::string header_;
   std::vector<entry> index_;

@@ -15,8 +15,8 @@ namespace gaia {
 /// Hands every row of `req`'s parts to `take(const epoch_row&)`.
 template <class Take>
 void for_each_row(const lc_assemble_request& req, lc_assemble_reply& reply, Take take) {
-  for (const auto& path : req.parts) {
-    part_reader part(path);
+  for (const auto& range : req.parts) {
+    part_reader part(range);
     const auto columns = lightcurve::epoch_columns::from_header_line(part.header());
     for (size_t i = 0; i < part.rows(); ++i) {
       try {
@@ -24,7 +24,7 @@ void for_each_row(const lc_assemble_request& req, lc_assemble_reply& reply, Take
       } catch (const input_error& e) {
         ++reply.skipped_rows;
         if (reply.skip_examples.size() < 5)
-          reply.skip_examples.push_back(path + ": source_id " + std::to_string(part.source_id(i))
+          reply.skip_examples.push_back(range_name(range) + ": source_id " + std::to_string(part.source_id(i))
                                         + ": " + e.what());
       }
     }
@@ -35,7 +35,7 @@ void for_each_row(const lc_assemble_request& req, lc_assemble_reply& reply, Take
 /// what a FITS answer makes room for at once (lightcurve/formats/fits_writer.hpp).
 inline size_t count_part_rows(const lc_assemble_request& req) {
   size_t n = 0;
-  for (const auto& path : req.parts) n += part_reader(path).rows();
+  for (const auto& range : req.parts) n += part_reader(range).rows();
   return n;
 }
 

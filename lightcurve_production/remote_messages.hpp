@@ -3,9 +3,9 @@
 // each registered beside its struct; and that worker's typed interface.
 //
 //   stand-in --lc_remote_select (the request and its ids)--> shipper
-//   stand-in <--lc_shipped_select (the reply, the two files' sizes)--
-//   stand-in --lc_chunk_request (file, offset)--> shipper, until both
-//   stand-in <--std::string (at most max_bytes of it)-- files are whole
+//   stand-in <--lc_shipped_select (the reply, the two pieces' sizes)--
+//   stand-in --lc_chunk_request (piece, offset)--> shipper, until both
+//   stand-in <--std::string (at most max_bytes of it)-- pieces are whole
 #pragma once
 
 #include "lightcurve_production/messages.hpp"
@@ -27,17 +27,18 @@ struct lc_remote_select {
   std::vector<int64_t> ids; ///< ascending
 };
 
-/// The worker's answer: the reply as a local select gives it, and the sizes
-/// of the two files it wrote (the part and the missing ids), which wait in
-/// its scratch folder until the stand-in has fetched them chunk by chunk.
+/// The worker's answer: the reply as a local select gives it (its ranges
+/// are in the worker's spool), and the sizes of the two pieces it wrote
+/// (the part and the missing ids), which wait there until the stand-in has
+/// fetched them chunk by chunk.
 struct lc_shipped_select {
   lc_select_reply reply;
   uint64_t part_bytes = 0;
   uint64_t missing_bytes = 0;
 };
 
-/// At most `max_bytes` of one of those files from `offset`; a shorter
-/// answer is the file's end.
+/// At most `max_bytes` of one of those pieces from `offset`; a shorter
+/// answer is the piece's end.
 struct lc_chunk_request {
   uint64_t run_id = 0;
   std::string label;    ///< the file's range: which job's files

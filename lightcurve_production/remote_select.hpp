@@ -2,18 +2,20 @@
 // does the download and import pools the same way; engine/cluster.hpp the
 // networking): a stand-in on the coordinator forwards each select job to a
 // shipper on a worker, which runs the select operation in its own scratch
-// folder and keeps the two files it wrote until the stand-in has fetched
-// them, in chunks of at most lc_chunk_bytes, one at a time (memory stays
-// bounded whatever a part's size). The stand-in writes them at the
-// request's paths under temporary names and renames them when whole. The
-// files are opaque bytes here: what a part holds is the select's business.
-// The stand-in is in select_standin.cpp, the shipper in select_shipper.cpp.
+// folder and keeps the two pieces it appended to its spool (the part, the
+// missing ids) until the stand-in has fetched them, in chunks of at most
+// lc_chunk_bytes, one at a time (memory stays bounded whatever a part's
+// size). The stand-in appends them to a spool of its own in the request's
+// parts/ and replies with their ranges there, as a local select worker
+// does. The pieces are opaque bytes here: what a part holds is the
+// select's business. The stand-in is in select_standin.cpp, the shipper in
+// select_shipper.cpp.
 //
 //   coordinator                                      worker machine
 //   select pool ─► stand-in ─lc_remote_select (+ids)─► shipper ─► select op
-//                  stand-in ◄─lc_shipped_select─────── shipper   (its scratch)
+//                  stand-in ◄─lc_shipped_select─────── shipper   (its spool)
 //                  stand-in ─lc_chunk_request───────► shipper
-//                  part_path, missing_path ◄─chunks──
+//   its spool: part, missing ids ◄─chunks──
 #pragma once
 
 #include "actors/cluster.hpp"

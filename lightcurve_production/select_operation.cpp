@@ -19,7 +19,8 @@ namespace gaia {
 lc_select_reply select_file(downloader& dl, const download_settings& cfg,
                             const lc_select_request& req,
                             const std::shared_ptr<engine::run_control>& runs,
-                            const std::shared_ptr<retry_counter>& retries) {
+                            const std::shared_ptr<retry_counter>& retries,
+                            lc_select_output& out) {
   const auto started = std::chrono::steady_clock::now();
   download_options opts = transfer_options(cfg, req.run_id, req.label, runs, retries);
   opts.expected_md5 = req.expected_md5;
@@ -30,19 +31,29 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
   }
   // standard: each asked row's table made and deflated here, as the file
   // streams (fragment_file.hpp); raw: the rows' text, for the one table the
-  // assemble step writes.
-  std::optional<fragment_writer> fragment;
-  std::optional<part_writer> text_part;
-  selected_row_sink* sink = nullptr;
-  if (req.structure == "standard") {
-    const auto format = lightcurve::parse_table_format(req.format);
+  // assemble step writes. Either appended to the worker's spool, opened
+  // (created once per request) for this file; an error cuts it back.
+  const bool standard = req.structure == "standard";
+  std::optional<lightcurve::table_format> format;
+  if (standard) {
+    format = lightcurve::parse_table_format(req.format);
     if (!format) throw input_error(req.url + ": format '" + req.format + "' is not one of "
                                    "votable, votable_plain, fits, ecsv, csv");
-    sink = &fragment.emplace(req.part_path, *format);
-  } else if (req.structure == "raw") {
-    sink = &text_part.emplace(req.part_path);
-  } else {
+  } else if (req.structure != "raw") {
     throw input_error(req.url + ": structure '" + req.structure + "' is not standard or raw");
+  }
+  out.spool.open((std::filesystem::path(req.spool_dir) / out.spool_name).string());
+  struct cut_back_unless_closed {
+    spool_file& spool;
+    ~cut_back_unless_closed() { spool.discard(); }
+  } guard{out.spool};
+  selected_row_sink* sink = nullptr;
+  if (standard) {
+    out.fragment.begin(out.spool, *format, req.url);
+    sink = &out.fragment;
+  } else {
+    out.text.begin(out.spool);
+    sink = &out.text;
   }
   read_options ro;
   if (req.max_line_bytes > 0) ro.max_line_bytes = req.max_line_bytes;
@@ -74,11 +85,10 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
     }
   }
   if (!done) {
-    // Fetched beside the part and moved into downloads/ when whole: a
+    // Fetched beside the parts and moved into downloads/ when whole: a
     // variability run (serve runs both) fetching the same file meanwhile
     // writes its own .part, never this one.
-    const auto staged =
-      (std::filesystem::path(req.part_path).parent_path() / url_file_name(req.url)).string();
+    const auto staged = (std::filesystem::path(req.spool_dir) / url_file_name(req.url)).string();
     auto r = dl.fetch(req.url, req.keep ? staged : "", opts, &select);
     if (req.keep) {
       std::error_code ec;
@@ -92,15 +102,16 @@ lc_select_reply select_file(downloader& dl, const download_settings& cfg,
   }
   uint64_t unparsed = 0; // asked rows whose arrays did not parse (standard)
   std::vector<std::string> unparsed_why;
-  if (fragment) {
-    fragment->commit();
-    unparsed = fragment->skipped();
-    unparsed_why = fragment->examples();
+  if (standard) {
+    reply.part_range = out.fragment.commit();
+    unparsed = out.fragment.skipped();
+    unparsed_why = out.fragment.examples();
   } else {
-    text_part->commit();
+    reply.part_range = out.text.commit();
   }
   const auto& res = select.result();
-  write_id_lines(req.missing_path, res.not_found);
+  reply.missing_range = append_id_lines(out.spool, res.not_found);
+  out.spool.close(); // both pieces flushed before the reply names them
   reply.selected = res.selected - unparsed;
   reply.missing = res.not_found.size();
   reply.skipped_rows = res.stats.skipped_rows + unparsed;
@@ -122,6 +133,10 @@ lc_select_operation(lc_select_worker_actor::stateful_pointer<lc_select_state> se
                     download_settings cfg, std::shared_ptr<engine::run_control> runs,
                     std::shared_ptr<retry_counter> retries) {
   self->state.cfg = std::move(cfg);
+  // Its spool's name, one per worker in a process (an actor id is unique):
+  // one writer per spool.
+  self->state.out = std::make_unique<lc_select_output>("worker-" + std::to_string(self->id())
+                                                       + ".spool");
   self->state.runs = std::move(runs);
   self->state.retries = std::move(retries);
   return {
@@ -131,7 +146,7 @@ lc_select_operation(lc_select_worker_actor::stateful_pointer<lc_select_state> se
       if (st.runs->cancelled(req.run_id))
         return engine::make_error(engine::errc::cancelled, req.url + ": run cancelled");
       try {
-        return select_file(st.dl, st.cfg, req, st.runs, st.retries);
+        return select_file(st.dl, st.cfg, req, st.runs, st.retries, *st.out);
       } catch (const download_error& e) {
         // A transfer cut short by the run's cancellation is no verdict on the URL.
         if (st.runs->cancelled(req.run_id))

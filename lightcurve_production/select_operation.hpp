@@ -13,30 +13,53 @@
 #include "download/downloader.hpp"
 #include "download/retry.hpp"
 #include "engine/run_control.hpp"
+#include "lightcurve_output/spool_file.hpp"
+#include "lightcurve_production/fragment_file.hpp"
 #include "lightcurve_production/messages.hpp"
+#include "lightcurve_production/part_file.hpp"
 #include "settings/settings.hpp"
 
 #include <memory>
+#include <string>
 
 namespace gaia {
 
+/// What a select worker keeps from one archive file to the next: the name
+/// of its spool in each request's spool_dir, the spool (its buffer) and the
+/// writers of the parts (their buffers: nothing is allocated and
+/// zero-filled again per archive file). Not movable: the writers point
+/// into themselves.
+struct lc_select_output {
+  explicit lc_select_output(std::string name) : spool_name(std::move(name)) {}
+  lc_select_output(const lc_select_output&) = delete;
+  lc_select_output& operator=(const lc_select_output&) = delete;
+  std::string spool_name; ///< "worker-<n>.spool"
+  spool_file spool;
+  fragment_writer fragment; ///< standard
+  part_writer text;         ///< raw
+};
+
 /// A select worker's state: its settings, its curl handle (kept: the
-/// connection to the archive is reused), the runs it serves, where its
-/// retries are counted (none: not counted).
+/// connection to the archive is reused), its output, the runs it serves,
+/// where its retries are counted (none: not counted).
 struct lc_select_state {
   download_settings cfg;
   downloader dl;
+  std::unique_ptr<lc_select_output> out;
   std::shared_ptr<engine::run_control> runs;
   std::shared_ptr<retry_counter> retries;
   static inline const char* name = "lc_select_operation";
 };
 
-/// The rows of one file, as the worker selects them (the operation's work,
-/// outside the actor: tests call it directly).
+/// The rows of one file, as the worker selects them, appended to `out`'s
+/// spool in req.spool_dir (the operation's work, outside the actor: tests
+/// call it directly). On an error the spool is cut back to where this
+/// file's pieces began.
 lc_select_reply select_file(downloader& dl, const download_settings& cfg,
                             const lc_select_request& req,
                             const std::shared_ptr<engine::run_control>& runs,
-                            const std::shared_ptr<retry_counter>& retries);
+                            const std::shared_ptr<retry_counter>& retries,
+                            lc_select_output& out);
 
 lc_select_worker_actor::behavior_type
 lc_select_operation(lc_select_worker_actor::stateful_pointer<lc_select_state> self,

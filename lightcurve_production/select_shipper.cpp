@@ -1,6 +1,7 @@
 // A remote select worker's side of one slot (`gaia-dr3 worker`): runs the
-// select operation in its own scratch folder and serves the two files it
-// wrote chunk by chunk until they are fetched (see remote_select.hpp).
+// select operation in its own scratch folder and serves the two pieces it
+// appended to its spool there chunk by chunk until they are fetched (see
+// remote_select.hpp).
 #include "lightcurve_production/remote_select.hpp"
 
 #include "engine/errors.hpp"
@@ -11,9 +12,6 @@
 #include "settings/output_layout.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -24,12 +22,13 @@ namespace fs = std::filesystem;
 namespace {
 
 struct shipper_state {
-  std::string scratch;   ///< its own folder: the job's ids, part and missing ids
+  std::string scratch;   ///< its own folder: the job's ids, the select's spool
   std::string downloads; ///< the worker's kept archive files
   bool keep = false;     ///< the worker's own keep_downloads
   lc_select_worker_actor local;
   std::shared_ptr<engine::run_control> runs; ///< shared with `local`
-  lc_select_request waiting; ///< the job (worker's paths) whose files wait
+  lc_select_request waiting; ///< the job (worker's paths) whose pieces wait
+  lc_select_reply waiting_reply; ///< where they are in the select's spool
   static inline const char* name = "select_shipper";
   ~shipper_state() {
     std::error_code ec;
@@ -39,21 +38,21 @@ struct shipper_state {
 
 using shipper_pointer = remote_select_actor::stateful_pointer<shipper_state>;
 
-/// The waiting job's files are fetched (or another job comes): gone.
+/// The waiting job's pieces are fetched (or another job comes): gone. The
+/// select (idle now) holds nothing else in its spool: it is emptied, not
+/// removed (creating it again per file would cost what the spool saves).
 void drop_waiting(shipper_state& st) {
   std::error_code ec;
-  if (!st.waiting.part_path.empty()) fs::remove(st.waiting.part_path, ec);
-  if (!st.waiting.missing_path.empty()) fs::remove(st.waiting.missing_path, ec);
+  if (!st.waiting_reply.part_range.path.empty())
+    fs::resize_file(st.waiting_reply.part_range.path, 0, ec);
   if (!st.waiting.ids_path.empty()) fs::remove(st.waiting.ids_path, ec);
   st.waiting = lc_select_request{};
+  st.waiting_reply = lc_select_reply{};
 }
 
 /// The request with the worker's own paths, its ids in its own id file.
 lc_select_request relocated(const shipper_state& st, lc_remote_select& x) {
   auto req = std::move(x.request);
-  const auto in_scratch = [&](const std::string& p) {
-    return (fs::path(st.scratch) / fs::path(p).filename()).string();
-  };
   fs::create_directories(st.scratch);
   req.ids_path = (fs::path(st.scratch) / "ids.bin").string();
   // sorted_id_file's format: 8-byte native integers, ascending.
@@ -63,22 +62,20 @@ lc_select_request relocated(const shipper_state& st, lc_remote_select& x) {
     engine::durability::cache);
   req.first = 0;
   req.count = x.ids.size();
-  req.part_path = in_scratch(req.part_path);
-  req.missing_path = in_scratch(req.missing_path);
+  req.spool_dir = st.scratch;
   req.path = (fs::path(st.downloads) / fs::path(req.path).filename()).string();
   req.keep = req.keep && st.keep;
   return req;
 }
 
-/// At most `max` bytes of `path` from `offset`.
-std::string read_chunk(const std::string& path, uint64_t offset, uint64_t max) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!f || std::fseek(f.get(), static_cast<long>(offset), SEEK_SET) != 0)
-    throw engine::input_error("cannot read " + path + ": " + std::strerror(errno));
-  std::string out(max, '\0');
-  out.resize(std::fread(out.data(), 1, max, f.get()));
-  if (std::ferror(f.get()))
-    throw engine::input_error("cannot read " + path + ": " + std::strerror(errno));
+/// At most `max` bytes of the piece `r` from `offset` (in the piece).
+std::string read_chunk(const spool_range& r, uint64_t offset, uint64_t max) {
+  if (offset >= r.size) return {};
+  spool_range chunk{r.path, r.offset + offset, std::min(max, r.size - offset)};
+  spool_range_reader in(chunk);
+  std::string out;
+  out.reserve(static_cast<size_t>(chunk.size));
+  for (int c; (c = in.next()) != EOF;) out += static_cast<char>(c);
   return out;
 }
 
@@ -106,15 +103,10 @@ remote_select_actor::behavior_type shipper(shipper_pointer self, std::string scr
       self->request(st.local, caf::infinite, *req)
         .then(
           [self, rp, r = *req](lc_select_reply& reply) mutable {
-            auto sizes = answer(gaia_errc::import_failed, [&] {
-              return std::make_pair(fs::file_size(r.part_path), fs::file_size(r.missing_path));
-            });
-            if (!sizes) {
-              rp.deliver(std::move(sizes.error()));
-              return;
-            }
             self->state.waiting = r;
-            rp.deliver(lc_shipped_select{std::move(reply), sizes->first, sizes->second});
+            self->state.waiting_reply = reply;
+            const auto part = reply.part_range.size, missing = reply.missing_range.size;
+            rp.deliver(lc_shipped_select{std::move(reply), part, missing});
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
@@ -127,8 +119,9 @@ remote_select_actor::behavior_type shipper(shipper_pointer self, std::string scr
                           c.label + ": no selected rows of it wait on this worker");
       const auto max = std::min(c.max_bytes, lc_max_chunk_bytes);
       auto bytes = answer(gaia_errc::import_failed, [&] {
-        return read_chunk(c.missing ? st.waiting.missing_path : st.waiting.part_path, c.offset,
-                          max);
+        return read_chunk(c.missing ? st.waiting_reply.missing_range
+                                    : st.waiting_reply.part_range,
+                          c.offset, max);
       });
       // The missing ids come last: their end is the job's.
       if (bytes && c.missing && bytes->size() < max) drop_waiting(st);

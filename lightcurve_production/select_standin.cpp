@@ -1,6 +1,7 @@
 // The select pool's stand-in of a remote worker, on the coordinator: sends
-// the job with its ids, fetches the two files the worker wrote chunk by
-// chunk, renames them into place when whole (see remote_select.hpp).
+// the job with its ids, fetches the two pieces the worker wrote chunk by
+// chunk into a spool of its own, replies with their ranges there when
+// whole (see remote_select.hpp).
 #include "lightcurve_production/remote_select.hpp"
 
 #include "engine/errors.hpp"
@@ -9,9 +10,6 @@
 #include "messages/errors.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -21,132 +19,98 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A shipped file written under "<path>.shipped.<tag>" and renamed to
-/// `path` when whole; dropped before (its worker lost mid-transfer, the
-/// stand-in stopped), the temporary is removed. Errors name the file.
-class shipped_file {
-public:
-  shipped_file(std::string path, const std::string& tag)
-    : path_(std::move(path)), tmp_(path_ + ".shipped." + tag) {
-    f_ = std::fopen(tmp_.c_str(), "wb");
-    if (f_ == nullptr)
-      throw engine::output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
-  }
-  ~shipped_file() {
-    if (f_ == nullptr) return;
-    std::fclose(f_);
-    std::remove(tmp_.c_str());
-  }
-  shipped_file(const shipped_file&) = delete;
-  shipped_file& operator=(const shipped_file&) = delete;
-
-  void write(const std::string& bytes) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size())
-      throw engine::output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
-    bytes_ += bytes.size();
-  }
-  uint64_t bytes() const { return bytes_; }
-  void commit() {
-    const int closed = std::fclose(f_);
-    f_ = nullptr;
-    std::error_code ec;
-    if (closed != 0) {
-      fs::remove(tmp_, ec);
-      throw engine::output_error("cannot write " + tmp_ + ": " + std::strerror(errno));
-    }
-    fs::rename(tmp_, path_, ec);
-    if (ec) throw engine::output_error("cannot rename " + tmp_ + " to " + path_ + ": "
-                                       + ec.message());
-  }
-
-private:
-  std::string path_, tmp_;
-  std::FILE* f_ = nullptr;
-  uint64_t bytes_ = 0;
-};
-
-/// The job a stand-in is fetching the files of.
+/// The job a stand-in is fetching the pieces of.
 struct fetch_job {
   lc_select_request req;
   lc_shipped_select shipped;
   caf::typed_response_promise<lc_select_reply> rp;
-  std::unique_ptr<shipped_file> part, missing;
-  bool on_missing = false; ///< the part is whole; fetching the missing ids
+  bool on_missing = false; ///< the part is whole (part_range); fetching the missing ids
+  spool_range part_range;
 };
 
 struct standin_state {
   remote_select_actor remote;
   std::string worker; ///< "lc_select#3 (w1/select1)"
   uint64_t chunk_bytes = lc_chunk_bytes;
-  std::unique_ptr<fetch_job> job; ///< its temporaries go with it
+  std::string spool_name; ///< "worker-<n>.spool" in each request's spool_dir
+  spool_file spool;       ///< open while a job's pieces come in
+  std::unique_ptr<fetch_job> job;
   static inline const char* name = "remote_select";
 };
 
 using standin_pointer = lc_select_actor::stateful_pointer<standin_state>;
 
-/// The job ends: its answer, and nothing of it left.
+/// The job ends: its answer; failed, nothing of it left in the spool.
 void finish(standin_pointer self, caf::expected<lc_select_reply> r) {
   auto job = std::move(self->state.job);
+  self->state.spool.discard(); // closed already when whole
   if (r)
     job->rp.deliver(std::move(*r));
   else
     job->rp.deliver(std::move(r.error()));
 }
 
-/// Asks for the next chunk of the file being fetched; when both files are
-/// whole (a chunk shorter than asked ends each), renames them into place.
+/// Asks for the next chunk of the piece being fetched (a chunk shorter
+/// than asked ends it); when both are whole, replies with their ranges in
+/// the stand-in's own spool, as a local select does.
 void fetch_next(standin_pointer self) {
   auto& st = self->state;
   auto& job = *st.job;
-  lc_chunk_request c{job.req.run_id, job.req.label, job.on_missing,
-                     (job.on_missing ? job.missing : job.part)->bytes(), st.chunk_bytes};
+  lc_chunk_request c{job.req.run_id, job.req.label, job.on_missing, st.spool.size(),
+                     st.chunk_bytes};
   self->request(st.remote, caf::infinite, c)
     .then(
       [self](std::string& bytes) {
         auto& st = self->state;
         auto& job = *st.job;
-        auto& file = job.on_missing ? job.missing : job.part;
         const bool last = bytes.size() < st.chunk_bytes;
         auto written = answer(gaia_errc::import_failed, [&] {
-          file->write(bytes);
+          st.spool.write(bytes.data(), bytes.size());
           if (!last) return false;
           const uint64_t want = job.on_missing ? job.shipped.missing_bytes
                                                : job.shipped.part_bytes;
-          if (file->bytes() != want)
+          if (st.spool.size() != want)
             throw engine::input_error(job.req.label + ": " + st.worker + " shipped "
-                                      + std::to_string(file->bytes()) + " bytes of "
+                                      + std::to_string(st.spool.size()) + " bytes of "
                                       + std::to_string(want));
           return true;
         });
         if (!written) return finish(self, std::move(written.error()));
         if (!*written) return fetch_next(self);
         if (!job.on_missing) {
+          auto ended = answer(gaia_errc::import_failed, [&] { return st.spool.end_piece(); });
+          if (!ended) return finish(self, std::move(ended.error()));
+          job.part_range = std::move(*ended);
           job.on_missing = true;
           return fetch_next(self);
         }
         auto stored = answer(gaia_errc::import_failed, [&] {
-          job.part->commit();
-          job.missing->commit();
-          return true;
+          auto missing = st.spool.end_piece();
+          st.spool.close();
+          return missing;
         });
         if (!stored) return finish(self, std::move(stored.error()));
         engine::log_line("cluster", st.worker + " did " + job.req.label + " ("
                                       + std::to_string(job.shipped.reply.selected)
                                       + " rows, part of "
                                       + engine::format_mb(job.shipped.part_bytes) + " shipped)");
-        finish(self, std::move(job.shipped.reply));
+        auto reply = std::move(job.shipped.reply);
+        reply.part_range = job.part_range;
+        reply.missing_range = std::move(*stored);
+        finish(self, std::move(reply));
       },
       [self](caf::error& err) { finish(self, std::move(err)); });
 }
 
 /// A remote select worker as its pool sees it: reads the job's ids,
-/// forwards the job, fetches the two files it wrote, answers with the
-/// local reply.
+/// forwards the job, fetches the two pieces it wrote into a spool of its
+/// own, answers with the worker's reply and the ranges in that spool.
 lc_select_actor::behavior_type standin(standin_pointer self, remote_select_actor remote,
                                        std::string worker, uint64_t chunk_bytes) {
   self->state.remote = std::move(remote);
   self->state.worker = std::move(worker);
   self->state.chunk_bytes = std::clamp<uint64_t>(chunk_bytes, 1, lc_max_chunk_bytes);
+  self->state.spool_name = "worker-" + std::to_string(self->id()) + ".spool";
   return {
     [self](const lc_select_request& req) -> caf::result<lc_select_reply> {
       auto ids = answer(gaia_errc::import_failed, [&] {
@@ -163,10 +127,8 @@ lc_select_actor::behavior_type standin(standin_pointer self, remote_select_actor
             st.job->req = req;
             st.job->shipped = std::move(shipped);
             st.job->rp = rp;
-            const auto tag = std::to_string(self->id());
             auto opened = answer(gaia_errc::import_failed, [&] {
-              st.job->part = std::make_unique<shipped_file>(req.part_path, tag);
-              st.job->missing = std::make_unique<shipped_file>(req.missing_path, tag);
+              st.spool.open((fs::path(req.spool_dir) / st.spool_name).string());
               return true;
             });
             if (!opened) return finish(self, std::move(opened.error()));

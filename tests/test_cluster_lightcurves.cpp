@@ -1,7 +1,8 @@
 // Light-curve requests with remote select workers
 // (lightcurve_production/remote_select.hpp): in one process, a stand-in and
 // a shipper with a tiny chunk size give the very part and missing ids a
-// local select gives; with real processes, `gaia-dr3 lightcurves` with
+// local select gives, appended to the stand-in's own spool; with real
+// processes, `gaia-dr3 lightcurves` with
 // cluster.port set and a `gaia-dr3 worker` over mutual TLS answer a request
 // through the loopback mirror with the same tables as a local-only run,
 // also when the worker is killed mid-request.
@@ -34,6 +35,12 @@ void write_ids(const fs::path& p, std::vector<int64_t> ids) {
                                   ids.size() * sizeof(int64_t)));
 }
 
+/// The bytes of a spool's piece.
+std::string range_bytes(const spool_range& r) {
+  return test::read_file(r.path).substr(static_cast<size_t>(r.offset),
+                                        static_cast<size_t>(r.size));
+}
+
 /// The files under `dir`, recursively (what a test expects gone).
 std::vector<std::string> files_under(const fs::path& dir) {
   std::vector<std::string> out;
@@ -45,8 +52,9 @@ std::vector<std::string> files_under(const fs::path& dir) {
 
 } // namespace
 
-TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in chunks, the "
-          "same bytes a local select writes, and neither side keeps a temporary") {
+TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in chunks into "
+          "its own spool, job after job, the same bytes a local select writes, and the "
+          "worker's spool is emptied once fetched") {
   test::temp_dir dir{"gaia-remote-select"};
   test::mirror_archive a(dir, 2, 0.05);
   const auto file = dir / "www" / a.file_name(1);
@@ -70,16 +78,17 @@ TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in
 
   // What a local select writes.
   auto local_req = req;
-  local_req.part_path = (dir / "local" / (req.label + ".csv")).string();
-  local_req.missing_path = (dir / "local" / (req.label + ".missing")).string();
+  local_req.spool_dir = (dir / "local").string();
   downloader dl;
+  lc_select_output local_out("worker-local.spool");
   const auto want = select_file(dl, default_settings(), local_req,
-                                std::make_shared<engine::run_control>(), nullptr);
+                                std::make_shared<engine::run_control>(), nullptr, local_out);
   REQUIRE(want.selected == 3);
   REQUIRE(want.missing == 1);
+  CHECK(want.part_range.path == (dir / "local" / "worker-local.spool").string());
+  CHECK(want.missing_range.offset == want.part_range.size);
 
-  req.part_path = (dir / "coordinator" / "parts" / (req.label + ".csv")).string();
-  req.missing_path = (dir / "coordinator" / "parts" / (req.label + ".missing")).string();
+  req.spool_dir = (dir / "coordinator" / "parts").string();
   {
     caf::actor_system_config cfg;
     configure_actor_system(cfg);
@@ -98,25 +107,37 @@ TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in
                           engine::interface_of<remote_select_actor>(sys)},
                          "lc_select#1 (w1/select1)");
     REQUIRE(standin);
-    REQUIRE(test::read_file(local_req.part_path).size() > 10 * chunk);
+    REQUIRE(want.part_range.size > 10 * chunk);
     caf::scoped_actor self{sys};
-    self->request(standin, 60s, req)
-      .receive(
-        [&](const lc_select_reply& got) {
-          CHECK(got.label == want.label);
-          CHECK(got.bytes == want.bytes);
-          CHECK(got.selected == want.selected);
-          CHECK(got.missing == want.missing);
-          CHECK(got.skipped_rows == want.skipped_rows);
-        },
-        [&](caf::error& err) { FAIL(sys.render(err)); });
-    CHECK(test::read_file(req.part_path) == test::read_file(local_req.part_path));
-    CHECK(test::read_file(req.missing_path) == test::read_file(local_req.missing_path));
-    CHECK(test::read_file(req.missing_path) == std::to_string(ids[3]) + "\n");
-    // Fetched whole: the worker's copies are gone, the coordinator has no
-    // temporary beside the two files.
-    CHECK(files_under(dir / "scratch" / "remote_select").empty());
-    CHECK(files_under(dir / "coordinator").size() == 2);
+    // Twice: the second job's pieces follow the first's in the stand-in's spool.
+    uint64_t spooled = 0;
+    for (int job = 0; job < 2; ++job) {
+      lc_select_reply got;
+      self->request(standin, 60s, req)
+        .receive([&](const lc_select_reply& r) { got = r; },
+                 [&](caf::error& err) { FAIL(sys.render(err)); });
+      CHECK(got.label == want.label);
+      CHECK(got.bytes == want.bytes);
+      CHECK(got.selected == want.selected);
+      CHECK(got.missing == want.missing);
+      CHECK(got.skipped_rows == want.skipped_rows);
+      CHECK(fs::path(got.part_range.path).parent_path() == dir / "coordinator" / "parts");
+      CHECK(got.part_range.offset == spooled);
+      CHECK(got.missing_range.path == got.part_range.path);
+      CHECK(got.missing_range.offset == spooled + got.part_range.size);
+      CHECK(range_bytes(got.part_range) == range_bytes(want.part_range));
+      CHECK(range_bytes(got.missing_range) == range_bytes(want.missing_range));
+      CHECK(range_bytes(got.missing_range) == std::to_string(ids[3]) + "\n");
+      spooled += got.part_range.size + got.missing_range.size;
+      // Fetched whole: the worker's spool is emptied (kept for the next job,
+      // not created again), its id file gone; the coordinator has its
+      // stand-in's spool only, no temporary.
+      const auto worker_files = files_under(dir / "scratch" / "remote_select");
+      CHECK(worker_files.size() == 1);
+      for (const auto& f : worker_files) CHECK(fs::file_size(f) == 0);
+      CHECK(files_under(dir / "coordinator") == std::vector<std::string>{got.part_range.path});
+      CHECK(fs::file_size(got.part_range.path) == spooled);
+    }
     // A chunk of a job that no longer waits there is an error, not bytes.
     self->request(shipper, 60s, lc_chunk_request{7, req.label, false, 0, chunk})
       .receive([&](const std::string&) { FAIL("a chunk of a fetched job"); },

@@ -4,10 +4,13 @@
 // entries into the zip (zip_writer::add_deflated). Over real-shaped
 // synthetic archive files (tools/synth): every entry inflates (by zlib, not
 // ISA-L) to exactly the table written straight from the bulk row, with its
-// CRC and size; a file whose rows are not in source_id order; a transfer
-// that starts over mid-file; a row that does not parse; fragments made by
-// two threads at once assembled into one zip that Python's zipfile reads,
-// sources ascending; a zip entry larger than zip_writer's buffer.
+// CRC and size; a file whose rows are not in source_id order; fragments one
+// after another in one spool (spool_file.hpp), read back by their ranges; a
+// transfer that starts over mid-file (the spool cut back to the fragment's
+// start only); a row that does not parse; fragments made by two threads at
+// once, each into its own spool, assembled into one zip that Python's
+// zipfile reads, sources ascending; a zip entry larger than zip_writer's
+// buffer.
 #include "lightcurve/epoch_row_parser.hpp"
 #include "lightcurve/formats/table_files.hpp"
 #include "lightcurve/standard_table.hpp"
@@ -27,6 +30,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -103,9 +107,9 @@ std::vector<int64_t> every_third(const std::vector<synth::row>& rows, const file
 }
 
 /// The fragment checked entry by entry against the tables of `f`'s rows.
-void check_fragment(const fs::path& path, const file_rows& f, const std::vector<int64_t>& found,
-                    lc::table_format format) {
-  fragment_reader frag(path.string());
+void check_fragment(const spool_range& range, const file_rows& f,
+                    const std::vector<int64_t>& found, lc::table_format format) {
+  fragment_reader frag(range);
   REQUIRE(frag.entries().size() == found.size());
   std::string deflated;
   const std::string ext(lc::format_extension(format));
@@ -130,12 +134,24 @@ std::vector<int64_t> held(const std::vector<int64_t>& ids, const file_rows& f) {
   return out;
 }
 
+/// The bytes of a spool's piece.
+std::string read_range(const spool_range& r) {
+  return test::read_file(r.path).substr(static_cast<size_t>(r.offset),
+                                        static_cast<size_t>(r.size));
+}
+
 } // namespace
 
-TEST_CASE("lightcurve fragments: a file's asked tables deflated in one file, read back ascending, "
-          "each inflating to the table written straight from its row, rows out of order too") {
+TEST_CASE("lightcurve fragments: a file's asked tables deflated into one fragment, fragments one "
+          "after another in one spool, each read back ascending by its range, each entry "
+          "inflating to the table written straight from its row, rows out of order too") {
   test::temp_dir d("gaia-fragment");
   const file_range range{5264, 6601};
+  const std::string path = (d / "worker-1.spool").string();
+  // One spool and one writer for every fragment, as a select worker keeps them.
+  spool_file spool;
+  fragment_writer w;
+  std::vector<std::pair<spool_range, std::function<void()>>> made;
   for (const bool reversed : {false, true}) {
     const fs::path file = d / (reversed ? "reversed.csv.gz" : range.archive_file_name());
     const auto rows = write_file(file, range, reversed);
@@ -143,18 +159,27 @@ TEST_CASE("lightcurve fragments: a file's asked tables deflated in one file, rea
     const auto f = read_rows(file);
     for (const auto format : {lc::table_format::csv, lc::table_format::votable}) {
       INFO("reversed " << reversed << ", " << lc::format_name(format));
-      const fs::path path = d / "part.fragment";
-      fragment_writer w(path.string(), format);
+      spool.open(path);
+      const auto begins = fs::file_size(path);
+      w.begin(spool, format, file.string());
       const auto res = select_rows_from_file(file.string(), ids, w);
-      w.commit();
+      const auto part = w.commit();
+      spool.close();
       CHECK(res.selected == ids.size() - 1);
       CHECK(res.not_found == std::vector<int64_t>{(range.last << 43) + 3});
       CHECK(w.entries() == res.selected);
       CHECK(w.skipped() == 0);
-      CHECK(!fs::exists(path.string() + ".tmp"));
-      check_fragment(path, f, held(ids, f), format);
+      CHECK(part.path == path);
+      CHECK(part.offset == begins);
+      CHECK(part.offset + part.size == fs::file_size(path));
+      check_fragment(part, f, held(ids, f), format);
+      made.push_back({part, [=] { check_fragment(part, f, held(ids, f), format); }});
     }
   }
+  // The earlier fragments are still whole behind the later ones.
+  REQUIRE(made.size() == 4);
+  for (auto& [part, check] : made) check();
+  CHECK(made[3].first.offset + made[3].first.size == fs::file_size(path));
 }
 
 TEST_CASE("lightcurve fragments: a transfer that starts over mid-file gives the fragment of one "
@@ -166,14 +191,16 @@ TEST_CASE("lightcurve fragments: a transfer that starts over mid-file gives the 
   const auto ids = every_third(rows, range);
   const std::string bytes = test::read_file(file);
 
-  const fs::path clean = d / "clean.fragment";
-  {
-    fragment_writer w(clean.string(), lc::table_format::ecsv);
-    select_rows_from_file(file.string(), ids, w);
-    w.commit();
-  }
-  const fs::path restarted = d / "restarted.fragment";
-  fragment_writer w(restarted.string(), lc::table_format::ecsv);
+  // Both into one spool, the restarted one after the clean one: its
+  // restart cuts the spool back to where it began, not further.
+  const std::string path = (d / "worker-1.spool").string();
+  spool_file spool;
+  fragment_writer w;
+  spool.open(path);
+  w.begin(spool, lc::table_format::ecsv, file.string());
+  select_rows_from_file(file.string(), ids, w);
+  const auto clean = w.commit();
+  w.begin(spool, lc::table_format::ecsv, file.string());
   stream_select sel(file.string(), ids, w);
   for (size_t p = 0; p < bytes.size() * 2 / 3; p += 4096)
     sel.feed(bytes.data() + p, std::min<size_t>(4096, bytes.size() * 2 / 3 - p));
@@ -183,9 +210,13 @@ TEST_CASE("lightcurve fragments: a transfer that starts over mid-file gives the 
   for (size_t p = 0; p < bytes.size(); p += 1500)
     sel.feed(bytes.data() + p, std::min<size_t>(1500, bytes.size() - p));
   sel.finish();
-  w.commit();
-  CHECK(test::read_file(restarted) == test::read_file(clean));
+  const auto restarted = w.commit();
+  spool.close();
+  CHECK(restarted.offset == clean.size);
+  CHECK(fs::file_size(path) == clean.size + restarted.size);
+  CHECK(read_range(restarted) == read_range(clean));
   check_fragment(restarted, read_rows(file), held(ids, read_rows(file)), lc::table_format::ecsv);
+  check_fragment(clean, read_rows(file), held(ids, read_rows(file)), lc::table_format::ecsv);
 }
 
 TEST_CASE("lightcurve fragments: an asked row whose arrays do not parse is skipped, counted and "
@@ -206,29 +237,40 @@ TEST_CASE("lightcurve fragments: an asked row whose arrays do not parse is skipp
   const fs::path file = d / range.archive_file_name();
   test::write_file(file, test::gzip_member(text));
 
-  const fs::path path = d / "part.fragment";
-  fragment_writer w(path.string(), lc::table_format::csv);
+  spool_file spool;
+  spool.open((d / "worker-1.spool").string());
+  fragment_writer w;
+  w.begin(spool, lc::table_format::csv, file.string());
   const auto res = select_rows_from_file(file.string(), ids, w);
-  w.commit();
+  const auto path = w.commit();
+  spool.close();
   CHECK(res.selected == ids.size() - 1); // selected, then not parsed
   CHECK(w.skipped() == 1);
   CHECK(w.entries() == ids.size() - 2);
   REQUIRE(w.examples().size() == 1);
   CHECK(w.examples()[0].find("source_id " + std::to_string(spoiled) + ": transit_id") !=
         std::string::npos);
-  fragment_reader back(path.string());
+  fragment_reader back(path);
   CHECK(back.skipped() == 1);
   auto found = held(ids, read_rows(good));
   found.erase(std::find(found.begin(), found.end(), spoiled));
   check_fragment(path, read_rows(good), found, lc::table_format::csv);
 
-  // Cut short, or not a fragment at all.
-  const std::string whole = test::read_file(path);
-  test::write_file(d / "cut.fragment", whole.substr(0, whole.size() - 5));
-  CHECK_THROWS_WITH_AS(fragment_reader((d / "cut.fragment").string()),
-                       doctest::Contains("cut.fragment: not a light-curve fragment"),
+  // Cut short, a range past the file's end, or not a fragment at all: the
+  // errors name the file and the range.
+  const std::string whole = read_range(path);
+  const auto cut = d / "cut.fragment";
+  test::write_file(cut, whole.substr(0, whole.size() - 5));
+  const spool_range cut_range{cut.string(), 0, whole.size() - 5};
+  const std::string cut_short =
+    "cut.fragment (bytes 0-" + std::to_string(cut_range.size) + "): not a light-curve fragment";
+  CHECK_THROWS_WITH_AS(fragment_reader{cut_range}, doctest::Contains(cut_short.c_str()),
                        input_error);
-  CHECK_THROWS_WITH_AS(fragment_reader(file.string()),
+  const std::string past_end = "cut.fragment (bytes 0-" + std::to_string(whole.size())
+                               + "): not a light-curve fragment: past the end";
+  CHECK_THROWS_WITH_AS((fragment_reader{{cut.string(), 0, whole.size()}}),
+                       doctest::Contains(past_end.c_str()), input_error);
+  CHECK_THROWS_WITH_AS((fragment_reader{{file.string(), 0, fs::file_size(file)}}),
                        doctest::Contains("not a light-curve fragment: no GAIALCF1 footer"),
                        input_error);
 }
@@ -249,18 +291,23 @@ TEST_CASE("lightcurve fragments: made by two threads at once, in any order, they
     const fs::path file = d / ranges[i].archive_file_name();
     ids[i] = every_third(write_file(file, ranges[i], i % 2 == 1), ranges[i]);
     files[i] = read_rows(file);
-    req.parts.push_back((d / (ranges[i].label() + ".fragment")).string());
-    req.missing.push_back((d / (ranges[i].label() + ".missing")).string());
   }
-  // Each thread takes every other file, last first.
+  req.parts.resize(ranges.size());
+  req.missing.resize(ranges.size());
+  // Each thread takes every other file, last first, into a spool of its own
+  // (as a select worker does: the fragment, then the missing ids).
   auto make = [&](size_t first) {
+    spool_file spool;
+    fragment_writer w;
     for (size_t k = ranges.size(); k-- > 0;) {
       if (k % 2 != first) continue;
-      fragment_writer w(req.parts[k], lc::table_format::ecsv);
+      spool.open((d / ("worker-" + std::to_string(first) + ".spool")).string());
+      w.begin(spool, lc::table_format::ecsv, ranges[k].label());
       const auto res = select_rows_from_file(
         (d / ranges[k].archive_file_name()).string(), ids[k], w);
-      w.commit();
-      write_id_lines(req.missing[k], res.not_found);
+      req.parts[k] = w.commit();
+      req.missing[k] = append_id_lines(spool, res.not_found);
+      spool.close();
     }
   };
   std::thread a(make, 0), b(make, 1);

@@ -276,13 +276,14 @@ gaia::download_reply download_reply_sample(double d) {
 
 gaia::lc_select_request lc_select_request_sample() {
   return {u64_max,    odd,         "https://ü/%s", "/dl/ä.csv.gz", false,         "ABCDEF",
-          u64_max,    "/w/ids.bin", u64_max - 1,   u64_max - 2,    "/p/ö.fragment", "/p/ö.missing",
-          "fits",     "raw"};
+          u64_max,    "/w/ids.bin", u64_max - 1,   u64_max - 2,    "/p/ö",        "fits",
+          "raw"};
 }
 
 gaia::lc_select_reply lc_select_reply_sample(double d) {
   return {odd,         u64_max,     true,        std::numeric_limits<int>::min(),
-          u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d};
+          u64_max - 1, u64_max - 2, u64_max - 3, u64_max - 4, d,
+          {"/p/worker-ö.spool", u64_max, u64_max - 1}, {odd, 0, u64_max - 5}};
 }
 
 /// Every message type the production registers, each with its samples.
@@ -357,7 +358,10 @@ std::vector<covered_type> covered_types() {
       return lc_chunk_request{u64_max, odd, true, u64_max - 1, u64_max - 2};
     }),
     cover<lc_assemble_request>([](double) {
-      return lc_assemble_request{u64_max,      {"", odd},  {odd, ""}, "/w/no_file.ids",
+      return lc_assemble_request{u64_max,
+                                 {{"", 0, u64_max}, {odd, u64_max, 1}},
+                                 {{odd, u64_max - 1, 0}, {}},
+                                 "/w/no_file.ids",
                                  "/a/ü.zip", "/a/not_found.txt", "votable_plain", "raw",
                                  true};
     }),
