@@ -42,8 +42,16 @@ void spool_file::open(const std::string& path) {
   discard();
   path_ = path;
   // Append mode: every write lands at the end, also after a truncate().
-  f_ = std::fopen(path_.c_str(), "ab");
-  if (f_ == nullptr) throw output_error("cannot open " + path_ + ": " + spool_errno());
+  // O_CREAT only when it is not there yet: the point is one creation.
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) f_ = ::fdopen(fd, "ab");
+  if (f_ == nullptr) {
+    const auto why = spool_errno();
+    if (fd >= 0) ::close(fd);
+    throw output_error("cannot open " + path_ + ": " + why);
+  }
   std::setvbuf(f_, buffer_.get(), _IOFBF, spool_buffer_bytes);
   struct stat st {};
   if (::fstat(fileno(f_), &st) != 0) {
