@@ -1,6 +1,7 @@
 // The select operation: one worker of the select pool (one per download
-// slot, download_pool_size). Turns an lc_select_request into a part file
-// of the asked rows, touching each byte of the archive file once: the body
+// slot, download_pool_size). Turns an lc_select_request into a part of the
+// asked rows appended to the worker's spool, touching each byte of the
+// archive file once: the body
 // streams through the MD5, the row selection (lightcurve_select/) and, with
 // keep_downloads, into downloads/, with the download operation's retries,
 // resume and checks (actors/transfer_options.hpp, download/downloader.hpp).
