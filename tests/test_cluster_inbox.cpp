@@ -82,7 +82,10 @@ TEST_CASE("cluster inbox: serve with cluster.port answers an inbox request with 
   wenv["GAIA_CLUSTER_COORDINATOR_PORT"] = std::to_string(port);
   wenv["GAIA_CLUSTER_WORKER_NAME"] = "w1";
   fs::create_directories(dir / "w1");
-  test::child_process w1({"worker"}, wenv, dir / "w1");
+  // Its config named, as every test's worker has it: without, it reads
+  // config/production.json from the test's folder (there from the source
+  // tree, not from build/, where ctest runs it).
+  test::child_process w1({"worker", "--config", config.string()}, wenv, dir / "w1");
   // It joins the variability run's pools now, a request's select pool when
   // the request's pools are spawned.
   REQUIRE(test::wait_for_log(serve, "(w1/download1) joined from", 30s));
