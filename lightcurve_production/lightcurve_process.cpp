@@ -166,6 +166,7 @@ void assemble(self_ptr self, const run_ptr& run) {
   self->request(self->state.peers.assemble, caf::infinite, req)
     .then(
       [self, run](lc_assemble_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         auto& c = run->outcome.counts;
         c["found"] = rep.sources;
@@ -176,6 +177,7 @@ void assemble(self_ptr self, const run_ptr& run) {
         succeed(self, run);
       },
       [self, run, zip = req.zip_path](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, lc_steps::assemble, zip, err);
       });
 }
@@ -197,12 +199,14 @@ void assemble_ready(self_ptr self, const run_ptr& run) {
   self->request(self->state.peers.assemble, caf::infinite, req)
     .then(
       [self, run, upto](lc_assemble_reply&) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         run->appending = false;
         run->appended = upto;
         assemble_ready(self, run);
       },
       [self, run, zip = req.zip_path](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, lc_steps::assemble, zip, err);
       });
 }
@@ -261,10 +265,14 @@ void select_all(self_ptr self, const run_ptr& run) {
     self->request(st.peers.select, caf::infinite, req)
       .then(
         [self, run, i, req](lc_select_reply& rep) {
+          engine::log_scope scope(run->id);
           if (stopped(self, run)) return;
           selected(self, run, i, req, rep);
         },
-        [self, run, url](caf::error& err) { fail_on(self, run, lc_steps::select, url, err); });
+        [self, run, url](caf::error& err) {
+          engine::log_scope scope(run->id);
+          fail_on(self, run, lc_steps::select, url, err);
+        });
   }
 }
 
@@ -291,6 +299,7 @@ void plan(const run_ptr& run, const prepare_reply& rep) {
 }
 
 caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request& req) {
+  engine::log_scope scope(req.run_id);
   auto& st = self->state;
   auto run = std::make_shared<lc_run>();
   run->id = req.run_id;
@@ -343,6 +352,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
                 prepare_request{run->id, src.url, true, false, 1, 0})
     .then(
       [self, run](prepare_reply& rep) {
+        engine::log_scope scope(run->id);
         if (stopped(self, run)) return;
         try {
           plan(run, rep);
@@ -352,6 +362,7 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
         select_all(self, run);
       },
       [self, run](caf::error& err) {
+        engine::log_scope scope(run->id);
         fail_on(self, run, run_steps::prepare, run->checksum_url, err);
       });
   return rp;
