@@ -26,4 +26,14 @@ struct drawn_ids {
 drawn_ids draw_lightcurve_ids(const std::string& path, int files, double scale,
                               uint64_t archive_seed, uint64_t n, uint64_t draw_seed);
 
+/// The real archive's sources (DR3 epoch photometry: about 11.75 million)
+/// and the request issue 20 measures against it: 500,000 ids.
+constexpr uint64_t real_archive_sources = 11'750'000;
+constexpr uint64_t real_request_ids = 500'000;
+
+/// The ids that ask for the same share of this archive's rows as 500,000
+/// ids ask of the real archive's (about 4.3 %): the request the bench
+/// measures when --ids is not given.
+uint64_t real_share_ids(int files, double scale, uint64_t archive_seed);
+
 } // namespace gaia::cli::bench
