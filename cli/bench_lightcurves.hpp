@@ -14,7 +14,7 @@ struct lightcurve_bench_args {
   int repeat = 3;
   double scale = 0.2;
   int files = 0;                     ///< 0: all 3,386 ranges
-  uint64_t ids = 0; ///< 0: the real share (real_share_ids)
+  uint64_t ids = 0; ///< 0: the real share (draw_lightcurve_ids)
   std::vector<std::string> formats;  ///< `lightcurves --format`, one row each
 };
 

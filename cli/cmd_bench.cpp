@@ -299,7 +299,7 @@ constexpr double spark_seconds = 15;
 /// --lightcurves' default scale: 1.2 M sources in 6.2 GB of csv.gz (the
 /// real archive's shape at scale 1 would be 60 GB, hours to write here);
 /// the default request asks for the real request's share of its rows
-/// (real_share_ids: 51,781 ids, as 500,000 are of 11.75 M).
+/// (draw_lightcurve_ids: 51,781 ids, as 500,000 are of 11.75 M).
 constexpr double lightcurve_scale = 0.2;
 
 int bench_main(const bench_args& a) {

@@ -141,6 +141,13 @@ bool spool_range_reader::refill() {
   return true;
 }
 
+void spool_range_reader::append_rest(std::string& out) {
+  do {
+    out.append(buffer_.get() + at_, end_ - at_);
+    at_ = end_;
+  } while (refill());
+}
+
 bool spool_range_reader::line(std::string& line) {
   line.clear();
   int c = next();

@@ -86,6 +86,8 @@ public:
   }
   /// The next line (without its '\n') into `line`; false at the range's end.
   bool line(std::string& line);
+  /// The rest of the range appended to `out`, a buffer at a time.
+  void append_rest(std::string& out);
   /// Where the range is (errors name it: range_name).
   const spool_range& range() const { return range_; }
 

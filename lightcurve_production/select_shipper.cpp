@@ -75,7 +75,7 @@ std::string read_chunk(const spool_range& r, uint64_t offset, uint64_t max) {
   spool_range_reader in(chunk);
   std::string out;
   out.reserve(static_cast<size_t>(chunk.size));
-  for (int c; (c = in.next()) != EOF;) out += static_cast<char>(c);
+  in.append_rest(out);
   return out;
 }
 

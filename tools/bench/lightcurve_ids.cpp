@@ -13,42 +13,21 @@
 
 namespace gaia::cli::bench {
 
-namespace {
-
-/// The archive's files: every DR3 range, or the first `files`.
-std::vector<file_range> archive_ranges(int files) {
+drawn_ids draw_lightcurve_ids(const std::string& path, int files, double scale,
+                              uint64_t archive_seed, uint64_t n, uint64_t draw_seed) {
   auto ranges = ranges_from_boundaries(synth::dr3_partition());
   if (files > 0 && static_cast<size_t>(files) < ranges.size())
     ranges.resize(static_cast<size_t>(files));
-  return ranges;
-}
-
-/// The source_ids each of `ranges` holds, in range order.
-std::vector<std::vector<int64_t>> held_ids(const std::vector<file_range>& ranges, double scale,
-                                           uint64_t archive_seed) {
+  // The sources per file first: the draw needs the total (and n = 0 too).
   std::vector<std::vector<int64_t>> held(ranges.size());
-  for (size_t f = 0; f < ranges.size(); ++f)
-    held[f] = synth::generate_ids(ranges[f], scale, archive_seed);
-  return held;
-}
-
-} // namespace
-
-uint64_t real_share_ids(int files, double scale, uint64_t archive_seed) {
-  uint64_t sources = 0;
-  for (const auto& file : held_ids(archive_ranges(files), scale, archive_seed))
-    sources += file.size();
-  return std::max<uint64_t>(
-    1, (sources * real_request_ids + real_archive_sources / 2) / real_archive_sources);
-}
-
-drawn_ids draw_lightcurve_ids(const std::string& path, int files, double scale,
-                              uint64_t archive_seed, uint64_t n, uint64_t draw_seed) {
-  // The sources per file first: the draw needs the total.
-  const auto ranges = archive_ranges(files);
-  const auto held = held_ids(ranges, scale, archive_seed);
   drawn_ids d;
-  for (const auto& file : held) d.archive_sources += file.size();
+  for (size_t f = 0; f < ranges.size(); ++f) {
+    held[f] = synth::generate_ids(ranges[f], scale, archive_seed);
+    d.archive_sources += held[f].size();
+  }
+  if (n == 0)
+    n = std::max<uint64_t>(1, (d.archive_sources * real_request_ids + real_archive_sources / 2)
+                                / real_archive_sources);
   d.absent = std::clamp<uint64_t>(n / 100, 1, 300);
   if (n <= d.absent) d.absent = 0;
   d.held = n - d.absent;
