@@ -8,30 +8,16 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-
 using namespace gaia;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
 
-/// Extracts `zip` into `to` with Python's zipfile (a reader of our own
-/// would prove nothing).
 void extract_zip(const fs::path& zip, const fs::path& to) {
-  const auto r = test::run_command(
-    "/usr/bin/python3 -c \"import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\" "
-    + zip.string() + " " + to.string());
+  const auto r = test::extract_zip(zip, to);
   INFO(r.output);
   REQUIRE(r.code == 0);
-}
-
-/// The names of the files in `dir`, sorted.
-std::vector<std::string> names_in(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 } // namespace
@@ -108,9 +94,9 @@ TEST_CASE("cluster inbox: serve with cluster.port answers an inbox request with 
   CHECK(serve.err().find("(w1/select1) did ") != std::string::npos);
   CHECK(w1.err().find("worker: select ") != std::string::npos);
   extract_zip(inbox / "wanted.zip", dir / "tables");
-  const auto want = names_in(dir / "tables-local");
+  const auto want = test::file_names(dir / "tables-local");
   REQUIRE(want.size() > 10);
-  REQUIRE(names_in(dir / "tables") == want);
+  REQUIRE(test::file_names(dir / "tables") == want);
   for (const auto& name : want) {
     CAPTURE(name);
     CHECK(test::read_file(dir / "tables" / name) == test::read_file(dir / "tables-local" / name));

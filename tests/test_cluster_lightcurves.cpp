@@ -222,9 +222,7 @@ struct lc_cluster_fixture {
   }
 
   void unzip(const std::string& answer, const std::string& to) {
-    const auto r = test::run_command(
-      "/usr/bin/python3 -c \"import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\" "
-      + (dir / answer / "lightcurves.zip").string() + " " + (dir / to).string());
+    const auto r = test::extract_zip(dir / answer / "lightcurves.zip", dir / to);
     INFO(r.output);
     REQUIRE(r.code == 0);
   }
@@ -232,13 +230,8 @@ struct lc_cluster_fixture {
   /// The answer's tables, name by name, equal the local-only answer's.
   void check_same_tables(const std::string& to) {
     unzip("answer", to);
-    std::vector<std::string> want, got;
-    for (const auto& e : fs::directory_iterator(dir / "tables-local"))
-      want.push_back(e.path().filename().string());
-    for (const auto& e : fs::directory_iterator(dir / to))
-      got.push_back(e.path().filename().string());
-    std::sort(want.begin(), want.end());
-    std::sort(got.begin(), got.end());
+    const auto want = test::file_names(dir / "tables-local");
+    const auto got = test::file_names(dir / to);
     REQUIRE(want.size() > 10);
     REQUIRE(got == want);
     for (const auto& name : want) {

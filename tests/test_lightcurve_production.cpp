@@ -171,9 +171,7 @@ std::string expected_bulk(lightcurve_archive& a, const asked_ids& q) {
 }
 
 void unzip(const fs::path& zip, const fs::path& to) {
-  const auto r = test::run_command(
-    "/usr/bin/python3 -c \"import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\" "
-    + quoted(zip) + " " + quoted(to));
+  const auto r = test::extract_zip(zip, to);
   INFO(r.output);
   REQUIRE(r.code == 0);
 }

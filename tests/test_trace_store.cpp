@@ -72,13 +72,6 @@ void record_run(engine::trace_sink& sink, uint64_t run, bool fail = false,
   sink.record(end);
 }
 
-std::vector<std::string> trace_files(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("trace store: events fold back into messages, each reply answering its request") {
@@ -239,7 +232,7 @@ TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go firs
   CHECK(runs[0].run_id == 3);
   CHECK(runs[1].run_id == 4);
   CHECK(runs[2].run_id == 5);
-  CHECK(trace_files(traces).size() == 3);
+  CHECK(gaia::test::file_names(traces).size() == 3);
 }
 
 TEST_CASE("trace store: retention by bytes removes the oldest runs, and a run alone over the "
