@@ -21,6 +21,7 @@
 #include "lightcurve_select/row_select.hpp"
 #include "tools/synth/synth.hpp"
 
+#include "tests/bulk_rows.hpp"
 #include "tests/test_util.hpp"
 #include "tests/web_util.hpp"
 
@@ -57,30 +58,9 @@ std::string inflate_raw(const std::string& in, size_t expected) {
   return out;
 }
 
-/// A synthetic archive file's header row and rows' text by source_id.
-struct file_rows {
-  std::string header;
-  std::map<int64_t, std::string> rows;
-};
-
-file_rows read_rows(const fs::path& file) {
-  file_rows f;
-  std::istringstream in(test::gunzip_file(file));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    if (f.header.empty()) {
-      f.header = line;
-      continue;
-    }
-    const auto a = line.find(',') + 1;
-    f.rows[std::stoll(line.substr(a, line.find(',', a) - a))] = line;
-  }
-  return f;
-}
-
 /// The table DataLink's standard structure gives the row, written the
 /// plain way (an ostringstream, no fragment).
-std::string expected_table(const file_rows& f, int64_t id, lc::table_format format) {
+std::string expected_table(const test::bulk_file& f, int64_t id, lc::table_format format) {
   const auto columns = lc::epoch_columns::from_header_line(f.header);
   std::ostringstream out;
   lc::write_table(out, lc::standard_table(lc::parse_epoch_row(columns, f.rows.at(id))), format);
@@ -107,7 +87,7 @@ std::vector<int64_t> every_third(const std::vector<synth::row>& rows, const file
 }
 
 /// The fragment checked entry by entry against the tables of `f`'s rows.
-void check_fragment(const spool_range& range, const file_rows& f,
+void check_fragment(const spool_range& range, const test::bulk_file& f,
                     const std::vector<int64_t>& found, lc::table_format format) {
   fragment_reader frag(range);
   REQUIRE(frag.entries().size() == found.size());
@@ -127,7 +107,7 @@ void check_fragment(const spool_range& range, const file_rows& f,
   }
 }
 
-std::vector<int64_t> held(const std::vector<int64_t>& ids, const file_rows& f) {
+std::vector<int64_t> held(const std::vector<int64_t>& ids, const test::bulk_file& f) {
   std::vector<int64_t> out;
   for (int64_t id : ids)
     if (f.rows.count(id) > 0) out.push_back(id);
@@ -156,7 +136,7 @@ TEST_CASE("lightcurve fragments: a file's asked tables deflated into one fragmen
     const fs::path file = d / (reversed ? "reversed.csv.gz" : range.archive_file_name());
     const auto rows = write_file(file, range, reversed);
     const auto ids = every_third(rows, range);
-    const auto f = read_rows(file);
+    const auto f = test::read_bulk(file);
     for (const auto format : {lc::table_format::csv, lc::table_format::votable}) {
       INFO("reversed " << reversed << ", " << lc::format_name(format));
       spool.open(path);
@@ -215,8 +195,9 @@ TEST_CASE("lightcurve fragments: a transfer that starts over mid-file gives the 
   CHECK(restarted.offset == clean.size);
   CHECK(fs::file_size(path) == clean.size + restarted.size);
   CHECK(read_range(restarted) == read_range(clean));
-  check_fragment(restarted, read_rows(file), held(ids, read_rows(file)), lc::table_format::ecsv);
-  check_fragment(clean, read_rows(file), held(ids, read_rows(file)), lc::table_format::ecsv);
+  const auto bulk = test::read_bulk(file);
+  check_fragment(restarted, bulk, held(ids, bulk), lc::table_format::ecsv);
+  check_fragment(clean, bulk, held(ids, bulk), lc::table_format::ecsv);
 }
 
 TEST_CASE("lightcurve fragments: an asked row whose arrays do not parse is skipped, counted and "
@@ -252,9 +233,10 @@ TEST_CASE("lightcurve fragments: an asked row whose arrays do not parse is skipp
         std::string::npos);
   fragment_reader back(path);
   CHECK(back.skipped() == 1);
-  auto found = held(ids, read_rows(good));
+  const auto good_rows = test::read_bulk(good);
+  auto found = held(ids, good_rows);
   found.erase(std::find(found.begin(), found.end(), spoiled));
-  check_fragment(path, read_rows(good), found, lc::table_format::csv);
+  check_fragment(path, good_rows, found, lc::table_format::csv);
 
   // Cut short, a range past the file's end, or not a fragment at all: the
   // errors name the file and the range.
@@ -283,14 +265,14 @@ TEST_CASE("lightcurve fragments: made by two threads at once, in any order, they
   std::vector<file_range> ranges;
   for (size_t i = 100; i < 104; ++i) ranges.push_back({bounds[i], bounds[i + 1] - 1});
   std::vector<std::vector<int64_t>> ids(ranges.size());
-  std::vector<file_rows> files(ranges.size());
+  std::vector<test::bulk_file> files(ranges.size());
   lc_assemble_request req;
   req.format = "ecsv";
   req.structure = "standard";
   for (size_t i = 0; i < ranges.size(); ++i) {
     const fs::path file = d / ranges[i].archive_file_name();
     ids[i] = every_third(write_file(file, ranges[i], i % 2 == 1), ranges[i]);
-    files[i] = read_rows(file);
+    files[i] = test::read_bulk(file);
   }
   req.parts.resize(ranges.size());
   req.missing.resize(ranges.size());

@@ -17,6 +17,7 @@
 #include "tools/mirror/mirror.hpp"
 #include "tools/synth/synth.hpp"
 
+#include "tests/bulk_rows.hpp"
 #include "tests/production_fixture.hpp"
 #include "tests/test_util.hpp"
 #include "tests/wait_for.hpp"
@@ -35,32 +36,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A bulk file's header row and its rows' text by source_id, read line by
-/// line (the synthetic files hold one row a line; source_id is the second
-/// field, after solution_id, as in the real files).
-struct bulk_file {
-  std::string header;
-  std::map<int64_t, std::string> rows;
-};
-
-bulk_file read_bulk(const fs::path& p) {
-  bulk_file b;
-  std::istringstream in(test::gunzip_file(p));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    if (b.header.empty()) {
-      REQUIRE(line.rfind("solution_id,source_id,", 0) == 0);
-      b.header = line;
-      continue;
-    }
-    const auto a = line.find(',') + 1;
-    int64_t id = 0;
-    REQUIRE(std::from_chars(line.data() + a, line.data() + line.find(',', a), id).ec
-            == std::errc());
-    b.rows[id] = line;
-  }
-  return b;
-}
+using test::bulk_file;
+using test::read_bulk;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
