@@ -246,7 +246,10 @@ engine::remote_adapter<Request, kind_reply<Request>> adapter() {
             const std::string& name) -> local_worker<Request> {
     auto remote = engine::typed_remote<typename job_kind<Request>::remote>(sys, w);
     if (!remote) return {};
-    return sys.spawn<caf::detached>(standin<Request>, remote, name);
+    // Scheduled, not detached, as the light-curve stand-in and for its
+    // reason (lightcurve_production/select_standin.cpp): a reference CAF's
+    // middleman keeps must not hold the process at exit.
+    return sys.spawn(standin<Request>, remote, name);
   };
 }
 

@@ -151,7 +151,14 @@ std::map<std::string, std::any> lc_remote_adapters(uint64_t chunk_bytes) {
                   const std::string& name) -> lc_select_worker_actor {
     auto remote = engine::typed_remote<remote_select_actor>(sys, w);
     if (!remote) return {};
-    return sys.spawn<caf::detached>(standin, remote, name, chunk_bytes);
+    // Scheduled, not detached: at exit, CAF 0.17.6's middleman can keep a
+    // reference to a local actor that a remote node knows, and
+    // ~actor_system waits for a detached actor's thread until its last
+    // reference goes. Seen: a stand-in whose job ended a few ms before the
+    // request did held `lightcurves` at exit for good (1 run in ~15 under
+    // load). A scheduled actor's leftover reference costs nothing at exit;
+    // its work is short (an id slice read, chunks appended to its spool).
+    return sys.spawn(standin, remote, name, chunk_bytes);
   };
   return {{lc_node_id::select, adopt}};
 }

@@ -248,9 +248,9 @@ TEST_CASE("cluster lightcurves: a worker joins the select pool of `lightcurves` 
           "answer's") {
   lc_cluster_fixture f;
   auto [c, w1] = f.coordinator_and_worker(1200);
-  REQUIRE(c->wait(90s) == 0);
-  INFO(c->err());
+  INFO(c->err()); // lazily: shown when a check below fails
   INFO(w1->err());
+  REQUIRE(c->wait(90s) == 0);
   f.check_same_tables("tables");
   CHECK(test::occurrences(c->err(), "joined from") == 1); // the select pool only
   CHECK(test::occurrences(c->err(), "(w1/select1) did ") >= 1);
@@ -271,8 +271,8 @@ TEST_CASE("cluster lightcurves: a worker killed (SIGKILL) mid-request: its file 
   auto [c, w1] = f.coordinator_and_worker(1500);
   REQUIRE(test::wait_for_log(*w1, "worker: select ", 30s));
   w1->signal(SIGKILL);
+  INFO(c->err()); // lazily: shown when a check below fails
   REQUIRE(c->wait(90s) == 0);
-  INFO(c->err());
   CHECK(c->err().find("(w1/select1) lost") != std::string::npos);
   CHECK(c->err().find("giving it to another worker") != std::string::npos);
   f.check_same_tables("tables");
