@@ -222,6 +222,59 @@ TEST_CASE("trace store: two stores tracing runs into one folder at once (two pro
                                              "cluster: a worker joined"});
 }
 
+TEST_CASE("trace store: two stores writing into one folder keep it within trace_max_bytes "
+          "together (each counts the other's bytes), and neither removes the file the other is "
+          "writing") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  const std::string padding(1000, 'x'); // a line of about 1.1 KB
+  const uint64_t limit = 100000;
+  const uint64_t slack = limit / 16 + 2 * 1200; // a count's interval and a line each
+  auto folder_bytes = [&] {
+    uint64_t total = 0;
+    for (const auto& e : fs::directory_iterator(traces)) total += fs::file_size(e.path());
+    return total;
+  };
+  auto line = [&](engine::trace_store& s, uint64_t run, uint64_t id) {
+    auto e = event(kind::sent, run, id);
+    e.target = "work";
+    e.summary = padding;
+    s.record(e);
+  };
+  uint64_t most = 0;
+  {
+    // A long run of one production (run 1) while the other (runs 2, 3, ...)
+    // writes run after run: the folder would hold 60 + 200 KB.
+    engine::trace_store variability(traces, {100, limit}), lightcurves(traces, {100, limit});
+    variability.record(event(kind::run_started, 1));
+    uint64_t run = 2, id = 1;
+    lightcurves.record(event(kind::run_started, run));
+    for (uint64_t step = 1; step <= 60; ++step) {
+      line(variability, 1, step);
+      for (int k = 0; k < 3; ++k) {
+        line(lightcurves, run, id++);
+        if (id > 20) { // a run of 20 lines, then the next
+          lightcurves.record(event(kind::run_ended, run));
+          lightcurves.record(event(kind::run_started, ++run));
+          id = 1;
+        }
+      }
+      most = std::max(most, folder_bytes());
+      REQUIRE(!engine::trace_store::list_runs(traces).empty());
+      INFO("step " << step);
+      REQUIRE(engine::trace_store::list_runs(traces).front().run_id == 1); // still there
+    }
+    variability.record(event(kind::run_ended, 1));
+  }
+  CHECK(most <= limit + slack);
+  CHECK(folder_bytes() <= limit + slack);
+  auto t = engine::trace_store::read_run(traces, 1);
+  REQUIRE(t);
+  CHECK(!t->truncated);
+  CHECK(t->messages.size() == 60); // every line of the long run kept
+  CHECK(engine::trace_store::list_runs(traces).size() >= 2);
+}
+
 TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go first") {
   gaia::test::temp_dir dir;
   const std::string traces = (dir / "trace").string();

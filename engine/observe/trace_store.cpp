@@ -23,6 +23,42 @@ namespace {
 /// Room left for the line that says a trace stops at its size limit.
 constexpr uint64_t truncated_room = 128;
 
+/// The trace files the stores of this process are writing (serve traces
+/// its productions' runs into one folder, a store each): retention never
+/// removes another store's open file.
+struct open_traces {
+  std::mutex mu;
+  std::set<std::string> paths;
+};
+
+open_traces& open_files() {
+  static auto* o = new open_traces; // never destroyed: stores may outlive statics
+  return *o;
+}
+
+bool open_elsewhere(const std::string& path) {
+  auto& o = open_files();
+  std::lock_guard<std::mutex> lock(o.mu);
+  return o.paths.count(path) != 0;
+}
+
+void set_open(const std::string& path, bool open) {
+  if (path.empty()) return;
+  auto& o = open_files();
+  std::lock_guard<std::mutex> lock(o.mu);
+  if (open)
+    o.paths.insert(path);
+  else
+    o.paths.erase(path);
+}
+
+/// How many bytes a store writes between two counts of the whole folder:
+/// another store's growth is seen at least this often, so the folder
+/// passes max_bytes by at most about this much, whoever writes.
+uint64_t recount_every(uint64_t max_bytes) {
+  return std::max<uint64_t>(4096, std::min<uint64_t>(uint64_t{1} << 20, max_bytes / 16));
+}
+
 /// A trace file: "run-00000042-20260101T030000Z.jsonl".
 struct trace_file {
   uint64_t run = 0;
@@ -145,15 +181,22 @@ void trace_store::close_run() {
   if (fd_ >= 0) {
     ::fdatasync(fd_);
     ::close(fd_);
+    set_open(path_, false);
   }
   fd_ = -1;
 }
 
 bool trace_store::make_room(uint64_t need, std::string& note) {
   const uint64_t limit = limits_.max_bytes > truncated_room ? limits_.max_bytes - truncated_room : 0;
+  if (total_ + need <= limit && since_count_ < recount_every(limits_.max_bytes)) return true;
+  // Another store may write into this folder too: count it again.
+  auto files = files_in(dir_, nullptr);
+  total_ = 0;
+  for (const auto& f : files) total_ += f.bytes;
+  since_count_ = 0;
   if (total_ + need <= limit) return true;
-  for (const auto& f : files_in(dir_, nullptr)) {
-    if (f.path == path_) continue;
+  for (const auto& f : files) {
+    if (f.path == path_ || open_elsewhere(f.path)) continue;
     std::error_code ec;
     if (fs::remove(f.path, ec)) {
       total_ = total_ > f.bytes ? total_ - f.bytes : 0;
@@ -182,8 +225,9 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
   // The new run is one of keep_runs: the oldest others go.
   size_t keep_others = static_cast<size_t>(limits_.keep_runs - 1);
   total_ = 0;
+  since_count_ = 0;
   for (size_t i = 0; i < files.size(); ++i) {
-    if (files.size() - i > keep_others) {
+    if (files.size() - i > keep_others && !open_elsewhere(files[i].path)) {
       std::error_code rm;
       fs::remove(files[i].path, rm);
       continue;
@@ -197,6 +241,7 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
            + std::to_string(e.run_id) + " is not traced";
     return;
   }
+  set_open(path_, true);
   std::error_code size_ec;
   total_ += fs::file_size(path_, size_ec); // the same id and second again
 }
@@ -229,6 +274,7 @@ void trace_store::append(const std::string& line, std::string& note) {
     p += n;
     left -= static_cast<size_t>(n);
     total_ += static_cast<uint64_t>(n);
+    since_count_ += static_cast<uint64_t>(n);
   }
 }
 

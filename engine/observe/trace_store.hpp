@@ -9,8 +9,11 @@
 // being traced (its file says so). Files named like traces whose run number
 // does not fit 64 bits are not ours: left alone (and logged once), and
 // not counted, so our own files stay within the limits whatever else is
-// there. Only the run that holds the production's
-// run lock writes here, so one writer at a time.
+// there. Each production's run lock allows one writer per production;
+// serve's productions share the folder, a store each: a store counts the
+// whole folder again each time it has written max_bytes/16 (at most 1 MiB)
+// or reaches the limit, so it sees the others' bytes, and never removes
+// a file another store of this process has open.
 #pragma once
 
 #include "engine/observe/trace_format.hpp"
@@ -82,7 +85,8 @@ private:
   int fd_ = -1;
   uint64_t run_ = 0;
   std::string path_;
-  uint64_t total_ = 0; ///< bytes of all files, the open one included
+  uint64_t total_ = 0; ///< bytes of all files, the open one included, as last counted
+  uint64_t since_count_ = 0; ///< bytes this store wrote since it counted the folder
   bool ended_ = false;     ///< the run's end is written: no more log lines
   bool truncated_ = false; ///< the run reached max_bytes: nothing more
   std::set<std::string> noted_; ///< files not ours, already logged
