@@ -7,9 +7,15 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/test_util.hpp"
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 using json = nlohmann::json;
 
@@ -103,4 +109,63 @@ TEST_CASE("trace reader: the writer cuts a text field beyond 256 KiB, so every l
     CHECK(l.text.find("more bytes not kept") != std::string::npos);
     return true;
   });
+}
+
+TEST_CASE("trace reader: refreshed while its file grows (whole lines, a line cut short then "
+          "finished, damaged lines, the run started again), it reads what a new reader of "
+          "the file reads") {
+  gaia::test::temp_dir dir;
+  const auto path = (dir / "run-00000009-20260101T000000Z.jsonl").string();
+  // Two attempts of run 9 (the process died in the first), a damaged line
+  // and a line longer than the rest in between.
+  std::string text = trace_text(40);
+  text.insert(text.find("\n", text.size() / 3) + 1, "not json\n");
+  text += trace_text(200) + "{\"event\":\"log\",\"text\":\"" + std::string(70000, 'x')
+          + "\",\"component\":\"p\",\"t\":1}\n";
+  std::ofstream(path, std::ios::binary | std::ios::trunc).flush();
+  auto grown = engine::trace_reader::open_file(path, nullptr);
+  REQUIRE(grown);
+  CHECK(grown->reads(path));
+  // Cut points: at line ends, inside lines, twice the same, then the end.
+  std::vector<size_t> cuts;
+  for (size_t at = 0; at < text.size(); at += 997 + (at % 7) * 311) cuts.push_back(at);
+  cuts.push_back(text.find('\n', text.size() / 2) + 1);
+  cuts.push_back(text.size());
+  std::sort(cuts.begin(), cuts.end());
+  size_t written = 0, refreshed = 0;
+  for (size_t at : cuts) {
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::app);
+      out.write(text.data() + written, static_cast<std::streamsize>(at - written));
+    }
+    written = at;
+    grown->refresh();
+    ++refreshed;
+    auto fresh = engine::trace_reader::open_file(path, nullptr);
+    REQUIRE(fresh);
+    INFO("after " << at << " of " << text.size() << " bytes");
+    CHECK(grown->message_count() == fresh->message_count());
+    CHECK(grown->failed_count() == fresh->failed_count());
+    CHECK(grown->first_failure() == fresh->first_failure());
+    CHECK(grown->log_count() == fresh->log_count());
+    CHECK(grown->damaged_count() == fresh->damaged_count());
+    REQUIRE(grown->damaged().size() == fresh->damaged().size());
+    for (size_t i = 0; i < fresh->damaged().size(); ++i) {
+      CHECK(grown->damaged()[i].line == fresh->damaged()[i].line);
+      CHECK(grown->damaged()[i].why == fresh->damaged()[i].why);
+    }
+    CHECK(grown->run().file_bytes == fresh->run().file_bytes);
+    CHECK(grown->run().file == path);
+    CHECK(streamed(*grown) == streamed(*fresh));
+  }
+  CHECK(refreshed > 100);
+  // The last state: the second attempt's 400 messages, one damaged line
+  // (the first attempt's "not json" went with it: damaged lines stay).
+  CHECK(grown->message_count() == 400);
+  CHECK(grown->run().outcome == "ok");
+  // Replaced by another file of the same name: no longer the one it reads.
+  std::filesystem::remove(path);
+  std::ofstream(path) << trace_text(1);
+  CHECK(!grown->reads(path));
+  CHECK(!grown->reads(path + ".other"));
 }

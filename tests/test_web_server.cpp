@@ -86,3 +86,48 @@ TEST_CASE("web server: probes, the page's files, the API before and after a run"
         != std::string::npos);
   page.stop();
 }
+
+TEST_CASE("web server: a running run's trace, asked for again and again as it grows (the "
+          "page polls it), shows every message so far each time, then its end") {
+  gaia::test::temp_dir dir;
+  auto live = std::make_shared<engine::live_state>();
+  auto metrics = std::make_shared<web::metrics>("toy-app");
+  web::server page({"127.0.0.1", 0}, live, metrics);
+  page.start();
+  const int port = page.port();
+  REQUIRE(port > 0);
+  const auto traces = (dir / "trace").string();
+  live->set_trace_dir(traces);
+  live->set_production(json{{"name", "toy"}, {"nodes", json::array()}, {"edges", json::array()}});
+  engine::trace_store store(traces, {});
+  engine::trace_tee tee({std::shared_ptr<engine::trace_sink>(&store, [](auto*) {}), live,
+                         metrics});
+  engine::trace_event e;
+  e.what = kind::run_started;
+  e.run_id = 7;
+  tee.record(e);
+  for (uint64_t id = 1; id <= 30; ++id) {
+    e.what = kind::sent;
+    e.id = id;
+    e.source = "process";
+    e.target = "work";
+    e.key = "item-" + std::to_string(id);
+    e.message = "work_request";
+    tee.record(e);
+    if (id % 3 != 0) continue;
+    auto got = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
+    INFO("after message " << id);
+    CHECK(got["run"]["outcome"] == "running");
+    REQUIRE(got["messages"].size() == id);
+    CHECK(got["messages"][id - 1]["key"] == e.key);
+    CHECK(got["messages"][id - 1]["status"] == "queued");
+  }
+  e.what = kind::run_ended;
+  e.outcome = "ok";
+  e.error.clear();
+  tee.record(e);
+  auto done = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
+  CHECK(done["run"]["outcome"] == "ok");
+  CHECK(done["messages"].size() == 30);
+  page.stop();
+}

@@ -11,6 +11,8 @@
 #include <charconv>
 #include <limits>
 #include <malloc.h>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -49,23 +51,42 @@ json runs_json(const engine::live_state& live) {
   return out;
 }
 
+/// The readers of the running runs last asked for, by run: the page polls
+/// a running run's trace every 1.5 s, and indexing a whole-archive run's
+/// trace (a few MB) each time would take the run's CPU; kept, each poll
+/// reads only the lines appended since. Used under trace_page's lock.
+std::map<uint64_t, std::unique_ptr<engine::trace_reader>>& polled_readers() {
+  static std::map<uint64_t, std::unique_ptr<engine::trace_reader>> readers;
+  return readers;
+}
+
 /// A page of run `run`'s trace into `res`, or 404.
 void trace_page(const engine::live_state& live, uint64_t run, const engine::trace_page_query& q,
                 httplib::Response& res) {
   const auto dir = live.trace_dir();
+  const auto going = live.running_runs();
+  auto& kept = polled_readers();
+  for (auto i = kept.begin(); i != kept.end();) // runs that ended are not polled
+    i = std::find(going.begin(), going.end(), i->first) == going.end() ? kept.erase(i) : ++i;
+  std::unique_ptr<engine::trace_reader> earlier;
+  if (auto i = kept.find(run); i != kept.end()) {
+    earlier = std::move(i->second);
+    kept.erase(i);
+  }
   std::string why;
-  auto t = dir.empty() ? nullptr : engine::trace_store::open_reader(dir, run, &why);
+  auto t = dir.empty() ? nullptr
+                       : engine::trace_store::reopen_reader(dir, run, std::move(earlier), &why);
   if (!t) {
     res.status = 404;
     send_json(res, json{{"error", "no trace of run " + std::to_string(run)
                                     + (why.empty() ? "" : ": cannot read " + why)}});
     return;
   }
-  const auto going = live.running_runs();
   const bool running = t->run().outcome == "unfinished"
                        && std::find(going.begin(), going.end(), t->run().run_id) != going.end();
   res.set_header("Cache-Control", "no-store");
   res.set_content(engine::trace_page_json(*t, q, running ? "running" : ""), "application/json");
+  if (running) kept[run] = std::move(t);
 }
 
 /// The paging parameters of /api/runs/N (engine::trace_page_query); false
@@ -144,7 +165,8 @@ void server::routes() {
       return;
     }
     // One trace read at a time: each indexes a whole file (tens of MB for
-    // a large one); the pages themselves are bounded.
+    // a large one), a running run's only its new lines; the pages
+    // themselves are bounded.
     static std::mutex one_at_a_time;
     std::lock_guard<std::mutex> lock(one_at_a_time);
     trace_page(*live, std::stoull(req.matches[1].str()), q, res);

@@ -251,8 +251,10 @@ std::unique_ptr<trace_reader> trace_reader::open_file(const std::string& path, s
     return nullptr;
   }
   std::unique_ptr<trace_reader> r(new trace_reader(std::make_unique<file_bytes>(fd)));
+  r->path_ = path;
+  r->device_ = static_cast<uint64_t>(st.st_dev);
+  r->inode_ = static_cast<uint64_t>(st.st_ino);
   r->index();
-  r->run_.file = path;
   return r;
 }
 
@@ -264,6 +266,15 @@ std::unique_ptr<trace_reader> trace_reader::of_text(std::string text) {
 
 void trace_reader::index() {
   id_table table;
+  // Indexing again from end_: the messages so far are found by id.
+  for (size_t i = 0; i < messages_.size(); ++i)
+    table.insert(messages_[i].id, static_cast<uint32_t>(i), messages_);
+  if (torn_) {
+    // The line cut short last time may be whole now: read it again.
+    --damaged_count_;
+    if (!damaged_.empty() && damaged_.back().line == lines_ + 1) damaged_.pop_back();
+    torn_ = false;
+  }
   // The message `id`, made when it is new; a request's event on a reply
   // (an id used twice) starts the message over.
   auto message = [&](uint64_t id, bool as_request) -> message_ref* {
@@ -287,8 +298,8 @@ void trace_reader::index() {
     if (damaged_.size() < damaged_named) damaged_.push_back({line, std::move(why)});
   };
 
-  line_scanner scan(*bytes_, 0, none);
-  uint64_t line_no = 0, torn_at = none;
+  line_scanner scan(*bytes_, end_, none);
+  uint64_t line_no = lines_, torn_at = none;
   for (;;) {
     const auto l = scan.next();
     if (l.what == line_scanner::kind::done) break;
@@ -299,6 +310,8 @@ void trace_reader::index() {
       damage(line_no, "no newline at its end: cut short (still being written, or the process "
                       "stopped)");
       torn_at = l.at;
+      torn_ = true;
+      --line_no; // not a whole line (yet)
       break;
     }
     if (l.what == line_scanner::kind::too_long) {
@@ -382,9 +395,22 @@ void trace_reader::index() {
   }
   table.clear();
   end_ = torn_at != none ? torn_at : scan.offset();
-  run_.file_bytes = scan.bytes_seen();
-  std::sort(messages_.begin(), messages_.end(),
-            [](const message_ref& a, const message_ref& b) { return a.id < b.id; });
+  lines_ = line_no;
+  // An empty scan (nothing appended) reads no bytes: the size stays.
+  run_.file_bytes = std::max(run_.file_bytes, scan.bytes_seen());
+  if (!path_.empty()) run_.file = path_;
+  auto by_id = [](const message_ref& a, const message_ref& b) { return a.id < b.id; };
+  if (!std::is_sorted(messages_.begin(), messages_.end(), by_id))
+    std::sort(messages_.begin(), messages_.end(), by_id);
+}
+
+void trace_reader::refresh() { index(); }
+
+bool trace_reader::reads(const std::string& path) const {
+  struct stat st {};
+  return !path_.empty() && path == path_ && ::stat(path.c_str(), &st) == 0
+         && static_cast<uint64_t>(st.st_dev) == device_
+         && static_cast<uint64_t>(st.st_ino) == inode_;
 }
 
 traced_message trace_reader::message_at(const message_ref& r) const {

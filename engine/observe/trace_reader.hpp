@@ -49,6 +49,14 @@ public:
   /// Text in memory (a file's head and tail, tests).
   static std::unique_ptr<trace_reader> of_text(std::string text);
 
+  /// Reads the lines appended since (a running run's file grows): what
+  /// it then shows equals a new reader's of the file. The cost is the new
+  /// lines', not the file's: the page polls a running run every 1.5 s.
+  void refresh();
+  /// True when `path` is still the file this reader reads (not removed,
+  /// nor replaced by another of the same name).
+  bool reads(const std::string& path) const;
+
   ~trace_reader();
   trace_reader(const trace_reader&) = delete;
   trace_reader& operator=(const trace_reader&) = delete;
@@ -84,6 +92,7 @@ private:
   struct message_ref;
   struct window;
   explicit trace_reader(std::unique_ptr<trace_source> bytes);
+  /// Indexes the lines from end_ on (all of them the first time).
   void index();
   traced_message message_at(const message_ref& r) const;
 
@@ -100,6 +109,10 @@ private:
   /// read from the nearest one.
   std::vector<uint64_t> log_marks_;
   uint64_t end_ = 0; ///< after the last whole line
+  uint64_t lines_ = 0; ///< whole lines before end_
+  bool torn_ = false;  ///< a line without its newline follows end_, counted as damaged
+  std::string path_;   ///< the file's (empty for text)
+  uint64_t device_ = 0, inode_ = 0;
   std::unique_ptr<window> window_; ///< recently read bytes, for lines by offset
 };
 

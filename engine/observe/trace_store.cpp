@@ -338,9 +338,19 @@ std::vector<run_summary> trace_store::list_runs(const std::string& dir,
 
 std::unique_ptr<trace_reader> trace_store::open_reader(const std::string& dir, uint64_t run,
                                                     std::string* why) {
+  return reopen_reader(dir, run, nullptr, why);
+}
+
+std::unique_ptr<trace_reader> trace_store::reopen_reader(const std::string& dir, uint64_t run,
+                                                      std::unique_ptr<trace_reader> earlier,
+                                                      std::string* why) {
   auto files = files_in(dir, nullptr);
   for (auto i = files.rbegin(); i != files.rend(); ++i)
     if (i->run == run) {
+      if (earlier && earlier->reads(i->path)) {
+        earlier->refresh();
+        return earlier;
+      }
       auto r = trace_reader::open_file(i->path, why);
       if (r && r->run().run_id == 0) r->run().run_id = run;
       if (!r && why != nullptr) *why = i->path + ": " + *why;

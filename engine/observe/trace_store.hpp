@@ -59,6 +59,12 @@ public:
   /// nothing: no such run (`why` empty), or its file cannot be opened.
   static std::unique_ptr<trace_reader> open_reader(const std::string& dir, uint64_t run,
                                                 std::string* why = nullptr);
+  /// As open_reader, but `earlier` (a reader it gave before) is brought up
+  /// to date and returned when it still reads run `run`'s latest file: a
+  /// running run's trace, read again and again, costs only its new lines.
+  static std::unique_ptr<trace_reader> reopen_reader(const std::string& dir, uint64_t run,
+                                                  std::unique_ptr<trace_reader> earlier,
+                                                  std::string* why = nullptr);
   /// The trace of run `run`, all in memory (small traces and tests; the
   /// commands and the page use open_reader), or nothing.
   static std::optional<run_trace> read_run(const std::string& dir, uint64_t run);
