@@ -8,6 +8,8 @@
 //
 // - Priority: a Request with a `priority` member goes first when higher;
 //   ties keep arrival order.
+// - Placement: a Request whose `local_only` member is true goes to the
+//   pool's own workers, not to remote ones (while it has its own).
 // - Time limit: one job may take job_timeout once a worker has it (time in
 //   the queue does not count). A late job is answered with errc::job_timeout
 //   and its worker, still busy, is replaced. The pool keeps the time itself,
@@ -72,6 +74,23 @@ struct has_priority : std::false_type {};
 template <class T>
 struct has_priority<T, std::void_t<decltype(std::declval<const T&>().priority)>>
   : std::true_type {};
+
+/// A Request with a `local_only` member that is true goes to the pool's
+/// own workers only, never to a remote one, while the pool has any of its
+/// own (a file this machine holds would be fetched again over there).
+template <class T, class = void>
+struct has_local_only : std::false_type {};
+template <class T>
+struct has_local_only<T, std::void_t<decltype(std::declval<const T&>().local_only)>>
+  : std::true_type {};
+
+template <class T>
+bool local_only(const T& x) {
+  if constexpr (has_local_only<T>::value)
+    return static_cast<bool>(x.local_only);
+  else
+    return false;
+}
 
 template <class T>
 uint64_t priority_of(const T& x) {
@@ -405,7 +424,11 @@ void dispatch(pool_pointer<Request, Reply> self) {
   // A job lost or failed on a worker goes to another one; to the same only
   // when the pool has no other. The same by identity, not member number: a
   // worker that was frozen, dropped and resumed rejoins as a new member.
-  auto may_take = [&st](const job_type& j, const auto& m) {
+  // A local_only job waits for one of the pool's own workers.
+  const bool has_own = std::any_of(st.workers.begin(), st.workers.end(),
+                                   [](const auto& x) { return !x.remote; });
+  auto may_take = [&st, has_own](const job_type& j, const auto& m) {
+    if (m.remote && has_own && local_only(j.request)) return false;
     auto tried = [&](const auto& x) {
       return std::find(j.tried_by.begin(), j.tried_by.end(), worker_identity(st.name, x))
              != j.tried_by.end();

@@ -237,6 +237,15 @@ void selected(self_ptr self, const run_ptr& run, size_t index, const lc_select_r
 
 /// One job per holding file, all queued at once: the pool takes them as
 /// workers come free.
+/// The file is on this machine: read where it is (file://), or kept by an
+/// earlier request or variability run. Only a placement hint (the select
+/// checks the kept file as always): remote workers leave such a job to
+/// this machine's select workers.
+bool held_here(const std::string& url, const std::string& kept) {
+  std::error_code ec;
+  return url.rfind("file://", 0) == 0 || std::filesystem::exists(kept, ec);
+}
+
 void select_all(self_ptr self, const run_ptr& run) {
   const auto& st = self->state;
   const output_layout layout(st.cfg.output_dir);
@@ -261,7 +270,8 @@ void select_all(self_ptr self, const run_ptr& run) {
                           f.count,
                           spool_dir(run),
                           st.job.format,
-                          st.job.structure};
+                          st.job.structure,
+                          held_here(url, layout.download_path(f.range))};
     self->request(st.peers.select, caf::infinite, req)
       .then(
         [self, run, i, req](lc_select_reply& rep) {

@@ -41,6 +41,10 @@ struct lc_select_request {
   std::string spool_dir;    ///< the request's parts/: worker-<n>.spool, one per worker
   std::string format = "votable";     ///< lightcurve::table_format's name
   std::string structure = "standard"; ///< "standard" (a fragment) or "raw" (text)
+  /// This machine holds the file (kept from an earlier request or run, or
+  /// file://): only the pool's own workers take the job (engine pool), a
+  /// remote worker would fetch again what is here.
+  bool local_only = false;
 };
 
 /// What one file gave.
@@ -100,7 +104,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lc_select_request& x) {
   return f(caf::meta::type_name("lc_select_request"), x.run_id, x.label, x.url, x.path, x.keep,
            x.expected_md5, x.max_line_bytes, x.ids_path, x.first, x.count, x.spool_dir,
-           x.format, x.structure);
+           x.format, x.structure, x.local_only);
 }
 inline const engine::message_type<lc_select_request> lc_select_request_type{
   "gaia::lc_select_request"};

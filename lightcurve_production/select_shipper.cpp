@@ -6,14 +6,18 @@
 
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
-#include "engine/state/atomic_file.hpp"
 #include "lightcurve_production/select_operation.hpp"
 #include "messages/errors.hpp"
 #include "settings/output_layout.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace gaia {
 
@@ -39,15 +43,38 @@ struct shipper_state {
 using shipper_pointer = remote_select_actor::stateful_pointer<shipper_state>;
 
 /// The waiting job's pieces are fetched (or another job comes): gone. The
-/// select (idle now) holds nothing else in its spool: it is emptied, not
-/// removed (creating it again per file would cost what the spool saves).
+/// select (idle now) holds nothing else in its spool, nor the id file: both
+/// are emptied, not removed (creating them again per file would cost what
+/// the spool saves: ext4's create walks past every recently freed inode).
 void drop_waiting(shipper_state& st) {
   std::error_code ec;
   if (!st.waiting_reply.part_range.path.empty())
     fs::resize_file(st.waiting_reply.part_range.path, 0, ec);
-  if (!st.waiting.ids_path.empty()) fs::remove(st.waiting.ids_path, ec);
+  if (!st.waiting.ids_path.empty()) fs::resize_file(st.waiting.ids_path, 0, ec);
   st.waiting = lc_select_request{};
   st.waiting_reply = lc_select_reply{};
+}
+
+/// `ids` over the file at `path` (sorted_id_file's format: 8-byte native
+/// integers, ascending), the same file job after job. Nothing to keep
+/// across a crash: the shipper's scratch folder goes with it.
+void write_ids(const std::string& path, const std::vector<int64_t>& ids) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw engine::output_error("cannot write " + path + ": " + std::strerror(errno));
+  const char* p = reinterpret_cast<const char*>(ids.data());
+  size_t left = ids.size() * sizeof(int64_t);
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "no space written";
+      ::close(fd);
+      throw engine::output_error("cannot write " + path + ": " + why);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  ::close(fd);
 }
 
 /// The request with the worker's own paths, its ids in its own id file.
@@ -55,11 +82,7 @@ lc_select_request relocated(const shipper_state& st, lc_remote_select& x) {
   auto req = std::move(x.request);
   fs::create_directories(st.scratch);
   req.ids_path = (fs::path(st.scratch) / "ids.bin").string();
-  // sorted_id_file's format: 8-byte native integers, ascending.
-  engine::write_file_atomic(
-    req.ids_path,
-    std::string(reinterpret_cast<const char*>(x.ids.data()), x.ids.size() * sizeof(int64_t)),
-    engine::durability::cache);
+  write_ids(req.ids_path, x.ids);
   req.first = 0;
   req.count = x.ids.size();
   req.spool_dir = st.scratch;

@@ -3,6 +3,8 @@
 // inbox request as it takes the variability run's jobs, and the answer
 // dropped beside the request equals a local-only `gaia-dr3 lightcurves`
 // answer, table by table.
+#include "settings/output_layout.hpp"
+
 #include "tests/cluster_util.hpp"
 #include "tests/web_util.hpp"
 
@@ -77,8 +79,12 @@ TEST_CASE("cluster inbox: serve with cluster.port answers an inbox request with 
   REQUIRE(test::wait_for_log(serve, "(w1/download1) joined from", 30s));
   INFO(w1.err());
 
-  // Every download of the request stalls mid-body: the local select worker
-  // holds one file, the remote one takes others.
+  // The variability run kept the archive files: the request would read
+  // them here, where they are, and give the remote worker none. Gone,
+  // every file is fetched, and every download of the request stalls
+  // mid-body: the local select worker holds one file, the remote one takes
+  // others.
+  fs::remove_all(output_layout(out.string()).downloads_dir);
   mirror_fault f;
   f.what = mirror_fault::kind::stall_mid_body;
   f.stall_ms = 1200;

@@ -5,7 +5,8 @@
 // processes, `gaia-dr3 lightcurves` with
 // cluster.port set and a `gaia-dr3 worker` over mutual TLS answer a request
 // through the loopback mirror with the same tables as a local-only run,
-// also when the worker is killed mid-request.
+// also when the worker is killed mid-request; files the coordinator holds
+// are left to its own select worker.
 #include "lightcurve_production/remote_select.hpp"
 #include "lightcurve_production/select_operation.hpp"
 #include "messages/messages.hpp"
@@ -21,6 +22,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <map>
+
+#include <sys/stat.h>
 
 using namespace gaia;
 using namespace std::chrono_literals;
@@ -111,6 +115,7 @@ TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in
     caf::scoped_actor self{sys};
     // Twice: the second job's pieces follow the first's in the stand-in's spool.
     uint64_t spooled = 0;
+    std::map<std::string, ino_t> worker_inodes; // the worker's files, by name
     for (int job = 0; job < 2; ++job) {
       lc_select_reply got;
       self->request(standin, 60s, req)
@@ -129,12 +134,19 @@ TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in
       CHECK(range_bytes(got.missing_range) == range_bytes(want.missing_range));
       CHECK(range_bytes(got.missing_range) == std::to_string(ids[3]) + "\n");
       spooled += got.part_range.size + got.missing_range.size;
-      // Fetched whole: the worker's spool is emptied (kept for the next job,
-      // not created again), its id file gone; the coordinator has its
+      // Fetched whole: the worker's spool and id file are emptied (kept
+      // for the next job, not created again); the coordinator has its
       // stand-in's spool only, no temporary.
       const auto worker_files = files_under(dir / "scratch" / "remote_select");
-      CHECK(worker_files.size() == 1);
-      for (const auto& f : worker_files) CHECK(fs::file_size(f) == 0);
+      CHECK(worker_files.size() == 2);
+      for (const auto& f : worker_files) {
+        CHECK(fs::file_size(f) == 0);
+        struct stat st {};
+        REQUIRE(::stat(f.c_str(), &st) == 0);
+        auto& first = worker_inodes[fs::path(f).filename().string()];
+        if (job == 0) first = st.st_ino;
+        CHECK(st.st_ino == first); // the same file again, not a new one
+      }
       CHECK(files_under(dir / "coordinator") == std::vector<std::string>{got.part_range.path});
       CHECK(fs::file_size(got.part_range.path) == spooled);
     }
@@ -276,4 +288,40 @@ TEST_CASE("cluster lightcurves: a worker killed (SIGKILL) mid-request: its file 
   CHECK(c->err().find("(w1/select1) lost") != std::string::npos);
   CHECK(c->err().find("giving it to another worker") != std::string::npos);
   f.check_same_tables("tables");
+}
+
+TEST_CASE("cluster lightcurves: files the coordinator holds (kept by an earlier request) are "
+          "left to its own select worker, the remote worker is given none of them, and the "
+          "tables equal a local-only answer's") {
+  lc_cluster_fixture f;
+  // The local-only answer kept all six files; the coordinator holds all
+  // but the first (it downloads that one, 1.2 s, while the worker idles).
+  const fs::path kept_before = output_layout((f.dir / "out-local").string()).downloads_dir;
+  const fs::path kept = output_layout((f.dir / "out").string()).downloads_dir;
+  const auto names = test::file_names(kept_before);
+  REQUIRE(names.size() == 6);
+  fs::create_directories(kept);
+  std::vector<std::string> held; // their ranges, "001400-001799"
+  for (size_t i = 1; i < names.size(); ++i) {
+    fs::copy_file(kept_before / names[i], kept / names[i]);
+    const auto from = names[i].find('_') + 1;
+    held.push_back(names[i].substr(from, names[i].find('.') - from));
+  }
+  auto [c, w1] = f.coordinator_and_worker(1200);
+  INFO(c->err()); // lazily: shown when a check below fails
+  INFO(w1->err());
+  REQUIRE(c->wait(90s) == 0);
+  f.check_same_tables("tables");
+  // The worker was there, idle, while the held files waited...
+  const auto log = c->err();
+  const auto joined = log.find("(w1/select1) joined from");
+  REQUIRE(joined != std::string::npos);
+  CHECK(joined < log.find("lc_process: file 2/6"));
+  // ... and was given none of them.
+  for (const auto& label : held) {
+    CAPTURE(label);
+    CHECK(w1->err().find("worker: select " + label) == std::string::npos);
+  }
+  w1->signal(SIGTERM);
+  REQUIRE(w1->wait(30s) == 0);
 }

@@ -20,6 +20,7 @@ struct job_request {
   uint64_t run_id = 0;
   int id = 0;
   uint64_t priority = 0;
+  bool local_only = false;
 };
 
 struct job_reply {
@@ -28,7 +29,7 @@ struct job_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_request& x) {
-  return f(caf::meta::type_name("job_request"), x.run_id, x.id, x.priority);
+  return f(caf::meta::type_name("job_request"), x.run_id, x.id, x.priority, x.local_only);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_reply& x) {
@@ -256,6 +257,43 @@ TEST_CASE("engine pool: the jobs of a cancelled run are not dispatched") {
   }
   caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   f.run();
+}
+
+TEST_CASE("engine pool: a local_only job waits for the pool's own workers while a remote one "
+          "idles, and goes to a remote one in a pool without its own") {
+  fixture f;
+  SUBCASE("with a worker of its own") {
+    auto p = f.make_pool(1, stuck_on_zero, caf::duration{std::chrono::seconds(60)},
+                         forwarding());
+    auto r1 = f.sys->spawn(quick_worker, f.rec);
+    f.join(p, r1, "r1", "host-a");
+    f.run();
+    // Job 0 hangs on the local worker. Job 5 (local_only) waits for it;
+    // r1, idle, takes job 6 after it.
+    f.send_all(p, {{1, 0, 0}, {1, 5, 0, true}, {1, 6, 0}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{0, 6});
+    CHECK(f.rec->replies == std::vector<int>{6});
+    f.advance(61s); // job 0 times out; a fresh local worker takes job 5
+    CHECK(f.rec->worked == std::vector<int>{0, 6, 5});
+    CHECK(f.rec->replies == std::vector<int>{6, 5});
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(r1, caf::exit_reason::user_shutdown);
+    f.run();
+  }
+  SUBCASE("without: a remote worker takes it") {
+    auto p = f.make_pool(0, quick_worker, caf::infinite, forwarding());
+    auto r1 = f.sys->spawn(quick_worker, f.rec);
+    f.join(p, r1, "r1", "host-a");
+    f.run();
+    f.send_all(p, {{1, 5, 0, true}});
+    f.run();
+    CHECK(f.rec->worked == std::vector<int>{5});
+    CHECK(f.rec->replies == std::vector<int>{5});
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(r1, caf::exit_reason::user_shutdown);
+    f.run();
+  }
 }
 
 TEST_CASE("engine pool: remote workers join, a job whose worker goes down goes to another, "

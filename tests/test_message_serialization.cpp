@@ -277,7 +277,7 @@ gaia::download_reply download_reply_sample(double d) {
 gaia::lc_select_request lc_select_request_sample() {
   return {u64_max,    odd,         "https://ü/%s", "/dl/ä.csv.gz", false,         "ABCDEF",
           u64_max,    "/w/ids.bin", u64_max - 1,   u64_max - 2,    "/p/ö",        "fits",
-          "raw"};
+          "raw",      true};
 }
 
 gaia::lc_select_reply lc_select_reply_sample(double d) {
