@@ -15,15 +15,46 @@
 using json = nlohmann::json;
 using kind = engine::trace_event::kind;
 
-TEST_CASE("web server: probes, the page's files, the API before and after a run") {
+namespace {
+
+/// The page's server in this process, and (trace()) a trace store the
+/// live state knows of, fed with the live state and the metrics by one tee,
+/// as serve wires them.
+struct page_fixture {
   gaia::test::temp_dir dir;
-  auto live = std::make_shared<engine::live_state>();
-  auto metrics = std::make_shared<web::metrics>("toy-app");
-  web::server page({"127.0.0.1", 0}, live, metrics);
-  page.start();
-  const int port = page.port();
-  REQUIRE(port > 0);
-  CHECK(page.url() == "http://127.0.0.1:" + std::to_string(port) + "/");
+  std::shared_ptr<engine::live_state> live = std::make_shared<engine::live_state>();
+  std::shared_ptr<web::metrics> metrics = std::make_shared<web::metrics>("toy-app");
+  web::server page{{"127.0.0.1", 0}, live, metrics};
+  std::unique_ptr<engine::trace_store> store;
+  std::unique_ptr<engine::trace_tee> tee;
+  int port = 0;
+
+  page_fixture() {
+    page.start();
+    port = page.port();
+    REQUIRE(port > 0);
+  }
+  ~page_fixture() { page.stop(); }
+
+  engine::trace_tee& trace() {
+    const auto traces = (dir / "trace").string();
+    live->set_trace_dir(traces);
+    live->set_production(
+      json{{"name", "toy"}, {"nodes", json::array()}, {"edges", json::array()}});
+    store = std::make_unique<engine::trace_store>(traces, engine::trace_limits{});
+    tee = std::make_unique<engine::trace_tee>(std::vector<std::shared_ptr<engine::trace_sink>>{
+      std::shared_ptr<engine::trace_sink>(store.get(), [](auto*) {}), live, metrics});
+    return *tee;
+  }
+};
+
+} // namespace
+
+TEST_CASE("web server: probes, the page's files, the API before and after a run") {
+  page_fixture f;
+  auto& live = f.live;
+  const int port = f.port;
+  CHECK(f.page.url() == "http://127.0.0.1:" + std::to_string(port) + "/");
 
   // Not ready until a production runs; the reason is given.
   live->set_ready(false, "config.json: import_pool_size: 0 is out of range");
@@ -49,12 +80,7 @@ TEST_CASE("web server: probes, the page's files, the API before and after a run"
   CHECK(json::parse(gaia::test::http_get(port, "/api/runs").body).empty());
 
   // A run, traced to a store the live state knows of.
-  const auto traces = (dir / "trace").string();
-  live->set_trace_dir(traces);
-  live->set_production(json{{"name", "toy"}, {"nodes", json::array()}, {"edges", json::array()}});
-  engine::trace_store store(traces, {});
-  engine::trace_tee tee({std::shared_ptr<engine::trace_sink>(&store, [](auto*) {}), live,
-                         metrics});
+  auto& tee = f.trace();
   engine::trace_event e;
   e.what = kind::run_started;
   e.run_id = 4;
@@ -84,24 +110,13 @@ TEST_CASE("web server: probes, the page's files, the API before and after a run"
   CHECK(run["messages"][0]["type"] == "work_request");
   CHECK(gaia::test::http_get(port, "/metrics").body.find("toy_app_runs_total{outcome=\"failed\"} 1")
         != std::string::npos);
-  page.stop();
 }
 
 TEST_CASE("web server: a running run's trace, asked for again and again as it grows (the "
           "page polls it), shows every message so far each time, then its end") {
-  gaia::test::temp_dir dir;
-  auto live = std::make_shared<engine::live_state>();
-  auto metrics = std::make_shared<web::metrics>("toy-app");
-  web::server page({"127.0.0.1", 0}, live, metrics);
-  page.start();
-  const int port = page.port();
-  REQUIRE(port > 0);
-  const auto traces = (dir / "trace").string();
-  live->set_trace_dir(traces);
-  live->set_production(json{{"name", "toy"}, {"nodes", json::array()}, {"edges", json::array()}});
-  engine::trace_store store(traces, {});
-  engine::trace_tee tee({std::shared_ptr<engine::trace_sink>(&store, [](auto*) {}), live,
-                         metrics});
+  page_fixture f;
+  const int port = f.port;
+  auto& tee = f.trace();
   engine::trace_event e;
   e.what = kind::run_started;
   e.run_id = 7;
@@ -129,5 +144,4 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
   auto done = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
   CHECK(done["run"]["outcome"] == "ok");
   CHECK(done["messages"].size() == 30);
-  page.stop();
 }
