@@ -340,6 +340,10 @@ int run_worker(const settings& s, engine::signal_waiter& signals,
     // ids are the coordinator's, and another coordinator (or the same one
     // restarted elsewhere) may use them again.
     auto make_slots = [&](const std::shared_ptr<engine::run_control>& runs) {
+      // The shippers, which the coordinator knows, are scheduled actors,
+      // their operations detached (they block on transfers): see the
+      // stand-in's spawn for why an actor a remote node knows is not
+      // detached.
       std::vector<slot> slots;
       // A worker process has no /metrics: its retries are logged, not
       // counted.
@@ -350,13 +354,13 @@ int run_worker(const settings& s, engine::signal_waiter& signals,
                                               uncounted);
         slots.push_back(slot_of<download_request>(
           node_id::download,
-          sys.spawn<caf::detached>(shipper<download_request>, own_paths, local, runs),
+          sys.spawn(shipper<download_request>, own_paths, local, runs),
           name + "/" + node_id::download + std::to_string(i), sys));
       }
       for (int i = 1; s.cluster.imports && i <= s.import_pool_size; ++i) {
         auto local = sys.spawn<caf::detached>(import_operation, s.get<download_settings>(), runs);
         slots.push_back(slot_of<import_request>(
-          node_id::import, sys.spawn<caf::detached>(shipper<import_request>, own_paths, local, runs),
+          node_id::import, sys.spawn(shipper<import_request>, own_paths, local, runs),
           name + "/" + node_id::import + std::to_string(i), sys));
       }
       for (const auto& m : more) {

@@ -171,9 +171,11 @@ remote_select_actor spawn_select_shipper(caf::actor_system& sys, const settings&
   // Its own folder, named by its operation's actor id: a shipper of an
   // earlier connection, still stopping, has another.
   const auto scratch = fs::path(s.output_dir) / "remote_select" / std::to_string(local.id());
-  return sys.spawn<caf::detached>(shipper, scratch.string(),
-                                  output_layout(s.output_dir).downloads_dir, s.keep_downloads,
-                                  local, std::move(runs));
+  // Scheduled, not detached, as the stand-in (select_standin.cpp, and for
+  // its reason): the coordinator knows this actor; its operation, which
+  // blocks on the transfer, is detached.
+  return sys.spawn(shipper, scratch.string(), output_layout(s.output_dir).downloads_dir,
+                   s.keep_downloads, local, std::move(runs));
 }
 
 worker_slots lc_select_slots(const settings& s) {
