@@ -4,6 +4,7 @@
 #include "actors/process_run.hpp"
 #include "core/file_range.hpp"
 #include "download/checksums.hpp"
+#include "download/downloader.hpp"
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "engine/state/state_dir.hpp"
@@ -235,17 +236,17 @@ void selected(self_ptr self, const run_ptr& run, size_t index, const lc_select_r
   assemble_ready(self, run);
 }
 
-/// One job per holding file, all queued at once: the pool takes them as
-/// workers come free.
 /// The file is on this machine: read where it is (file://), or kept by an
 /// earlier request or variability run. Only a placement hint (the select
 /// checks the kept file as always): remote workers leave such a job to
 /// this machine's select workers.
 bool held_here(const std::string& url, const std::string& kept) {
   std::error_code ec;
-  return url.rfind("file://", 0) == 0 || std::filesystem::exists(kept, ec);
+  return file_url_path(url).has_value() || std::filesystem::exists(kept, ec);
 }
 
+/// One job per holding file, all queued at once: the pool takes them as
+/// workers come free.
 void select_all(self_ptr self, const run_ptr& run) {
   const auto& st = self->state;
   const output_layout layout(st.cfg.output_dir);
