@@ -3,12 +3,15 @@
 // one command-line parser (CLI11) from the cli/cmd_*.cpp files and runs
 // the command given.
 #include "cli/commands.hpp"
+#include "engine/host/memory.hpp"
 
 #include <cstdio>
 #include <string>
 
 int main(int argc, char** argv) {
   using namespace gaia::cli;
+  // Before any thread: serve and worker run for years (engine/host/memory.hpp).
+  engine::keep_freed_memory_returnable();
   CLI::App app{"gaia-dr3: finds the variable sources of the Gaia DR3 epoch photometry "
                "archive (see README.md). `gaia-dr3 <command> --help` describes each "
                "command.",

@@ -1,10 +1,13 @@
 #include "engine/runner.hpp"
 
 #include "engine/log.hpp"
+#include "engine/host/memory.hpp"
 
 #include <pthread.h>
 
+#include <chrono>
 #include <cstring>
+#include <set>
 
 namespace engine {
 
@@ -48,6 +51,29 @@ std::string service_of(const production& prod) {
   throw std::logic_error("production " + prod.name() + " has no service");
 }
 
+/// Waits until every actor of `running` has stopped (after shutdown()), at
+/// most `limit`: an operation still inside a transfer when its run failed
+/// stops when the transfer ends, and the caller need not wait for that.
+void await_stopped(caf::scoped_actor& self, const running_production& running,
+                   std::chrono::milliseconds limit) {
+  std::set<caf::actor_addr> left;
+  for (const auto& [id, a] : running.actors) {
+    left.insert(a.address());
+    self->monitor(a); // an actor that has stopped already is reported at once
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!left.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      log_line("main", std::to_string(left.size())
+                         + " actors of the run still busy after it ended; not waiting for them");
+      return;
+    }
+    self->receive([&](caf::down_msg& d) { left.erase(d.source); },
+                  caf::after(deadline - now) >> [] {});
+  }
+}
+
 } // namespace
 
 run_outcome run_once(caf::actor_system& sys, const production& prod, spawn_options opts) {
@@ -73,6 +99,8 @@ run_outcome run_once(caf::actor_system& sys, const production& prod, spawn_optio
       });
   }
   running.shutdown();
+  await_stopped(self, running, std::chrono::seconds(10));
+  release_free_memory();
   return outcome;
 }
 

@@ -1,5 +1,6 @@
 #include "web/server.hpp"
 
+#include "engine/host/memory.hpp"
 #include "engine/observe/trace_json.hpp"
 #include "engine/observe/trace_store.hpp"
 #include "web/guarded_server.hpp"
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <malloc.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -172,7 +172,7 @@ void server::routes() {
     trace_page(*live, std::stoull(req.matches[1].str()), q, res);
     // The index is freed in this thread's malloc arena, which would keep
     // it: each server thread would hold one trace index for good.
-    ::malloc_trim(0);
+    engine::release_free_memory();
   });
   h.Get("/api/settings", [live](const httplib::Request&, httplib::Response& res) {
     send_json(res, live->settings());
