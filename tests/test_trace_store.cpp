@@ -10,6 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -286,6 +289,49 @@ TEST_CASE("trace store: retention keeps trace_keep_runs runs, the oldest go firs
   CHECK(runs[1].run_id == 4);
   CHECK(runs[2].run_id == 5);
   CHECK(gaia::test::file_names(traces).size() == 3);
+}
+
+TEST_CASE("trace store: two stores in one folder keep trace_keep_runs runs together, the "
+          "other store's open trace stays and the next oldest goes in its place") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::trace_store variability(traces, {3, 64ull << 20}), lightcurves(traces, {3, 64ull << 20});
+  record_run(variability, 1); // ended, but its file stays open until its next run
+  for (uint64_t run = 2; run <= 7; ++run) {
+    record_run(lightcurves, run);
+    INFO("after run " << run);
+    auto runs = engine::trace_store::list_runs(traces);
+    REQUIRE(runs.size() == std::min<size_t>(run, 3));
+    CHECK(runs.front().run_id == 1);     // the open one stays
+    CHECK(runs.back().run_id == run);    // the newest is there
+    CHECK(gaia::test::file_names(traces).size() == runs.size());
+  }
+  auto runs = engine::trace_store::list_runs(traces);
+  CHECK(runs[1].run_id == 6);
+  CHECK(runs[2].run_id == 7);
+}
+
+TEST_CASE("trace store: two stores starting runs at the same moment, round after round, "
+          "never leave more than trace_keep_runs runs in their folder") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::trace_store a(traces, {5, 64ull << 20}), b(traces, {5, 64ull << 20});
+  size_t most = 0;
+  for (uint64_t round = 0; round < 150; ++round) {
+    // Both threads wait for the word, then open their runs together: each
+    // store's retention lists the folder, removes the oldest, adds its own.
+    std::atomic<bool> go{false};
+    auto open = [&](engine::trace_store& s, uint64_t run) {
+      while (!go.load()) std::this_thread::yield();
+      s.record(event(kind::run_started, run));
+    };
+    std::thread ta(open, std::ref(a), 2 * round + 1), tb(open, std::ref(b), 2 * round + 2);
+    go = true;
+    ta.join();
+    tb.join();
+    most = std::max(most, gaia::test::file_names(traces).size());
+  }
+  CHECK(most == 5);
 }
 
 TEST_CASE("trace store: retention by bytes removes the oldest runs, and a run alone over the "

@@ -29,6 +29,10 @@ constexpr uint64_t truncated_room = 128;
 struct open_traces {
   std::mutex mu;
   std::set<std::string> paths;
+  /// Held while a store counts the folder and removes from it: two stores
+  /// starting runs at once would otherwise both remove the same oldest
+  /// file and both add theirs, one more than the folder may hold.
+  std::mutex retention;
 };
 
 open_traces& open_files() {
@@ -190,6 +194,7 @@ bool trace_store::make_room(uint64_t need, std::string& note) {
   const uint64_t limit = limits_.max_bytes > truncated_room ? limits_.max_bytes - truncated_room : 0;
   if (total_ + need <= limit && since_count_ < recount_every(limits_.max_bytes)) return true;
   // Another store may write into this folder too: count it again.
+  std::lock_guard<std::mutex> folder(open_files().retention);
   auto files = files_in(dir_, nullptr);
   total_ = 0;
   for (const auto& f : files) total_ += f.bytes;
@@ -213,6 +218,7 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
   run_ = e.run_id;
   ended_ = false;
   truncated_ = false;
+  std::lock_guard<std::mutex> folder(open_files().retention);
   std::error_code ec;
   fs::create_directories(dir_, ec);
   std::vector<std::string> not_ours;
@@ -222,17 +228,24 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
     if (noted_.size() < 100 && noted_.insert(f).second)
       foreign += (foreign.empty() ? "" : "; ") + f
               + ": its run number does not fit 64 bits: not a trace of ours, left alone";
-  // The new run is one of keep_runs: the oldest others go.
-  size_t keep_others = static_cast<size_t>(limits_.keep_runs - 1);
+  // The new run is one of keep_runs: the oldest others go. A trace that
+  // another store of this process still has open (the other production's
+  // last run) stays, and the next oldest goes in its place, so the folder
+  // never holds more than keep_runs.
+  const size_t keep_others = static_cast<size_t>(limits_.keep_runs - 1);
+  size_t excess = files.size() > keep_others ? files.size() - keep_others : 0;
   total_ = 0;
   since_count_ = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (files.size() - i > keep_others && !open_elsewhere(files[i].path)) {
+  for (const auto& f : files) {
+    if (excess > 0 && !open_elsewhere(f.path)) {
       std::error_code rm;
-      fs::remove(files[i].path, rm);
-      continue;
+      fs::remove(f.path, rm);
+      if (!fs::exists(f.path, rm)) {
+        --excess;
+        continue;
+      }
     }
-    total_ += files[i].bytes;
+    total_ += f.bytes;
   }
   path_ = (fs::path(dir_) / file_name(e.run_id, e.at)).string();
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
