@@ -6,7 +6,11 @@
 # as users do (removing results.done) RUNS times. Some runs fail on purpose
 # (an archive file goes missing, then comes back). The page, its trace API
 # and /metrics are scraped throughout, and the trace retention works all the
-# time (few runs and few bytes kept).
+# time (few runs and few bytes kept). Beside the runs, light-curve requests
+# are dropped into serve's inbox (every SOAK_LC_EVERY-th run; every
+# SOAK_LC_BAD_EVERY-th of them with a line that is not an id), each answer
+# checked (the zip's tables and not_found.txt, or the .err naming the line)
+# and then collected as a user would (the request and its answer removed).
 #
 # Every run it records serve's RSS, open file descriptors and threads, the
 # size of output_dir and the run's time; at the end it fits a line to each
@@ -41,6 +45,8 @@ warmup=${SOAK_WARMUP:-150}
 fail_every=${SOAK_FAIL_EVERY:-97}   # a run fails on purpose this often
 scrape_every=${SOAK_SCRAPE_EVERY:-5}
 run_timeout_s=${SOAK_RUN_TIMEOUT_S:-60}
+lc_every=${SOAK_LC_EVERY:-3}        # a light-curve request beside every 3rd run
+lc_bad_every=${SOAK_LC_BAD_EVERY:-7} # every 7th request has a bad line
 [ -x "$bin" ] || { echo "soak: no $bin (build first)" >&2; exit 2; }
 [ "$runs" -gt $((warmup + 20)) ] || { echo "soak: need more than $((warmup + 20)) runs" >&2; exit 2; }
 
@@ -70,6 +76,17 @@ victim=$(ls "$archive" | grep '^EpochPhotometry_' | sed -n 2p)
 boundaries=$(ls "$archive" | sed -n 's/^EpochPhotometry_\([0-9]*\)-\([0-9]*\)\.csv\.gz$/\1 \2/p' \
   | awk 'NR == 1 { printf "%d", $1 } { printf ",%d", $2 + 1 }')
 
+# Ids for the light-curve requests: the first sources of the first and the
+# last file (found), and two no file holds: one beyond every range, one in
+# the first file's range that the file does not have (its largest id + 1;
+# rows are in id order).
+first_file=$(ls "$archive" | grep '^EpochPhotometry_' | head -1)
+last_file=$(ls "$archive" | grep '^EpochPhotometry_' | tail -1)
+file_ids() { zcat "$archive/$1" | grep -v '^#' | sed 1d | cut -d, -f2; }
+found_ids=$( (file_ids "$first_file" | head -3; file_ids "$last_file" | head -3) | tr '\n' ' ')
+missing_ids="$(( $(file_ids "$first_file" | tail -1) + 1 )) 9223372036854775807"
+[ "$(echo $found_ids | wc -w)" -eq 6 ] || { say "no ids in $first_file / $last_file"; exit 2; }
+
 port_file=$work/mirror.url
 "$bin" mirror --dir "$archive" --port 0 >"$port_file" 2>"$work/mirror.log" &
 mirror_pid=$!
@@ -85,7 +102,6 @@ cat >"$work/config.json" <<EOF
 {
   "archive_url_template": "$base/EpochPhotometry_%s.csv.gz",
   "file_boundaries": [$boundaries],
-  "checksum_url": "none",
   "output_dir": "$out",
   "keep_downloads": false,
   "poll_interval_ms": 20,
@@ -116,20 +132,83 @@ wait_marker() { # -> done | err | timeout
   done
   echo timeout
 }
+inbox=$out/lightcurves_inbox
+# Drops request NAME (found and missing ids, one twice; a bad line when
+# `bad`), written elsewhere and moved in as the README says.
+drop_request() { # NAME good|bad
+  mkdir -p "$inbox"
+  { for id in $found_ids $missing_ids; do echo "$id"; done
+    echo "$(echo $found_ids | cut -d' ' -f1)"  # a duplicate counts once
+    [ "$2" = bad ] && echo "not-an-id"; } >"$work/$1.txt"
+  mv "$work/$1.txt" "$inbox/$1.txt"
+}
+# Waits for request NAME's marker and checks its answer; prints done | err
+# | a problem. Then collects it: the request and its answer are removed.
+check_request() { # NAME good|bad
+  local name=$1 t0=$SECONDS verdict=timeout
+  while [ $((SECONDS - t0)) -lt "$run_timeout_s" ]; do
+    kill -0 "$serve_pid" 2>/dev/null || { echo dead; return; }
+    [ -f "$inbox/$name.done" ] && { verdict=done; break; }
+    [ -f "$inbox/$name.err" ] && { verdict=err; break; }
+    sleep 0.01
+  done
+  if [ "$verdict" = done ] && [ "$2" = good ]; then
+    /usr/bin/python3 - "$inbox/$name.zip" $found_ids -- $missing_ids <<'PY' || verdict="bad answer"
+import sys, zipfile
+path, rest = sys.argv[1], sys.argv[2:]
+found, missing = rest[:rest.index("--")], rest[rest.index("--") + 1:]
+z = zipfile.ZipFile(path)
+names = set(z.namelist())
+want = {f"EPOCH_PHOTOMETRY-Gaia DR3 {i}.xml" for i in found}
+assert want <= names, f"missing tables: {sorted(want - names)}"
+assert len(names) == len(found) + 1, f"{len(names)} entries"
+nf = z.read("not_found.txt").decode().split()
+assert sorted(nf) == sorted(missing), f"not_found.txt: {nf}"
+PY
+  elif [ "$verdict" = err ] && [ "$2" = bad ]; then
+    grep -q "not-an-id\|line 9" "$inbox/$name.err" || verdict="err without the bad line"
+    [ -e "$inbox/$name.zip" ] && verdict="a zip beside the .err"
+  fi
+  [ "$verdict" = err ] && [ "$2" = good ] && verdict="err: $(head -1 "$inbox/$name.err")"
+  rm -f "$inbox/$name".*
+  echo "$verdict"
+}
 proc_field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$serve_pid/status"; }
 
 csv=$work/soak.csv
 echo "run,outcome,ms,rss_kb,fds,threads,output_bytes,trace_bytes,trace_files" >"$csv"
 problems=0
 failed_on_purpose=0
+lc_requests=0
+lc_answered=0
+lc_refused=0
 say "$runs runs of serve (pid $serve_pid) at $base, page on :$web_port, in $work"
 for i in $(seq 1 "$runs"); do
   fail_now=0
   if [ $((i % fail_every)) -eq 0 ]; then fail_now=1; mv "$archive/$victim" "$work/$victim.away"; fi
+  lc_now=""
+  if [ $((i % lc_every)) -eq 0 ]; then
+    lc_requests=$((lc_requests + 1))
+    lc_now=good; [ $((lc_requests % lc_bad_every)) -eq 0 ] && lc_now=bad
+    drop_request "lc-$i" "$lc_now"
+  fi
   t0=$(date +%s%N)
+  # Every run imports every file again: the checksum list would let it
+  # reuse the checkpoints of the files that did not change.
+  rm -rf "$out/aggregates"
   [ "$i" -gt 1 ] && rm -f "$out/results.done" "$out/results.err"
   outcome=$(wait_marker)
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  if [ -n "$lc_now" ]; then
+    lc_outcome=$(check_request "lc-$i" "$lc_now")
+    if [ "$lc_now" = good ] && [ "$lc_outcome" = done ]; then
+      lc_answered=$((lc_answered + 1))
+    elif [ "$lc_now" = bad ] && [ "$lc_outcome" = err ]; then
+      lc_refused=$((lc_refused + 1))
+    else
+      say "run $i: light-curve request ($lc_now): $lc_outcome"; problems=$((problems + 1))
+    fi
+  fi
   if [ "$fail_now" -eq 1 ]; then
     mv "$work/$victim.away" "$archive/$victim"
     if [ "$outcome" = err ] && grep -q "$victim" "$out/results.err"; then
@@ -155,10 +234,12 @@ for i in $(seq 1 "$runs"); do
   tbytes=$(du -sb "$out/trace" 2>/dev/null | cut -f1 || echo 0)
   tfiles=$(ls "$out/trace" 2>/dev/null | wc -l)
   echo "$i,$outcome,$ms,$rss,$fds,$threads,$bytes,$tbytes,$tfiles" >>"$csv"
+  [ "$tfiles" -gt "$keep_runs" ] && ls -la "$out/trace" >&2
   [ $((i % 100)) -eq 0 ] && say "run $i: rss ${rss} kB, $fds fds, $threads threads, output ${bytes} B, ${ms} ms"
 done
 
 say "figures in $csv"
+say "light-curve requests: $lc_requests, answered and checked: $lc_answered, bad ones refused: $lc_refused"
 /usr/bin/python3 - "$csv" "$warmup" "$keep_runs" "$max_trace" "$problems" "$failed_on_purpose" <<'EOF'
 # The verdict: a least-squares line over the runs after the warm-up, per
 # figure. A figure "grows" when the line rises by more than its tolerance
