@@ -315,6 +315,25 @@ wait_for 120 "a new results.done" new_done "$(run_dir)" "$previous"
 check_results "$(run_dir)"
 phase_done
 
+phase "light curves through the inbox: the first 5 variable sources found"
+readme 'sed -n 2,6p output/synthetic/run/results.csv | cut -d, -f1 > top5.txt'
+readme 'mv top5.txt output/synthetic/run/lightcurves_inbox/'
+wait_for 120 "lightcurves_inbox/top5.done" test -f "$(run_dir)/lightcurves_inbox/top5.done"
+readme 'cat output/synthetic/run/lightcurves_inbox/top5.done'
+grep -q '^ok: 5 light curves of 5 ids (0 not found, 0 duplicates)' "$out_file" \
+  || die "top5.done: $(cat "$out_file")"
+# The answer: a VOTable per source, named by DataLink's rule, owned by the
+# user who asked.
+expected_entries=$(sed -n 2,6p "$(run_dir)/results.csv" | cut -d, -f1 \
+  | sed 's/.*/EPOCH_PHOTOMETRY-Gaia DR3 &.xml/'; echo not_found.txt)
+entries=$(/usr/bin/python3 -c 'import sys, zipfile; print("\n".join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))' \
+  "$(run_dir)/lightcurves_inbox/top5.zip")
+[ "$entries" = "$(echo "$expected_entries" | LC_ALL=C sort)" ] || die "top5.zip holds: $entries"
+[ "$(stat -c %u "$(run_dir)/lightcurves_inbox/top5.zip")" = "$(id -u "$e2e_user")" ] \
+  || die "top5.zip is not owned by $e2e_user"
+as_user 'rm output/synthetic/run/lightcurves_inbox/top5.*'
+phase_done
+
 # A whole run takes 2 s here; at a quarter of a core it takes 10, so the
 # stop and the kill below land in the middle of one.
 docker update --cpus 0.25 "$(container gaia-dr3-synthetic)" >/dev/null
