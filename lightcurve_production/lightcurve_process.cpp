@@ -7,6 +7,7 @@
 #include "download/downloader.hpp"
 #include "engine/log.hpp"
 #include "engine/state/atomic_file.hpp"
+#include "engine/state/scratch_dir.hpp"
 #include "engine/state/state_dir.hpp"
 #include "lightcurve_production/part_file.hpp"
 #include "lightcurve_select/file_selection.hpp"
@@ -32,6 +33,7 @@ struct lc_run {
   uint64_t id = 0;
   caf::typed_response_promise<engine::run_outcome> promise;
   std::string work;     ///< output_dir/lightcurves/<pid>-<run id>
+  engine::scratch_dir scratch; ///< holds `work` (removed with it, even by a later request after a kill)
   std::string ids_path; ///< the sorted ids
   std::string checksum_url;
   std::vector<file_ids> files; ///< the holding files, in range order
@@ -81,9 +83,9 @@ void report(self_ptr self, const run_ptr& run, run_step step) {
 
 /// The working files go whatever the outcome: the answer is the zip.
 void remove_work(const run_ptr& run) {
-  std::error_code ec;
-  fs::remove_all(run->work, ec);
-  if (ec) engine::log_line("lc_process", "cannot remove " + run->work + ": " + ec.message());
+  std::string error;
+  run->scratch.remove(&error);
+  if (!error.empty()) engine::log_line("lc_process", "cannot remove " + error);
 }
 
 void fail(self_ptr self, const run_ptr& run, run_step step, const std::string& subject,
@@ -331,7 +333,13 @@ caf::result<engine::run_outcome> start(self_ptr self, const engine::run_request&
     const lightcurve_answer_paths answer(st.job);
     engine::remove_if_exists(answer.zip);
     if (!answer.not_found.empty()) engine::remove_if_exists(answer.not_found);
-    fs::remove_all(run->work);
+    // A killed request's working files (its sorted ids, its spools) go
+    // now: nobody else would remove them.
+    if (int n = engine::scratch_dir::sweep_stale(layout.lightcurves_dir))
+      engine::log_line("lc_process", "removed the working files of " + std::to_string(n)
+                                       + " request(s) a killed process left in "
+                                       + layout.lightcurves_dir);
+    run->scratch = engine::scratch_dir(run->work);
     fs::create_directories(fs::path(run->work) / "parts");
     fs::create_directories(layout.downloads_dir);
   } catch (const std::exception& e) {

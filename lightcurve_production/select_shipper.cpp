@@ -6,6 +6,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
+#include "engine/state/scratch_dir.hpp"
 #include "lightcurve_production/select_operation.hpp"
 #include "messages/errors.hpp"
 #include "settings/output_layout.hpp"
@@ -27,6 +28,7 @@ namespace {
 
 struct shipper_state {
   std::string scratch;   ///< its own folder: the job's ids, the select's spool
+  engine::scratch_dir held; ///< `scratch` once made (removed with the state, or after a kill by the next worker)
   std::string downloads; ///< the worker's kept archive files
   bool keep = false;     ///< the worker's own keep_downloads
   lc_select_worker_actor local;
@@ -34,10 +36,6 @@ struct shipper_state {
   lc_select_request waiting; ///< the job (worker's paths) whose pieces wait
   lc_select_reply waiting_reply; ///< where they are in the select's spool
   static inline const char* name = "select_shipper";
-  ~shipper_state() {
-    std::error_code ec;
-    if (!scratch.empty()) fs::remove_all(scratch, ec);
-  }
 };
 
 using shipper_pointer = remote_select_actor::stateful_pointer<shipper_state>;
@@ -78,9 +76,9 @@ void write_ids(const std::string& path, const std::vector<int64_t>& ids) {
 }
 
 /// The request with the worker's own paths, its ids in its own id file.
-lc_select_request relocated(const shipper_state& st, lc_remote_select& x) {
+lc_select_request relocated(shipper_state& st, lc_remote_select& x) {
   auto req = std::move(x.request);
-  fs::create_directories(st.scratch);
+  if (st.held.path().empty()) st.held = engine::scratch_dir(st.scratch);
   req.ids_path = (fs::path(st.scratch) / "ids.bin").string();
   write_ids(req.ids_path, x.ids);
   req.first = 0;
@@ -170,7 +168,12 @@ remote_select_actor spawn_select_shipper(caf::actor_system& sys, const settings&
                                         nullptr);
   // Its own folder, named by its operation's actor id: a shipper of an
   // earlier connection, still stopping, has another.
-  const auto scratch = fs::path(s.output_dir) / "remote_select" / std::to_string(local.id());
+  const auto parent = fs::path(s.output_dir) / "remote_select";
+  const auto scratch = parent / std::to_string(local.id());
+  // A killed worker's folders: nobody else would remove them.
+  if (int n = engine::scratch_dir::sweep_stale(parent.string()))
+    engine::log_line("worker", "removed " + std::to_string(n)
+                                 + " working folder(s) a killed worker left in " + parent.string());
   // Scheduled, not detached, as the stand-in (select_standin.cpp, and for
   // its reason): the coordinator knows this actor; its operation, which
   // blocks on the transfer, is detached.

@@ -137,7 +137,12 @@ TEST_CASE("remote select: a stand-in fetches a shipper's part and missing ids in
       // Fetched whole: the worker's spool and id file are emptied (kept
       // for the next job, not created again); the coordinator has its
       // stand-in's spool only, no temporary.
-      const auto worker_files = files_under(dir / "scratch" / "remote_select");
+      // (Beside its folder, the lock that marks it as a live worker's.)
+      std::vector<std::string> worker_files, worker_locks;
+      for (auto& f : files_under(dir / "scratch" / "remote_select"))
+        (f.size() > 5 && f.compare(f.size() - 5, 5, ".lock") == 0 ? worker_locks : worker_files)
+          .push_back(f);
+      CHECK(worker_locks.size() == 1);
       CHECK(worker_files.size() == 2);
       for (const auto& f : worker_files) {
         CHECK(fs::file_size(f) == 0);

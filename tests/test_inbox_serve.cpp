@@ -28,6 +28,19 @@ void write_inbox_config(const fs::path& path, const std::string& format) {
   fs::rename(path.string() + ".new", path);
 }
 
+/// A 3-file archive on a loopback mirror and the paths of a serve over it
+/// whose config file names the inbox's format.
+struct inbox_setup {
+  test::temp_dir dir;
+  test::mirror_archive m;
+  fs::path config, out, inbox;
+  inbox_setup(const char* name, const std::string& format)
+    : dir(name), m(dir, 3), config(dir / "config.json"), out(dir / "out"),
+      inbox(out / "lightcurves_inbox") {
+    write_inbox_config(config, format);
+  }
+};
+
 } // namespace
 
 TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics and status "
@@ -191,12 +204,10 @@ long resident_kb(pid_t pid) {
 
 TEST_CASE("inbox in serve: request after request, serve's resident memory stays level (each "
           "request's threads must not leave their freed buffers in arenas of their own)") {
-  test::temp_dir dir("gaia-inbox-memory");
-  test::mirror_archive m(dir, 3);
-  const auto config = dir / "config.json";
-  write_inbox_config(config, "votable");
-  const auto out = dir / "out";
-  const auto inbox = out / "lightcurves_inbox";
+  inbox_setup f("gaia-inbox-memory", "votable");
+  auto& dir = f.dir;
+  auto &config = f.config, &out = f.out, &inbox = f.inbox;
+  auto& m = f.m;
   const std::string ids = std::to_string(m.archive.files[0].front().source_id) + "\n"
                           + std::to_string(m.archive.files[2].back().source_id) + "\n";
   fs::create_directories(dir / "serve");
@@ -223,4 +234,57 @@ TEST_CASE("inbox in serve: request after request, serve's resident memory stays 
   CHECK(last - first < 8 * 1024);
   serve.signal(SIGTERM);
   CHECK(serve.wait(30s) == 0);
+}
+
+TEST_CASE("inbox in serve: killed (SIGKILL) mid-request, the next serve answers the request "
+          "and removes the killed one's working files") {
+  inbox_setup f("gaia-inbox-kill", "csv");
+  auto& dir = f.dir;
+  auto &config = f.config, &out = f.out, &inbox = f.inbox;
+  auto& m = f.m;
+  const auto work = out / "lightcurves";
+  auto env = m.env(out);
+  env["GAIA_KEEP_DOWNLOADS"] = "false"; // the request fetches its file itself
+  const std::string id2 = std::to_string(m.archive.files[2].back().source_id);
+  fs::create_directories(dir / "serve1");
+  auto serve = std::make_unique<test::child_process>(
+    std::vector<std::string>{"serve", "--config", config.string()}, env, dir / "serve1");
+  REQUIRE(test::wait_for_file(out / "results.done", 120s));
+  // The request's file stalls half-way: it is certainly mid-request when
+  // killed, its sorted ids and its spool in its working folder.
+  mirror_fault stall;
+  stall.what = mirror_fault::kind::stall_mid_body;
+  stall.stall_ms = 60000;
+  m.server->set_fault(m.file_name(2), stall);
+  fs::create_directories(inbox);
+  fs::create_directories(work); // watched below
+  test::write_file(dir / "big.txt", id2 + "\n");
+  fs::rename(dir / "big.txt", inbox / "big.txt");
+  auto request_folders = [&] {
+    std::vector<std::string> out;
+    for (const auto& n : test::file_names(work))
+      if (n.find(".lock") == std::string::npos) out.push_back(n);
+    return out;
+  };
+  REQUIRE(test::wait_on_files({work}, [&] { return !request_folders().empty(); }, 60s));
+  const auto killed = request_folders();
+  serve->signal(SIGKILL);
+  CHECK(serve->wait(30s) == 128 + SIGKILL);
+  CHECK(fs::exists(work / killed.front() / "ids.bin"));
+  m.server->clear_faults();
+
+  fs::create_directories(dir / "serve2");
+  serve = std::make_unique<test::child_process>(
+    std::vector<std::string>{"serve", "--config", config.string()}, env, dir / "serve2");
+  INFO(serve->err());
+  REQUIRE(test::wait_for_file(inbox / "big.done", 120s));
+  CHECK(test::zip_entry_names(inbox / "big.zip")
+        == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".csv",
+                                    "not_found.txt"});
+  CHECK(test::wait_for_log(*serve, "removed the working files of 1 request(s) a killed process "
+                                   "left in " + work.string(), 10s));
+  // Neither the killed request's folder and lock nor the answered one's.
+  CHECK(test::wait_on_files({work}, [&] { return test::file_names(work).empty(); }, 10s));
+  serve->signal(SIGTERM);
+  CHECK(serve->wait(30s) == 0);
 }
