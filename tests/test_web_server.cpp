@@ -145,3 +145,89 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
   CHECK(done["run"]["outcome"] == "ok");
   CHECK(done["messages"].size() == 30);
 }
+
+TEST_CASE("web page: a long trace in headless Chromium, clicked as a person would: 'show more' "
+          "adds the next page until every message is shown, 'failed only' shows the failed "
+          "ones alone, and unticked the first page again") {
+  page_fixture f;
+  const int port = f.port;
+  auto& tee = f.trace();
+  // Run 9: 1,200 jobs, each a request and its reply; every 100th failed.
+  engine::trace_event e;
+  e.what = kind::run_started;
+  e.run_id = 9;
+  tee.record(e);
+  for (uint64_t job = 1; job <= 1200; ++job) {
+    const uint64_t id = 2 * job - 1;
+    const bool fails = job % 100 == 0;
+    e = engine::trace_event{};
+    e.run_id = 9;
+    e.what = kind::sent;
+    e.id = id;
+    e.source = "process";
+    e.target = "work";
+    e.key = "item-" + std::to_string(job);
+    e.message = "work_request";
+    tee.record(e);
+    e.what = kind::started;
+    e.worker = "work#1";
+    tee.record(e);
+    e.what = fails ? kind::failed : kind::finished;
+    e.reply_id = id + 1;
+    e.message = fails ? "error" : "work_reply";
+    e.error = fails ? e.key + ": broken" : "";
+    tee.record(e);
+  }
+  e = engine::trace_event{};
+  e.run_id = 9;
+  e.what = kind::run_ended;
+  e.outcome = "failed";
+  e.error = "work failed: item-100: broken";
+  tee.record(e);
+  // What the server says there is: the page must show exactly that.
+  const auto all = json::parse(gaia::test::http_get(port, "/api/runs/9?limit=0&log_limit=0").body);
+  const auto failed =
+    json::parse(gaia::test::http_get(port, "/api/runs/9?limit=0&log_limit=0&failed=1").body);
+  const uint64_t total = all["messages_total"].get<uint64_t>();
+  const uint64_t failed_total = failed["messages_total"].get<uint64_t>();
+  REQUIRE(total > 2000);
+  REQUIRE(total < 3000);
+  REQUIRE(failed_total >= 12);
+  REQUIRE(failed_total < 1000);
+
+  const std::string rows = "document.querySelectorAll('#trace .msg').length";
+  const std::string more = "((document.querySelector('#trace-more button') || {}).textContent || '')";
+  const std::string click_more = "document.querySelector('#trace-more button').click(), true";
+  const std::string click_failed = "document.getElementById('trace-failed-only').click(), true";
+  auto until = [](const std::string& js) {
+    return json{{"until", js}, {"timeout_ms", 30000}};
+  };
+  const json steps = json::array({
+    until(rows + " >= 1000 && " + more),                                   // 0
+    json{{"eval", rows}},                                                  // 1
+    json{{"eval", click_more}},                                            // 2
+    until(rows + " >= 2000 && " + more),                                   // 3
+    json{{"eval", click_more}},                                            // 4
+    until(rows + " === " + std::to_string(total) + " && " + more + " === '' && " + rows),  // 5
+    json{{"eval", click_failed}},                                          // 6
+    until(rows + " < 1000 && " + rows),                                    // 7
+    json{{"eval", "[...document.querySelectorAll('#trace .msg')].every(r => "
+                  "r.classList.contains('failed'))"}},                     // 8
+    json{{"eval", click_failed}},                                          // 9
+    until(rows + " >= 1000 && " + rows),                                   // 10
+  });
+  const auto out = gaia::test::browser_steps(
+    "http://127.0.0.1:" + std::to_string(port) + "/#trace/9", steps.dump(), f.dir.path());
+  INFO(out);
+  const auto got = json::parse(out, nullptr, false);
+  REQUIRE(got.is_array());
+  REQUIRE(got.size() == steps.size());
+  const std::string of = " more of " + std::to_string(total);
+  CHECK(got[0] == "show 1000" + of);
+  CHECK(got[1] == 1000);
+  CHECK(got[3] == "show " + std::to_string(total - 2000) + of);
+  CHECK(got[5] == total);
+  CHECK(got[7] == failed_total);
+  CHECK(got[8] == true);
+  CHECK(got[10] == 1000);
+}

@@ -131,6 +131,22 @@ inline std::string browser_dom(const std::string& url, const std::filesystem::pa
   return r.output;
 }
 
+/// The page used as a person uses it: tests/browser_steps.py opens `url` in
+/// headless Chromium and runs `steps` ({"eval": JS} or {"until": JS,
+/// "timeout_ms": N}) in it, clicks included; its output is a JSON list of
+/// each step's value, or {"timeout": ...} when one never came true.
+inline std::string browser_steps(const std::string& url, const std::string& steps_json,
+                                 const std::filesystem::path& scratch) {
+  static int n = 0;
+  const auto profile = scratch / ("chromium-steps-" + std::to_string(++n));
+  std::filesystem::create_directories(profile);
+  const auto steps_file = scratch / ("steps-" + std::to_string(n) + ".json");
+  write_file(steps_file, steps_json);
+  return run_command("timeout 150 /usr/bin/python3 '" GAIA_SOURCE_DIR "/tests/browser_steps.py' '"
+                     + url + "' '@" + steps_file.string() + "' '" + profile.string() + "'")
+    .output;
+}
+
 /// A screenshot of the page (1280x900) after `budget_ms`; true when the
 /// PNG was written.
 inline bool browser_screenshot(const std::string& url, const std::filesystem::path& png,
