@@ -259,8 +259,8 @@ declared_group<trace_settings> trace_group() {
   return declared_group<trace_settings>{{
     "trace",
     {integer({"trace_keep_runs", "GAIA_TRACE_KEEP_RUNS",
-              "runs whose message trace is kept in output_dir/trace (oldest go first; 0 = no "
-              "traces)"},
+              "runs of each production whose message trace is kept in output_dir/trace "
+              "(oldest go first; 0 = no traces)"},
              &trace_settings::trace_keep_runs, 100, 0, 100'000),
      integer({"trace_max_bytes", "GAIA_TRACE_MAX_BYTES",
               "the kept traces together stay below this (oldest go first)"},

@@ -311,6 +311,35 @@ TEST_CASE("trace store: two stores in one folder keep trace_keep_runs runs toget
   CHECK(runs[2].run_id == 7);
 }
 
+TEST_CASE("trace store: trace_keep_runs counts each production's runs apart, so a flood of "
+          "light-curve requests leaves the variability runs' traces in place") {
+  gaia::test::temp_dir dir;
+  const std::string traces = (dir / "trace").string();
+  engine::trace_store variability(traces, {3, 64ull << 20}), lightcurves(traces, {3, 64ull << 20});
+  auto run_of = [](const char* production, uint64_t run) {
+    auto e = event(kind::run_started, run);
+    e.production = production;
+    return e;
+  };
+  auto ids = [&] {
+    std::vector<uint64_t> out;
+    for (const auto& r : engine::trace_store::list_runs(traces)) out.push_back(r.run_id);
+    return out;
+  };
+  // An older version's trace (no production in it) counts as anyone's.
+  {
+    engine::trace_store old(traces, {3, 64ull << 20});
+    record_run(old, 1);
+  }
+  for (uint64_t run : {2, 3}) variability.record(run_of("gaia-dr3", run));
+  CHECK(ids() == std::vector<uint64_t>{1, 2, 3});
+  for (uint64_t run = 4; run <= 12; ++run) lightcurves.record(run_of("gaia-dr3-lightcurves", run));
+  // The old one went to make room; the variability runs stay.
+  CHECK(ids() == std::vector<uint64_t>{2, 3, 10, 11, 12});
+  for (uint64_t run : {13, 14}) variability.record(run_of("gaia-dr3", run));
+  CHECK(ids() == std::vector<uint64_t>{3, 10, 11, 12, 13, 14});
+}
+
 TEST_CASE("trace store: two stores starting runs at the same moment, round after round, "
           "never leave more than trace_keep_runs runs in their folder") {
   gaia::test::temp_dir dir;

@@ -143,6 +143,17 @@ std::string read_range(const std::string& path, uint64_t from, uint64_t n) {
   return out;
 }
 
+/// The production a trace file is of: the "production" of its first line
+/// (the run's start), "" when it has none (a trace of an older version) or
+/// cannot be read. Only the first 4 KiB are read.
+std::string production_of_file(const std::string& path) {
+  std::string line = read_range(path, 0, 4096);
+  line = line.substr(0, line.find('\n'));
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("production") || !j["production"].is_string()) return "";
+  return j["production"].get<std::string>();
+}
+
 /// A run's summary from the head and tail of its file, without reading
 /// the messages in between: listing many runs stays cheap.
 run_summary summary_of(const trace_file& f) {
@@ -228,16 +239,26 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
     if (noted_.size() < 100 && noted_.insert(f).second)
       foreign += (foreign.empty() ? "" : "; ") + f
               + ": its run number does not fit 64 bits: not a trace of ours, left alone";
-  // The new run is one of keep_runs: the oldest others go. A trace that
-  // another store of this process still has open (the other production's
-  // last run) stays, and the next oldest goes in its place, so the folder
-  // never holds more than keep_runs.
+  // The new run is one of keep_runs of its production: the oldest others
+  // of it go. Each production keeps its own (serve's light-curve requests
+  // must not push the variability run's traces out); a trace of no known
+  // production (an older version's) counts as this one's. A trace that
+  // another store of this process still has open stays, and the next
+  // oldest goes in its place.
+  std::vector<bool> mine(files.size());
+  size_t count = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string p = production_of_file(files[i].path);
+    mine[i] = p.empty() || p == e.production;
+    if (mine[i]) ++count;
+  }
   const size_t keep_others = static_cast<size_t>(limits_.keep_runs - 1);
-  size_t excess = files.size() > keep_others ? files.size() - keep_others : 0;
+  size_t excess = count > keep_others ? count - keep_others : 0;
   total_ = 0;
   since_count_ = 0;
-  for (const auto& f : files) {
-    if (excess > 0 && !open_elsewhere(f.path)) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& f = files[i];
+    if (excess > 0 && mine[i] && !open_elsewhere(f.path)) {
       std::error_code rm;
       fs::remove(f.path, rm);
       if (!fs::exists(f.path, rm)) {
@@ -257,6 +278,18 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
   set_open(path_, true);
   std::error_code size_ec;
   total_ += fs::file_size(path_, size_ec); // the same id and second again
+  // The first line (the run's start, with its production) while the folder
+  // is still ours: another store's retention reads it to tell whose the
+  // file is.
+  const std::string first = event_line(e);
+  if (::write(fd_, first.data(), first.size()) == static_cast<ssize_t>(first.size())) {
+    total_ += first.size();
+    since_count_ += first.size();
+  } else {
+    note = "cannot write " + path_ + ": " + std::strerror(errno) + "; run "
+           + std::to_string(e.run_id) + " is not traced";
+    close_run();
+  }
 }
 
 void trace_store::append(const std::string& line, std::string& note) {
@@ -296,8 +329,7 @@ void trace_store::record(const trace_event& e) {
   try {
     std::lock_guard<std::mutex> lock(mu_);
     if (e.what == trace_event::kind::run_started) {
-      open_run(e, note, foreign);
-      if (note.empty()) append(event_line(e), note);
+      open_run(e, note, foreign); // writes the run's first line
     } else if (e.run_id == run_) {
       // Replies of a run that has ended (jobs it cancelled) still belong
       // to it: its file stays open until the next run starts.
