@@ -148,7 +148,7 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
 
 TEST_CASE("web page: a long trace in headless Chromium, clicked as a person would: 'show more' "
           "adds the next page until every message is shown, 'failed only' shows the failed "
-          "ones alone, and unticked the first page again") {
+          "ones alone (or says none did), and unticked the first page again") {
   page_fixture f;
   const int port = f.port;
   auto& tee = f.trace();
@@ -184,6 +184,19 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
   e.outcome = "failed";
   e.error = "work failed: item-100: broken";
   tee.record(e);
+  // Run 10: one job, and it worked.
+  for (kind k : {kind::run_started, kind::sent, kind::finished, kind::run_ended}) {
+    e = engine::trace_event{};
+    e.run_id = 10;
+    e.what = k;
+    e.id = k == kind::sent || k == kind::finished ? 1 : 0;
+    e.reply_id = k == kind::finished ? 2 : 0;
+    e.source = "process";
+    e.target = "work";
+    e.message = k == kind::finished ? "work_reply" : "work_request";
+    e.outcome = "ok";
+    tee.record(e);
+  }
   // What the server says there is: the page must show exactly that.
   const auto all = json::parse(gaia::test::http_get(port, "/api/runs/9?limit=0&log_limit=0").body);
   const auto failed =
@@ -215,6 +228,11 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
                   "r.classList.contains('failed'))"}},                     // 8
     json{{"eval", click_failed}},                                          // 9
     until(rows + " >= 1000 && " + rows),                                   // 10
+    // "failed only" on a run where nothing failed says so.
+    json{{"eval", click_failed}},                                          // 11
+    json{{"eval", "location.hash = '#trace/10', true"}},                   // 12
+    until("(document.querySelector('#trace .empty') || {}).textContent"), // 13
+    json{{"eval", rows}},                                                  // 14
   });
   const auto out = gaia::test::browser_steps(
     "http://127.0.0.1:" + std::to_string(port) + "/#trace/9", steps.dump(), f.dir.path());
@@ -230,4 +248,6 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
   CHECK(got[7] == failed_total);
   CHECK(got[8] == true);
   CHECK(got[10] == 1000);
+  CHECK(got[13] == "No message of this run failed.");
+  CHECK(got[14] == 0);
 }

@@ -570,6 +570,9 @@ function renderTrace() {
     row.addEventListener('click', () => select(m.id));
     rows.push(row);
   }
+  if (trace.messages.length === 0)
+    rows.push(el('p', 'muted empty', $('trace-failed-only').checked
+      ? 'No message of this run failed.' : 'No message in this run yet.'));
   $('trace').replaceChildren(...rows);
   const more = $('trace-more');
   more.replaceChildren();
