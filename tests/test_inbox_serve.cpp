@@ -266,8 +266,11 @@ TEST_CASE("inbox in serve: killed (SIGKILL) mid-request, the next serve answers 
       if (n.find(".lock") == std::string::npos) out.push_back(n);
     return out;
   };
+  // Its folder first, then its sorted ids in it (the file it asks for
+  // stalls after that: the request waits there).
   REQUIRE(test::wait_on_files({work}, [&] { return !request_folders().empty(); }, 60s));
   const auto killed = request_folders();
+  REQUIRE(test::wait_for_file(work / killed.front() / "ids.bin", 60s));
   serve->signal(SIGKILL);
   CHECK(serve->wait(30s) == 128 + SIGKILL);
   CHECK(fs::exists(work / killed.front() / "ids.bin"));
