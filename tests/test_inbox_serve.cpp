@@ -222,6 +222,9 @@ TEST_CASE("inbox in serve: request after request, serve's resident memory stays 
     fs::rename(dir / (name + ".txt"), inbox / (name + ".txt"));
     INFO("request " << i << "; serve's log: " << serve.err().substr(0, 2000));
     REQUIRE(test::wait_for_file(inbox / (name + ".done"), 60s));
+    // The inbox logs the answer once the request's actors have stopped and
+    // their memory was given back: only then is the size the one to compare.
+    REQUIRE(test::wait_for_log(serve, "lightcurves: " + name + ": ok: ", 60s));
     for (const char* ext : {".txt", ".zip", ".done"}) fs::remove(inbox / (name + ext));
     rss.push_back(resident_kb(serve.pid()));
   }
