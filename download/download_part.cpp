@@ -81,18 +81,10 @@ bool stream_sink::open(bool append) {
 }
 
 bool stream_sink::write_all(const char* data, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd_, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      write_failed = true;
-      write_errno = w < 0 ? errno : ENOSPC;
-      return false;
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
+  if (engine::write_all(fd_, data, n)) return true;
+  write_failed = true;
+  write_errno = errno;
+  return false;
 }
 
 bool stream_sink::set_limit(uint64_t announced) {

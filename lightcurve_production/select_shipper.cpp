@@ -6,6 +6,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "engine/state/scratch_dir.hpp"
 #include "lightcurve_production/select_operation.hpp"
 #include "messages/errors.hpp"
@@ -59,18 +60,10 @@ void drop_waiting(shipper_state& st) {
 void write_ids(const std::string& path, const std::vector<int64_t>& ids) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw engine::output_error("cannot write " + path + ": " + std::strerror(errno));
-  const char* p = reinterpret_cast<const char*>(ids.data());
-  size_t left = ids.size() * sizeof(int64_t);
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = n < 0 ? std::strerror(errno) : "no space written";
-      ::close(fd);
-      throw engine::output_error("cannot write " + path + ": " + why);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
+  if (!engine::write_all(fd, ids.data(), ids.size() * sizeof(int64_t))) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    throw engine::output_error("cannot write " + path + ": " + why);
   }
   ::close(fd);
 }

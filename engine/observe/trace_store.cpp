@@ -1,6 +1,7 @@
 #include "engine/observe/trace_store.hpp"
 
 #include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -147,11 +148,10 @@ std::string read_range(const std::string& path, uint64_t from, uint64_t n) {
 /// (the run's start), "" when it has none (a trace of an older version) or
 /// cannot be read. Only the first 4 KiB are read.
 std::string production_of_file(const std::string& path) {
-  std::string line = read_range(path, 0, 4096);
-  line = line.substr(0, line.find('\n'));
-  const auto j = nlohmann::json::parse(line, nullptr, false);
-  if (!j.is_object() || !j.contains("production") || !j["production"].is_string()) return "";
-  return j["production"].get<std::string>();
+  std::string head = read_range(path, 0, 4096);
+  const size_t nl = head.find('\n');
+  head.resize(nl == std::string::npos ? 0 : nl + 1); // the first whole line
+  return trace_reader::of_text(std::move(head))->run().production;
 }
 
 /// A run's summary from the head and tail of its file, without reading
@@ -281,15 +281,20 @@ void trace_store::open_run(const trace_event& e, std::string& note, std::string&
   // The first line (the run's start, with its production) while the folder
   // is still ours: another store's retention reads it to tell whose the
   // file is.
-  const std::string first = event_line(e);
-  if (::write(fd_, first.data(), first.size()) == static_cast<ssize_t>(first.size())) {
-    total_ += first.size();
-    since_count_ += first.size();
-  } else {
+  if (!write_line(event_line(e))) {
     note = "cannot write " + path_ + ": " + std::strerror(errno) + "; run "
            + std::to_string(e.run_id) + " is not traced";
     close_run();
   }
+}
+
+bool trace_store::write_line(const std::string& line) {
+  // One write per line (O_APPEND): lines never interleave, and a crash
+  // tears at most the last one.
+  if (!write_all(fd_, line.data(), line.size())) return false;
+  total_ += line.size();
+  since_count_ += line.size();
+  return true;
 }
 
 void trace_store::append(const std::string& line, std::string& note) {
@@ -304,23 +309,10 @@ void trace_store::append(const std::string& line, std::string& note) {
             + " bytes); the rest of it is not kept";
     return;
   }
-  // One write per line (O_APPEND): lines never interleave, and a crash
-  // tears at most the last one.
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      note = "cannot write " + path_ + ": " + std::strerror(errno)
-             + "; the rest of run " + std::to_string(run_) + " is not traced";
-      close_run();
-      return;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-    total_ += static_cast<uint64_t>(n);
-    since_count_ += static_cast<uint64_t>(n);
+  if (!write_line(line)) {
+    note = "cannot write " + path_ + ": " + std::strerror(errno)
+           + "; the rest of run " + std::to_string(run_) + " is not traced";
+    close_run();
   }
 }
 

@@ -76,6 +76,9 @@ private:
   /// Appends under the lock; a note for the log (written after unlocking:
   /// log_line calls back into log()) when something went wrong.
   void append(const std::string& line, std::string& note);
+  /// Writes one whole line to the open file and counts it; false (errno
+  /// set) when the write fails.
+  bool write_line(const std::string& line);
   /// `note`: why the run is not traced; `foreign`: files found that are
   /// not ours, not logged before.
   void open_run(const trace_event& e, std::string& note, std::string& foreign);

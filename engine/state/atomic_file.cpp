@@ -132,4 +132,19 @@ bool reserve_space(const std::string& path, uint64_t bytes) {
 
 void release_space(const std::string& path) { ::unlink(path.c_str()); }
 
+bool write_all(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (w == 0) errno = ENOSPC;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
 } // namespace engine

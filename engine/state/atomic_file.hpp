@@ -76,4 +76,9 @@ void release_space(const std::string& path);
 /// Removes a file if it exists; other errors throw output_error.
 void remove_if_exists(const std::string& path);
 
+/// Writes all `n` bytes at `data` to `fd`, going on after a short write or
+/// EINTR. False when a write fails: errno says why (ENOSPC for a write
+/// that wrote nothing).
+bool write_all(int fd, const void* data, size_t n);
+
 } // namespace engine
