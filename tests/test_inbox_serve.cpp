@@ -205,27 +205,25 @@ long resident_kb(pid_t pid) {
 TEST_CASE("inbox in serve: request after request, serve's resident memory stays level (each "
           "request's threads must not leave their freed buffers in arenas of their own)") {
   inbox_setup f("gaia-inbox-memory", "votable");
-  auto& dir = f.dir;
-  auto &config = f.config, &out = f.out, &inbox = f.inbox;
-  auto& m = f.m;
-  const std::string ids = std::to_string(m.archive.files[0].front().source_id) + "\n"
-                          + std::to_string(m.archive.files[2].back().source_id) + "\n";
-  fs::create_directories(dir / "serve");
-  test::child_process serve({"serve", "--config", config.string()}, m.env(out), dir / "serve");
-  REQUIRE(test::wait_for_file(out / "results.done", 120s));
-  fs::create_directories(inbox);
+  const std::string ids = std::to_string(f.m.archive.files[0].front().source_id) + "\n"
+                          + std::to_string(f.m.archive.files[2].back().source_id) + "\n";
+  fs::create_directories(f.dir / "serve");
+  test::child_process serve({"serve", "--config", f.config.string()}, f.m.env(f.out),
+                            f.dir / "serve");
+  REQUIRE(test::wait_for_file(f.out / "results.done", 120s));
+  fs::create_directories(f.inbox);
   // Answered and collected one at a time, as a user's script would.
   std::vector<long> rss;
   for (int i = 1; i <= 24; ++i) {
     const std::string name = "r" + std::to_string(i);
-    test::write_file(dir / (name + ".txt"), ids);
-    fs::rename(dir / (name + ".txt"), inbox / (name + ".txt"));
+    test::write_file(f.dir / (name + ".txt"), ids);
+    fs::rename(f.dir / (name + ".txt"), f.inbox / (name + ".txt"));
     INFO("request " << i << "; serve's log: " << serve.err().substr(0, 2000));
-    REQUIRE(test::wait_for_file(inbox / (name + ".done"), 60s));
+    REQUIRE(test::wait_for_file(f.inbox / (name + ".done"), 60s));
     // The inbox logs the answer once the request's actors have stopped and
     // their memory was given back: only then is the size the one to compare.
     REQUIRE(test::wait_for_log(serve, "lightcurves: " + name + ": ok: ", 60s));
-    for (const char* ext : {".txt", ".zip", ".done"}) fs::remove(inbox / (name + ext));
+    for (const char* ext : {".txt", ".zip", ".done"}) fs::remove(f.inbox / (name + ext));
     rss.push_back(resident_kb(serve.pid()));
   }
   // Before the fix serve grew by about 10 MB a request (a fresh malloc arena
@@ -242,32 +240,29 @@ TEST_CASE("inbox in serve: request after request, serve's resident memory stays 
 TEST_CASE("inbox in serve: killed (SIGKILL) mid-request, the next serve answers the request "
           "and removes the killed one's working files") {
   inbox_setup f("gaia-inbox-kill", "csv");
-  auto& dir = f.dir;
-  auto &config = f.config, &out = f.out, &inbox = f.inbox;
-  auto& m = f.m;
-  const auto work = out / "lightcurves";
-  auto env = m.env(out);
+  const auto work = f.out / "lightcurves";
+  auto env = f.m.env(f.out);
   env["GAIA_KEEP_DOWNLOADS"] = "false"; // the request fetches its file itself
-  const std::string id2 = std::to_string(m.archive.files[2].back().source_id);
-  fs::create_directories(dir / "serve1");
+  const std::string id2 = std::to_string(f.m.archive.files[2].back().source_id);
+  fs::create_directories(f.dir / "serve1");
   auto serve = std::make_unique<test::child_process>(
-    std::vector<std::string>{"serve", "--config", config.string()}, env, dir / "serve1");
-  REQUIRE(test::wait_for_file(out / "results.done", 120s));
+    std::vector<std::string>{"serve", "--config", f.config.string()}, env, f.dir / "serve1");
+  REQUIRE(test::wait_for_file(f.out / "results.done", 120s));
   // The request's file stalls half-way: it is certainly mid-request when
   // killed, its sorted ids and its spool in its working folder.
   mirror_fault stall;
   stall.what = mirror_fault::kind::stall_mid_body;
   stall.stall_ms = 60000;
-  m.server->set_fault(m.file_name(2), stall);
-  fs::create_directories(inbox);
+  f.m.server->set_fault(f.m.file_name(2), stall);
+  fs::create_directories(f.inbox);
   fs::create_directories(work); // watched below
-  test::write_file(dir / "big.txt", id2 + "\n");
-  fs::rename(dir / "big.txt", inbox / "big.txt");
+  test::write_file(f.dir / "big.txt", id2 + "\n");
+  fs::rename(f.dir / "big.txt", f.inbox / "big.txt");
   auto request_folders = [&] {
-    std::vector<std::string> out;
+    std::vector<std::string> names;
     for (const auto& n : test::file_names(work))
-      if (n.find(".lock") == std::string::npos) out.push_back(n);
-    return out;
+      if (n.find(".lock") == std::string::npos) names.push_back(n);
+    return names;
   };
   // Its folder first, then its sorted ids in it (the file it asks for
   // stalls after that: the request waits there).
@@ -277,14 +272,14 @@ TEST_CASE("inbox in serve: killed (SIGKILL) mid-request, the next serve answers 
   serve->signal(SIGKILL);
   CHECK(serve->wait(30s) == 128 + SIGKILL);
   CHECK(fs::exists(work / killed.front() / "ids.bin"));
-  m.server->clear_faults();
+  f.m.server->clear_faults();
 
-  fs::create_directories(dir / "serve2");
+  fs::create_directories(f.dir / "serve2");
   serve = std::make_unique<test::child_process>(
-    std::vector<std::string>{"serve", "--config", config.string()}, env, dir / "serve2");
+    std::vector<std::string>{"serve", "--config", f.config.string()}, env, f.dir / "serve2");
   INFO(serve->err());
-  REQUIRE(test::wait_for_file(inbox / "big.done", 120s));
-  CHECK(test::zip_entry_names(inbox / "big.zip")
+  REQUIRE(test::wait_for_file(f.inbox / "big.done", 120s));
+  CHECK(test::zip_entry_names(f.inbox / "big.zip")
         == std::vector<std::string>{"EPOCH_PHOTOMETRY-Gaia DR3 " + id2 + ".csv",
                                     "not_found.txt"});
   CHECK(test::wait_for_log(*serve, "removed the working files of 1 request(s) a killed process "

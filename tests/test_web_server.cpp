@@ -48,6 +48,20 @@ struct page_fixture {
   }
 };
 
+/// A job's event as the pools trace it: request `id` from "process" to
+/// "work" for `key`.
+engine::trace_event work_event(kind what, uint64_t run, uint64_t id, const std::string& key) {
+  engine::trace_event e;
+  e.what = what;
+  e.run_id = run;
+  e.id = id;
+  e.source = "process";
+  e.target = "work";
+  e.key = key;
+  e.message = "work_request";
+  return e;
+}
+
 } // namespace
 
 TEST_CASE("web server: probes, the page's files, the API before and after a run") {
@@ -122,12 +136,7 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
   e.run_id = 7;
   tee.record(e);
   for (uint64_t id = 1; id <= 30; ++id) {
-    e.what = kind::sent;
-    e.id = id;
-    e.source = "process";
-    e.target = "work";
-    e.key = "item-" + std::to_string(id);
-    e.message = "work_request";
+    e = work_event(kind::sent, 7, id, "item-" + std::to_string(id));
     tee.record(e);
     if (id % 3 != 0) continue;
     auto got = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
@@ -160,14 +169,7 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
   for (uint64_t job = 1; job <= 1200; ++job) {
     const uint64_t id = 2 * job - 1;
     const bool fails = job % 100 == 0;
-    e = engine::trace_event{};
-    e.run_id = 9;
-    e.what = kind::sent;
-    e.id = id;
-    e.source = "process";
-    e.target = "work";
-    e.key = "item-" + std::to_string(job);
-    e.message = "work_request";
+    e = work_event(kind::sent, 9, id, "item-" + std::to_string(job));
     tee.record(e);
     e.what = kind::started;
     e.worker = "work#1";
@@ -186,14 +188,9 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
   tee.record(e);
   // Run 10: one job, and it worked.
   for (kind k : {kind::run_started, kind::sent, kind::finished, kind::run_ended}) {
-    e = engine::trace_event{};
-    e.run_id = 10;
-    e.what = k;
-    e.id = k == kind::sent || k == kind::finished ? 1 : 0;
+    e = work_event(k, 10, k == kind::sent || k == kind::finished ? 1 : 0, "item-1");
     e.reply_id = k == kind::finished ? 2 : 0;
-    e.source = "process";
-    e.target = "work";
-    e.message = k == kind::finished ? "work_reply" : "work_request";
+    if (k == kind::finished) e.message = "work_reply";
     e.outcome = "ok";
     tee.record(e);
   }
