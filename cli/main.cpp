@@ -4,6 +4,7 @@
 // the command given.
 #include "cli/commands.hpp"
 #include "engine/host/memory.hpp"
+#include "tools/bench/bench_runner.hpp"
 
 #include <cstdio>
 #include <string>
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
   using namespace gaia::cli;
   // Before any thread: serve and worker run for years (engine/host/memory.hpp).
   engine::keep_freed_memory_returnable();
+  // A bench child's own peak memory (tools/bench/bench_runner.hpp).
+  gaia::cli::bench::report_peak_rss_at_exit();
   CLI::App app{"gaia-dr3: finds the variable sources of the Gaia DR3 epoch photometry "
                "archive (see README.md). `gaia-dr3 <command> --help` describes each "
                "command.",

@@ -1,6 +1,8 @@
 // The HTTP mirror: files, HEAD, byte ranges, 404s, and nothing outside its
 // directory, through a real socket on 127.0.0.1.
+#include "download/md5.hpp"
 #include "tools/mirror/mirror.hpp"
+#include "tests/process_util.hpp"
 #include "tools/synth/synth_rng.hpp"
 #include "tests/test_util.hpp"
 #include "tests/wait_for.hpp"
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <sstream>
 #include <netinet/in.h>
 #include <string>
 #include <sys/socket.h>
@@ -445,5 +448,119 @@ TEST_CASE("mirror: the command rejects a missing directory") {
                           " mirror --dir /nonexistent/gaia-mirror-dir 2>/dev/null";
   const int rc = std::system(cmd.c_str());
   CHECK(WIFEXITED(rc));
+  CHECK(WEXITSTATUS(rc) == 2);
+}
+
+namespace {
+
+/// A generated file: byte i is a function of i.
+class pattern_body final : public generated_body {
+public:
+  explicit pattern_body(uint64_t size) : size_(size) {}
+  uint64_t size() const override { return size_; }
+  void read(uint64_t offset, char* out, size_t n) const override {
+    REQUIRE(offset + n <= size_);
+    for (size_t i = 0; i < n; ++i) out[i] = byte_at(offset + i);
+  }
+  static char byte_at(uint64_t i) { return static_cast<char>((i * 7919) >> 3); }
+
+private:
+  uint64_t size_;
+};
+
+std::string pattern(uint64_t from, uint64_t n) {
+  std::string s(n, '\0');
+  for (uint64_t i = 0; i < n; ++i) s[i] = pattern_body::byte_at(from + i);
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("mirror: generated files are served with their length, ranges and validators") {
+  const uint64_t size = 3 * 1024 * 1024 + 17; // several of the mirror's pieces
+  mirror_options opts;
+  opts.log_requests = false;
+  opts.generated = [size](const std::string& name) -> std::shared_ptr<const generated_body> {
+    if (name == "EpochPhotometry_000000-003111.csv.gz") return std::make_shared<pattern_body>(size);
+    return nullptr;
+  };
+  mirror_server server(opts);
+  server.start();
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(20);
+  const std::string path = "/EpochPhotometry_000000-003111.csv.gz";
+
+  auto get = cli.Get(path.c_str());
+  REQUIRE(get);
+  CHECK(get->status == 200);
+  CHECK(get->get_header_value("Content-Length") == std::to_string(size));
+  CHECK(get->body == pattern(0, size));
+  const std::string etag = get->get_header_value("ETag");
+  CHECK(!etag.empty());
+
+  auto head = cli.Head(path.c_str());
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->get_header_value("Content-Length") == std::to_string(size));
+  CHECK(head->body.empty());
+
+  auto part = cli.Get(path.c_str(), {{"Range", "bytes=1000000-2999999"}, {"If-Range", etag}});
+  REQUIRE(part);
+  CHECK(part->status == 206);
+  CHECK(part->get_header_value("Content-Range") ==
+        "bytes 1000000-2999999/" + std::to_string(size));
+  CHECK(part->body == pattern(1000000, 2000000));
+
+  auto tail = cli.Get(path.c_str(), {{"Range", "bytes=-10"}});
+  REQUIRE(tail);
+  CHECK(tail->status == 206);
+  CHECK(tail->body == pattern(size - 10, 10));
+
+  auto past = cli.Get(path.c_str(), {{"Range", "bytes=" + std::to_string(size) + "-"}});
+  REQUIRE(past);
+  CHECK(past->status == 416);
+
+  for (const char* missing : {"/EpochPhotometry_003112-005263.csv.gz", "/sub/x.gz", "/"}) {
+    auto res = cli.Get(missing);
+    REQUIRE(res);
+    CHECK_MESSAGE(res->status == 404, missing);
+  }
+}
+
+TEST_CASE("mirror: the command serves a generated archive whose checksum list matches its "
+          "files, and keeps the list") {
+  test::temp_dir dir("gaia-mirror-gen");
+  const auto sums = (dir / "sums.txt").string();
+  for (int start = 0; start < 2; ++start) { // the second start reads the kept list
+    const auto logs = dir / ("run" + std::to_string(start));
+    std::filesystem::create_directories(logs);
+    test::child_process m({"mirror", "--generated", "0.2", "--files", "2", "--checksums", sums},
+                          {}, logs);
+    REQUIRE(test::eventually([&] { return m.out().find('\n') != std::string::npos; }, 60s));
+    const int port = std::stoi(m.out().substr(m.out().rfind(':') + 1));
+    httplib::Client cli("127.0.0.1", port);
+    cli.set_read_timeout(20);
+    auto list = cli.Get("/_MD5SUM.txt");
+    REQUIRE(list);
+    CHECK(list->status == 200);
+    CHECK(list->body == test::read_file(sums));
+    std::istringstream lines(list->body);
+    int files = 0;
+    for (std::string md5_hex, name; lines >> md5_hex >> name; ++files) {
+      auto res = cli.Get(("/" + name).c_str());
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      md5 h;
+      h.update(res->body);
+      CHECK_MESSAGE(h.hex() == md5_hex, name);
+    }
+    CHECK(files == 2);
+    CHECK((m.err().find("hashing the generated archive") != std::string::npos) == (start == 0));
+    m.signal(SIGTERM);
+    CHECK(m.wait(10s) == 0);
+  }
+  const std::string both = std::string(GAIA_DR3_BINARY) + " mirror --dir " + dir.path().string() +
+                           " --generated 0.2 2>/dev/null";
+  const int rc = std::system(both.c_str());
   CHECK(WEXITSTATUS(rc) == 2);
 }

@@ -1,5 +1,7 @@
 // The synthetic archive: Java number forms, deterministic rows, and files
 // that have the real sample's shape.
+#include "download/md5.hpp"
+#include "tools/synth/generated_archive.hpp"
 #include "tools/synth/synth.hpp"
 #include "tools/synth/synth_format.hpp"
 #include "tools/synth/synth_rng.hpp"
@@ -448,4 +450,84 @@ TEST_CASE("synth: the command checks its arguments and writes files") {
   CHECK(test::read_file(stdout_file).empty());
   CHECK(std::filesystem::exists(out / "EpochPhotometry_000000-003111.csv.gz"));
   CHECK(std::filesystem::exists(out / "EpochPhotometry_003112-005263.csv.gz"));
+}
+
+TEST_CASE("synth: a generated archive's files inflate to real-shaped rows with synth's ids") {
+  // The files the mirror makes as they are read (mirror --generated): one
+  // gzip member each (zlib checks its CRC and length), synth's header, and
+  // every row well formed, with the ids generate_ids gives.
+  const double scale = 0.3;
+  synth::generated_archive_options o;
+  o.scale = scale;
+  o.files = 3;
+  o.bodies = 8;
+  const synth::generated_archive archive(o);
+  REQUIRE(archive.ranges().size() == 3);
+  const auto real = load_real_shape();
+  for (const auto& range : archive.ranges()) {
+    const auto f = archive.open(range.archive_file_name());
+    REQUIRE(f);
+    std::string bytes(f->size(), '\0');
+    f->read(0, &bytes[0], bytes.size());
+    int members = 0;
+    const std::string text = gunzip(bytes, &members);
+    CHECK(members == 1);
+    CHECK(text.size() == f->text_bytes());
+    const auto lines = split_lines(text);
+    const auto ids = synth::generate_ids(range, scale, 1);
+    REQUIRE(ids.size() > 100);
+    CHECK(f->rows() == ids.size());
+    REQUIRE(lines.size() == 365 + 1 + ids.size());
+    const std::vector<std::string> comments(lines.begin(), lines.begin() + 365);
+    CHECK(comments == real.comments);
+    CHECK(csv_fields(lines[365]) == real.columns);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto& line = lines[366 + i];
+      REQUIRE_MESSAGE(check_row(line, real.columns) == "", range.label(), " row ", i);
+      CHECK(csv_fields(line)[1] == std::to_string(ids[i]));
+    }
+  }
+  CHECK(archive.open("EpochPhotometry_999990-999999.csv.gz") == nullptr);
+
+  // A range too small for a source at this scale: the header alone.
+  synth::generated_archive_options tiny = o;
+  tiny.scale = 1e-6;
+  tiny.files = 1;
+  const synth::generated_archive empty(tiny);
+  const auto f = empty.open(empty.ranges()[0].archive_file_name());
+  REQUIRE(f);
+  CHECK(f->rows() == 0);
+  std::string bytes(f->size(), '\0');
+  f->read(0, &bytes[0], bytes.size());
+  CHECK(split_lines(gunzip(bytes)).size() == 366);
+}
+
+TEST_CASE("synth: any byte range of a generated file is the same bytes, and md5_list hashes "
+          "them") {
+  synth::generated_archive_options o;
+  o.scale = 0.2;
+  o.files = 2;
+  o.bodies = 4;
+  const synth::generated_archive archive(o);
+  std::string list;
+  synth::rng r(5);
+  for (const auto& range : archive.ranges()) {
+    const auto f = archive.open(range.archive_file_name());
+    std::string whole(f->size(), '\0');
+    f->read(0, &whole[0], whole.size());
+    for (int k = 0; k < 300; ++k) {
+      const uint64_t at = r.below(f->size() + 1);
+      const uint64_t n = k % 3 == 0 ? r.below(f->size() - at + 1)
+                                     : std::min<uint64_t>(r.below(40), f->size() - at);
+      std::string part(n, '\0');
+      f->read(at, &part[0], n);
+      REQUIRE_MESSAGE(part == whole.substr(at, n), "at ", at, " n ", n);
+    }
+    std::string past(1, '\0');
+    CHECK_THROWS(f->read(f->size(), &past[0], 1));
+    md5 h;
+    h.update(whole);
+    list += h.hex() + "  " + range.archive_file_name() + "\n";
+  }
+  CHECK(archive.md5_list(2) == list);
 }

@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <arpa/inet.h>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -82,8 +83,52 @@ struct child_env {
 
 } // namespace
 
-sample run_child(const std::vector<std::string>& args, const env_map& env_add,
+namespace {
+
+/// The peak RSS file the run_child call made and the child wrote (kB), or
+/// -1.
+double read_peak_kb(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return -1;
+  long long kb = -1;
+  if (std::fscanf(f, "%lld", &kb) != 1) kb = -1;
+  std::fclose(f);
+  return static_cast<double>(kb);
+}
+
+} // namespace
+
+void report_peak_rss_at_exit() {
+  static std::string path;
+  const char* p = std::getenv(peak_rss_file_variable);
+  if (p == nullptr || *p == '\0') return;
+  path = p;
+  std::atexit([] {
+    std::FILE* status = std::fopen("/proc/self/status", "r");
+    if (status == nullptr) return;
+    char line[256];
+    long long kb = -1;
+    while (std::fgets(line, sizeof line, status) != nullptr)
+      if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) break;
+    std::fclose(status);
+    if (kb < 0) return;
+    if (std::FILE* out = std::fopen(path.c_str(), "w")) {
+      std::fprintf(out, "%lld\n", kb);
+      std::fclose(out);
+    }
+  });
+}
+
+sample run_child(const std::vector<std::string>& args, const env_map& env_add_in,
                  const std::string& out_path, const std::string& log_path) {
+  static std::atomic<unsigned> children{0};
+  const std::string peak_file = (fs::temp_directory_path() /
+                                 ("gaia-dr3-bench-peak-" + std::to_string(getpid()) + "-" +
+                                  std::to_string(children++)))
+                                  .string();
+  ::unlink(peak_file.c_str());
+  env_map env_add = env_add_in;
+  env_add[peak_rss_file_variable] = peak_file;
   child_env env(env_add);
   auto t0 = std::chrono::steady_clock::now();
   sample s;
@@ -98,7 +143,10 @@ sample run_child(const std::vector<std::string>& args, const env_map& env_add,
   s.wall_s = engine::seconds_since(t0);
   s.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
             + ru.ru_stime.tv_usec / 1e6;
-  s.rss_mb = ru.ru_maxrss / 1024.0;
+  const double peak_kb = read_peak_kb(peak_file);
+  ::unlink(peak_file.c_str());
+  // Not written (the child was killed): the kernel's figure, an upper bound.
+  s.rss_mb = (peak_kb >= 0 ? peak_kb : static_cast<double>(ru.ru_maxrss)) / 1024.0;
   s.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return s;
 }
@@ -409,13 +457,23 @@ int floor_stage(const fs::path& dir, inflate_backend backend, bool with_md5,
   return failed ? 1 : 0;
 }
 
-mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
+namespace {
+
+/// Spawns `mirror ARGS --port 0` and waits up to `wait` for its URL.
+mirror_child spawn_mirror(std::vector<std::string> args, const std::string& url_file,
+                          std::chrono::seconds wait) {
   mirror_child m;
+  args.insert(args.begin(), "mirror");
+  args.insert(args.end(), {"--port", "0"});
   // Unlike run_child, the environment as it is: the mirror reads no GAIA_*
-  // variable.
-  m.pid = spawn_self({"mirror", "--dir", dir.string(), "--port", "0"}, environ,
-                     url_file, "/dev/null");
-  for (int i = 0; i < 100 && m.base_url.empty(); ++i) {
+  // variable. Its log (hashing a generated archive) goes to stderr.
+  m.pid = spawn_self(args, environ, url_file, "/dev/null");
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (m.base_url.empty() && std::chrono::steady_clock::now() < until) {
+    if (waitpid(m.pid, nullptr, WNOHANG) == m.pid) {
+      m.pid = -1;
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::FILE* f = std::fopen(url_file.c_str(), "r");
     char buf[256] = {0};
@@ -433,6 +491,19 @@ mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
     std::fprintf(stderr, "gaia-dr3 bench: the loopback mirror did not start\n");
   }
   return m;
+}
+
+} // namespace
+
+mirror_child start_mirror(const fs::path& dir, const std::string& url_file) {
+  return spawn_mirror({"--dir", dir.string()}, url_file, std::chrono::seconds(5));
+}
+
+mirror_child start_generated_mirror(double scale, int files, const std::string& checksums,
+                                    const std::string& url_file) {
+  return spawn_mirror({"--generated", scale_text(scale), "--files", std::to_string(files),
+                       "--checksums", checksums},
+                      url_file, std::chrono::hours(2));
 }
 
 void stop_mirror(const mirror_child& m) {

@@ -18,13 +18,26 @@ namespace gaia::cli::bench {
 /// Extra environment variables for a child, name -> value.
 using env_map = std::map<std::string, std::string>;
 
-/// What one child process cost, from wait4.
+/// What one child process cost: times from wait4, peak RSS from the child
+/// itself (report_peak_rss_at_exit).
 struct sample {
   double wall_s = 0;
   double cpu_s = 0;
   double rss_mb = 0;
   int exit_code = 0;
 };
+
+/// Where a bench child writes its own peak RSS when it exits: set by
+/// run_child, read by report_peak_rss_at_exit in the child.
+inline constexpr const char* peak_rss_file_variable = "GAIA_BENCH_PEAK_RSS_FILE";
+
+/// In a bench child (main calls it first): when peak_rss_file_variable is
+/// set, writes VmHWM (kB) there at exit. wait4's ru_maxrss cannot be the
+/// figure: a posix_spawn child runs on the bench's memory until its exec,
+/// and the kernel keeps that peak in the child's, so every row would show
+/// at least the bench's own peak (121 MB for every row after drawing
+/// 500,000 ids from 11.75 M). VmHWM counts the child's own image only.
+void report_peak_rss_at_exit();
 
 /// Starts this executable with `args` and environment `envp`; stdout
 /// truncated into `out_path`, stderr appended to `err_path`. Returns the
@@ -111,7 +124,7 @@ int floor_stage(const std::filesystem::path& dir, inflate_backend backend,
 /// A `gaia-dr3 mirror` child process.
 struct mirror_child {
   pid_t pid = -1;
-  std::string base_url;  ///< empty when it printed none within 5 s
+  std::string base_url;  ///< empty when it printed none in time
 };
 
 /// Starts a mirror of `dir` on a free loopback port; its stdout (the base
@@ -119,6 +132,13 @@ struct mirror_child {
 /// goes to stderr, and base_url stays empty.
 mirror_child start_mirror(const std::filesystem::path& dir,
                           const std::string& url_file);
+
+/// Starts a mirror of a generated archive (`mirror --generated SCALE`, the
+/// first `files` ranges, 0: all) that keeps its checksum list in
+/// `checksums`; waits while it hashes the archive the first time (minutes
+/// at the real size).
+mirror_child start_generated_mirror(double scale, int files, const std::string& checksums,
+                                    const std::string& url_file);
 
 /// Stops the mirror (SIGTERM) and waits for it.
 void stop_mirror(const mirror_child& m);

@@ -10,6 +10,8 @@
 //                │   connection's socket (mirror_sendfile.cpp), or with
 //                │   pread through httplib when a fault bends it
 //                └─ the request is recorded (requests())
+//   (with mirror_options::generated, the files are made on request instead:
+//    serve_generated(), the same ranges and validators, no faults)
 //
 // httplib 0.11.4 applies the parsed Range to every response itself: it
 // slices error bodies, and for ranges past the end it answers a bogus 206
@@ -252,6 +254,7 @@ struct mirror_server::impl {
       return;
     }
     const std::string raw_path = req.target.substr(0, req.target.find('?'));
+    if (opts.generated) return serve_generated(req, res);
     std::optional<fs::path> file;
     if (!has_encoded_separator(raw_path)) file = resolve(root, req.path);
     if (!file) return not_found(res);
@@ -275,6 +278,22 @@ struct mirror_server::impl {
     if (inject_fault(req, res, plan, body, fault)) return;
     mirror_detail::send(plan, res, body, stall_epoch,
                         req.method == "GET" ? mirror_detail::connection_socket(req) : -1);
+  }
+
+  /// A generated archive's file: ranges and validators as for a file on
+  /// disk, the body made as it is sent.
+  void serve_generated(const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.path.size() > 1 ? req.path.substr(1) : "";
+    if (name.find('/') != std::string::npos) return not_found(res);
+    serve_plan plan;
+    plan.file = name;
+    plan.generated = opts.generated(name);
+    if (!plan.generated) return not_found(res);
+    plan.size = plan.generated->size();
+    plan.etag = "\"gen-" + std::to_string(plan.size) + "\"";
+    plan.last_modified = "Thu, 01 Jan 1970 00:00:00 GMT";
+    apply_range(req.get_header_value("Range"), req.get_header_value("If-Range"), plan);
+    mirror_detail::send(plan, res, {}, stall_epoch, -1);
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {
@@ -302,9 +321,11 @@ void mirror_server::start() {
   auto& m = *impl_;
   if (m.started) throw std::logic_error("mirror: already started");
   std::error_code ec;
-  m.root = fs::canonical(m.opts.dir, ec);
-  if (ec || !fs::is_directory(m.root))
-    throw std::runtime_error("mirror: not a directory: " + m.opts.dir);
+  if (!m.opts.generated) {
+    m.root = fs::canonical(m.opts.dir, ec);
+    if (ec || !fs::is_directory(m.root))
+      throw std::runtime_error("mirror: not a directory: " + m.opts.dir);
+  }
 
   m.server.new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
   m.server.set_pre_routing_handler([&m](const httplib::Request& req, httplib::Response& res) {

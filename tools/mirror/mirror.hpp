@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,8 +16,26 @@
 
 namespace gaia {
 
+/// A file the mirror makes instead of reading it from the directory (a
+/// generated archive's, see tools/synth/generated_archive.hpp): its size
+/// and any of its bytes.
+class generated_body {
+public:
+  virtual ~generated_body() = default;
+  virtual uint64_t size() const = 0;
+  /// Bytes [offset, offset + n), inside the file, into `out`.
+  virtual void read(uint64_t offset, char* out, size_t n) const = 0;
+};
+
+/// The generated file of a name (a request path's one segment), or nullptr.
+using generated_lookup =
+  std::function<std::shared_ptr<const generated_body>(const std::string& name)>;
+
 struct mirror_options {
   std::string dir;                 ///< the directory served
+  /// Set: the files served are these instead of dir's (byte ranges too;
+  /// the faults of set_fault do not apply to them).
+  generated_lookup generated;
   std::string bind = "127.0.0.1";  ///< loopback unless told otherwise
   int port = 0;                    ///< 0 = any free port
   bool log_requests = true;        ///< one line per request on stderr

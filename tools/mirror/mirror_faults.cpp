@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace gaia {
 
@@ -36,6 +37,8 @@ namespace mirror_detail {
 namespace {
 
 constexpr size_t read_chunk = 64 * 1024;
+/// A generated body is made and sent in pieces of this size.
+constexpr size_t generated_chunk = 256 * 1024;
 
 std::string content_type_of(const std::filesystem::path& p) {
   const auto ext = p.extension().string();
@@ -94,6 +97,18 @@ void send(const serve_plan& plan, httplib::Response& res, const body_fault& faul
   }
   if (plan.length == 0) { // httplib wants a provider length > 0
     res.set_content("", type);
+    return;
+  }
+  if (plan.generated) {
+    res.set_content_provider(
+      static_cast<size_t>(plan.length), type,
+      [body = plan.generated, base = plan.offset,
+       buf = std::make_shared<std::vector<char>>(generated_chunk)](
+        size_t offset, size_t length, httplib::DataSink& sink) {
+        const size_t n = std::min(length, generated_chunk);
+        body->read(base + offset, buf->data(), n);
+        return sink.write(buf->data(), n);
+      });
     return;
   }
   if (fault.what == body_fault::action::none && sock >= 0) {

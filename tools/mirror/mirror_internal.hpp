@@ -26,6 +26,7 @@ constexpr int write_timeout_s = 30;
 struct serve_plan {
   std::filesystem::path file;
   std::shared_ptr<int> fd; ///< open file, closed with the last reference
+  std::shared_ptr<const generated_body> generated; ///< or the file made on request
   uint64_t size = 0;       ///< file size
   uint64_t offset = 0;     ///< first byte sent
   uint64_t length = 0;     ///< bytes sent

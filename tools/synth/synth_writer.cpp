@@ -264,6 +264,12 @@ written_file write_file(const std::string& path, const std::vector<row>& rows,
   }
 }
 
+std::string row_text(const row& r) {
+  std::string out;
+  row_writer("\n").format(out, r);
+  return out;
+}
+
 } // namespace gaia::synth
 
 namespace gaia::synth {

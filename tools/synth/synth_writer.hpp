@@ -14,4 +14,7 @@ struct written_file {
 written_file write_file(const std::string& path, const std::vector<row>& rows,
                         const file_format& format);
 
+/// One row's text as write_file writes it (LF line end included).
+std::string row_text(const row& r);
+
 } // namespace gaia::synth
