@@ -230,8 +230,11 @@ for i in $(seq 1 "$runs"); do
   fi
   rss=$(proc_field VmRSS); threads=$(proc_field Threads)
   fds=$(ls "/proc/$serve_pid/fd" | wc -l)
-  bytes=$(du -sb "$out" | cut -f1)
-  tbytes=$(du -sb "$out/trace" 2>/dev/null | cut -f1 || echo 0)
+  # A light-curve request may be under way: a file du listed can be gone
+  # when it looks at it (du then says so and exits 1, its total still right).
+  bytes=$(du -sb "$out" 2>/dev/null | cut -f1 || true)
+  tbytes=$(du -sb "$out/trace" 2>/dev/null | cut -f1 || true)
+  tbytes=${tbytes:-0}
   # Traces of the production that has most (each keeps its own keep_runs).
   tfiles=$(for f in "$out"/trace/run-*.jsonl; do
       { head -c 300 "$f" 2>/dev/null | grep -o '"production":"[^"]*"' | head -1; } || true

@@ -14,6 +14,7 @@
 #include "settings/output_layout.hpp"
 
 #include "tests/cluster_util.hpp"
+#include "engine/state/scratch_dir.hpp"
 #include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
@@ -329,4 +330,32 @@ TEST_CASE("cluster lightcurves: files the coordinator holds (kept by an earlier 
   }
   w1->signal(SIGTERM);
   REQUIRE(w1->wait(30s) == 0);
+}
+
+TEST_CASE("remote select: a worker's new shipper removes the working folders a killed worker "
+          "left, and only those") {
+  test::temp_dir dir{"gaia-remote-select-sweep"};
+  const auto parent = dir / "scratch" / "remote_select";
+  // A killed worker's: a job folder with its lock file, and a lock file
+  // whose folder was already gone.
+  fs::create_directories(parent / "99");
+  test::write_file(parent / "99" / "ids.bin", std::string(4096, 'x'));
+  test::write_file(parent / "99.lock", "");
+  test::write_file(parent / "98.lock", "");
+  // A live one (another worker's on the same output_dir): held.
+  engine::scratch_dir live((parent / "live").string());
+  test::write_file(parent / "live" / "part.spool", "in use");
+
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg);
+  caf::actor_system sys{cfg};
+  settings worker = default_settings();
+  worker.output_dir = (dir / "scratch").string();
+  auto shipper = spawn_select_shipper(sys, worker, std::make_shared<engine::run_control>());
+  CHECK_FALSE(fs::exists(parent / "99"));
+  CHECK_FALSE(fs::exists(parent / "99.lock"));
+  CHECK_FALSE(fs::exists(parent / "98.lock"));
+  CHECK(test::read_file(parent / "live" / "part.spool") == "in use");
+  CHECK(fs::exists(parent / "live.lock"));
+  caf::anon_send_exit(shipper, caf::exit_reason::user_shutdown);
 }
