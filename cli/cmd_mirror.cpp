@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -80,6 +82,14 @@ std::string checksum_list(const synth::generated_archive& archive, const std::st
     if (!list.empty() && list.rfind(md5_of(*archive.open(first)) + "  " + first + "\n", 0) == 0)
       return list;
   }
+  if (!kept.empty()) { // before minutes of hashing, not after
+    const auto folder = std::filesystem::absolute(kept).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec)
+      throw std::runtime_error("--checksums " + kept + ": cannot create " + folder.string() +
+                               ": " + ec.message());
+  }
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::fprintf(stderr, "mirror: hashing the generated archive's %zu files on %u threads%s\n",
                archive.ranges().size(), threads,
@@ -120,6 +130,10 @@ int mirror_main(mirror_args& a) {
       std::fprintf(stderr, "gaia-dr3 mirror: %s\n", e.what());
       return 1;
     }
+  } else if (opts.dir.empty()) {
+    std::fprintf(stderr, "gaia-dr3 mirror: give --dir DIR (a folder of archive files) or "
+                         "--generated SCALE (see gaia-dr3 mirror --help)\n");
+    return 2;
   } else if (!std::filesystem::is_directory(opts.dir, ec)) {
     std::fprintf(stderr, "gaia-dr3 mirror: --dir '%s' is not a directory (see gaia-dr3 "
                          "mirror --help)\n", opts.dir.c_str());
@@ -173,7 +187,15 @@ void add_mirror(CLI::App& app, command_list& out) {
                   "synth --boundaries all --scale), its files made as they are asked for "
                   "and never written; its _MD5SUM.txt hashes every file first")
     ->type_name("SCALE")
-    ->check(CLI::PositiveNumber);
+    ->check(CLI::Validator(
+      [](const std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return end != text.c_str() && *end == '\0' && v > 0 && v <= 100
+                 ? ""
+                 : "must be a number above 0 and at most 100, not '" + text + "'";
+      },
+      "SCALE"));
   cmd->add_option("--files", a->files, "--generated: only the first N ranges (0: all 3,386)")
     ->default_val(0)
     ->check(CLI::Range(0, 3386));

@@ -564,3 +564,29 @@ TEST_CASE("mirror: the command serves a generated archive whose checksum list ma
   const int rc = std::system(both.c_str());
   CHECK(WEXITSTATUS(rc) == 2);
 }
+
+TEST_CASE("mirror: the command says what is missing or wrong: no source, a bad scale, a "
+          "checksum list it cannot keep") {
+  test::temp_dir dir("gaia-mirror-args");
+  struct bad_call {
+    std::vector<std::string> args;
+    int rc;
+    std::string says;
+  };
+  const std::vector<bad_call> calls = {
+    {{"mirror"}, 2, "give --dir DIR (a folder of archive files) or --generated SCALE"},
+    {{"mirror", "--generated", "0"}, 2, "--generated: must be a number above 0 and at most 100, "
+                                         "not '0'"},
+    {{"mirror", "--generated", "abc"}, 2, "not 'abc'"},
+    {{"mirror", "--generated", "0.01", "--files", "2", "--checksums", "/proc/nope/sums.txt"}, 1,
+     "--checksums /proc/nope/sums.txt: cannot create /proc/nope"},
+  };
+  int n = 0;
+  for (const auto& c : calls) {
+    const auto logs = dir / std::to_string(n++);
+    std::filesystem::create_directories(logs);
+    test::child_process m(c.args, {}, logs);
+    CHECK(m.wait(30s) == c.rc);
+    CHECK_MESSAGE(m.err().find(c.says) != std::string::npos, m.err());
+  }
+}

@@ -105,6 +105,7 @@ generated_archive::generated_archive(const generated_archive_options& opts) : op
   ranges_ = ranges_from_boundaries(dr3_partition());
   if (opts.files > 0 && static_cast<size_t>(opts.files) < ranges_.size())
     ranges_.resize(static_cast<size_t>(opts.files));
+  for (size_t i = 0; i < ranges_.size(); ++i) index_.emplace(ranges_[i].archive_file_name(), i);
   if (opts.bodies < 1 || opts.bodies > 65535)
     throw std::invalid_argument("generated archive: bodies must be 1..65535");
   auto p = std::make_shared<generated_file::pieces>();
@@ -119,13 +120,9 @@ generated_archive::generated_archive(const generated_archive_options& opts) : op
 }
 
 std::shared_ptr<const generated_file> generated_archive::open(const std::string& name) const {
-  const file_range* range = nullptr;
-  for (const auto& r : ranges_)
-    if (r.archive_file_name() == name) {
-      range = &r;
-      break;
-    }
-  if (range == nullptr) return nullptr;
+  const auto named = index_.find(name);
+  if (named == index_.end()) return nullptr;
+  const file_range* range = &ranges_[named->second];
   auto f = std::make_shared<generated_file>();
   f->pieces_ = pieces_;
   const auto& p = *pieces_;

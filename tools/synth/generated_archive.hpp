@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace gaia::synth {
@@ -75,6 +76,7 @@ public:
 private:
   generated_archive_options opts_;
   std::vector<file_range> ranges_;
+  std::unordered_map<std::string, size_t> index_; ///< file name -> range
   std::shared_ptr<const generated_file::pieces> pieces_;
 };
 
