@@ -2,7 +2,6 @@
 // any size, over HTTP until SIGINT/SIGTERM.
 #include "cli/commands.hpp"
 
-#include "download/md5.hpp"
 #include "engine/state/atomic_file.hpp"
 #include "tools/mirror/mirror.hpp"
 #include "tools/synth/generated_archive.hpp"
@@ -58,17 +57,6 @@ private:
   std::shared_ptr<const synth::generated_file> f_;
 };
 
-std::string md5_of(const synth::generated_file& f) {
-  md5 h;
-  std::string buf(1 << 20, '\0');
-  for (uint64_t at = 0; at < f.size(); at += buf.size()) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), f.size() - at));
-    f.read(at, &buf[0], n);
-    h.update(buf.data(), n);
-  }
-  return h.hex();
-}
-
 /// The generated archive's checksum list: read from `kept` when its first
 /// line still matches the archive's first file, else made (every file
 /// hashed) and kept there.
@@ -79,10 +67,9 @@ std::string checksum_list(const synth::generated_archive& archive, const std::st
     text << in.rdbuf();
     const std::string list = text.str();
     const auto& first = archive.ranges().front().archive_file_name();
-    if (!list.empty() && list.rfind(md5_of(*archive.open(first)) + "  " + first + "\n", 0) == 0)
+    if (list.rfind(archive.open(first)->md5_hex() + "  " + first + "\n", 0) == 0)
       return list;
-  }
-  if (!kept.empty()) { // before minutes of hashing, not after
+    // Not kept yet, or stale: its folder is made before minutes of hashing, not after.
     const auto folder = std::filesystem::absolute(kept).parent_path();
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);

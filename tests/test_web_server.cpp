@@ -62,6 +62,17 @@ engine::trace_event work_event(kind what, uint64_t run, uint64_t id, const std::
   return e;
 }
 
+/// A run's start or end (`outcome`, `error`) as the process traces it.
+engine::trace_event run_event(kind what, uint64_t run, const std::string& outcome = "",
+                              const std::string& error = "") {
+  engine::trace_event e;
+  e.what = what;
+  e.run_id = run;
+  e.outcome = outcome;
+  e.error = error;
+  return e;
+}
+
 } // namespace
 
 TEST_CASE("web server: probes, the page's files, the API before and after a run") {
@@ -95,17 +106,8 @@ TEST_CASE("web server: probes, the page's files, the API before and after a run"
 
   // A run, traced to a store the live state knows of.
   auto& tee = f.trace();
-  engine::trace_event e;
-  e.what = kind::run_started;
-  e.run_id = 4;
-  tee.record(e);
-  e.what = kind::sent;
-  e.id = 1;
-  e.source = "process";
-  e.target = "work";
-  e.key = "item-a";
-  e.message = "work_request";
-  tee.record(e);
+  tee.record(run_event(kind::run_started, 4));
+  tee.record(work_event(kind::sent, 4, 1, "item-a"));
   auto l = json::parse(gaia::test::http_get(port, "/api/live").body);
   CHECK(l["run"]["state"] == "running");
   CHECK(l["counts"]["work"]["queued"] == 1);
@@ -115,10 +117,7 @@ TEST_CASE("web server: probes, the page's files, the API before and after a run"
   CHECK(runs[0]["outcome"] == "running"); // not "unfinished": it is the live one
   CHECK(gaia::test::http_get(port, "/metrics").body.find("toy_app_queue_depth{node=\"work\"} 1")
         != std::string::npos);
-  e.what = kind::run_ended;
-  e.outcome = "failed";
-  e.error = "work failed: item-a: broken";
-  tee.record(e);
+  tee.record(run_event(kind::run_ended, 4, "failed", "work failed: item-a: broken"));
   auto run = json::parse(gaia::test::http_get(port, "/api/runs/4").body);
   CHECK(run["run"]["outcome"] == "failed");
   CHECK(run["messages"][0]["type"] == "work_request");
@@ -131,12 +130,9 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
   page_fixture f;
   const int port = f.port;
   auto& tee = f.trace();
-  engine::trace_event e;
-  e.what = kind::run_started;
-  e.run_id = 7;
-  tee.record(e);
+  tee.record(run_event(kind::run_started, 7));
   for (uint64_t id = 1; id <= 30; ++id) {
-    e = work_event(kind::sent, 7, id, "item-" + std::to_string(id));
+    const auto e = work_event(kind::sent, 7, id, "item-" + std::to_string(id));
     tee.record(e);
     if (id % 3 != 0) continue;
     auto got = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
@@ -146,10 +142,7 @@ TEST_CASE("web server: a running run's trace, asked for again and again as it gr
     CHECK(got["messages"][id - 1]["key"] == e.key);
     CHECK(got["messages"][id - 1]["status"] == "queued");
   }
-  e.what = kind::run_ended;
-  e.outcome = "ok";
-  e.error.clear();
-  tee.record(e);
+  tee.record(run_event(kind::run_ended, 7, "ok"));
   auto done = json::parse(gaia::test::http_get(port, "/api/runs/7?limit=100").body);
   CHECK(done["run"]["outcome"] == "ok");
   CHECK(done["messages"].size() == 30);
@@ -162,10 +155,8 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
   const int port = f.port;
   auto& tee = f.trace();
   // Run 9: 1,200 jobs, each a request and its reply; every 100th failed.
+  tee.record(run_event(kind::run_started, 9));
   engine::trace_event e;
-  e.what = kind::run_started;
-  e.run_id = 9;
-  tee.record(e);
   for (uint64_t job = 1; job <= 1200; ++job) {
     const uint64_t id = 2 * job - 1;
     const bool fails = job % 100 == 0;
@@ -180,12 +171,7 @@ TEST_CASE("web page: a long trace in headless Chromium, clicked as a person woul
     e.error = fails ? e.key + ": broken" : "";
     tee.record(e);
   }
-  e = engine::trace_event{};
-  e.run_id = 9;
-  e.what = kind::run_ended;
-  e.outcome = "failed";
-  e.error = "work failed: item-100: broken";
-  tee.record(e);
+  tee.record(run_event(kind::run_ended, 9, "failed", "work failed: item-100: broken"));
   // Run 10: one job, and it worked.
   for (kind k : {kind::run_started, kind::sent, kind::finished, kind::run_ended}) {
     e = work_event(k, 10, k == kind::sent || k == kind::finished ? 1 : 0, "item-1");

@@ -189,23 +189,26 @@ void generated_file::read(uint64_t offset, char* out, size_t n) const {
   put(size_ - trailer_.size(), trailer_.data(), trailer_.size());
 }
 
+std::string generated_file::md5_hex() const {
+  md5 h;
+  std::vector<char> buf(1 << 20);
+  for (uint64_t at = 0; at < size_; at += buf.size()) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size_ - at));
+    read(at, buf.data(), n);
+    h.update(buf.data(), n);
+  }
+  return h.hex();
+}
+
 std::string generated_archive::md5_list(unsigned threads) const {
   std::vector<std::string> sums(ranges_.size());
   std::atomic<size_t> next{0};
   std::mutex error_mu;
   std::string error;
   auto work = [&] {
-    std::vector<char> buf(1 << 20);
     for (size_t i; (i = next++) < ranges_.size();) {
       try {
-        const auto f = open(ranges_[i].archive_file_name());
-        md5 h;
-        for (uint64_t at = 0; at < f->size(); at += buf.size()) {
-          const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), f->size() - at));
-          f->read(at, buf.data(), n);
-          h.update(buf.data(), n);
-        }
-        sums[i] = h.hex();
+        sums[i] = open(ranges_[i].archive_file_name())->md5_hex();
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(error_mu);
         error = e.what();

@@ -44,6 +44,9 @@ public:
   /// Copies bytes [offset, offset + n) of the file into `out`; the range
   /// must lie inside the file.
   void read(uint64_t offset, char* out, size_t n) const;
+  /// The MD5 of the whole file (32 lowercase hex digits), made and hashed
+  /// in 1 MiB pieces.
+  std::string md5_hex() const;
 
   struct pieces; ///< the compressed pieces, shared by an archive's files
 
