@@ -4,6 +4,7 @@
 // std::from_chars reads).
 #include "lightcurve/epoch_row_parser.hpp"
 
+#include "lightcurve/epoch_row_fast.hpp"
 #include "lightcurve/real_text.hpp"
 
 #include <charconv>
@@ -241,6 +242,12 @@ epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record)
 
 void parse_epoch_row_into(const epoch_columns& columns, std::string_view record,
                           epoch_row& row) {
+  // The bulk files' own form in one pass; the general parser decides the rest.
+  if (!parse_epoch_row_fast(columns, record, row)) parse_epoch_row_general(columns, record, row);
+}
+
+void parse_epoch_row_general(const epoch_columns& columns, std::string_view record,
+                             epoch_row& row) {
   // One buffer of views per thread, reused row after row.
   thread_local std::vector<std::string_view> fields;
   thread_local std::string arena;

@@ -49,6 +49,10 @@ epoch_row parse_epoch_row(const epoch_columns& columns, std::string_view record)
 /// throw, `row` holds a partial row: use it only after a parse succeeds.
 void parse_epoch_row_into(const epoch_columns& columns, std::string_view record,
                           epoch_row& row);
+/// parse_epoch_row_into without its one-pass parser (epoch_row_fast.hpp):
+/// the reference every row's values and errors are held to.
+void parse_epoch_row_general(const epoch_columns& columns, std::string_view record,
+                             epoch_row& row);
 
 /// Every row of an ECSV text (a bulk file's, decompressed): '#' lines and
 /// blank lines before the header are skipped. Rows that fail to parse are
