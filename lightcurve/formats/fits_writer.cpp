@@ -67,7 +67,7 @@ class fits_writer final : public table_writer {
 public:
   /// `out` null: on disk at `path`; else in memory, to `out` at finish().
   fits_writer(byte_sink* out, std::string path, const table& header, size_t expected_rows)
-    : columns_(header.without_rows()), out_(out), path_(std::move(path)) {
+    : columns_(header), out_(out), path_(std::move(path)) {
     try {
       create(header);
       reserve(static_cast<long long>(expected_rows)); // before the heap: nothing moves
@@ -80,7 +80,7 @@ public:
   ~fits_writer() override { release(); }
 
   void write_rows(const table& batch) override {
-    check_batch_columns(columns_, batch);
+    columns_.check(batch);
     const auto n = static_cast<long long>(batch.rows());
     reserve(rows_ + n);
     int status = 0;
@@ -235,7 +235,7 @@ private:
     capacity_ = to;
   }
 
-  table columns_;  ///< the header's columns, to check each batch against
+  column_signature columns_;  ///< the header's columns, to check each batch against
   byte_sink* out_; ///< null: on disk
   std::string path_;
   void* buffer_ = nullptr; ///< the memory file (cfitsio's malloc'ed buffer)

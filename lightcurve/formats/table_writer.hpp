@@ -30,7 +30,19 @@ public:
   virtual void finish() = 0;
 };
 
-/// Throws std::logic_error unless `batch` has the columns of `header`.
-void check_batch_columns(const table& header, const table& batch);
+/// What a writer keeps of its opening table to check each batch against:
+/// the columns' names, types and shapes, as one hash (not a copy of the
+/// table: a light-curve request opens a writer for every source).
+class column_signature {
+public:
+  explicit column_signature(const table& header);
+  /// Throws std::logic_error unless `batch` has the header's columns.
+  void check(const table& batch) const;
+
+private:
+  std::string table_name_;
+  size_t count_ = 0;
+  uint64_t hash_ = 0;
+};
 
 } // namespace gaia::lightcurve

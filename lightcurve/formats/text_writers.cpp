@@ -62,15 +62,18 @@ class text_writer final : public table_writer {
 public:
   text_writer(byte_sink& out, const table& header, std::string head, value_spelling spelling,
               std::string leading)
-    : out_(out), columns_(header.without_rows()), spelling_(spelling),
+    : out_(out), columns_(header), spelling_(spelling),
       leading_(std::move(leading)) {
     append_column_names(head, header);
     out_.put(head);
   }
 
   void write_rows(const table& batch) override {
-    check_batch_columns(columns_, batch);
+    columns_.check(batch);
     std::string text;
+    // About what a row takes (a real's shortest text is up to 24 bytes):
+    // no regrowth of a light curve's text as it is written.
+    text.reserve(batch.rows() * (leading_.size() + 24 * batch.columns.size() + 1));
     for (size_t i = 0; i < batch.rows(); ++i) {
       text += leading_;
       for (size_t c = 0; c < batch.columns.size(); ++c) {
@@ -86,7 +89,7 @@ public:
 
 private:
   byte_sink& out_;
-  table columns_;
+  column_signature columns_;
   value_spelling spelling_;
   std::string leading_;
 };

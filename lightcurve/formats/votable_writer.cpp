@@ -205,7 +205,7 @@ void append_tabledata_rows(std::string& out, const table& t) {
 class votable_table_writer final : public table_writer {
 public:
   votable_table_writer(byte_sink& out, const table& header, votable_encoding encoding)
-    : out_(out), columns_(header.without_rows()), encoding_(encoding) {
+    : out_(out), columns_(header), encoding_(encoding) {
     std::string text;
     votable_header(text, header);
     text += encoding_ == votable_encoding::binary2 ? "<BINARY2>\n<STREAM encoding='base64'>\n"
@@ -214,7 +214,7 @@ public:
   }
 
   void write_rows(const table& batch) override {
-    check_batch_columns(columns_, batch);
+    columns_.check(batch);
     std::string text;
     if (encoding_ == votable_encoding::binary2) {
       std::string bytes;
@@ -240,7 +240,7 @@ public:
 
 private:
   byte_sink& out_;
-  table columns_;
+  column_signature columns_;
   votable_encoding encoding_;
   base64_lines base64_;
 };
