@@ -6,6 +6,7 @@
 #include "actors/version.hpp"
 #include "engine/errors.hpp"
 #include "engine/log.hpp"
+#include "engine/state/atomic_file.hpp"
 #include "engine/trace.hpp"
 #include "core/errors.hpp"
 #include "importer/file_importer.hpp"
@@ -14,8 +15,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -45,11 +44,9 @@ engine::cluster_net cluster_net_of(const cluster_settings& c) {
 namespace {
 
 std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw engine::input_error(path + ": cannot read the checkpoint");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto bytes = engine::read_whole_file(path);
+  if (!bytes) throw engine::input_error(path + ": cannot read the checkpoint");
+  return std::move(*bytes);
 }
 
 /// Where a worker keeps its own checkpoints (and, while fetching, its

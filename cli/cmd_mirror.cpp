@@ -15,9 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -62,10 +60,7 @@ private:
 /// hashed) and kept there.
 std::string checksum_list(const synth::generated_archive& archive, const std::string& kept) {
   if (!kept.empty()) {
-    std::ifstream in(kept);
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string list = text.str();
+    const std::string list = engine::read_whole_file(kept).value_or("");
     const auto& first = archive.ranges().front().archive_file_name();
     if (list.rfind(archive.open(first)->md5_hex() + "  " + first + "\n", 0) == 0)
       return list;

@@ -1,7 +1,8 @@
 // The bulk row parser (epoch_row_parser.hpp): the 48 columns by name, each
 // array cell "[v,v,...]" parsed token by token: integers with
 // std::from_chars, reals with read_real_text (fast_float, reading what
-// std::from_chars reads).
+// std::from_chars reads). parse_epoch_row_into tries the one-pass parser
+// (epoch_row_fast.hpp) first; this one decides every row that one leaves.
 #include "lightcurve/epoch_row_parser.hpp"
 
 #include "lightcurve/epoch_row_fast.hpp"

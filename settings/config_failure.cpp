@@ -1,12 +1,11 @@
 #include "settings/config_failure.hpp"
 
 #include "core/defaults.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace gaia::cli {
 
@@ -14,11 +13,9 @@ namespace {
 
 /// The config file as JSON, or a discarded value when it is not JSON.
 nlohmann::json json_despite(const std::string& config_path) {
-  std::ifstream in(config_path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
+  const auto text = engine::read_whole_file(config_path).value_or("");
   // No exceptions: the file may be anything, that is why we are here.
-  return nlohmann::json::parse(text.str(), nullptr, false);
+  return nlohmann::json::parse(text, nullptr, false);
 }
 
 /// GAIA_SETTINGS as JSON, or a discarded value when unset or not JSON.

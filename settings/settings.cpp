@@ -6,9 +6,9 @@
 
 #include "settings/declaration.hpp"
 
+#include "engine/state/atomic_file.hpp"
+
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -123,12 +123,9 @@ settings parse_settings(const std::string& json_text, const std::string& origin,
 }
 
 settings load_settings(const std::string& path, const env_lookup& env) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw config_error(path + ": cannot read the config file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_settings(ss.str(), path, env);
+  const auto text = engine::read_whole_file(path);
+  if (!text) throw config_error(path + ": cannot read the config file");
+  return parse_settings(*text, path, env);
 }
 
 nlohmann::json to_json(const settings& s) {

@@ -4,6 +4,7 @@
 
 #include "core/defaults.hpp"
 #include "settings/config_failure.hpp"
+#include "engine/state/atomic_file.hpp"
 
 #include "tests/env_util.hpp"
 #include "tests/test_util.hpp"
@@ -116,6 +117,18 @@ TEST_CASE("settings: a missing config file is named") {
     CHECK(std::string(e.what()).find("/nonexistent/prod.json")
           != std::string::npos);
   }
+}
+
+TEST_CASE("settings: a config, a checkpoint or a kept list is read whole, byte for byte, and a "
+          "missing one is told apart from an empty one") {
+  test::temp_dir d("read-whole-file");
+  // CRLF and a NUL byte come back as they are.
+  const std::string bytes = "{\"a\": 1}\r\n" + std::string(1, '\0') + "tail";
+  test::write_file(d / "c.json", bytes);
+  test::write_file(d / "empty.json", "");
+  CHECK(engine::read_whole_file((d / "c.json").string()) == bytes);
+  CHECK(engine::read_whole_file((d / "empty.json").string()) == std::string());
+  CHECK_FALSE(engine::read_whole_file((d / "none.json").string()).has_value());
 }
 
 TEST_CASE("settings: file_boundaries \"all\" takes the archive's own list, or "

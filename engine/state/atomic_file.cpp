@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 #include <vector>
 
@@ -145,6 +147,14 @@ bool write_all(int fd, const void* data, size_t n) {
     n -= static_cast<size_t>(w);
   }
   return true;
+}
+
+std::optional<std::string> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 } // namespace engine

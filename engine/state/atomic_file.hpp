@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace engine {
@@ -61,6 +62,10 @@ void commit_written_file(const std::string& tmp, const std::string& path, durabi
 /// Writes `content` to `path` atomically.
 void write_file_atomic(const std::string& path, const std::string& content,
                        durability d = durability::durable);
+
+/// The whole of a (small) file's bytes; nullopt when it cannot be opened.
+/// Each caller says what that means (a config error, a default, ...).
+std::optional<std::string> read_whole_file(const std::string& path);
 
 /// fsyncs a directory so a rename inside it survives a power cut.
 void fsync_directory(const std::string& dir);
