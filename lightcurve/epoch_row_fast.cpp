@@ -63,24 +63,24 @@ bool real_token(const char*& p, const char* end, Real& v) {
 bool flag_token(const char*& p, const char* end, bool quoted_field, flag& f) {
   const bool escaped = quoted_field && starts_with(p, end, "\"\"", 2);
   if (escaped) p += 2;
-  if (starts_with(p, end, "False", 5)) {
-    f = flag::no;
-    p += 5;
-  } else if (starts_with(p, end, "True", 4)) {
-    f = flag::yes;
-    p += 4;
-  } else if (starts_with(p, end, "null", 4)) {
-    f = flag::missing;
-    p += 4;
-  } else if (starts_with(p, end, "false", 5)) {
-    f = flag::no;
-    p += 5;
-  } else if (starts_with(p, end, "true", 4)) {
-    f = flag::yes;
-    p += 4;
-  } else {
-    return false;
-  }
+  // The words parse_flag takes, the archive's own ("False") first.
+  struct word {
+    const char* text;
+    size_t size;
+    flag value;
+  };
+  static constexpr word words[] = {{"False", 5, flag::no},   {"True", 4, flag::yes},
+                                   {"null", 4, flag::missing}, {"false", 5, flag::no},
+                                   {"true", 4, flag::yes}};
+  const word* found = nullptr;
+  for (const auto& w : words)
+    if (starts_with(p, end, w.text, w.size)) {
+      found = &w;
+      break;
+    }
+  if (found == nullptr) return false;
+  f = found->value;
+  p += found->size;
   if (escaped) {
     if (!starts_with(p, end, "\"\"", 2)) return false;
     p += 2;
