@@ -15,11 +15,7 @@ namespace gaia::lightcurve {
 
 namespace {
 
-/// The needed columns (epoch_row_parser.cpp's order) by what they hold.
-constexpr size_t col_solution_id = 0, col_source_id = 1, col_n_transits = 2,
-                 col_transit_id = 3, col_g_first = 4, col_g_n_obs = 9, col_bp_first = 10,
-                 col_rp_first = 15, col_flags_first = 20;
-constexpr size_t needed_columns = col_flags_first + photometry_flag_count + 3;
+namespace nc = needed_column;
 
 bool starts_with(const char* p, const char* end, const char* word, size_t n) {
   return static_cast<size_t>(end - p) >= n && std::memcmp(p, word, n) == 0;
@@ -153,10 +149,6 @@ bool parse_epoch_row_fast(const epoch_columns& columns, std::string_view record,
   while (!record.empty() && (record.back() == '\n' || record.back() == '\r'))
     record.remove_suffix(1);
   const size_t fields = columns.field_count();
-  // Column -> needed column + 1 (0: not read).
-  thread_local std::vector<uint8_t> needed_at;
-  needed_at.assign(fields, 0);
-  for (size_t i = 0; i < needed_columns; ++i) needed_at[columns.at(i)] = static_cast<uint8_t>(i + 1);
 
   const auto real = [](const char*& p, const char* end, bool, auto& v) {
     return real_token(p, end, v);
@@ -173,17 +165,17 @@ bool parse_epoch_row_fast(const epoch_columns& columns, std::string_view record,
       if (p >= end || *p != ',') return false;
       ++p;
     }
-    const size_t slot = needed_at[col];
+    const size_t slot = columns.needed_at(col);
     if (slot == 0) {
       if (!skip_field(p, end)) return false;
       continue;
     }
     const size_t need = slot - 1;
-    if (need <= col_n_transits) {
+    if (need <= nc::n_transits) {
       bool ok = false;
-      if (need == col_solution_id) ok = int_token(p, end, row.solution_id);
-      if (need == col_source_id) ok = int_token(p, end, row.source_id);
-      if (need == col_n_transits) {
+      if (need == nc::solution_id) ok = int_token(p, end, row.solution_id);
+      if (need == nc::source_id) ok = int_token(p, end, row.source_id);
+      if (need == nc::n_transits) {
         ok = int_token(p, end, row.n_transits) && row.n_transits >= 0;
         n = static_cast<size_t>(row.n_transits);
         have_n = ok;
@@ -194,14 +186,14 @@ bool parse_epoch_row_fast(const epoch_columns& columns, std::string_view record,
     // The arrays' length is n_transits: it comes first in the bulk files.
     if (!have_n) return false;
     bool ok = false;
-    if (need == col_transit_id) {
+    if (need == nc::transit_id) {
       ok = array_field(p, end, n, row.transit_id, integer);
-    } else if (need == col_g_n_obs) {
+    } else if (need == nc::g_n_obs) {
       ok = array_field(p, end, n, row.g_transit_n_obs, integer);
-    } else if (need < col_flags_first) {
-      const size_t first = need < col_g_n_obs ? col_g_first : need < col_rp_first ? col_bp_first
-                                                                                  : col_rp_first;
-      band_series& b = first == col_g_first ? row.g : first == col_bp_first ? row.bp : row.rp;
+    } else if (need < nc::flags_first) {
+      const size_t first = need < nc::g_n_obs ? nc::g_first : need < nc::rp_first ? nc::bp_first
+                                                                                  : nc::rp_first;
+      band_series& b = first == nc::g_first ? row.g : first == nc::bp_first ? row.bp : row.rp;
       switch (need - first) {
         case 0: ok = array_field(p, end, n, b.time, real); break;
         case 1: ok = array_field(p, end, n, b.flux, real); break;
@@ -210,7 +202,7 @@ bool parse_epoch_row_fast(const epoch_columns& columns, std::string_view record,
         default: ok = array_field(p, end, n, b.mag, real); break;
       }
     } else {
-      const size_t f = need - col_flags_first;
+      const size_t f = need - nc::flags_first;
       auto& out = f < photometry_flag_count ? row.photometry_flags[f]
                                             : row.variability_reject[f - photometry_flag_count];
       ok = array_field(p, end, n, out, flag_token);

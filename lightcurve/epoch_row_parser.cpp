@@ -28,7 +28,8 @@ constexpr std::string_view named_columns[] = {
   "rp_obs_time", "rp_flux", "rp_flux_error", "rp_flux_over_error", "rp_mag",
 };
 constexpr size_t named_count = std::size(named_columns);
-constexpr size_t needed_count = named_count + photometry_flag_count + 3;
+static_assert(named_count == needed_column::flags_first);
+constexpr size_t needed_count = needed_column::count;
 constexpr size_t max_reasons = 5;
 
 std::string_view needed_name(size_t i) {
@@ -119,7 +120,7 @@ void parse_array(std::vector<T>& out, std::string_view cell, size_t n, std::stri
 } // namespace
 
 epoch_columns::epoch_columns(const std::vector<std::string>& header)
-  : field_count_(header.size()), index_(needed_count) {
+  : field_count_(header.size()), index_(needed_count), needed_at_(header.size(), 0) {
   for (size_t i = 0; i < needed_count; ++i) {
     const auto name = needed_name(i);
     size_t found = header.size();
@@ -127,6 +128,7 @@ epoch_columns::epoch_columns(const std::vector<std::string>& header)
       if (trim(header[c]) == name) found = c;
     if (found == header.size()) throw input_error("header row: no column " + std::string(name));
     index_[i] = found;
+    needed_at_[found] = static_cast<uint8_t>(i + 1);
   }
 }
 
@@ -261,13 +263,15 @@ void parse_epoch_row_general(const epoch_columns& columns, std::string_view reco
     throw input_error(std::to_string(fields.size()) + " fields, the header has " +
                       std::to_string(columns.field_count()));
   auto cell = [&](size_t needed) -> std::string_view { return fields[columns.at(needed)]; };
-  row.solution_id = parse_int<int64_t>(cell(0), needed_name(0));
-  row.source_id = parse_int<int64_t>(cell(1), needed_name(1));
-  row.n_transits = parse_int<int32_t>(cell(2), needed_name(2));
-  if (row.n_transits < 0) fail(needed_name(2), "negative");
+  namespace nc = needed_column;
+  row.solution_id = parse_int<int64_t>(cell(nc::solution_id), needed_name(nc::solution_id));
+  row.source_id = parse_int<int64_t>(cell(nc::source_id), needed_name(nc::source_id));
+  row.n_transits = parse_int<int32_t>(cell(nc::n_transits), needed_name(nc::n_transits));
+  if (row.n_transits < 0) fail(needed_name(nc::n_transits), "negative");
   const auto n = static_cast<size_t>(row.n_transits);
-  parse_array(row.transit_id, cell(3), n, needed_name(3), parse_int<int64_t>);
-  // G: time, flux, error, over_error, mag at 4..8; BP at 10..14; RP at 15..19.
+  parse_array(row.transit_id, cell(nc::transit_id), n, needed_name(nc::transit_id),
+              parse_int<int64_t>);
+  // Each band: time, flux, error, over_error, mag from its first column.
   auto band = [&](band_series& b, size_t first) {
     parse_array(b.time, cell(first), n, needed_name(first), parse_real<double>);
     parse_array(b.flux, cell(first + 1), n, needed_name(first + 1), parse_real<double>);
@@ -276,10 +280,11 @@ void parse_epoch_row_general(const epoch_columns& columns, std::string_view reco
                 parse_real<float>);
     parse_array(b.mag, cell(first + 4), n, needed_name(first + 4), parse_real<double>);
   };
-  band(row.g, 4);
-  parse_array(row.g_transit_n_obs, cell(9), n, needed_name(9), parse_int<int16_t>);
-  band(row.bp, 10);
-  band(row.rp, 15);
+  band(row.g, nc::g_first);
+  parse_array(row.g_transit_n_obs, cell(nc::g_n_obs), n, needed_name(nc::g_n_obs),
+              parse_int<int16_t>);
+  band(row.bp, nc::bp_first);
+  band(row.rp, nc::rp_first);
   for (size_t f = 0; f < photometry_flag_count; ++f)
     parse_array(row.photometry_flags[f], cell(named_count + f), n,
                 needed_name(named_count + f), parse_flag);

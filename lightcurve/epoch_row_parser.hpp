@@ -18,6 +18,17 @@
 
 namespace gaia::lightcurve {
 
+/// The columns the model needs, by their index in that list (the bulk
+/// files' order): both parsers read them by these names.
+namespace needed_column {
+constexpr size_t solution_id = 0, source_id = 1, n_transits = 2, transit_id = 3;
+/// Each band's time, flux, flux_error, flux_over_error and mag, in a row.
+constexpr size_t g_first = 4, g_n_obs = 9, bp_first = 10, rp_first = 15;
+/// The 25 photometry flags, then the 3 variability reject flags.
+constexpr size_t flags_first = 20;
+constexpr size_t count = flags_first + photometry_flag_count + 3;
+} // namespace needed_column
+
 /// Where each column the model needs sits in a header row.
 class epoch_columns {
 public:
@@ -29,10 +40,14 @@ public:
 
   size_t field_count() const { return field_count_; }
   size_t at(size_t needed) const { return index_[needed]; }
+  /// The other way: the needed column a header column is, plus one; 0
+  /// for a column the model does not read.
+  size_t needed_at(size_t column) const { return needed_at_[column]; }
 
 private:
   size_t field_count_ = 0;
-  std::vector<size_t> index_; ///< by needed_column
+  std::vector<size_t> index_;      ///< by needed_column
+  std::vector<uint8_t> needed_at_; ///< by header column
 };
 
 /// Splits one CSV record (RFC 4180: quoted fields, "" for a quote) into its

@@ -5,31 +5,29 @@
 
 namespace gaia::lightcurve {
 
-namespace {
-
-/// FNV-1a over each column's name, type and shape.
-uint64_t columns_hash(const table& t) {
-  uint64_t h = 14695981039346656037ull;
-  auto mix = [&h](unsigned char byte) {
-    h ^= byte;
-    h *= 1099511628211ull;
-  };
-  for (const auto& c : t.columns) {
-    for (const char ch : c.name) mix(static_cast<unsigned char>(ch));
-    mix(0); // the name's end
-    mix(static_cast<unsigned char>(c.type));
-    mix(c.is_array() ? 1 : 0);
+column_signature::column_signature(const table& header)
+  : table_name_(header.name), count_(header.columns.size()) {
+  for (const auto& c : header.columns) {
+    key_ += c.name;
+    key_ += '\0';
+    key_ += static_cast<char>(c.type);
+    key_ += static_cast<char>(c.is_array() ? 1 : 0);
   }
-  return h;
 }
 
-} // namespace
-
-column_signature::column_signature(const table& header)
-  : table_name_(header.name), count_(header.columns.size()), hash_(columns_hash(header)) {}
-
 void column_signature::check(const table& batch) const {
-  if (batch.columns.size() != count_ || columns_hash(batch) != hash_)
+  // The batch's columns walked against the key: no string made per batch.
+  bool same = batch.columns.size() == count_;
+  size_t at = 0;
+  for (size_t c = 0; same && c < batch.columns.size(); ++c) {
+    const auto& col = batch.columns[c];
+    const size_t n = col.name.size();
+    same = at + n + 3 <= key_.size() && key_.compare(at, n, col.name) == 0 &&
+           key_[at + n] == '\0' && key_[at + n + 1] == static_cast<char>(col.type) &&
+           key_[at + n + 2] == static_cast<char>(col.is_array() ? 1 : 0);
+    at += n + 3;
+  }
+  if (!same || at != key_.size())
     throw std::logic_error("table " + table_name_ + ": a batch of rows with other columns");
 }
 

@@ -31,7 +31,7 @@ public:
 };
 
 /// What a writer keeps of its opening table to check each batch against:
-/// the columns' names, types and shapes, as one hash (not a copy of the
+/// the columns' names, types and shapes in one string (not a copy of the
 /// table: a light-curve request opens a writer for every source).
 class column_signature {
 public:
@@ -42,7 +42,8 @@ public:
 private:
   std::string table_name_;
   size_t count_ = 0;
-  uint64_t hash_ = 0;
+  /// Per column: its name, '\0', its type and its shape, one byte each.
+  std::string key_;
 };
 
 } // namespace gaia::lightcurve
