@@ -82,24 +82,28 @@ run_outcome run_once(caf::actor_system& sys, const production& prod, spawn_optio
   opts.run_once = true;
   opts.listener = caf::actor{self};
   if (!opts.runs) opts.runs = std::make_shared<run_control>();
-  auto running = spawn(sys, prod, opts);
-  auto service = running.at(service_of(prod));
-  self->monitor(service);
-  bool waiting = true;
-  while (waiting) {
-    self->receive(
-      [&](run_outcome& o) {
-        outcome = std::move(o);
-        waiting = false;
-      },
-      [&](caf::down_msg& d) {
-        outcome.step = "service";
-        outcome.error = "stopped: " + caf::to_string(d.reason);
-        waiting = false;
-      });
+  {
+    auto running = spawn(sys, prod, opts);
+    auto service = running.at(service_of(prod));
+    self->monitor(service);
+    bool waiting = true;
+    while (waiting) {
+      self->receive(
+        [&](run_outcome& o) {
+          outcome = std::move(o);
+          waiting = false;
+        },
+        [&](caf::down_msg& d) {
+          outcome.step = "service";
+          outcome.error = "stopped: " + caf::to_string(d.reason);
+          waiting = false;
+        });
+    }
+    running.shutdown();
+    await_stopped(self, running, std::chrono::seconds(10));
   }
-  running.shutdown();
-  await_stopped(self, running, std::chrono::seconds(10));
+  // Only now: the handles above were the last ones to the run's actors, so
+  // they are destroyed, and what they held freed, before the trim.
   release_free_memory();
   return outcome;
 }

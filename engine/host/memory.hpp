@@ -18,8 +18,9 @@ namespace engine {
 
 /// Fixes malloc's thresholds at start-up (glibc; nothing elsewhere):
 /// buffers up to 32 MiB come from the arenas (what glibc's own adaptive
-/// threshold reaches after the first large free), and an arena returns
-/// free memory at its top above 1 MiB to the system at once. Call before
+/// threshold reaches after the first large free), an arena returns free
+/// memory at its top above 1 MiB to the system at once, and there are no
+/// fastbins (a free joins its free neighbours at once, see memory.cpp). Call before
 /// any thread starts. An environment that sets them itself
 /// (MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES) is left alone.
 void keep_freed_memory_returnable();
