@@ -4,6 +4,7 @@
 // and a process's peak memory.
 #pragma once
 
+#include "tests/proc_status.hpp"
 #include "tests/test_util.hpp"
 
 #include <httplib.h>
@@ -61,22 +62,6 @@ inline int probe(int port, const std::string& path, int budget_s) {
   c.set_write_timeout(budget_s, 0);
   auto r = c.Get(path.c_str());
   return r ? r->status : 0;
-}
-
-/// Peak resident memory of process `pid` so far (VmHWM), in KiB; -1 when
-/// it cannot be read.
-inline long vm_hwm_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "VmHWM:") {
-      long kb = -1;
-      in >> kb;
-      return kb;
-    }
-    in.ignore(4096, '\n');
-  }
-  return -1;
 }
 
 /// At least `want` open files for this process (and the children it

@@ -4,42 +4,23 @@
 // request in twelve). glibc only: elsewhere the calls do nothing.
 #include "engine/host/memory.hpp"
 
+#include "tests/proc_status.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <thread>
-#include <unistd.h>
 
-namespace {
-
-/// This process's resident memory in KiB (/proc/self/statm).
-long resident_kb() {
-  std::ifstream in("/proc/self/statm");
-  long size = 0, resident = 0;
-  in >> size >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-/// Set by the environment: then keep_freed_memory_returnable leaves malloc alone.
-bool malloc_tuned_by_environment() {
-  for (const char* v : {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_"})
-    if (std::getenv(v) != nullptr) return true;
-  const char* t = std::getenv("GLIBC_TUNABLES");
-  return t != nullptr && std::strstr(t, "glibc.malloc.") != nullptr;
-}
-
-} // namespace
+using gaia::test::vm_rss_kb;
 
 TEST_CASE("host memory: a buffer freed below a small chunk on a thread of its own is given "
           "back once the small chunk is freed, and after malloc_trim") {
 #if defined(__GLIBC__)
-  if (malloc_tuned_by_environment()) {
+  if (!engine::keep_freed_memory_returnable()) {
     MESSAGE("malloc is tuned by the environment here: nothing to check");
     return;
   }
-  engine::keep_freed_memory_returnable();
   constexpr size_t big_bytes = 8u << 20;
   long before = 0, held = 0, after = 0;
   // A thread of its own: its own malloc arena (not the main one), as each
@@ -53,18 +34,18 @@ TEST_CASE("host memory: a buffer freed below a small chunk on a thread of its ow
       p = std::malloc(48);
       asm volatile("" : : "r"(p) : "memory");
     }
-    before = resident_kb();
+    before = vm_rss_kb();
     auto* big = static_cast<char*>(std::malloc(big_bytes));
     void* small = std::malloc(48); // between big and the arena's top
     std::memset(big, 1, big_bytes);
     // Kept as written: otherwise the compiler may drop the buffer whole.
     asm volatile("" : : "r"(big), "r"(small) : "memory");
-    held = resident_kb();
+    held = vm_rss_kb();
     for (auto* p : fill) std::free(p);
     std::free(big);   // not next to the top: it waits in a bin
     std::free(small); // joins big and the top: the top is trimmed now
     engine::release_free_memory();
-    after = resident_kb();
+    after = vm_rss_kb();
   });
   t.join();
   INFO("resident KiB before the buffer " << before << ", with it " << held << ", after "

@@ -5,6 +5,7 @@
 // `gaia-dr3 status`, beside the variability run; the inbox follows the
 // config (a changed format is the next request's; a config that does not
 // load pauses it, a fixed one resumes it).
+#include "tests/proc_status.hpp"
 #include "tests/web_util.hpp"
 
 #include <algorithm>
@@ -186,23 +187,6 @@ TEST_CASE("inbox in serve: a request shows in /api/runs, the live view, /metrics
   CHECK_FALSE(fs::exists(out / "results.err"));
 }
 
-namespace {
-
-/// A live process's resident memory in KiB (VmRSS of /proc/PID/status).
-long resident_kb(pid_t pid) {
-  std::istringstream in(test::read_file("/proc/" + std::to_string(pid) + "/status"));
-  for (std::string key; in >> key;) {
-    if (key == "VmRSS:") {
-      long kb = 0;
-      in >> kb;
-      return kb;
-    }
-  }
-  return -1;
-}
-
-} // namespace
-
 TEST_CASE("inbox in serve: request after request, serve's resident memory stays level (each "
           "request's threads must not leave their freed buffers in arenas of their own)") {
   inbox_setup f("gaia-inbox-memory", "votable");
@@ -225,7 +209,7 @@ TEST_CASE("inbox in serve: request after request, serve's resident memory stays 
     // their memory was given back: only then is the size the one to compare.
     REQUIRE(test::wait_for_log(serve, "lightcurves: " + name + ": ok: ", 60s));
     for (const char* ext : {".txt", ".zip", ".done"}) fs::remove(f.inbox / (name + ext));
-    rss.push_back(resident_kb(serve.pid()));
+    rss.push_back(test::vm_rss_kb(serve.pid()));
   }
   // Before the fix serve grew by about 10 MB a request (a fresh malloc arena
   // each time, kept at its high-water mark: 150 MB on 2 cores after 40

@@ -4,6 +4,7 @@
 // the reader's limit: every `trace` mode, `run` and `serve` go on. A
 // generated 100 MB trace is read by `trace` (every mode) and by serve's
 // trace API within 64 MB, and the page shows it page by page.
+#include "tests/proc_status.hpp"
 #include "tests/web_util.hpp"
 
 #include <doctest/doctest.h>
@@ -136,14 +137,6 @@ size_t write_big_trace(const fs::path& path, uint64_t bytes) {
   out << R"({"event":"end","outcome":"ok","seconds":12.5,"summary":"ok","t":)" << t + 1000
       << "}\n";
   return n;
-}
-
-/// The peak resident memory of process `pid` so far, in KiB.
-long vm_hwm_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
 }
 
 constexpr long max_rss_kb = 64 * 1024;
@@ -348,7 +341,7 @@ TEST_CASE("trace hostile: a 100 MB trace is read within 64 MB by every trace mod
   REQUIRE(huge.status == 200);
   CHECK(json::parse(huge.body)["messages"].size() <= 10000);
   CHECK(test::http_get(port, "/api/runs/1?offset=x").status == 400);
-  const long hwm = vm_hwm_kb(serve.pid());
+  const long hwm = test::vm_hwm_kb(serve.pid());
   INFO("serve peak RSS " << hwm << " KiB");
   CHECK(hwm > 0);
   CHECK(hwm <= max_rss_kb);

@@ -9,12 +9,12 @@
 
 namespace engine {
 
-void keep_freed_memory_returnable() {
+bool keep_freed_memory_returnable() {
 #if defined(__GLIBC__)
   for (const char* v : {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_"})
-    if (std::getenv(v) != nullptr) return;
+    if (std::getenv(v) != nullptr) return false;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) return;
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) return false;
   // Either setting turns glibc's adaptive thresholds off; both are set so
   // that large buffers stay in the arenas as they would have.
   ::mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
@@ -29,6 +29,9 @@ void keep_freed_memory_returnable() {
   // thread's tcache first: no cost measured in a run or a request
   // (2026-12-08, bench and bench --lightcurves, paired by GLIBC_TUNABLES).
   ::mallopt(M_MXFAST, 0);
+  return true;
+#else
+  return false;
 #endif
 }
 

@@ -22,8 +22,9 @@ namespace engine {
 /// memory at its top above 1 MiB to the system at once, and there are no
 /// fastbins (a free joins its free neighbours at once, see memory.cpp). Call before
 /// any thread starts. An environment that sets them itself
-/// (MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES) is left alone.
-void keep_freed_memory_returnable();
+/// (MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES) is left alone: then, and off
+/// glibc, it returns false.
+bool keep_freed_memory_returnable();
 
 /// Returns the free pages inside every malloc arena to the system (glibc's
 /// malloc_trim). A few milliseconds; safe while other threads allocate.
