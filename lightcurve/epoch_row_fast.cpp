@@ -59,24 +59,15 @@ bool real_token(const char*& p, const char* end, Real& v) {
 bool flag_token(const char*& p, const char* end, bool quoted_field, flag& f) {
   const bool escaped = quoted_field && starts_with(p, end, "\"\"", 2);
   if (escaped) p += 2;
-  // The words parse_flag takes, the archive's own ("False") first.
-  struct word {
-    const char* text;
-    size_t size;
-    flag value;
-  };
-  static constexpr word words[] = {{"False", 5, flag::no},   {"True", 4, flag::yes},
-                                   {"null", 4, flag::missing}, {"false", 5, flag::no},
-                                   {"true", 4, flag::yes}};
-  const word* found = nullptr;
-  for (const auto& w : words)
-    if (starts_with(p, end, w.text, w.size)) {
+  const flag_word* found = nullptr;
+  for (const auto& w : flag_words)
+    if (starts_with(p, end, w.text.data(), w.text.size())) {
       found = &w;
       break;
     }
   if (found == nullptr) return false;
   f = found->value;
-  p += found->size;
+  p += found->text.size();
   if (escaped) {
     if (!starts_with(p, end, "\"\"", 2)) return false;
     p += 2;

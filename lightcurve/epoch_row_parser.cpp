@@ -78,9 +78,8 @@ flag parse_flag(std::string_view token, std::string_view column) {
   token = trim(token);
   if (token.size() >= 2 && token.front() == '"' && token.back() == '"')
     token = token.substr(1, token.size() - 2);
-  if (token == "True" || token == "true") return flag::yes;
-  if (token == "False" || token == "false") return flag::no;
-  if (token == "null") return flag::missing;
+  for (const auto& w : flag_words)
+    if (token == w.text) return w.value;
   fail(column, "'" + std::string(token) + "' is not True, False or null");
 }
 

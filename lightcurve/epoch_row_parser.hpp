@@ -29,6 +29,16 @@ constexpr size_t flags_first = 20;
 constexpr size_t count = flags_first + photometry_flag_count + 3;
 } // namespace needed_column
 
+/// The words a flag cell's token may be (either parser takes exactly
+/// these), the archive's own ("False", "True") first.
+struct flag_word {
+  std::string_view text;
+  flag value;
+};
+inline constexpr flag_word flag_words[] = {{"False", flag::no},   {"True", flag::yes},
+                                           {"null", flag::missing}, {"false", flag::no},
+                                           {"true", flag::yes}};
+
 /// Where each column the model needs sits in a header row.
 class epoch_columns {
 public:
