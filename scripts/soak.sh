@@ -194,9 +194,13 @@ for i in $(seq 1 "$runs"); do
   fi
   t0=$(date +%s%N)
   # Every run imports every file again: the checksum list would let it
-  # reuse the checkpoints of the files that did not change.
-  rm -rf "$out/aggregates"
-  [ "$i" -gt 1 ] && rm -f "$out/results.done" "$out/results.err"
+  # reuse the checkpoints of the files that did not change. Not before run
+  # 1: it started by itself on an empty output_dir and may be writing its
+  # checkpoints already (removing their folder under it failed it).
+  if [ "$i" -gt 1 ]; then
+    rm -rf "$out/aggregates"
+    rm -f "$out/results.done" "$out/results.err"
+  fi
   outcome=$(wait_marker)
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   if [ -n "$lc_now" ]; then
